@@ -1,0 +1,102 @@
+"""create_app(settings) -> FastAPI: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from dfdg_broker import __version__
+from dfdg_broker.cases.router import router as cases_router
+from dfdg_broker.cases.schemas import ContactGroupCreate
+from dfdg_broker.clock import Clock, FixedClock, SystemClock
+from dfdg_broker.correlation import CorrelationIdMiddleware
+from dfdg_broker.db.session import create_engine, create_sessionmaker
+from dfdg_broker.deps import SessionDep
+from dfdg_broker.errors import Problem
+from dfdg_broker.logging_setup import AccessLogMiddleware
+from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.settings import Settings
+from dfdg_broker.upstream import CallPolicy, create_http_client
+
+DESCRIPTION = """
+The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
+what the asylum operator (LetAsyl) recorded, area by area, with the legal date rules applied.
+
+Every call carries `Authorization: Bearer <token>` naming the calling municipality; a case is visible only to its
+receiving and jobcenter municipality. Errors are RFC 9457 problem details with a stable `code` and, where a domain
+rule applies, its `rule` ID. CPR numbers travel in request bodies only and are never echoed in full.
+All examples are synthetic.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    http: httpx.AsyncClient
+    policy: CallPolicy
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        http = create_http_client(settings.upstream_base_url, upstream_transport)
+        app.state.sessions = create_sessionmaker(engine)
+        app.state.upstream = Upstream(
+            http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
+        )
+        try:
+            yield
+        finally:
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="dfdg-broker",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
+        responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
+    )
+    app.state.settings = settings
+    app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+
+    app.include_router(cases_router)
+
+    class Health(BaseModel):
+        status: str
+        database: str
+
+    @app.get("/healthz", tags=["Health"], name="health", response_model=Health)
+    async def healthz(session: SessionDep) -> Health:
+        """Liveness and database reachability."""
+        await session.execute(text("SELECT 1"))
+        return Health(status="ok", database="ok")
+
+    install_problem_handlers(app, field_rules=_field_rules(ContactGroupCreate))
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(CorrelationIdMiddleware)
+    return app
+
+
+def _field_rules(*models: type[BaseModel]) -> dict[str, str]:
+    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see cases.schemas.rule)."""
+    rules: dict[str, str] = {}
+    for model in models:
+        for name, field in model.model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and "x-rule" in extra:
+                rules[name] = str(extra["x-rule"])
+    return rules

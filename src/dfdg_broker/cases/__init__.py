@@ -1,0 +1,1 @@
+"""The broker's main feature: contact groups (cases) and their data areas."""

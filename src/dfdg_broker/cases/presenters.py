@@ -1,0 +1,109 @@
+"""Service results -> API models. Shapes only; every computed value comes from ``domain``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+from dfdg_broker.cases.records import Case
+from dfdg_broker.cases.schemas import (
+    AreaResponse,
+    AreaStatus,
+    CaseDatesRead,
+    ContactGroupInfo,
+    ContactGroupRead,
+    CvWindow,
+    IntegrationContractStatus,
+    JobnetProfile,
+    Municipality,
+    Provenance,
+    Task,
+)
+from dfdg_broker.cases.service import AreaRead
+from dfdg_broker.domain import cpr as cpr_rules
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import CvWindowState
+from dfdg_broker.domain.municipalities import municipalities
+
+
+def _municipality(code: str) -> Municipality:
+    return Municipality(code=code, name=municipalities()[code])
+
+
+def case_read(case: Case, today: date) -> ContactGroupRead:
+    dates = case.dates
+    window_state = dates.cv_window_state(today)
+    tasks = []
+    if dates.login_codes_task_pending(today):
+        tasks.append(
+            Task(
+                code="hand_over_jobnet_login_codes",
+                rule="C8",
+                title="CV responsibility has passed to the citizen: create Jobnet login codes and hand them over.",
+                due_from=dates.login_codes_due_from,
+                status="pending",
+            )
+        )
+    return ContactGroupRead(
+        id=case.id,
+        cpr_masked=cpr_rules.mask(case.cpr),
+        person_id=case.person_id,
+        receiving_municipality=_municipality(case.receiving_municipality),
+        jobcenter_municipality=_municipality(case.jobcenter_municipality),
+        contact_group=ContactGroupInfo(code=case.contact_group, name=case.contact_group.danish_name),
+        special_procedure_ref=case.special_procedure_ref,
+        asylum_decision_date=case.asylum_decision_date,
+        dates=CaseDatesRead(
+            handover_date=dates.handover_date,
+            early_takeover_cv=dates.early_takeover_cv,
+            early_takeover_contract=dates.early_takeover_contract,
+            effective_cv_date=dates.effective_cv_date,
+            effective_contract_date=dates.effective_contract_date,
+            cv_update_deadline=dates.cv_update_deadline,
+        ),
+        areas=[
+            AreaStatus(
+                area=area,
+                takeover_date=dates.takeover_date(area),
+                mode="frozen" if dates.is_frozen(area, today) else "live",
+                frozen_since=dates.frozen_since(area),
+            )
+            for area in DataArea
+        ],
+        cv_window=CvWindow(
+            opens_on=dates.effective_cv_date,
+            closes_on=dates.cv_update_deadline,
+            state=window_state,
+            jobcenter_may_edit=window_state is CvWindowState.JOBCENTER,
+        ),
+        integration_contract=IntegrationContractStatus(
+            can_be_formed_from=dates.effective_contract_date,
+            can_be_formed_now=dates.contract_can_be_formed(today),
+        ),
+        jobnet=JobnetProfile(cv_number=case.jobnet_cv_number, created_by_broker=case.jobnet_profile_created),
+        tasks=tasks,
+        created_at=case.created_at,
+        as_of=today,
+    )
+
+
+def area_response(read: AreaRead, model: type[BaseModel]) -> AreaResponse:  # type: ignore[type-arg]
+    snapshot = read.snapshot
+    frozen = read.mode == "frozen"
+    return AreaResponse[model](  # type: ignore[valid-type]
+        case_id=read.case.id,
+        area=read.area,
+        provenance=Provenance(
+            mode=read.mode,
+            takeover_date=read.takeover_date,
+            frozen_since=read.case.dates.frozen_since(read.area) if frozen else None,
+            snapshot_taken_at=snapshot.taken_at,
+            snapshot_taken_on=snapshot.taken_on,
+            retrieved_at=read.retrieved_at,
+            final_snapshot_after_takeover=read.final_snapshot_after_takeover,
+            stale=read.stale_reason is not None,
+            stale_reason=read.stale_reason,
+        ),
+        data=model.model_validate(snapshot.data),
+    )

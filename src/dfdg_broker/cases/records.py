@@ -1,0 +1,51 @@
+"""What the repository hands the service: plain frozen dataclasses, never SQLAlchemy rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import CaseDates
+from dfdg_broker.domain.contact_groups import ContactGroup
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    cpr: str
+    receiving_municipality: str
+    jobcenter_municipality: str
+    contact_group: ContactGroup
+    dates: CaseDates
+    special_procedure_ref: str | None
+    person_id: str
+    asylum_decision_date: date
+    jobnet_cv_number: int
+    jobnet_profile_created: bool
+    created_on: date
+    created_at: datetime
+    created_by_municipality: str
+
+    def visible_to(self, municipality: str) -> bool:
+        """C2: the receiving and the jobcenter municipality may access the case, no other."""
+        return municipality in (self.receiving_municipality, self.jobcenter_municipality)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    area: DataArea
+    taken_on: date
+    taken_at: datetime
+    content_sha256: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    attachment_id: str
+    sha256: str
+    media_type: str
+    size_bytes: int
+    content: bytes

@@ -1,0 +1,165 @@
+"""All queries of the cases feature. Rows in, dataclasses out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import CaseDates
+from dfdg_broker.domain.contact_groups import ContactGroup
+
+
+class DuplicateCase(Exception):
+    """A case for this CPR number and receiving municipality already exists (found at insert time)."""
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def end_read_phase(self) -> None:
+        """End the current read-only transaction before a slow outbound call, so that no database lock or
+        connection is held while the network is waited on. Refuses if anything is waiting to be written."""
+        if self._session.new or self._session.dirty or self._session.deleted:
+            raise RuntimeError("end_read_phase with pending writes")
+        await self._session.rollback()
+
+    # ---------------------------------------------------------------- cases
+
+    async def get_visible(self, case_id: str, municipality: str) -> Case | None:
+        """C2: the case if ``municipality`` is its receiving or jobcenter municipality; otherwise it does not exist."""
+        row = await self._session.scalar(
+            select(CaseRow).where(
+                CaseRow.id == case_id,
+                or_(CaseRow.receiving_municipality == municipality, CaseRow.jobcenter_municipality == municipality),
+            )
+        )
+        return _case(row) if row else None
+
+    async def find(self, cpr_lookup: str, receiving_municipality: str) -> Case | None:
+        row = await self._session.scalar(
+            select(CaseRow).where(
+                CaseRow.cpr_lookup == cpr_lookup, CaseRow.receiving_municipality == receiving_municipality
+            )
+        )
+        return _case(row) if row else None
+
+    async def add_case(self, case: Case, cpr_lookup: str) -> None:
+        self._session.add(
+            CaseRow(
+                id=case.id,
+                cpr=case.cpr,
+                cpr_lookup=cpr_lookup,
+                receiving_municipality=case.receiving_municipality,
+                jobcenter_municipality=case.jobcenter_municipality,
+                contact_group=int(case.contact_group),
+                handover_date=case.dates.handover_date,
+                early_takeover_cv=case.dates.early_takeover_cv,
+                early_takeover_contract=case.dates.early_takeover_contract,
+                cv_update_deadline=case.dates.cv_update_deadline,
+                special_procedure_ref=case.special_procedure_ref,
+                person_id=case.person_id,
+                asylum_decision_date=case.asylum_decision_date,
+                jobnet_cv_number=case.jobnet_cv_number,
+                jobnet_profile_created=case.jobnet_profile_created,
+                created_on=case.created_on,
+                created_at=case.created_at,
+                created_by_municipality=case.created_by_municipality,
+            )
+        )
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            raise DuplicateCase from exc
+
+    # ---------------------------------------------------------------- snapshots (insert-only)
+
+    async def add_snapshot(self, case_id: str, snapshot: Snapshot) -> None:
+        self._session.add(
+            SnapshotRow(
+                case_id=case_id,
+                area=snapshot.area.value,
+                taken_on=snapshot.taken_on,
+                taken_at=snapshot.taken_at,
+                content_sha256=snapshot.content_sha256,
+                data=snapshot.data,
+            )
+        )
+        await self._session.flush()
+
+    async def latest_snapshot(self, case_id: str, area: DataArea, *, on_or_before: date | None = None) -> Snapshot | None:
+        """The newest snapshot of the area, optionally only among those taken on or before a day (G1)."""
+        query = select(SnapshotRow).where(SnapshotRow.case_id == case_id, SnapshotRow.area == area.value)
+        if on_or_before is not None:
+            query = query.where(SnapshotRow.taken_on <= on_or_before)
+        row = await self._session.scalar(query.order_by(SnapshotRow.taken_on.desc(), SnapshotRow.id.desc()).limit(1))
+        return _snapshot(row) if row else None
+
+    async def first_snapshot_after(self, case_id: str, area: DataArea, day: date) -> Snapshot | None:
+        """G1: the final snapshot of an area first read after its takeover date."""
+        row = await self._session.scalar(
+            select(SnapshotRow)
+            .where(SnapshotRow.case_id == case_id, SnapshotRow.area == area.value, SnapshotRow.taken_on > day)
+            .order_by(SnapshotRow.taken_on, SnapshotRow.id)
+            .limit(1)
+        )
+        return _snapshot(row) if row else None
+
+    # ---------------------------------------------------------------- attachment bytes
+
+    async def blob_keys(self, case_id: str) -> set[tuple[str, str]]:
+        rows = await self._session.execute(
+            select(AttachmentBlobRow.attachment_id, AttachmentBlobRow.sha256).where(AttachmentBlobRow.case_id == case_id)
+        )
+        return {(attachment_id, sha256) for attachment_id, sha256 in rows}
+
+    async def add_blobs(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> None:
+        self._session.add_all(
+            AttachmentBlobRow(
+                case_id=case_id,
+                attachment_id=b.attachment_id,
+                sha256=b.sha256,
+                media_type=b.media_type,
+                size_bytes=b.size_bytes,
+                content=b.content,
+                fetched_at=fetched_at,
+            )
+            for b in blobs
+        )
+        await self._session.flush()
+
+    async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
+        row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))
+        if row is None:
+            return None
+        return Blob(row.attachment_id, row.sha256, row.media_type, row.size_bytes, row.content)
+
+
+def _case(row: CaseRow) -> Case:
+    return Case(
+        id=row.id,
+        cpr=row.cpr,
+        receiving_municipality=row.receiving_municipality,
+        jobcenter_municipality=row.jobcenter_municipality,
+        contact_group=ContactGroup(row.contact_group),
+        dates=CaseDates(row.handover_date, row.early_takeover_cv, row.early_takeover_contract, row.cv_update_deadline),
+        special_procedure_ref=row.special_procedure_ref,
+        person_id=row.person_id,
+        asylum_decision_date=row.asylum_decision_date,
+        jobnet_cv_number=row.jobnet_cv_number,
+        jobnet_profile_created=row.jobnet_profile_created,
+        created_on=row.created_on,
+        created_at=row.created_at,
+        created_by_municipality=row.created_by_municipality,
+    )
+
+
+def _snapshot(row: SnapshotRow) -> Snapshot:
+    return Snapshot(DataArea(row.area), row.taken_on, row.taken_at, row.content_sha256, row.data)

@@ -1,0 +1,118 @@
+"""HTTP <-> service for contact groups. No rule is decided here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Response, status
+from fastapi.responses import StreamingResponse
+
+from dfdg_broker.cases import presenters
+from dfdg_broker.cases.errors import (
+    AttachmentNotFound,
+    CallerNotParty,
+    CaseAlreadyExists,
+    CaseNotFound,
+    PersonUnknownAtOperator,
+)
+from dfdg_broker.cases.schemas import AreaResponse, ContactGroupCreate, ContactGroupRead
+from dfdg_broker.cases.service import NewCase
+from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.letasyl.schemas import AREA_MODELS
+
+router = APIRouter(prefix="/v1/contact-groups", tags=["Contact groups"])
+
+_COMMON = (Unauthenticated, RequestInvalid)
+ATTACHMENT_CHUNK = 64 * 1024
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContactGroupRead,
+    name="create_contact_group",
+    summary="Create the contact group (case) for a newly settled refugee",
+    responses=responses_for(
+        *_COMMON, CallerNotParty, CaseAlreadyExists, PersonUnknownAtOperator, UpstreamUnavailable
+    ),
+)
+async def create_contact_group(
+    body: ContactGroupCreate, response: Response, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
+) -> ContactGroupRead:
+    """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
+    profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID."""
+    case = await service.create(caller.municipality, NewCase(**body.model_dump()))
+    response.headers["Location"] = f"{router.prefix}/{case.id}"
+    return presenters.case_read(case, clock.today())
+
+
+@router.get(
+    "/{case_id}",
+    response_model=ContactGroupRead,
+    name="get_contact_group",
+    summary="The case, its effective dates, CV window, Jobnet CV number and pending tasks",
+    responses=responses_for(*_COMMON, CaseNotFound),
+)
+async def get_contact_group(
+    case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
+) -> ContactGroupRead:
+    case = await service.get(caller.municipality, case_id)
+    return presenters.case_read(case, clock.today())
+
+
+def _area_route(area: DataArea) -> None:
+    model = AREA_MODELS[area]
+
+    async def read_area(case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
+        read = await service.read_area(caller.municipality, case_id, area)
+        return presenters.area_response(read, model)
+
+    router.add_api_route(
+        f"/{{case_id}}/data-areas/{area.value}",
+        read_area,
+        methods=["GET"],
+        response_model=AreaResponse[model],  # type: ignore[valid-type]
+        name=f"read_area_{area.value.replace('-', '_')}",
+        summary=f"Data area '{area.value}', with the date rules applied (G1)",
+        description="Live before the area's takeover date (every read refreshes from the operator), frozen after "
+        "it. If the operator fails, the last snapshot is served with `stale: true`; with none held, 503 and "
+        "Retry-After.",
+        responses=responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable),
+    )
+
+
+for _area in DataArea:
+    _area_route(_area)
+
+
+@router.get(
+    "/{case_id}/attachments/{attachment_id}",
+    name="download_attachment",
+    summary="A DA4 document, streamed",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The document's bytes, checksum-verified."},
+        **responses_for(*_COMMON, CaseNotFound, AttachmentNotFound),
+    },
+)
+async def download_attachment(
+    case_id: str, attachment_id: str, caller: CallerDep, service: CaseServiceDep
+) -> StreamingResponse:
+    blob = await service.attachment(caller.municipality, case_id, attachment_id)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(blob.content), ATTACHMENT_CHUNK):
+            yield blob.content[start : start + ATTACHMENT_CHUNK]
+
+    return StreamingResponse(
+        chunks(),
+        media_type=blob.media_type,
+        headers={
+            "Content-Length": str(blob.size_bytes),
+            "Content-Disposition": f'attachment; filename="{blob.attachment_id}.pdf"',
+            "Digest": f"sha-256={blob.sha256}",
+            "ETag": f'"{blob.sha256}"',
+        },
+    )

@@ -1,0 +1,198 @@
+"""The cases API's models (what crosses the HTTP boundary). Danish legal names are given in the descriptions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import CvWindowState
+from dfdg_broker.domain.contact_groups import ContactGroup
+
+# A synthetic CPR number of a demo persona (mock fixture "complete-adult"), never a real person's.
+EXAMPLE_CPR = "0103904127"
+
+
+def rule(rule_id: str) -> dict[str, str]:
+    """Marks a request field with the rule a schema failure on it breaks (shown in OpenAPI as ``x-rule``)."""
+    return {"x-rule": rule_id}
+
+
+class ContactGroupCreate(BaseModel):
+    """Create the case (contact group) for a newly settled refugee (C1). DFDG's Asylovergivelse call."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cpr": EXAMPLE_CPR,
+                    "receiving_municipality": "101",
+                    "contact_group": 27,
+                    "handover_date": "2026-12-01",
+                    "early_takeover_cv": "2026-11-20",
+                }
+            ]
+        },
+    )
+
+    cpr: str = Field(
+        description="The citizen's CPR number (cpr-nummer), 10 digits, with or without a dash. Sent in the body "
+        "only; never echoed in full.",
+        min_length=10,
+        max_length=11,
+        json_schema_extra=rule("C2"),
+    )
+    receiving_municipality: str = Field(
+        pattern=r"^[0-9]{3}$",
+        description="Receiving municipality (modtagekommune, overgivelseskommunekode): official 3-digit code.",
+        json_schema_extra=rule("C2"),
+    )
+    jobcenter_municipality: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{3}$",
+        description="Jobcenter municipality in a binding cooperation (forpligtende samarbejde); "
+        "defaults to the receiving municipality.",
+        json_schema_extra=rule("C2"),
+    )
+    contact_group: ContactGroup = Field(
+        description="Kontaktgruppe: 17, 18, 19, 20 or 27 and no other.", json_schema_extra=rule("C3")
+    )
+    handover_date: date = Field(
+        description="Handover date (overgivelsesdato): the municipality takes over integration responsibility.",
+        json_schema_extra=rule("C4"),
+    )
+    early_takeover_cv: date | None = Field(
+        default=None,
+        description="Early takeover date for CV data (tidligCvOvergivelsesdato); on or before the handover date.",
+        json_schema_extra=rule("C5"),
+    )
+    early_takeover_contract: date | None = Field(
+        default=None,
+        description="Early takeover date for contract data (tidligKontraktOvergivelsesdato); on or before the "
+        "handover date.",
+        json_schema_extra=rule("C5"),
+    )
+    cv_update_deadline: date | None = Field(
+        default=None,
+        description="Last day the jobcenter may update the Jobnet CV (CVEditEndDate); at most handover + 60 days, "
+        "not before the effective CV date. Default: handover + 60 days.",
+        json_schema_extra=rule("C6"),
+    )
+    special_procedure_ref: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Reference of the national support desk's special procedure; required for a citizen under 15.",
+        json_schema_extra=rule("M1"),
+    )
+
+
+class Municipality(BaseModel):
+    code: str = Field(examples=["101"])
+    name: str = Field(examples=["København"])
+
+
+class ContactGroupInfo(BaseModel):
+    code: ContactGroup
+    name: str = Field(description="the legal Danish name")
+
+
+class CaseDatesRead(BaseModel):
+    handover_date: date = Field(description="overgivelsesdato (C4)")
+    early_takeover_cv: date | None = Field(description="as registered (C5)")
+    early_takeover_contract: date | None = Field(description="as registered (C5)")
+    effective_cv_date: date = Field(description="early CV date, or the handover date (C5)")
+    effective_contract_date: date = Field(description="early contract date, or the handover date (C5)")
+    cv_update_deadline: date = Field(description="CVEditEndDate (C6)")
+
+
+class AreaStatus(BaseModel):
+    """G1: when the area stops being refreshed from the operator."""
+
+    area: DataArea
+    takeover_date: date = Field(description="the area follows this date (G1 reading)")
+    mode: Literal["live", "frozen"] = Field(description="on the response's as_of date")
+    frozen_since: date = Field(description="first day the area is (or will be) frozen")
+
+
+class CvWindow(BaseModel):
+    """G2, G3: who may create and update the Jobnet CV."""
+
+    opens_on: date = Field(description="effective CV date (G2)")
+    closes_on: date = Field(description="the deadline, last day for the jobcenter (G3)")
+    state: CvWindowState
+    jobcenter_may_edit: bool
+
+
+class IntegrationContractStatus(BaseModel):
+    """G2: the integration contract can be formed only from the effective contract date."""
+
+    can_be_formed_from: date
+    can_be_formed_now: bool
+
+
+class JobnetProfile(BaseModel):
+    """C7: the citizen's Jobnet profile."""
+
+    cv_number: int = Field(description="JobnetCVId")
+    created_by_broker: bool = Field(description="true if the broker created the profile when the case was made")
+
+
+class Task(BaseModel):
+    """Something a caseworker must do."""
+
+    code: str = Field(examples=["hand_over_jobnet_login_codes"])
+    rule: str = Field(examples=["C8"])
+    title: str
+    due_from: date
+    status: Literal["pending"]
+
+
+class ContactGroupRead(BaseModel):
+    id: str = Field(description="opaque id", examples=["cg_3q2x9JkQdPk0m1vW8yZr4A"])
+    cpr_masked: str = Field(description="birth-date part only", examples=["010390-****"])
+    person_id: str = Field(description="the immigration service's person-ID (asylPersonId)", examples=["70000001"])
+    receiving_municipality: Municipality
+    jobcenter_municipality: Municipality
+    contact_group: ContactGroupInfo
+    special_procedure_ref: str | None
+    asylum_decision_date: date
+    dates: CaseDatesRead
+    areas: list[AreaStatus]
+    cv_window: CvWindow
+    integration_contract: IntegrationContractStatus
+    jobnet: JobnetProfile
+    tasks: list[Task] = Field(description="pending tasks on the as_of date, e.g. the C8 login-code hand-over")
+    created_at: datetime
+    as_of: date = Field(description="the day the computed fields (mode, state, tasks) were computed for")
+
+
+class Provenance(BaseModel):
+    """Where the served data came from (G1)."""
+
+    mode: Literal["live", "frozen"] = Field(
+        description="live: refreshed from the operator on this read; frozen: the snapshot held on the takeover date"
+    )
+    takeover_date: date
+    frozen_since: date | None = Field(description="first frozen day, when mode is frozen")
+    snapshot_taken_at: datetime = Field(description="when the served snapshot was taken from the operator")
+    snapshot_taken_on: date
+    retrieved_at: datetime | None = Field(description="when this request asked the operator, if it did")
+    final_snapshot_after_takeover: bool = Field(
+        description="true when no snapshot was held from on or before the takeover date, so the first one taken "
+        "after it was frozen instead (a case created after the date)"
+    )
+    stale: bool = Field(description="true when the operator failed and the last snapshot is served instead")
+    stale_reason: str | None = None
+
+
+AreaData = TypeVar("AreaData", bound=BaseModel)
+
+
+class AreaResponse(BaseModel, Generic[AreaData]):
+    case_id: str
+    area: DataArea
+    provenance: Provenance
+    data: AreaData

@@ -1,0 +1,299 @@
+"""The cases feature's logic: create a contact group, read it, read its data areas with the date rules applied.
+
+Each public method reads what it needs, ends the read transaction, talks to the upstream, then writes. The rules
+themselves live in ``domain``; this module only sequences them with I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from dfdg_broker.cases.errors import (
+    AttachmentNotFound,
+    CallerNotParty,
+    CaseAlreadyExists,
+    CaseNotFound,
+    PersonUnknownAtOperator,
+)
+from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
+from dfdg_broker.clock import Clock
+from dfdg_broker.domain import cpr as cpr_rules
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import build_case_dates
+from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.minors import require_case_allowed
+from dfdg_broker.domain.municipalities import require_municipality
+from dfdg_broker.errors import UpstreamUnavailable
+from dfdg_broker.jobnet.client import JobnetClient
+from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.letasyl.schemas import AttachmentsArea
+from dfdg_broker.upstream import UpstreamFailure
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """A create request, already parsed by the HTTP layer but not yet checked against the rules."""
+
+    cpr: str
+    receiving_municipality: str
+    jobcenter_municipality: str | None
+    contact_group: ContactGroup
+    handover_date: date
+    early_takeover_cv: date | None
+    early_takeover_contract: date | None
+    cv_update_deadline: date | None
+    special_procedure_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRead:
+    """A data area as served, with where it came from (G1)."""
+
+    case: Case
+    area: DataArea
+    snapshot: Snapshot
+    mode: Literal["live", "frozen"]
+    takeover_date: date
+    retrieved_at: datetime | None
+    final_snapshot_after_takeover: bool
+    stale_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Capture:
+    snapshot: Snapshot
+    blobs: list[Blob]
+
+
+class CaseService:
+    def __init__(
+        self,
+        repo: CaseRepository,
+        letasyl: LetAsylClient,
+        jobnet: JobnetClient,
+        clock: Clock,
+        cpr_lookup_key: bytes,
+    ) -> None:
+        self._repo = repo
+        self._letasyl = letasyl
+        self._jobnet = jobnet
+        self._clock = clock
+        self._cpr_lookup_key = cpr_lookup_key
+
+    # ---------------------------------------------------------------- create (C1-C7, M1)
+
+    async def create(self, caller_municipality: str, new: NewCase) -> Case:
+        today = self._clock.today()
+        cpr = cpr_rules.parse(new.cpr, today=today)
+        receiving = require_municipality(new.receiving_municipality, field="receiving_municipality")
+        jobcenter = require_municipality(
+            new.jobcenter_municipality or receiving, field="jobcenter_municipality"
+        )
+        if caller_municipality not in (receiving, jobcenter):
+            raise CallerNotParty(
+                "The calling municipality is neither the receiving nor the jobcenter municipality of this case."
+            )
+        dates = build_case_dates(
+            new.handover_date,
+            early_takeover_cv=new.early_takeover_cv,
+            early_takeover_contract=new.early_takeover_contract,
+            cv_update_deadline=new.cv_update_deadline,
+        )
+        require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
+
+        lookup = self._cpr_lookup(cpr.value)
+        existing = await self._repo.find(lookup, receiving)
+        if existing is not None:
+            raise self._already_exists(existing, caller_municipality)
+        await self._repo.end_read_phase()
+
+        try:
+            person = await self._letasyl.find_person(cpr.value, receiving)
+            if person is None:
+                raise PersonUnknownAtOperator(
+                    "Check the CPR number and the receiving municipality against the immigration service's letter."
+                )
+            captures = await asyncio.gather(
+                *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea)
+            )
+            cv_number, created = await self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name)
+        except UpstreamFailure as failure:
+            raise _unavailable(failure) from None
+
+        case = Case(
+            id="cg_" + secrets.token_urlsafe(16),
+            cpr=cpr.value,
+            receiving_municipality=receiving,
+            jobcenter_municipality=jobcenter,
+            contact_group=new.contact_group,
+            dates=dates,
+            special_procedure_ref=(new.special_procedure_ref or "").strip() or None,
+            person_id=person.person_id,
+            asylum_decision_date=person.asylum_decision_date,
+            jobnet_cv_number=cv_number,
+            jobnet_profile_created=created,
+            created_on=today,
+            created_at=self._clock.now(),
+            created_by_municipality=caller_municipality,
+        )
+        try:
+            await self._repo.add_case(case, lookup)
+        except DuplicateCase:
+            # Another request created it while we were asking the upstream.
+            raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
+        for capture in captures:
+            await self._store(case.id, capture)
+        log.info("contact group created", extra={"case_id": case.id, "jobnet_profile_created": created})
+        return case
+
+    # ---------------------------------------------------------------- read
+
+    async def get(self, caller_municipality: str, case_id: str) -> Case:
+        case = await self._repo.get_visible(case_id, caller_municipality)
+        if case is None:
+            raise CaseNotFound()
+        return case
+
+    async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
+        """G1: live before the area's takeover date (every read refreshes), frozen after it."""
+        case = await self.get(caller_municipality, case_id)
+        today = self._clock.today()
+        takeover = case.dates.takeover_date(area)
+        if case.dates.is_frozen(area, today):
+            return await self._read_frozen(case, area, takeover)
+        return await self._read_live(case, area, takeover)
+
+    async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
+        latest = await self._repo.latest_snapshot(case.id, area)
+        known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
+        await self._repo.end_read_phase()
+        try:
+            capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
+        except UpstreamFailure as failure:
+            if latest is None:
+                raise _unavailable(failure) from None
+            log.warning("serving a stale snapshot", extra={"case_id": case.id, "area": area.value})
+            return AreaRead(case, area, latest, "live", takeover, None, False, "upstream_unavailable")
+        snapshot = capture.snapshot
+        if latest is not None and latest.content_sha256 == snapshot.content_sha256 and latest.taken_on == snapshot.taken_on:
+            snapshot = latest  # unchanged today: the stored row already proves what was held on this day
+            await self._store_blobs(case.id, capture.blobs)
+        else:
+            await self._store(case.id, capture)
+        return AreaRead(case, area, snapshot, "live", takeover, capture.snapshot.taken_at, False, None)
+
+    async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
+        held = await self._repo.latest_snapshot(case.id, area, on_or_before=takeover)
+        if held is not None:
+            return AreaRead(case, area, held, "frozen", takeover, None, False, None)
+        final = await self._repo.first_snapshot_after(case.id, area, takeover)
+        if final is not None:
+            return AreaRead(case, area, final, "frozen", takeover, None, True, None)
+        # Nothing held from before the freeze: take one final snapshot and freeze that (G1).
+        known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
+        await self._repo.end_read_phase()
+        try:
+            capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
+        except UpstreamFailure as failure:
+            raise _unavailable(failure) from None
+        await self._store(case.id, capture)
+        return AreaRead(case, area, capture.snapshot, "frozen", takeover, capture.snapshot.taken_at, True, None)
+
+    async def attachment(self, caller_municipality: str, case_id: str, attachment_id: str) -> Blob:
+        """DA4: a document listed in the attachments area as currently served, from the bytes stored with it."""
+        served = await self.served_snapshot(caller_municipality, case_id, DataArea.ATTACHMENTS)
+        listing = AttachmentsArea.model_validate(served.data)
+        entry = next((a for a in listing.attachments if a.attachment_id == attachment_id), None)
+        if entry is None:
+            raise AttachmentNotFound()
+        blob = await self._repo.get_blob(case_id, entry.attachment_id, entry.sha256)
+        if blob is None:
+            raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
+        return blob
+
+    async def served_snapshot(self, caller_municipality: str, case_id: str, area: DataArea) -> Snapshot:
+        """The snapshot a read would serve, without asking the operator: frozen rules apply, live uses the latest."""
+        case = await self.get(caller_municipality, case_id)
+        takeover = case.dates.takeover_date(area)
+        if case.dates.is_frozen(area, self._clock.today()):
+            snapshot = await self._repo.latest_snapshot(
+                case.id, area, on_or_before=takeover
+            ) or await self._repo.first_snapshot_after(case.id, area, takeover)
+        else:
+            snapshot = await self._repo.latest_snapshot(case.id, area)
+        if snapshot is None:
+            raise AttachmentNotFound("Read the attachments area first.")
+        return snapshot
+
+    # ---------------------------------------------------------------- helpers
+
+    def _cpr_lookup(self, cpr: str) -> str:
+        """Cases are found by CPR through a keyed hash, so the lookup column reveals nothing by itself."""
+        return hmac.new(self._cpr_lookup_key, cpr.encode(), hashlib.sha256).hexdigest()
+
+    @staticmethod
+    def _already_exists(existing: Case | None, caller_municipality: str) -> CaseAlreadyExists:
+        if existing is not None and existing.visible_to(caller_municipality):
+            return CaseAlreadyExists(
+                "Use the existing contact group.",
+                existing_id=existing.id,
+                existing_href=f"/v1/contact-groups/{existing.id}",
+            )
+        return CaseAlreadyExists("It belongs to another jobcenter municipality.")
+
+    async def _capture(
+        self, cpr: str, receiving: str, person_id: str, area: DataArea, known_blobs: set[tuple[str, str]]
+    ) -> _Capture:
+        data = await self._letasyl.fetch_area(cpr, receiving, area)
+        blobs: list[Blob] = []
+        if isinstance(data, AttachmentsArea):
+            missing = [a for a in data.attachments if (a.attachment_id, a.sha256) not in known_blobs]
+            contents = await asyncio.gather(*(self._letasyl.download_attachment(person_id, a) for a in missing))
+            blobs = [
+                Blob(a.attachment_id, a.sha256, a.media_type, a.size_bytes, content)
+                for a, content in zip(missing, contents, strict=True)
+            ]
+        document = data.model_dump(mode="json")
+        snapshot = Snapshot(
+            area=area,
+            taken_on=self._clock.today(),
+            taken_at=self._clock.now(),
+            content_sha256=_content_hash(document),
+            data=document,
+        )
+        return _Capture(snapshot, blobs)
+
+    async def _store(self, case_id: str, capture: _Capture) -> None:
+        await self._repo.add_snapshot(case_id, capture.snapshot)
+        await self._store_blobs(case_id, capture.blobs)
+
+    async def _store_blobs(self, case_id: str, blobs: list[Blob]) -> None:
+        if blobs:
+            await self._repo.add_blobs(case_id, blobs, self._clock.now())
+
+
+def _content_hash(document: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+    log.warning("upstream failure", extra={"system": failure.system, "reason": failure.reason})
+    return UpstreamUnavailable(
+        f"{failure.system} did not answer usably and no earlier snapshot is held.",
+        retry_after_seconds=RETRY_AFTER_SECONDS,
+        system=failure.system,
+    )
+

@@ -1,0 +1,159 @@
+"""`dfdg-broker ...`: serve, mock, dev, migrate, export-openapi, token, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+
+from dfdg_broker.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help="The DFDG broker and its mock upstream.")
+
+OPENAPI_DIR = Path("openapi")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _uvicorn_config(asgi: Any, host: str, port: int, settings: Settings) -> uvicorn.Config:
+    # Our own access log names route templates; uvicorn's would print raw paths.
+    return uvicorn.Config(asgi, host=host, port=port, log_config=None, access_log=False, log_level=settings.log_level.lower())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: DFDG_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default: DFDG_PORT")] = None,
+) -> None:
+    """Run the broker (migrate first: `dfdg-broker migrate`)."""
+    from dfdg_broker.app import create_app
+    from dfdg_broker.logging_setup import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    config = _uvicorn_config(create_app(settings), host or settings.host, port or settings.port, settings)
+    uvicorn.Server(config).run()
+
+
+@app.command()
+def mock(
+    host: Annotated[str | None, typer.Option(help="default: DFDG_MOCK_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default: DFDG_MOCK_PORT")] = None,
+) -> None:
+    """Run the mock upstream (LetAsyl, Jobnet, CPR register, admin API) with the demo personas."""
+    from dfdg_broker.logging_setup import configure_logging
+    from dfdg_broker.mock.app import create_mock_app
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    config = _uvicorn_config(create_mock_app(), host or settings.mock_host, port or settings.mock_port, settings)
+    uvicorn.Server(config).run()
+
+
+@app.command()
+def dev() -> None:
+    """Run the mock upstream and the broker together, and seed the demo cases once both answer."""
+    from dfdg_broker.app import create_app
+    from dfdg_broker.demo import seed_demo
+    from dfdg_broker.logging_setup import configure_logging
+    from dfdg_broker.mock.app import create_mock_app
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    broker_app = create_app(settings)
+    mock_server = uvicorn.Server(_uvicorn_config(create_mock_app(), settings.mock_host, settings.mock_port, settings))
+    broker_server = uvicorn.Server(_uvicorn_config(broker_app, settings.host, settings.port, settings))
+    broker_url = f"http://{settings.host}:{settings.port}"
+    mock_url = f"http://{settings.mock_host}:{settings.mock_port}"
+
+    async def main() -> None:
+        servers = [asyncio.create_task(mock_server.serve()), asyncio.create_task(broker_server.serve())]
+        while not (mock_server.started and broker_server.started):
+            if any(task.done() for task in servers):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            lines = await seed_demo(settings, broker_url, mock_url, broker_app.state.clock.today())
+            typer.echo(
+                f"\nBroker: {broker_url}/docs   Mock upstream: {mock_url}/docs   Today: "
+                f"{broker_app.state.clock.today()}\nDemo cases:\n" + "\n".join(lines)
+                + "\nA token: dfdg-broker token --municipality 101\n"
+            )
+        await asyncio.gather(*servers)
+
+    asyncio.run(main())
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Apply the Alembic migrations to DFDG_DATABASE_URL."""
+    from dfdg_broker.db.migrate import upgrade
+
+    upgrade(_settings().database_url, revision)
+
+
+@app.command("export-openapi")
+def export_openapi(
+    out: Annotated[Path, typer.Option(help="folder for broker.json and mock-upstream.json")] = OPENAPI_DIR,
+) -> None:
+    """Write both OpenAPI documents (committed; a test fails when code and files drift)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, document in openapi_documents().items():
+        (out / name).write_text(render_openapi(document), encoding="utf-8")
+        typer.echo(f"wrote {out / name}")
+
+
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    from dfdg_broker.app import create_app
+    from dfdg_broker.mock.app import create_mock_app
+    from dfdg_broker.mock.state import MockState
+
+    return {"broker.json": create_app(Settings()).openapi(), "mock-upstream.json": create_mock_app(MockState()).openapi()}
+
+
+def render_openapi(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+@app.command()
+def token(
+    municipality: Annotated[str, typer.Option(help="official 3-digit municipality code, e.g. 101")],
+    subject: str = "dev",
+    ttl_hours: int = 8,
+) -> None:
+    """Print a development bearer token for a municipality (signed with DFDG_JWT_SECRET)."""
+    from dfdg_broker.auth import issue_token
+    from dfdg_broker.domain.municipalities import is_municipality
+    from dfdg_broker.settings import Environment
+
+    settings = _settings()
+    if settings.environment is Environment.PRODUCTION:
+        raise typer.BadParameter("development tokens are not issued in production")
+    if not is_municipality(municipality):
+        raise typer.BadParameter(f"{municipality!r} is not an official municipality code")
+    typer.echo(issue_token(settings, municipality, subject=subject, ttl=timedelta(hours=ttl_hours)))
+
+
+@app.command()
+def demo(
+    broker_url: str = "http://127.0.0.1:8000",
+    mock_url: str = "http://127.0.0.1:8001",
+) -> None:
+    """Seed the demo cases into a running broker (as `dev` does at start)."""
+    from dfdg_broker.clock import FixedClock, SystemClock
+    from dfdg_broker.demo import seed_demo
+
+    settings = _settings()
+    clock = FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()
+    typer.echo("\n".join(asyncio.run(seed_demo(settings, broker_url, mock_url, clock.today()))))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Persistence: engine and session, declarative models, shared column types. Only repositories use it."""

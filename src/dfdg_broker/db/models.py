@@ -1,0 +1,97 @@
+"""Declarative models. They never leave the repository layer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dfdg_broker.db.types import BigIntId, JsonDocument, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+AREA_NAMES = ("cv", "integration-contract", "other", "attachments")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CaseRow(Base):
+    """A contact group (kontaktgruppe) for one citizen and one receiving municipality (C1, C2)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cpr: Mapped[str] = mapped_column(String(10))
+    cpr_lookup: Mapped[str] = mapped_column(String(64), comment="HMAC-SHA256 of the CPR number, for look-ups")
+    receiving_municipality: Mapped[str] = mapped_column(String(3), index=True)
+    jobcenter_municipality: Mapped[str] = mapped_column(String(3), index=True)
+    contact_group: Mapped[int] = mapped_column(SmallInteger)
+    handover_date: Mapped[date]
+    early_takeover_cv: Mapped[date | None]
+    early_takeover_contract: Mapped[date | None]
+    cv_update_deadline: Mapped[date]
+    special_procedure_ref: Mapped[str | None] = mapped_column(String(100))
+    person_id: Mapped[str] = mapped_column(String(40))
+    asylum_decision_date: Mapped[date]
+    jobnet_cv_number: Mapped[int] = mapped_column(BigIntId)
+    jobnet_profile_created: Mapped[bool]
+    created_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by_municipality: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (
+        UniqueConstraint("cpr_lookup", "receiving_municipality", name="uq_cases_cpr_lookup_receiving"),
+        CheckConstraint("contact_group IN (17, 18, 19, 20, 27)", name="contact_group_c3"),
+    )
+
+
+class SnapshotRow(Base):
+    """What the operator held for one area of one case at one moment. Never updated: a new row per change (G1)."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    area: Mapped[str] = mapped_column(String(32))
+    taken_on: Mapped[date]
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, object]] = mapped_column(JsonDocument)
+
+    __table_args__ = (
+        Index("ix_snapshots_case_area_taken", "case_id", "area", "taken_on", "id"),
+        CheckConstraint(f"area IN {AREA_NAMES!r}", name="area_known"),
+    )
+
+
+class AttachmentBlobRow(Base):
+    """A DA4 document's bytes, fetched and checksum-verified when its snapshot was taken, so that a frozen area
+    never needs the operator again."""
+
+    __tablename__ = "attachment_blobs"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    attachment_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigIntId)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,143 @@
+"""Problem details (RFC 9457): one exception class per failure a client can act on, rendered in one place.
+
+Each class carries its HTTP status, a stable ``code`` and, where a domain rule applies, the rule ID. The same classes
+feed the routes' ``responses=`` so that the OpenAPI document lists every error a client can get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://dfdg-broker.example/problems/"
+
+
+class InvalidParam(BaseModel):
+    field: str = Field(description="JSON path of the offending field, e.g. body.handover_date")
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457, with the extension members ``code`` and ``rule``)."""
+
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "C6-deadline-out-of-range"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="stable machine-readable code; never changes meaning")
+    rule: str | None = Field(default=None, description="the DOMAIN.md rule ID behind this problem, if any")
+    field: str | None = None
+    correlation_id: str | None = None
+    invalid_params: list[InvalidParam] | None = None
+
+    model_config = {"extra": "allow"}
+
+
+class ProblemError(Exception):
+    """Base of all errors rendered as problem details. Subclasses set the class attributes."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad request"
+    rule: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.field = field
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_problem(self, *, instance: str | None, correlation_id: str | None) -> Problem:
+        return Problem(
+            type=PROBLEM_TYPE_BASE + self.code,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            code=self.code,
+            rule=self.rule,
+            field=self.field,
+            correlation_id=correlation_id,
+            **self.extra,
+        )
+
+
+def responses_for(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a route: every status it can answer with, and which codes."""
+    by_status: dict[int, list[type[ProblemError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": "; ".join(
+                f"`{e.code}`" + (f" ({e.rule})" if e.rule else "") + f": {e.title}" for e in _unique(group)
+            )
+            or HTTPStatus(status).phrase,
+        }
+        for status, group in sorted(by_status.items())
+    }
+
+
+def _unique(errors: Iterable[type[ProblemError]]) -> list[type[ProblemError]]:
+    return list(dict.fromkeys(errors))
+
+
+# ---------------------------------------------------------------- generic errors, usable by every feature
+
+
+class Unauthenticated(ProblemError):
+    status = 401
+    code = "unauthenticated"
+    title = "A valid bearer token naming the calling municipality is required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="dfdg-broker"'})
+
+
+class RequestInvalid(ProblemError):
+    status = 422
+    code = "request_invalid"
+    title = "The request does not match the schema"
+
+
+class NotFound(ProblemError):
+    status = 404
+    code = "not_found"
+    title = "No such resource"
+
+
+class UpstreamUnavailable(ProblemError):
+    status = 503
+    code = "upstream_unavailable"
+    title = "The upstream system did not answer and nothing is held to serve instead"
+
+    def __init__(self, detail: str | None = None, *, retry_after_seconds: int = 30, **extra: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)}, **extra)
+
+
+class UpstreamContractViolation(ProblemError):
+    status = 502
+    code = "upstream_contract_violation"
+    title = "The upstream system answered with something that breaks its contract"
+
+
+class InternalError(ProblemError):
+    status = 500
+    code = "internal_error"
+    title = "Internal error"

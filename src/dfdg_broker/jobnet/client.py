@@ -1,0 +1,69 @@
+"""The broker's client for Jobnet profiles (C7). The CPR number travels in request bodies only."""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
+
+SYSTEM = "jobnet"
+
+
+class ProfileLookup(BaseModel):
+    cpr: str
+
+
+class ProfileCreate(BaseModel):
+    cpr: str
+    first_name: str
+    last_name: str
+
+
+class Profile(BaseModel):
+    cv_number: int  # JobnetCVId
+
+
+class JobnetClient:
+    def __init__(self, http: httpx.AsyncClient, policy: CallPolicy) -> None:
+        self._http = http
+        self._policy = policy
+
+    async def find_profile(self, cpr: str) -> int | None:
+        body = ProfileLookup(cpr=cpr).model_dump()
+        response = await call(
+            SYSTEM, self._policy, lambda: self._http.post("/jobnet/v1/profile-lookups", json=body), idempotent=True
+        )
+        if response.status_code == 404:
+            return None
+        return _cv_number(response, expected=200)
+
+    async def create_profile(self, cpr: str, first_name: str, last_name: str) -> int:
+        """Not idempotent: retried only when the request provably never reached Jobnet. A 409 means another
+        request created it meanwhile; then the profile is looked up instead."""
+        body = ProfileCreate(cpr=cpr, first_name=first_name, last_name=last_name).model_dump()
+        response = await call(
+            SYSTEM, self._policy, lambda: self._http.post("/jobnet/v1/profiles", json=body), idempotent=False
+        )
+        if response.status_code == 409:
+            existing = await self.find_profile(cpr)
+            if existing is None:
+                raise UpstreamFailure(SYSTEM, "profile reported as existing but not found")
+            return existing
+        return _cv_number(response, expected=201)
+
+    async def ensure_profile(self, cpr: str, first_name: str, last_name: str) -> tuple[int, bool]:
+        """C7: the citizen's CV number, creating the profile if there is none. Returns (cv_number, created)."""
+        existing = await self.find_profile(cpr)
+        if existing is not None:
+            return existing, False
+        return await self.create_profile(cpr, first_name, last_name), True
+
+
+def _cv_number(response: httpx.Response, *, expected: int) -> int:
+    if response.status_code != expected:
+        raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
+    try:
+        return Profile.model_validate_json(response.content).cv_number
+    except ValidationError:
+        raise UpstreamFailure(SYSTEM, "answer breaks the contract") from None

@@ -1,0 +1,69 @@
+"""The broker's client for LetAsyl. The CPR number travels in request bodies only, never in a URL."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.letasyl.schemas import AREA_MODELS, Attachment, Person, PersonLookupRequest, WireModel
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
+
+SYSTEM = "letasyl"
+M = TypeVar("M", bound=WireModel)
+
+
+class LetAsylClient:
+    def __init__(self, http: httpx.AsyncClient, policy: CallPolicy) -> None:
+        self._http = http
+        self._policy = policy
+
+    async def find_person(self, cpr: str, receiving_municipality: str) -> Person | None:
+        """C2: the person known to the operator under this CPR number and receiving municipality, or None."""
+        body = PersonLookupRequest(cpr=cpr, receiving_municipality=receiving_municipality).model_dump()
+        response = await call(
+            SYSTEM, self._policy, lambda: self._http.post("/letasyl/v1/person-lookups", json=body), idempotent=True
+        )
+        if response.status_code == 404:
+            return None
+        return _parse(response, Person)
+
+    async def fetch_area(self, cpr: str, receiving_municipality: str, area: DataArea) -> WireModel:
+        """One data area as the operator holds it now."""
+        body = PersonLookupRequest(cpr=cpr, receiving_municipality=receiving_municipality).model_dump()
+        response = await call(
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post(f"/letasyl/v1/data-areas/{area.value}", json=body),
+            idempotent=True,
+        )
+        if response.status_code == 404:
+            raise UpstreamFailure(SYSTEM, "person no longer known to the operator")
+        return _parse(response, AREA_MODELS[area])
+
+    async def download_attachment(self, person_id: str, attachment: Attachment) -> bytes:
+        """A DA4 document's bytes, verified against the checksum and size the operator listed."""
+        response = await call(
+            SYSTEM,
+            self._policy,
+            lambda: self._http.get(f"/letasyl/v1/persons/{person_id}/attachments/{attachment.attachment_id}"),
+            idempotent=True,
+        )
+        if response.status_code != 200:
+            raise UpstreamFailure(SYSTEM, f"attachment download answered {response.status_code}")
+        content = response.content
+        if hashlib.sha256(content).hexdigest() != attachment.sha256 or len(content) != attachment.size_bytes:
+            raise UpstreamFailure(SYSTEM, "attachment bytes do not match the listed SHA-256 and size")
+        return content
+
+
+def _parse(response: httpx.Response, model: type[M]) -> M:
+    if response.status_code != 200:
+        raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise UpstreamFailure(SYSTEM, f"answer breaks the contract ({exc.error_count()} errors)") from None

@@ -1,0 +1,59 @@
+"""Logging: one line per record with the correlation ID. Loggers that would print URLs or SQL parameters with
+personal data in them are quietened; the access log names the route template, never the raw path or query."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dfdg_broker.correlation import CorrelationIdFilter
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
+access_log = logging.getLogger("dfdg_broker.access")
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(CorrelationIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO; uvicorn's access log prints raw paths and query strings.
+    for name in ("httpx", "httpcore", "uvicorn.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+class AccessLogMiddleware:
+    """method, route template, status, duration: enough to operate the service, nothing that identifies a person."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture_status)
+        finally:
+            route = scope.get("route")
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                getattr(route, "path", "<unmatched>"),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )

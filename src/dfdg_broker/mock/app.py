@@ -1,0 +1,352 @@
+"""The mock upstream app: LetAsyl, Jobnet and the CPR register, plus an admin API for tests and demos.
+
+It keeps state in memory (``MockState``), checks requests against the upstream contract (the wire schemas), and
+journals every upstream request so that tests can assert on what the broker asked. Fault injection will hook in
+at the journal middleware (per route), which is why every route has a stable name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from dfdg_broker import correlation
+from dfdg_broker.correlation import CorrelationIdMiddleware
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.errors import NotFound, ProblemError, responses_for
+from dfdg_broker.jobnet.client import Profile, ProfileCreate, ProfileLookup
+from dfdg_broker.letasyl.schemas import (
+    AttachmentsArea,
+    CvArea,
+    IntegrationContractArea,
+    OtherArea,
+    Person,
+    PersonLookupRequest,
+)
+from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
+from dfdg_broker.mock.state import JournalEntry, MockState
+from dfdg_broker.problem_handlers import install_problem_handlers
+
+ADMIN_PREFIX = "/admin"
+
+
+class PersonUnknown(NotFound):
+    code = "person_unknown"
+    title = "No person with that CPR number (and receiving municipality) is known here"
+
+
+class ProfileExists(ProblemError):
+    status = 409
+    code = "profile_exists"
+    title = "The citizen already has a Jobnet profile"
+
+
+def get_state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+StateDep = Annotated[MockState, Depends(get_state)]
+
+
+def _subject(request: Request, person_id: str) -> None:
+    """Tell the journal whom this request was about."""
+    request.state.person_id = person_id
+
+
+# ---------------------------------------------------------------- LetAsyl
+
+letasyl = APIRouter(prefix="/letasyl/v1", tags=["LetAsyl"])
+
+
+@letasyl.post(
+    "/person-lookups", response_model=Person, name="letasyl.lookup_person", responses=responses_for(PersonUnknown)
+)
+async def lookup_person(body: PersonLookupRequest, request: Request, state: StateDep) -> Person:
+    """Find a person by CPR number and receiving municipality (both in the body)."""
+    persona = state.find(body.cpr, body.receiving_municipality)
+    if persona is None:
+        raise PersonUnknown()
+    _subject(request, persona.person.person_id)
+    return persona.person
+
+
+def _area_route(area: DataArea, model: type[BaseModel]) -> None:
+    async def fetch_area(body: PersonLookupRequest, request: Request, state: StateDep) -> BaseModel:
+        persona = state.find(body.cpr, body.receiving_municipality)
+        if persona is None:
+            raise PersonUnknown()
+        _subject(request, persona.person.person_id)
+        return state.area(persona, area)
+
+    letasyl.add_api_route(
+        f"/data-areas/{area.value}",
+        fetch_area,
+        methods=["POST"],
+        response_model=model,
+        name=f"letasyl.area.{area.value}",
+        summary=f"Data area {area.value}",
+        responses=responses_for(PersonUnknown),
+    )
+
+
+for _area, _model in (
+    (DataArea.CV, CvArea),
+    (DataArea.INTEGRATION_CONTRACT, IntegrationContractArea),
+    (DataArea.OTHER, OtherArea),
+    (DataArea.ATTACHMENTS, AttachmentsArea),
+):
+    _area_route(_area, _model)
+
+
+@letasyl.get(
+    "/persons/{person_id}/attachments/{attachment_id}",
+    name="letasyl.download_attachment",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **responses_for(NotFound)},
+)
+async def download_attachment(person_id: str, attachment_id: str, request: Request, state: StateDep) -> Response:
+    """A DA4 document as a PDF."""
+    _subject(request, person_id)
+    content = state.attachment_bytes(person_id, attachment_id)
+    if content is None:
+        raise NotFound("No such attachment for that person.")
+    return Response(content, media_type="application/pdf")
+
+
+# ---------------------------------------------------------------- Jobnet
+
+jobnet = APIRouter(prefix="/jobnet/v1", tags=["Jobnet"])
+
+
+@jobnet.post("/profile-lookups", response_model=Profile, name="jobnet.lookup_profile", responses=responses_for(NotFound))
+async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep) -> Profile:
+    """The citizen's Jobnet CV number (JobnetCVId), if they have a profile."""
+    _journal_subject_by_cpr(request, state, body.cpr)
+    cv_number = state.jobnet_profiles.get(body.cpr)
+    if cv_number is None:
+        raise NotFound("The citizen has no Jobnet profile.")
+    return Profile(cv_number=cv_number)
+
+
+@jobnet.post(
+    "/profiles",
+    response_model=Profile,
+    status_code=status.HTTP_201_CREATED,
+    name="jobnet.create_profile",
+    responses=responses_for(ProfileExists),
+)
+async def create_profile(body: ProfileCreate, request: Request, state: StateDep) -> Profile:
+    """C7: create a Jobnet profile; returns its CV number."""
+    _journal_subject_by_cpr(request, state, body.cpr)
+    cv_number = state.create_jobnet_profile(body.cpr)
+    if cv_number is None:
+        raise ProfileExists()
+    return Profile(cv_number=cv_number)
+
+
+# ---------------------------------------------------------------- CPR register
+
+
+class CprLookup(BaseModel):
+    cpr: str = Field(pattern=r"^[0-9]{10}$")
+
+
+cpr_register = APIRouter(prefix="/cpr/v1", tags=["CPR register"])
+
+
+@cpr_register.post(
+    "/person-lookups", response_model=CprRegisterEntry, name="cpr.lookup_person", responses=responses_for(NotFound)
+)
+async def lookup_cpr(body: CprLookup, request: Request, state: StateDep) -> CprRegisterEntry:
+    """N15: name and address as the CPR register holds them."""
+    persona = state.by_cpr(body.cpr)
+    if persona is None:
+        raise NotFound("No such CPR number in the register.")
+    _subject(request, persona.person.person_id)
+    return persona.cpr_register
+
+
+def _journal_subject_by_cpr(request: Request, state: MockState, cpr: str) -> None:
+    persona = state.by_cpr(cpr)
+    if persona is not None:
+        _subject(request, persona.person.person_id)
+
+
+# ---------------------------------------------------------------- admin
+
+admin = APIRouter(prefix=ADMIN_PREFIX, tags=["Admin (mock only)"])
+
+
+class PersonaSummary(BaseModel):
+    key: str
+    purpose: str
+    rules: list[str]
+    cpr: str = Field(description="synthetic CPR number")
+    person_id: str
+    name: str
+    birth_date: str
+    receiving_municipality: str
+    jobnet_cv_number: int | None
+
+
+class JobnetProfileView(BaseModel):
+    person_id: str | None
+    cv_number: int
+
+
+@admin.post("/reset", status_code=status.HTTP_204_NO_CONTENT, name="admin.reset")
+async def reset(state: StateDep) -> Response:
+    """Back to the demo fixtures; empties the journal and the profiles Jobnet created."""
+    state.reset()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@admin.get("/personas", response_model=list[PersonaSummary], name="admin.list_personas")
+async def list_personas(state: StateDep) -> list[PersonaSummary]:
+    """Every persona, with its synthetic CPR number and what it is for."""
+    return [
+        PersonaSummary(
+            key=p.key,
+            purpose=p.purpose,
+            rules=p.rules,
+            cpr=p.cpr,
+            person_id=p.person.person_id,
+            name=f"{p.person.first_name} {p.person.last_name}",
+            birth_date=p.person.birth_date.isoformat(),
+            receiving_municipality=p.person.receiving_municipality,
+            jobnet_cv_number=state.jobnet_profiles.get(p.cpr),
+        )
+        for p in state.personas.values()
+    ]
+
+
+@admin.get("/personas/{person_id}", response_model=Persona, name="admin.get_persona", responses=responses_for(NotFound))
+async def get_persona(person_id: str, state: StateDep) -> Persona:
+    persona = state.personas.get(person_id)
+    if persona is None:
+        raise NotFound("No persona with that person-ID.")
+    return persona
+
+
+@admin.put("/personas/{person_id}", response_model=Persona, name="admin.put_persona")
+async def put_persona(person_id: str, persona: Persona, response: Response, state: StateDep) -> Persona:
+    """Create or replace a persona. The person-ID in the path must match the body's."""
+    if persona.person.person_id != person_id:
+        raise ProblemError("The person-ID in the path and in the body differ.", field="body.person.person_id")
+    created = state.put_persona(persona)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return persona
+
+
+def _area_update_route(area: DataArea, model: object) -> None:
+    async def replace_area(person_id: str, body: BaseModel, state: StateDep) -> Persona:
+        persona = state.personas.get(person_id)
+        if persona is None:
+            raise NotFound("No persona with that person-ID.")
+        field = {
+            DataArea.CV: "cv",
+            DataArea.INTEGRATION_CONTRACT: "integration_contract",
+            DataArea.OTHER: "other",
+            DataArea.ATTACHMENTS: "attachments",
+        }[area]
+        updated = persona.model_copy(update={field: body})
+        state.put_persona(updated)
+        return updated
+
+    replace_area.__annotations__["body"] = model  # the area's own schema, so the contract is checked
+    admin.add_api_route(
+        f"/personas/{{person_id}}/data-areas/{area.value}",
+        replace_area,
+        methods=["PUT"],
+        response_model=Persona,
+        name=f"admin.replace_area.{area.value}",
+        summary=f"Replace one person's {area.value} data (e.g. to show that a frozen area no longer changes, G1)",
+        responses=responses_for(NotFound),
+    )
+
+
+for _area, _body in (
+    (DataArea.CV, CvArea),
+    (DataArea.INTEGRATION_CONTRACT, IntegrationContractArea),
+    (DataArea.OTHER, OtherArea),
+    (DataArea.ATTACHMENTS, list[AttachmentFixture]),
+):
+    _area_update_route(_area, _body)
+
+
+@admin.get("/journal", response_model=list[JournalEntry], name="admin.journal")
+async def journal(
+    state: StateDep,
+    system: Annotated[Literal["letasyl", "jobnet", "cpr"] | None, Query()] = None,
+    operation: Annotated[str | None, Query(description="route name, e.g. letasyl.area.cv")] = None,
+    person_id: str | None = None,
+    since: Annotated[int, Query(ge=0, description="only entries with seq greater than this")] = 0,
+) -> list[JournalEntry]:
+    """What the broker asked, when, about whom: to verify calls in integration tests."""
+    return [
+        e
+        for e in state.journal
+        if e.seq > since
+        and (system is None or e.system == system)
+        and (operation is None or e.operation == operation)
+        and (person_id is None or e.person_id == person_id)
+    ]
+
+
+@admin.delete("/journal", status_code=status.HTTP_204_NO_CONTENT, name="admin.clear_journal")
+async def clear_journal(state: StateDep) -> Response:
+    state.journal.clear()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@admin.get("/jobnet/profiles", response_model=list[JobnetProfileView], name="admin.jobnet_profiles")
+async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
+    """Every Jobnet profile, by person-ID where the CPR number belongs to a persona."""
+    return [
+        JobnetProfileView(person_id=(p.person.person_id if (p := state.by_cpr(cpr)) else None), cv_number=number)
+        for cpr, number in state.jobnet_profiles.items()
+    ]
+
+
+# ---------------------------------------------------------------- the app
+
+
+def create_mock_app(state: MockState | None = None) -> FastAPI:
+    app = FastAPI(
+        title="dfdg-broker mock upstream",
+        version="1.0.0",
+        summary="A stateful mock of LetAsyl, Jobnet and the CPR register, with an admin API. Synthetic data only.",
+        generate_unique_id_function=lambda route: route.name.replace(".", "_"),
+    )
+    app.state.mock = state or MockState.with_demo_fixtures()
+    install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def journal_upstream_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        route = request.scope.get("route")
+        system = request.url.path.split("/")[1]
+        if system in {"letasyl", "jobnet", "cpr"}:
+            app.state.mock.record(
+                system=system,
+                operation=getattr(route, "name", "unknown"),
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                person_id=getattr(request.state, "person_id", None),
+                correlation_id=request.headers.get(correlation.HEADER),
+            )
+        return response
+
+    app.add_middleware(CorrelationIdMiddleware)
+
+    @app.get("/healthz", tags=["Health"], name="health")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in (letasyl, jobnet, cpr_register, admin):
+        app.include_router(router)
+    return app

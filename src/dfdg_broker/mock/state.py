@@ -1,0 +1,125 @@
+"""The mock upstream's state: personas, Jobnet profiles and the request journal, all in memory.
+
+Tests seed it through the admin API and reset it between runs; nothing here survives a restart, on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.letasyl.schemas import Attachment, AttachmentsArea, WireModel
+from dfdg_broker.mock import pdf
+from dfdg_broker.mock.fixtures import AttachmentFixture, Persona, load_personas
+
+FIRST_CREATED_CV_NUMBER = 5_000_001
+
+
+class JournalEntry(BaseModel):
+    """One request the mock received: what was asked, when, about whom (person-ID, never the CPR number)."""
+
+    seq: int
+    at: datetime
+    system: str
+    operation: str
+    method: str
+    path: str
+    status: int
+    person_id: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass
+class MockState:
+    personas: dict[str, Persona] = field(default_factory=dict)
+    jobnet_profiles: dict[str, int] = field(default_factory=dict)
+    journal: list[JournalEntry] = field(default_factory=list)
+    next_cv_number: int = FIRST_CREATED_CV_NUMBER
+    _by_cpr: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def with_demo_fixtures(cls) -> MockState:
+        state = cls()
+        state.reset()
+        return state
+
+    def reset(self) -> None:
+        """Back to the demo fixtures: personas, their Jobnet profiles, an empty journal."""
+        self.personas.clear()
+        self._by_cpr.clear()
+        self.jobnet_profiles.clear()
+        self.journal.clear()
+        self.next_cv_number = FIRST_CREATED_CV_NUMBER
+        for persona in load_personas():
+            self.put_persona(persona)
+
+    def put_persona(self, persona: Persona) -> bool:
+        """Create or replace a persona by person-ID. Returns True if it was new."""
+        person_id = persona.person.person_id
+        previous = self.personas.get(person_id)
+        if previous is not None:
+            self._by_cpr.pop(previous.cpr, None)
+        self.personas[person_id] = persona
+        self._by_cpr[persona.cpr] = person_id
+        if persona.jobnet_cv_number is not None:
+            self.jobnet_profiles[persona.cpr] = persona.jobnet_cv_number
+        return previous is None
+
+    def by_cpr(self, cpr: str) -> Persona | None:
+        person_id = self._by_cpr.get(cpr)
+        return self.personas.get(person_id) if person_id else None
+
+    def find(self, cpr: str, receiving_municipality: str) -> Persona | None:
+        """C2: LetAsyl answers for a CPR number only together with the right receiving municipality."""
+        persona = self.by_cpr(cpr)
+        if persona is None or persona.person.receiving_municipality != receiving_municipality:
+            return None
+        return persona
+
+    def area(self, persona: Persona, area: DataArea) -> WireModel:
+        if area is DataArea.CV:
+            return persona.cv
+        if area is DataArea.INTEGRATION_CONTRACT:
+            return persona.integration_contract
+        if area is DataArea.OTHER:
+            return persona.other
+        return AttachmentsArea(attachments=[_listing(a) for a in persona.attachments])
+
+    def attachment_bytes(self, person_id: str, attachment_id: str) -> bytes | None:
+        persona = self.personas.get(person_id)
+        if persona is None:
+            return None
+        for attachment in persona.attachments:
+            if attachment.attachment_id == attachment_id:
+                return pdf.render(attachment.title, attachment.text)
+        return None
+
+    def create_jobnet_profile(self, cpr: str) -> int | None:
+        """C7 on Jobnet's side: a new CV number, or None if the citizen already has one."""
+        if cpr in self.jobnet_profiles:
+            return None
+        cv_number = self.next_cv_number
+        self.next_cv_number += 1
+        self.jobnet_profiles[cpr] = cv_number
+        return cv_number
+
+    def record(self, **entry: object) -> None:
+        self.journal.append(JournalEntry(seq=len(self.journal) + 1, at=datetime.now(UTC), **entry))  # type: ignore[arg-type]
+
+
+def _listing(attachment: AttachmentFixture) -> Attachment:
+    content = pdf.render(attachment.title, attachment.text)
+    return Attachment(
+        attachment_id=attachment.attachment_id,
+        title=attachment.title,
+        kind=attachment.kind,
+        concerns_person_id=attachment.concerns_person_id,
+        media_type="application/pdf",
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_on=attachment.created_on,
+    )
