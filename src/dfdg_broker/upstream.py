@@ -61,7 +61,7 @@ async def call(
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
-        wait=wait_exponential_jitter(initial=0.1, max=1.0),
+        wait=wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1),
         retry=retry_if_exception_type(_Retryable),
         reraise=True,
     )

@@ -11,8 +11,8 @@ from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
 from dfdg_broker.domain.contact_groups import ContactGroup
 
-# A synthetic CPR number of a demo persona (mock fixture "complete-adult"), never a real person's.
-EXAMPLE_CPR = "0103904127"
+# A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
+EXAMPLE_CPR = "1204882211"
 
 
 def rule(rule_id: str) -> dict[str, str]:
@@ -152,8 +152,8 @@ class Task(BaseModel):
 
 class ContactGroupRead(BaseModel):
     id: str = Field(description="opaque id", examples=["cg_3q2x9JkQdPk0m1vW8yZr4A"])
-    cpr_masked: str = Field(description="birth-date part only", examples=["010390-****"])
-    person_id: str = Field(description="the immigration service's person-ID (asylPersonId)", examples=["70000001"])
+    cpr_masked: str = Field(description="birth-date part only", examples=["120488-****"])
+    person_id: str = Field(description="the immigration service's person-ID (asylPersonId)", examples=["70000101"])
     receiving_municipality: Municipality
     jobcenter_municipality: Municipality
     contact_group: ContactGroupInfo

@@ -1,0 +1,39 @@
+# Two commands on a fresh machine (only Python 3.11+ needed): `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+# The embedded default database; override with e.g. DFDG_DATABASE_URL=postgresql+asyncpg://...
+export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
+
+.PHONY: install run test lint openapi bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+## Migrate the database, start the mock upstream (:8001) and the broker (:8000), seed the demo cases.
+run: install
+	$(BIN)/dfdg-broker migrate
+	$(BIN)/dfdg-broker dev
+
+## The whole suite; DFDG_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/dfdg_test for PostgreSQL.
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy
+
+## Re-export the committed OpenAPI documents after an API change.
+openapi: install
+	$(BIN)/dfdg-broker export-openapi
+
+clean:
+	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -1,0 +1,160 @@
+"""Shared fixtures: one migrated database per test session, a pinned clock, the real mock upstream app, and the
+broker called over HTTP through ASGITransport.
+
+The database is SQLite (a temporary file) unless DFDG_TEST_DATABASE_URL names another, e.g.
+postgresql+asyncpg://postgres@127.0.0.1:5432/dfdg_test, which is dropped and created afresh for the session.
+Rows are deleted after each test (cheap on both backends, and it lets a test run concurrent requests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
+
+from dfdg_broker.app import create_app
+from dfdg_broker.auth import issue_token
+from dfdg_broker.clock import FixedClock
+from dfdg_broker.db.migrate import upgrade
+from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
+from dfdg_broker.db.session import create_engine
+from dfdg_broker.mock.app import create_mock_app
+from dfdg_broker.mock.fixtures import Persona
+from dfdg_broker.mock.state import MockState
+from dfdg_broker.settings import Environment, Settings
+
+TODAY = date(2026, 11, 23)
+"""The pinned 'today' of the suite: the demo reference date the persona ages are written for."""
+
+
+async def _recreate_postgres_database(url: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    name = parsed.database
+    assert name and name not in {"postgres", "template0", "template1"}, "use a dedicated test database name"
+    admin = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password, database="postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DFDG_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if url.startswith("postgresql"):
+        await _recreate_postgres_database(url)
+    await asyncio.to_thread(upgrade, url, configure_logging=False)
+    return url
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "database_url" not in request.fixturenames:
+        return
+    engine = create_engine(request.getfixturevalue("database_url"))
+    try:
+        async with engine.begin() as connection:
+            for table in (SnapshotRow, AttachmentBlobRow, CaseRow):
+                await connection.execute(delete(table))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(TODAY)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        database_url=database_url,
+        upstream_base_url="http://upstream.test",
+        upstream_attempts=2,
+        upstream_call_deadline_seconds=5,
+        fixed_today=None,
+    )
+
+
+class SwitchableTransport(httpx.AsyncBaseTransport):
+    """The mock upstream app, which a test can take down (connection refused) and bring back."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self.down = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("simulated outage", request=request)
+        return await self._inner.handle_async_request(request)
+
+
+@pytest.fixture
+def mock_state() -> MockState:
+    return MockState.with_demo_fixtures()
+
+
+@pytest.fixture
+def mock_app(mock_state: MockState) -> FastAPI:
+    return create_mock_app(mock_state)
+
+
+@pytest.fixture
+def upstream(mock_app: FastAPI) -> SwitchableTransport:
+    return SwitchableTransport(mock_app)
+
+
+@pytest.fixture
+async def mock_client(mock_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=mock_app), base_url="http://mock.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock, upstream: SwitchableTransport) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock, upstream_transport=upstream)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker.test") as c:
+        yield c
+
+
+@pytest.fixture
+def auth(settings: Settings) -> Callable[[str], dict[str, str]]:
+    def headers(municipality: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(settings, municipality, subject='test')}"}
+
+    return headers
+
+
+@pytest.fixture
+def persona(mock_state: MockState) -> Callable[[str], Persona]:
+    by_key = {p.key: p for p in mock_state.personas.values()}
+
+    def get(key: str) -> Persona:
+        return by_key[key]
+
+    return get
+
+
+OPENAPI_DIR = Path(__file__).resolve().parents[1] / "openapi"

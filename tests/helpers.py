@@ -1,0 +1,41 @@
+"""Small helpers the integration tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from dfdg_broker.mock.fixtures import Persona
+
+Auth = Callable[[str], dict[str, str]]
+
+
+def create_body(persona: Persona, handover: date, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "cpr": persona.cpr,
+        "receiving_municipality": persona.person.receiving_municipality,
+        "contact_group": 27,
+        "handover_date": handover.isoformat(),
+    }
+    for key, value in overrides.items():
+        body[key] = value.isoformat() if isinstance(value, date) else value
+    return {k: v for k, v in body.items() if v is not None}
+
+
+async def create_case(
+    client: httpx.AsyncClient, auth: Auth, persona: Persona, handover: date, *, expect: int = 201, **overrides: Any
+) -> dict[str, Any]:
+    municipality = overrides.pop("caller", persona.person.receiving_municipality)
+    response = await client.post(
+        "/v1/contact-groups", json=create_body(persona, handover, **overrides), headers=auth(municipality)
+    )
+    assert response.status_code == expect, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)

@@ -1,0 +1,259 @@
+"""The four data areas with the date rules applied: G1, DA1-DA4, stale snapshots and attachment downloads."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.conftest import TODAY
+from tests.helpers import create_case, days
+
+AREAS = ("cv", "integration-contract", "other", "attachments")
+
+
+async def _read(client, auth, case, area, municipality="101"):
+    response = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/{area}", headers=auth(municipality))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _change_profile(mock_client, person_id, text):
+    persona = (await mock_client.get(f"/admin/personas/{person_id}")).json()
+    cv = persona["cv"] | {"professional_profile": text}
+    response = await mock_client.put(f"/admin/personas/{person_id}/data-areas/cv", json=cv)
+    assert response.status_code == 200, response.text
+
+
+def _calls(mock_state, operation):
+    return [e for e in mock_state.journal if e.operation == operation]
+
+
+# ---------------------------------------------------------------- DA1-DA4: the areas and their shape
+
+
+@pytest.mark.parametrize("area", AREAS)
+async def test_DA1_DA4_each_area_is_served_with_provenance(client, auth, persona, area):
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    body = await _read(client, auth, case, area)
+    assert body["case_id"] == case["id"] and body["area"] == area
+    assert body["provenance"]["mode"] == "live"
+    assert body["provenance"]["stale"] is False
+    assert body["provenance"]["snapshot_taken_on"] == TODAY.isoformat()
+
+
+async def test_DA1_cv_area_holds_the_operators_early_competence_assessment(client, auth, persona):
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    data = (await _read(client, auth, case, "cv"))["data"]
+    assert data == p.cv.model_dump(mode="json")
+    assert data["jobs_wanted"], "the complete adult wants at least one job"
+
+
+async def test_DA2_integration_contract_area_holds_languages_and_formal_education(client, auth, persona):
+    p = persona("languages-rich")
+    case = await create_case(client, auth, p, TODAY + days(10), caller=p.person.receiving_municipality)
+    data = (await _read(client, auth, case, "integration-contract", p.person.receiving_municipality))["data"]
+    assert data == p.integration_contract.model_dump(mode="json")
+    assert {"reading", "speaking", "writing", "understanding", "experience"} <= set(data["languages"][0])
+
+
+async def test_DA3_other_area_keeps_raw_contact_details(client, auth, persona):
+    p = persona("foreign-phone")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(10))
+    data = (await _read(client, auth, case, "other", municipality))["data"]
+    assert data["raw_contact"]["phone"] == p.other.raw_contact.phone
+
+
+async def test_DA4_attachments_download_as_verified_pdf(client, auth, persona):
+    p = persona("parent-with-linked-children")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    listing = (await _read(client, auth, case, "attachments"))["data"]["attachments"]
+    assert len(listing) == len(p.attachments) >= 2
+    for entry in listing:
+        response = await client.get(f"/v1/contact-groups/{case['id']}/attachments/{entry['attachment_id']}", headers=auth("101"))
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        assert hashlib.sha256(response.content).hexdigest() == entry["sha256"]
+        assert int(response.headers["content-length"]) == entry["size_bytes"] == len(response.content)
+
+
+async def test_DA4_unknown_attachment_is_404(client, auth, persona):
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    response = await client.get(f"/v1/contact-groups/{case['id']}/attachments/att-nope", headers=auth("101"))
+    assert response.status_code == 404 and response.json()["code"] == "attachment_not_found"
+
+
+async def test_DA4_a_corrupted_attachment_is_not_stored_and_the_last_good_listing_is_served(
+    client, auth, persona, mock_state, monkeypatch
+):
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    before = (await _read(client, auth, case, "attachments"))["data"]
+    new = p.attachments[0].model_copy(update={"attachment_id": "att-new", "text": "Ny tekst"})
+    mock_state.put_persona(p.model_copy(update={"attachments": [*p.attachments, new]}))
+    real = mock_state.attachment_bytes
+    monkeypatch.setattr(mock_state, "attachment_bytes", lambda pid, aid: b"%PDF-tampered" if aid == "att-new" else real(pid, aid))
+    after = await _read(client, auth, case, "attachments")
+    assert after["provenance"]["stale"] is True
+    assert after["data"] == before, "a listing whose document fails its checksum is not taken"
+
+
+# ---------------------------------------------------------------- G1: live before, frozen after
+
+
+async def test_G1_live_the_day_before_and_on_the_takeover_date_frozen_the_day_after(
+    client, auth, persona, clock, mock_client, mock_state
+):
+    p = persona("complete-adult")
+    handover = TODAY + days(5)
+    case = await create_case(client, auth, p, handover)
+    pid = p.person.person_id
+
+    clock.set(handover - days(1))
+    await _change_profile(mock_client, pid, "version day before")
+    body = await _read(client, auth, case, "cv")
+    assert body["provenance"]["mode"] == "live" and body["data"]["professional_profile"] == "version day before"
+
+    clock.set(handover)
+    await _change_profile(mock_client, pid, "version on the takeover date")
+    body = await _read(client, auth, case, "cv")
+    assert body["provenance"]["mode"] == "live"
+    assert body["data"]["professional_profile"] == "version on the takeover date"
+
+    clock.set(handover + days(1))
+    await _change_profile(mock_client, pid, "version after the freeze")
+    calls_before = len(_calls(mock_state, "letasyl.area.cv"))
+    body = await _read(client, auth, case, "cv")
+    assert body["data"]["professional_profile"] == "version on the takeover date"
+    assert body["provenance"] | {"snapshot_taken_at": None} == {
+        "mode": "frozen",
+        "takeover_date": handover.isoformat(),
+        "frozen_since": (handover + days(1)).isoformat(),
+        "snapshot_taken_at": None,
+        "snapshot_taken_on": handover.isoformat(),
+        "retrieved_at": None,
+        "final_snapshot_after_takeover": False,
+        "stale": False,
+        "stale_reason": None,
+    }
+    assert len(_calls(mock_state, "letasyl.area.cv")) == calls_before, "a frozen area never calls the operator"
+
+
+async def test_G1_frozen_area_serves_the_snapshot_from_on_or_before_the_date_not_a_later_one(
+    client, auth, persona, clock, mock_client
+):
+    p = persona("complete-adult")
+    handover = TODAY + days(5)
+    case = await create_case(client, auth, p, handover)
+    clock.set(handover - days(2))
+    await _change_profile(mock_client, p.person.person_id, "held two days before")
+    await _read(client, auth, case, "cv")
+    await _change_profile(mock_client, p.person.person_id, "never read before the freeze")
+    clock.set(handover + days(30))
+    body = await _read(client, auth, case, "cv")
+    assert body["data"]["professional_profile"] == "held two days before"
+    assert body["provenance"]["snapshot_taken_on"] == (handover - days(2)).isoformat()
+
+
+async def test_G1_each_area_follows_its_own_date(client, auth, persona, clock, mock_state):
+    p = persona("complete-adult")
+    handover = TODAY + days(10)
+    case = await create_case(
+        client, auth, p, handover, early_takeover_cv=TODAY + days(2), early_takeover_contract=TODAY + days(6)
+    )
+    expected_takeover = {
+        "cv": TODAY + days(2),
+        "integration-contract": TODAY + days(6),
+        "other": handover,
+        "attachments": handover,
+    }
+    case_view = (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).json()
+    assert {a["area"]: a["takeover_date"] for a in case_view["areas"]} == {
+        k: v.isoformat() for k, v in expected_takeover.items()
+    }
+    for probe in (TODAY + days(3), TODAY + days(7), handover + days(1)):
+        clock.set(probe)
+        for area, takeover in expected_takeover.items():
+            mode = (await _read(client, auth, case, area))["provenance"]["mode"]
+            assert mode == ("frozen" if probe > takeover else "live"), (probe, area)
+
+
+async def test_G1_case_created_after_the_date_takes_one_final_snapshot_and_freezes_it(
+    client, auth, persona, clock, mock_client, mock_state
+):
+    p = persona("long-settled")
+    municipality = p.person.receiving_municipality
+    handover = TODAY - days(30)
+    case = await create_case(client, auth, p, handover)
+    body = await _read(client, auth, case, "cv", municipality)
+    assert body["provenance"]["mode"] == "frozen"
+    assert body["provenance"]["final_snapshot_after_takeover"] is True
+    assert body["provenance"]["snapshot_taken_on"] == TODAY.isoformat()
+    await _change_profile(mock_client, p.person.person_id, "changed later")
+    clock.set(TODAY + days(3))
+    calls = len(_calls(mock_state, "letasyl.area.cv"))
+    again = await _read(client, auth, case, "cv", municipality)
+    assert again["data"] == body["data"]
+    assert len(_calls(mock_state, "letasyl.area.cv")) == calls
+
+
+async def test_G1_live_reads_store_a_new_snapshot_row_only_on_change_or_new_day(client, auth, persona, app, mock_client, clock):
+    from sqlalchemy import func, select
+
+    from dfdg_broker.db.models import SnapshotRow
+
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+
+    async def rows() -> int:
+        async with app.state.sessions() as session:
+            return await session.scalar(
+                select(func.count()).where(SnapshotRow.case_id == case["id"], SnapshotRow.area == "cv")
+            )
+
+    assert await rows() == 1
+    await _read(client, auth, case, "cv")
+    assert await rows() == 1, "unchanged on the same day: no new row"
+    await _change_profile(mock_client, p.person.person_id, "changed")
+    await _read(client, auth, case, "cv")
+    assert await rows() == 2
+    clock.set(TODAY + days(1))
+    await _read(client, auth, case, "cv")
+    assert await rows() == 3, "a new day proves what was held on that day"
+
+
+# ---------------------------------------------------------------- upstream failure
+
+
+async def test_G1_live_area_serves_the_last_snapshot_marked_stale_when_the_operator_fails(
+    client, auth, persona, upstream, mock_client
+):
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    first = await _read(client, auth, case, "cv")
+    upstream.down = True
+    stale = await _read(client, auth, case, "cv")
+    assert stale["data"] == first["data"]
+    assert stale["provenance"]["stale"] is True
+    assert stale["provenance"]["stale_reason"] == "upstream_unavailable"
+    assert stale["provenance"]["retrieved_at"] is None
+    upstream.down = False
+    assert (await _read(client, auth, case, "cv"))["provenance"]["stale"] is False
+
+
+async def test_G1_frozen_area_and_its_documents_need_no_operator(client, auth, persona, upstream, clock):
+    p = persona("complete-adult")
+    handover = TODAY + days(1)
+    case = await create_case(client, auth, p, handover)
+    listing = (await _read(client, auth, case, "attachments"))["data"]["attachments"]
+    upstream.down = True
+    clock.set(handover + days(1))
+    body = await _read(client, auth, case, "attachments")
+    assert body["provenance"]["mode"] == "frozen" and body["provenance"]["stale"] is False
+    response = await client.get(
+        f"/v1/contact-groups/{case['id']}/attachments/{listing[0]['attachment_id']}", headers=auth("101")
+    )
+    assert response.status_code == 200 and hashlib.sha256(response.content).hexdigest() == listing[0]["sha256"]
