@@ -18,7 +18,7 @@ from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.errors import Problem
-from dfdg_broker.logging_setup import AccessLogMiddleware
+from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import CallPolicy, create_http_client
@@ -47,6 +47,7 @@ def create_app(
     upstream_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    silence_personal_data_loggers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -76,21 +76,27 @@ class ProblemError(Exception):
         )
 
 
-def responses_for(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry of a route: every status it can answer with, and which codes."""
-    by_status: dict[int, list[type[ProblemError]]] = {}
-    for error in errors:
-        by_status.setdefault(error.status, []).append(error)
+def responses_for(*errors: type[ProblemError], rules: Iterable[str] = ()) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a route: every status it can answer with, and which codes.
+
+    ``rules`` names the domain rules the route enforces; breaking one answers 422 with its ID in ``rule``.
+    """
+    by_status: dict[int, list[str]] = {}
+    for error in _unique(errors):
+        line = f"`{error.code}`" + (f" ({error.rule})" if error.rule else "") + f": {error.title}"
+        by_status.setdefault(error.status, []).append(line)
+    rule_ids = list(rules)
+    if rule_ids:
+        by_status.setdefault(422, []).append(
+            "a domain rule is broken: `rule` is one of " + ", ".join(rule_ids) + ", `code` names the failure"
+        )
     return {
         status: {
             "model": Problem,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            "description": "; ".join(
-                f"`{e.code}`" + (f" ({e.rule})" if e.rule else "") + f": {e.title}" for e in _unique(group)
-            )
-            or HTTPStatus(status).phrase,
+            "description": "; ".join(lines) or HTTPStatus(status).phrase,
         }
-        for status, group in sorted(by_status.items())
+        for status, lines in sorted(by_status.items())
     }
 
 

@@ -21,10 +21,18 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL at INFO; uvicorn's access log prints raw paths and query strings.
-    for name in ("httpx", "httpcore", "uvicorn.access"):
+    silence_personal_data_loggers()
+
+
+PERSONAL_DATA_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "httpx", "httpcore", "uvicorn.access")
+"""aiosqlite logs SQL parameters (CPR numbers) at DEBUG, SQLAlchemy's echo does the same, httpx logs request URLs
+at INFO, uvicorn's access log prints raw paths and query strings."""
+
+
+def silence_personal_data_loggers() -> None:
+    """Whatever the process's log level, these loggers say nothing below WARNING (create_app calls this)."""
+    for name in PERSONAL_DATA_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 class AccessLogMiddleware:

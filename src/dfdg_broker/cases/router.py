@@ -35,7 +35,12 @@ ATTACHMENT_CHUNK = 64 * 1024
     name="create_contact_group",
     summary="Create the contact group (case) for a newly settled refugee",
     responses=responses_for(
-        *_COMMON, CallerNotParty, CaseAlreadyExists, PersonUnknownAtOperator, UpstreamUnavailable
+        *_COMMON,
+        CallerNotParty,
+        CaseAlreadyExists,
+        PersonUnknownAtOperator,
+        UpstreamUnavailable,
+        rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
 )
 async def create_contact_group(

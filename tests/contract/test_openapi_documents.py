@@ -1,0 +1,51 @@
+"""The committed OpenAPI documents are what the code serves: a vendor's generated client never drifts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from dfdg_broker.cli import openapi_documents, render_openapi
+from tests.conftest import OPENAPI_DIR
+
+
+@pytest.mark.parametrize("name", ["broker.json", "mock-upstream.json"])
+def test_committed_openapi_document_matches_the_code(name):
+    committed = (OPENAPI_DIR / name).read_text(encoding="utf-8")
+    assert committed == render_openapi(openapi_documents()[name]), (
+        f"openapi/{name} is out of date: run `make openapi` and commit the result"
+    )
+
+
+def test_every_broker_error_response_is_a_problem_document():
+    document = openapi_documents()["broker.json"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert "application/problem+json" in response.get("content", {}), (method, path, status)
+
+
+def test_operation_ids_are_stable_and_readable():
+    document = openapi_documents()["broker.json"]
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
+    assert "create_contact_group" in ids
+
+
+def test_request_fields_name_their_rules():
+    schema = openapi_documents()["broker.json"]["components"]["schemas"]["ContactGroupCreate"]
+    rules = {name: prop.get("x-rule") for name, prop in schema["properties"].items()}
+    assert rules["handover_date"] == "C4" and rules["contact_group"] == "C3" and rules["cv_update_deadline"] == "C6"
+
+
+def test_examples_use_only_the_synthetic_demo_cpr_number():
+    from dfdg_broker.mock.fixtures import load_personas
+
+    synthetic = {p.cpr for p in load_personas()}
+    text = json.dumps(openapi_documents()["broker.json"])
+    for candidate in re.findall(r"(?<!\d)\d{10}(?!\d)", text):
+        assert candidate in synthetic, f"{candidate} looks like a CPR number and is not a demo persona's"
