@@ -43,7 +43,11 @@ async def _recreate_postgres_database(url: str) -> None:
     name = parsed.database
     assert name and name not in {"postgres", "template0", "template1"}, "use a dedicated test database name"
     admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password, database="postgres"
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
     )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

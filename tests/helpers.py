@@ -26,7 +26,13 @@ def create_body(persona: Persona, handover: date, **overrides: Any) -> dict[str,
 
 
 async def create_case(
-    client: httpx.AsyncClient, auth: Auth, persona: Persona, handover: date, *, expect: int = 201, **overrides: Any
+    client: httpx.AsyncClient,
+    auth: Auth,
+    persona: Persona,
+    handover: date,
+    *,
+    expect: int = 201,
+    **overrides: Any,
 ) -> dict[str, Any]:
     municipality = overrides.pop("caller", persona.person.receiving_municipality)
     response = await client.post(

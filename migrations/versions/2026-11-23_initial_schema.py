@@ -28,7 +28,10 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("cpr", sa.String(length=10), nullable=False),
         sa.Column(
-            "cpr_lookup", sa.String(length=64), nullable=False, comment="HMAC-SHA256 of the CPR number, for look-ups"
+            "cpr_lookup",
+            sa.String(length=64),
+            nullable=False,
+            comment="HMAC-SHA256 of the CPR number, for look-ups",
         ),
         sa.Column("receiving_municipality", sa.String(length=3), nullable=False),
         sa.Column("jobcenter_municipality", sa.String(length=3), nullable=False),
@@ -77,7 +80,8 @@ def upgrade() -> None:
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
         sa.Column("data", JSON_DOCUMENT, nullable=False),
         sa.CheckConstraint(
-            "area IN ('cv', 'integration-contract', 'other', 'attachments')", name=op.f("ck_snapshots_area_known")
+            "area IN ('cv', 'integration-contract', 'other', 'attachments')",
+            name=op.f("ck_snapshots_area_known"),
         ),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_snapshots_case_id_cases"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_snapshots")),

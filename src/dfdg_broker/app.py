@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel

@@ -24,7 +24,9 @@ def _settings() -> Settings:
 
 def _uvicorn_config(asgi: Any, host: str, port: int, settings: Settings) -> uvicorn.Config:
     # Our own access log names route templates; uvicorn's would print raw paths.
-    return uvicorn.Config(asgi, host=host, port=port, log_config=None, access_log=False, log_level=settings.log_level.lower())
+    return uvicorn.Config(
+        asgi, host=host, port=port, log_config=None, access_log=False, log_level=settings.log_level.lower()
+    )
 
 
 @app.command()
@@ -83,7 +85,8 @@ def dev() -> None:
             lines = await seed_demo(settings, broker_url, mock_url, broker_app.state.clock.today())
             typer.echo(
                 f"\nBroker: {broker_url}/docs   Mock upstream: {mock_url}/docs   Today: "
-                f"{broker_app.state.clock.today()}\nDemo cases:\n" + "\n".join(lines)
+                f"{broker_app.state.clock.today()}\nDemo cases:\n"
+                + "\n".join(lines)
                 + "\nA token: dfdg-broker token --municipality 101\n"
             )
         await asyncio.gather(*servers)
@@ -115,7 +118,10 @@ def openapi_documents() -> dict[str, dict[str, Any]]:
     from dfdg_broker.mock.app import create_mock_app
     from dfdg_broker.mock.state import MockState
 
-    return {"broker.json": create_app(Settings()).openapi(), "mock-upstream.json": create_mock_app(MockState()).openapi()}
+    return {
+        "broker.json": create_app(Settings()).openapi(),
+        "mock-upstream.json": create_mock_app(MockState()).openapi(),
+    }
 
 
 def render_openapi(document: dict[str, Any]) -> str:

@@ -55,7 +55,12 @@ async def seed_demo(settings: Settings, broker_url: str, mock_url: str, today: d
 
 
 async def _create(
-    http: httpx.AsyncClient, settings: Settings, broker_url: str, persona: dict[str, Any], demo: DemoCase, today: date
+    http: httpx.AsyncClient,
+    settings: Settings,
+    broker_url: str,
+    persona: dict[str, Any],
+    demo: DemoCase,
+    today: date,
 ) -> str:
     def day(offset: int | None) -> str | None:
         return (today + timedelta(days=offset)).isoformat() if offset is not None else None

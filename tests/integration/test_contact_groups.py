@@ -62,7 +62,10 @@ async def test_C2_receiving_and_jobcenter_municipality_both_see_the_case_no_othe
     base = f"/v1/contact-groups/{case['id']}"
     for municipality in ("157", "151"):
         assert (await client.get(base, headers=auth(municipality))).status_code == 200
-    for path in (base, *(f"{base}/data-areas/{a}" for a in ("cv", "integration-contract", "other", "attachments"))):
+    for path in (
+        base,
+        *(f"{base}/data-areas/{a}" for a in ("cv", "integration-contract", "other", "attachments")),
+    ):
         _problem(await client.get(path, headers=auth("101")), 404, "contact_group_not_found", "C2")
 
 
@@ -91,7 +94,11 @@ async def test_C2_a_municipality_not_party_to_the_case_cannot_create_it(client, 
 
 @pytest.mark.parametrize(
     ("cpr", "code"),
-    [("12345", "request_invalid"), ("31029012345", "cpr_invalid_format"), ("3102901234", "cpr_invalid_birth_date")],
+    [
+        ("12345", "request_invalid"),
+        ("31029012345", "cpr_invalid_format"),
+        ("3102901234", "cpr_invalid_birth_date"),
+    ],
 )
 async def test_C2_invalid_cpr_is_refused_without_echoing_it(client, auth, persona, cpr, code):
     body = create_body(persona("complete-adult"), HANDOVER, cpr=cpr)
@@ -103,7 +110,10 @@ async def test_C2_invalid_cpr_is_refused_without_echoing_it(client, auth, person
 async def test_C2_unknown_municipality_code_is_refused(client, auth, persona):
     body = create_body(persona("complete-adult"), HANDOVER, receiving_municipality="999")
     problem = _problem(
-        await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "municipality_unknown", "C2"
+        await client.post("/v1/contact-groups", json=body, headers=auth("101")),
+        422,
+        "municipality_unknown",
+        "C2",
     )
     assert problem["field"] == "body.receiving_municipality"
 
@@ -119,7 +129,10 @@ async def test_C2_person_unknown_to_the_operator_for_that_municipality(client, a
     p = persona("complete-adult")
     body = create_body(p, HANDOVER, receiving_municipality="751")
     _problem(
-        await client.post("/v1/contact-groups", json=body, headers=auth("751")), 422, "person_unknown_at_operator", "C2"
+        await client.post("/v1/contact-groups", json=body, headers=auth("751")),
+        422,
+        "person_unknown_at_operator",
+        "C2",
     )
 
 
@@ -145,7 +158,9 @@ async def test_C3_each_allowed_contact_group_is_accepted(client, auth, persona, 
 @pytest.mark.parametrize("group", [16, 21, 26, 28, 0, "syv"])
 async def test_C3_any_other_contact_group_is_refused(client, auth, persona, group, mock_state):
     body = create_body(persona("complete-adult"), HANDOVER, contact_group=group)
-    problem = _problem(await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "request_invalid", "C3")
+    problem = _problem(
+        await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "request_invalid", "C3"
+    )
     assert problem["field"] == "body.contact_group"
     assert mock_state.journal == []
 
@@ -156,7 +171,9 @@ async def test_C3_any_other_contact_group_is_refused(client, auth, persona, grou
 async def test_C4_handover_date_is_required(client, auth, persona):
     body = create_body(persona("complete-adult"), HANDOVER)
     del body["handover_date"]
-    problem = _problem(await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "request_invalid", "C4")
+    problem = _problem(
+        await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "request_invalid", "C4"
+    )
     assert problem["invalid_params"][0]["field"] == "body.handover_date"
 
 
@@ -177,7 +194,12 @@ async def test_C5_missing_early_dates_equal_the_handover_date(client, auth, pers
 
 async def test_C5_early_dates_on_or_before_handover_are_effective(client, auth, persona):
     case = await create_case(
-        client, auth, persona("complete-adult"), HANDOVER, early_takeover_cv=HANDOVER - days(5), early_takeover_contract=HANDOVER
+        client,
+        auth,
+        persona("complete-adult"),
+        HANDOVER,
+        early_takeover_cv=HANDOVER - days(5),
+        early_takeover_contract=HANDOVER,
     )
     assert case["dates"]["effective_cv_date"] == (HANDOVER - days(5)).isoformat()
     assert case["dates"]["effective_contract_date"] == HANDOVER.isoformat()
@@ -187,7 +209,10 @@ async def test_C5_early_dates_on_or_before_handover_are_effective(client, auth, 
 async def test_C5_early_date_the_day_after_handover_is_refused(client, auth, persona, field, mock_state):
     body = create_body(persona("complete-adult"), HANDOVER, **{field: HANDOVER + days(1)})
     problem = _problem(
-        await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "early_takeover_after_handover", "C5"
+        await client.post("/v1/contact-groups", json=body, headers=auth("101")),
+        422,
+        "early_takeover_after_handover",
+        "C5",
     )
     assert problem["field"] == f"body.{field}"
     assert mock_state.journal == []
@@ -209,7 +234,10 @@ async def test_C6_deadline_of_handover_plus_60_days_is_accepted(client, auth, pe
 async def test_C6_deadline_later_than_handover_plus_60_days_is_refused(client, auth, persona):
     body = create_body(persona("complete-adult"), HANDOVER, cv_update_deadline=HANDOVER + days(61))
     problem = _problem(
-        await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "cv_deadline_too_late", "C6"
+        await client.post("/v1/contact-groups", json=body, headers=auth("101")),
+        422,
+        "cv_deadline_too_late",
+        "C6",
     )
     assert problem["field"] == "body.cv_update_deadline"
     assert problem["latest_allowed"] == (HANDOVER + days(60)).isoformat()
@@ -217,13 +245,20 @@ async def test_C6_deadline_later_than_handover_plus_60_days_is_refused(client, a
 
 async def test_C6_deadline_on_the_effective_cv_date_is_accepted(client, auth, persona):
     early = HANDOVER - days(3)
-    await create_case(client, auth, persona("complete-adult"), HANDOVER, early_takeover_cv=early, cv_update_deadline=early)
+    await create_case(
+        client, auth, persona("complete-adult"), HANDOVER, early_takeover_cv=early, cv_update_deadline=early
+    )
 
 
 async def test_C6_deadline_before_the_effective_cv_date_is_refused(client, auth, persona):
     early = HANDOVER - days(3)
     body = create_body(persona("complete-adult"), HANDOVER, early_takeover_cv=early, cv_update_deadline=early - days(1))
-    _problem(await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "cv_deadline_before_cv_date", "C6")
+    _problem(
+        await client.post("/v1/contact-groups", json=body, headers=auth("101")),
+        422,
+        "cv_deadline_before_cv_date",
+        "C6",
+    )
 
 
 # ---------------------------------------------------------------- C7
@@ -267,7 +302,14 @@ async def test_C8_login_code_task_pending_from_the_day_after_the_deadline(client
 async def test_G2_G3_cv_window_day_before_on_and_after(client, auth, persona, clock):
     early = HANDOVER - days(4)
     deadline = HANDOVER + days(30)
-    case = await create_case(client, auth, persona("complete-adult"), HANDOVER, early_takeover_cv=early, cv_update_deadline=deadline)
+    case = await create_case(
+        client,
+        auth,
+        persona("complete-adult"),
+        HANDOVER,
+        early_takeover_cv=early,
+        cv_update_deadline=deadline,
+    )
     path = f"/v1/contact-groups/{case['id']}"
 
     async def window_on(day):

@@ -72,7 +72,9 @@ async def test_DA4_attachments_download_as_verified_pdf(client, auth, persona):
     listing = (await _read(client, auth, case, "attachments"))["data"]["attachments"]
     assert len(listing) == len(p.attachments) >= 2
     for entry in listing:
-        response = await client.get(f"/v1/contact-groups/{case['id']}/attachments/{entry['attachment_id']}", headers=auth("101"))
+        response = await client.get(
+            f"/v1/contact-groups/{case['id']}/attachments/{entry['attachment_id']}", headers=auth("101")
+        )
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
@@ -95,7 +97,11 @@ async def test_DA4_a_corrupted_attachment_is_not_stored_and_the_last_good_listin
     new = p.attachments[0].model_copy(update={"attachment_id": "att-new", "text": "Ny tekst"})
     mock_state.put_persona(p.model_copy(update={"attachments": [*p.attachments, new]}))
     real = mock_state.attachment_bytes
-    monkeypatch.setattr(mock_state, "attachment_bytes", lambda pid, aid: b"%PDF-tampered" if aid == "att-new" else real(pid, aid))
+    monkeypatch.setattr(
+        mock_state,
+        "attachment_bytes",
+        lambda pid, aid: b"%PDF-tampered" if aid == "att-new" else real(pid, aid),
+    )
     after = await _read(client, auth, case, "attachments")
     assert after["provenance"]["stale"] is True
     assert after["data"] == before, "a listing whose document fails its checksum is not taken"
@@ -200,7 +206,9 @@ async def test_G1_case_created_after_the_date_takes_one_final_snapshot_and_freez
     assert len(_calls(mock_state, "letasyl.area.cv")) == calls
 
 
-async def test_G1_live_reads_store_a_new_snapshot_row_only_on_change_or_new_day(client, auth, persona, app, mock_client, clock):
+async def test_G1_live_reads_store_a_new_snapshot_row_only_on_change_or_new_day(
+    client, auth, persona, app, mock_client, clock
+):
     from sqlalchemy import func, select
 
     from dfdg_broker.db.models import SnapshotRow

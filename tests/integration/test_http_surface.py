@@ -16,7 +16,12 @@ from tests.helpers import create_body, create_case, days
 
 @pytest.mark.parametrize(
     "header",
-    [None, "Basic dXNlcjpwYXNz", "Bearer not-a-jwt", "Bearer " + jwt.encode({"municipality": "101"}, key="", algorithm="none")],
+    [
+        None,
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-jwt",
+        "Bearer " + jwt.encode({"municipality": "101"}, key="", algorithm="none"),
+    ],
 )
 async def test_requests_without_a_valid_bearer_token_are_401(client, header):
     headers = {"Authorization": header} if header else {}
@@ -28,7 +33,9 @@ async def test_requests_without_a_valid_bearer_token_are_401(client, header):
 
 async def test_expired_or_foreign_tokens_are_401(client, settings):
     expired = issue_token(settings, "101", ttl=timedelta(seconds=-5))
-    foreign = jwt.encode({"municipality": "101", "sub": "x", "iss": "x", "aud": "x", "exp": 9999999999}, "k" * 40, "HS256")
+    foreign = jwt.encode(
+        {"municipality": "101", "sub": "x", "iss": "x", "aud": "x", "exp": 9999999999}, "k" * 40, "HS256"
+    )
     for token in (expired, foreign):
         response = await client.get("/v1/contact-groups/cg_any", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
@@ -71,7 +78,10 @@ async def test_validation_problems_never_echo_the_submitted_values(client, auth,
     response = await client.post("/v1/contact-groups", json=body, headers=auth("101"))
     assert response.status_code == 422
     assert p.cpr not in response.text
-    assert {i["field"] for i in response.json()["invalid_params"]} == {"body.contact_group", "body.unexpected_field"}
+    assert {i["field"] for i in response.json()["invalid_params"]} == {
+        "body.contact_group",
+        "body.unexpected_field",
+    }
 
 
 async def test_unknown_routes_and_methods_are_problems(client, auth):

@@ -38,7 +38,10 @@ class CaseRepository:
         row = await self._session.scalar(
             select(CaseRow).where(
                 CaseRow.id == case_id,
-                or_(CaseRow.receiving_municipality == municipality, CaseRow.jobcenter_municipality == municipality),
+                or_(
+                    CaseRow.receiving_municipality == municipality,
+                    CaseRow.jobcenter_municipality == municipality,
+                ),
             )
         )
         return _case(row) if row else None
@@ -94,7 +97,9 @@ class CaseRepository:
         )
         await self._session.flush()
 
-    async def latest_snapshot(self, case_id: str, area: DataArea, *, on_or_before: date | None = None) -> Snapshot | None:
+    async def latest_snapshot(
+        self, case_id: str, area: DataArea, *, on_or_before: date | None = None
+    ) -> Snapshot | None:
         """The newest snapshot of the area, optionally only among those taken on or before a day (G1)."""
         query = select(SnapshotRow).where(SnapshotRow.case_id == case_id, SnapshotRow.area == area.value)
         if on_or_before is not None:
@@ -116,7 +121,9 @@ class CaseRepository:
 
     async def blob_keys(self, case_id: str) -> set[tuple[str, str]]:
         rows = await self._session.execute(
-            select(AttachmentBlobRow.attachment_id, AttachmentBlobRow.sha256).where(AttachmentBlobRow.case_id == case_id)
+            select(AttachmentBlobRow.attachment_id, AttachmentBlobRow.sha256).where(
+                AttachmentBlobRow.case_id == case_id
+            )
         )
         return {(attachment_id, sha256) for attachment_id, sha256 in rows}
 

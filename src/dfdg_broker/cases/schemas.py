@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
@@ -15,7 +16,7 @@ from dfdg_broker.domain.contact_groups import ContactGroup
 EXAMPLE_CPR = "1204882211"
 
 
-def rule(rule_id: str) -> dict[str, str]:
+def rule(rule_id: str) -> JsonDict:
     """Marks a request field with the rule a schema failure on it breaks (shown in OpenAPI as ``x-rule``)."""
     return {"x-rule": rule_id}
 

@@ -99,9 +99,7 @@ class CaseService:
         today = self._clock.today()
         cpr = cpr_rules.parse(new.cpr, today=today)
         receiving = require_municipality(new.receiving_municipality, field="receiving_municipality")
-        jobcenter = require_municipality(
-            new.jobcenter_municipality or receiving, field="jobcenter_municipality"
-        )
+        jobcenter = require_municipality(new.jobcenter_municipality or receiving, field="jobcenter_municipality")
         if caller_municipality not in (receiving, jobcenter):
             raise CallerNotParty(
                 "The calling municipality is neither the receiving nor the jobcenter municipality of this case."
@@ -188,7 +186,11 @@ class CaseService:
             log.warning("serving a stale snapshot", extra={"case_id": case.id, "area": area.value})
             return AreaRead(case, area, latest, "live", takeover, None, False, "upstream_unavailable")
         snapshot = capture.snapshot
-        if latest is not None and latest.content_sha256 == snapshot.content_sha256 and latest.taken_on == snapshot.taken_on:
+        if (
+            latest is not None
+            and latest.content_sha256 == snapshot.content_sha256
+            and latest.taken_on == snapshot.taken_on
+        ):
             snapshot = latest  # unchanged today: the stored row already proves what was held on this day
             await self._store_blobs(case.id, capture.blobs)
         else:
@@ -296,4 +298,3 @@ def _unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
         retry_after_seconds=RETRY_AFTER_SECONDS,
         system=failure.system,
     )
-

@@ -11,7 +11,11 @@ from alembic.config import Config
 
 def alembic_ini() -> Path:
     """alembic.ini: DFDG_ALEMBIC_INI, else the working directory's, else the source checkout's."""
-    candidates = [os.environ.get("DFDG_ALEMBIC_INI"), "alembic.ini", Path(__file__).resolve().parents[3] / "alembic.ini"]
+    candidates = [
+        os.environ.get("DFDG_ALEMBIC_INI"),
+        "alembic.ini",
+        Path(__file__).resolve().parents[3] / "alembic.ini",
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)

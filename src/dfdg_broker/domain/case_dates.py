@@ -98,7 +98,10 @@ def build_case_dates(
     C6, Reading: the deadline defaults to handover + 60 days; one before the effective CV date, or later than
     handover + 60 days, is an input error.
     """
-    for field, early in (("early_takeover_cv", early_takeover_cv), ("early_takeover_contract", early_takeover_contract)):
+    for field, early in (
+        ("early_takeover_cv", early_takeover_cv),
+        ("early_takeover_contract", early_takeover_contract),
+    ):
         if early is not None and early > handover_date:
             raise RuleViolation(
                 "C5",

@@ -48,7 +48,9 @@ def parse(raw: str, *, today: date, field: str = "cpr") -> Cpr:
             "C2", "cpr_invalid_birth_date", "The CPR number does not encode a valid birth date.", field=field
         ) from None
     if birth > today:
-        raise RuleViolation("C2", "cpr_birth_date_in_future", "The CPR number's birth date is in the future.", field=field)
+        raise RuleViolation(
+            "C2", "cpr_birth_date_in_future", "The CPR number's birth date is in the future.", field=field
+        )
     return Cpr(number, birth)
 
 

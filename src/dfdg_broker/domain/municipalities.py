@@ -24,6 +24,9 @@ def require_municipality(code: str, *, field: str) -> str:
     """C2: a municipality is named by its official 3-digit code."""
     if not is_municipality(code):
         raise RuleViolation(
-            "C2", "municipality_unknown", "Not one of the 98 official 3-digit municipality codes.", field=field
+            "C2",
+            "municipality_unknown",
+            "Not one of the 98 official 3-digit municipality codes.",
+            field=field,
         )
     return code

@@ -32,7 +32,10 @@ class JobnetClient:
     async def find_profile(self, cpr: str) -> int | None:
         body = ProfileLookup(cpr=cpr).model_dump()
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.post("/jobnet/v1/profile-lookups", json=body), idempotent=True
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post("/jobnet/v1/profile-lookups", json=body),
+            idempotent=True,
         )
         if response.status_code == 404:
             return None

@@ -25,7 +25,10 @@ class LetAsylClient:
         """C2: the person known to the operator under this CPR number and receiving municipality, or None."""
         body = PersonLookupRequest(cpr=cpr, receiving_municipality=receiving_municipality).model_dump()
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.post("/letasyl/v1/person-lookups", json=body), idempotent=True
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post("/letasyl/v1/person-lookups", json=body),
+            idempotent=True,
         )
         if response.status_code == 404:
             return None

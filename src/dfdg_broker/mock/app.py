@@ -62,7 +62,10 @@ letasyl = APIRouter(prefix="/letasyl/v1", tags=["LetAsyl"])
 
 
 @letasyl.post(
-    "/person-lookups", response_model=Person, name="letasyl.lookup_person", responses=responses_for(PersonUnknown)
+    "/person-lookups",
+    response_model=Person,
+    name="letasyl.lookup_person",
+    responses=responses_for(PersonUnknown),
 )
 async def lookup_person(body: PersonLookupRequest, request: Request, state: StateDep) -> Person:
     """Find a person by CPR number and receiving municipality (both in the body)."""
@@ -121,7 +124,12 @@ async def download_attachment(person_id: str, attachment_id: str, request: Reque
 jobnet = APIRouter(prefix="/jobnet/v1", tags=["Jobnet"])
 
 
-@jobnet.post("/profile-lookups", response_model=Profile, name="jobnet.lookup_profile", responses=responses_for(NotFound))
+@jobnet.post(
+    "/profile-lookups",
+    response_model=Profile,
+    name="jobnet.lookup_profile",
+    responses=responses_for(NotFound),
+)
 async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep) -> Profile:
     """The citizen's Jobnet CV number (JobnetCVId), if they have a profile."""
     _journal_subject_by_cpr(request, state, body.cpr)
@@ -158,7 +166,10 @@ cpr_register = APIRouter(prefix="/cpr/v1", tags=["CPR register"])
 
 
 @cpr_register.post(
-    "/person-lookups", response_model=CprRegisterEntry, name="cpr.lookup_person", responses=responses_for(NotFound)
+    "/person-lookups",
+    response_model=CprRegisterEntry,
+    name="cpr.lookup_person",
+    responses=responses_for(NotFound),
 )
 async def lookup_cpr(body: CprLookup, request: Request, state: StateDep) -> CprRegisterEntry:
     """N15: name and address as the CPR register holds them."""
@@ -223,7 +234,12 @@ async def list_personas(state: StateDep) -> list[PersonaSummary]:
     ]
 
 
-@admin.get("/personas/{person_id}", response_model=Persona, name="admin.get_persona", responses=responses_for(NotFound))
+@admin.get(
+    "/personas/{person_id}",
+    response_model=Persona,
+    name="admin.get_persona",
+    responses=responses_for(NotFound),
+)
 async def get_persona(person_id: str, state: StateDep) -> Persona:
     persona = state.personas.get(person_id)
     if persona is None:

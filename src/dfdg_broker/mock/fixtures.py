@@ -61,7 +61,11 @@ class Persona(BaseModel):
 def _raw_personas() -> tuple[tuple[str, str], ...]:
     folder = resources.files("dfdg_broker.mock").joinpath("fixtures", "personas")
     return tuple(
-        sorted((entry.name, entry.read_text(encoding="utf-8")) for entry in folder.iterdir() if entry.name.endswith(".json"))
+        sorted(
+            (entry.name, entry.read_text(encoding="utf-8"))
+            for entry in folder.iterdir()
+            if entry.name.endswith(".json")
+        )
     )
 
 

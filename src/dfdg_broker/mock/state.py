@@ -108,7 +108,7 @@ class MockState:
         return cv_number
 
     def record(self, **entry: object) -> None:
-        self.journal.append(JournalEntry(seq=len(self.journal) + 1, at=datetime.now(UTC), **entry))  # type: ignore[arg-type]
+        self.journal.append(JournalEntry(seq=len(self.journal) + 1, at=datetime.now(UTC), **entry))
 
 
 def _listing(attachment: AttachmentFixture) -> Attachment:
