@@ -384,3 +384,10 @@ async def test_nothing_is_stored_when_the_upstream_is_down_at_create(client, aut
     assert problem["system"] == "letasyl"
     upstream.down = False
     await create_case(client, auth, p, HANDOVER)  # 201, not 409: the failed attempt left nothing behind
+
+
+async def test_C2_cpr_in_non_ascii_digits_is_refused(client, auth, persona):
+    arabic_indic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    p = persona("complete-adult")
+    body = create_body(p, HANDOVER, cpr=p.cpr.translate(arabic_indic))
+    _problem(await client.post("/v1/contact-groups", json=body, headers=auth("101")), 422, "cpr_invalid_format", "C2")

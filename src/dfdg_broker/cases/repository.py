@@ -80,6 +80,9 @@ class CaseRepository:
         try:
             await self._session.flush()
         except IntegrityError as exc:
+            # The transaction is dead; roll it back so the caller can look up the case that won the race.
+            # Nothing else is lost: the case is the first row a create writes.
+            await self._session.rollback()
             raise DuplicateCase from exc
 
     # ---------------------------------------------------------------- snapshots (insert-only)

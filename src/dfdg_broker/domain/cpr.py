@@ -39,7 +39,8 @@ class Cpr:
 def parse(raw: str, *, today: date, field: str = "cpr") -> Cpr:
     """Parse a CPR number ("DDMMYYSSSS", with or without a dash or spaces). The message never echoes the input."""
     number = stdnum_cpr.compact(raw or "")
-    if len(number) != 10 or not number.isdigit():
+    # isdigit() alone admits non-ASCII digits such as Arabic-Indic ones, which stdnum would happily parse.
+    if len(number) != 10 or not (number.isascii() and number.isdigit()):
         raise RuleViolation("C2", "cpr_invalid_format", "A CPR number has 10 digits (DDMMYY-SSSS).", field=field)
     try:
         birth = stdnum_cpr.get_birth_date(number)

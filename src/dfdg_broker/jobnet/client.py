@@ -41,26 +41,33 @@ class JobnetClient:
             return None
         return _cv_number(response, expected=200)
 
-    async def create_profile(self, cpr: str, first_name: str, last_name: str) -> int:
-        """Not idempotent: retried only when the request provably never reached Jobnet. A 409 means another
-        request created it meanwhile; then the profile is looked up instead."""
+    async def create_profile(self, cpr: str, first_name: str, last_name: str) -> int | None:
+        """A new profile's CV number, or None if Jobnet says the citizen already has one (409).
+
+        Not idempotent: retried only when the request provably never reached Jobnet."""
         body = ProfileCreate(cpr=cpr, first_name=first_name, last_name=last_name).model_dump()
         response = await call(
             SYSTEM, self._policy, lambda: self._http.post("/jobnet/v1/profiles", json=body), idempotent=False
         )
         if response.status_code == 409:
-            existing = await self.find_profile(cpr)
-            if existing is None:
-                raise UpstreamFailure(SYSTEM, "profile reported as existing but not found")
-            return existing
+            return None
         return _cv_number(response, expected=201)
 
     async def ensure_profile(self, cpr: str, first_name: str, last_name: str) -> tuple[int, bool]:
-        """C7: the citizen's CV number, creating the profile if there is none. Returns (cv_number, created)."""
+        """C7: the citizen's CV number, creating the profile if there is none. Returns (cv_number, created here).
+
+        If another request created the profile between our look-up and our create, Jobnet answers 409 and the
+        profile is looked up again: it exists, but this call did not create it."""
         existing = await self.find_profile(cpr)
         if existing is not None:
             return existing, False
-        return await self.create_profile(cpr, first_name, last_name), True
+        created = await self.create_profile(cpr, first_name, last_name)
+        if created is not None:
+            return created, True
+        raced = await self.find_profile(cpr)
+        if raced is None:
+            raise UpstreamFailure(SYSTEM, "profile reported as existing but not found")
+        return raced, False
 
 
 def _cv_number(response: httpx.Response, *, expected: int) -> int:

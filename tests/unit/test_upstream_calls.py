@@ -1,0 +1,127 @@
+"""The outbound call policy, with respx isolating the upstream: retries only for idempotent requests, one overall
+deadline, and every unusable answer turned into one UpstreamFailure."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import httpx
+import pytest
+import respx
+
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.jobnet.client import JobnetClient
+from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.letasyl.schemas import Attachment
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, create_http_client
+
+BASE = "http://upstream.test"
+CPR = "1204882211"  # synthetic (demo persona complete-adult)
+FAST = CallPolicy(deadline_seconds=2.0, attempts=3)
+
+
+@pytest.fixture
+async def http():
+    async with create_http_client(BASE) as client:
+        yield client
+
+
+@respx.mock
+async def test_idempotent_lookup_is_retried_after_a_5xx(http):
+    route = respx.post(f"{BASE}/letasyl/v1/data-areas/cv").mock(
+        side_effect=[httpx.Response(503), httpx.Response(200, json={"professional_profile": "Bager"})]
+    )
+    area = await LetAsylClient(http, FAST).fetch_area(CPR, "101", DataArea.CV)
+    assert area.professional_profile == "Bager"  # type: ignore[attr-defined]
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_gives_up_after_the_configured_attempts(http):
+    route = respx.post(f"{BASE}/letasyl/v1/person-lookups").mock(return_value=httpx.Response(500))
+    with pytest.raises(UpstreamFailure) as failure:
+        await LetAsylClient(http, FAST).find_person(CPR, "101")
+    assert route.call_count == 3
+    assert failure.value.system == "letasyl"
+
+
+@respx.mock
+async def test_non_idempotent_profile_creation_is_not_retried_after_a_5xx(http):
+    respx.post(f"{BASE}/jobnet/v1/profile-lookups").mock(return_value=httpx.Response(404))
+    create = respx.post(f"{BASE}/jobnet/v1/profiles").mock(return_value=httpx.Response(500))
+    with pytest.raises(UpstreamFailure):
+        await JobnetClient(http, FAST).ensure_profile(CPR, "A", "B")
+    assert create.call_count == 1, "a create that may have reached Jobnet must not be sent twice"
+
+
+@respx.mock
+async def test_non_idempotent_request_is_retried_when_it_never_connected(http):
+    respx.post(f"{BASE}/jobnet/v1/profile-lookups").mock(return_value=httpx.Response(404))
+    create = respx.post(f"{BASE}/jobnet/v1/profiles").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(201, json={"cv_number": 5000001})]
+    )
+    assert await JobnetClient(http, FAST).ensure_profile(CPR, "A", "B") == (5000001, True)
+    assert create.call_count == 2
+
+
+@respx.mock
+async def test_C7_profile_created_concurrently_elsewhere_is_looked_up(http):
+    respx.post(f"{BASE}/jobnet/v1/profile-lookups").mock(
+        side_effect=[httpx.Response(404), httpx.Response(200, json={"cv_number": 4100099})]
+    )
+    respx.post(f"{BASE}/jobnet/v1/profiles").mock(return_value=httpx.Response(409))
+    assert await JobnetClient(http, FAST).ensure_profile(CPR, "A", "B") == (4100099, False)
+
+
+@respx.mock
+async def test_the_whole_call_is_bounded_by_the_deadline(http):
+    async def slow(request):
+        await asyncio.sleep(5)
+        return httpx.Response(200, json={})
+
+    respx.post(f"{BASE}/letasyl/v1/data-areas/cv").mock(side_effect=slow)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(UpstreamFailure, match="no answer within"):
+        await LetAsylClient(http, CallPolicy(deadline_seconds=0.3, attempts=3)).fetch_area(CPR, "101", DataArea.CV)
+    assert loop.time() - started < 1.5
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, content=b"<html>maintenance</html>"),
+        httpx.Response(200, json={"jobs_wanted": "not a list"}),
+        httpx.Response(302, headers={"Location": "/login"}),
+    ],
+)
+async def test_an_answer_that_breaks_the_contract_is_an_upstream_failure(http, response):
+    respx.post(f"{BASE}/letasyl/v1/data-areas/cv").mock(return_value=response)
+    with pytest.raises(UpstreamFailure):
+        await LetAsylClient(http, FAST).fetch_area(CPR, "101", DataArea.CV)
+
+
+@respx.mock
+async def test_DA4_attachment_whose_bytes_do_not_match_the_checksum_is_refused(http):
+    content = b"%PDF-1.4 genuine"
+    attachment = Attachment(
+        attachment_id="a1", title="t", kind="other", size_bytes=len(content), sha256=hashlib.sha256(content).hexdigest()
+    )
+    respx.get(f"{BASE}/letasyl/v1/persons/70000101/attachments/a1").mock(
+        side_effect=[httpx.Response(200, content=b"%PDF-1.4 tampered"), httpx.Response(200, content=content)]
+    )
+    client = LetAsylClient(http, FAST)
+    with pytest.raises(UpstreamFailure, match="SHA-256"):
+        await client.download_attachment("70000101", attachment)
+    assert await client.download_attachment("70000101", attachment) == content
+
+
+@respx.mock
+async def test_the_cpr_number_travels_in_the_body_never_the_url(http):
+    route = respx.post(f"{BASE}/letasyl/v1/person-lookups").mock(return_value=httpx.Response(404))
+    await LetAsylClient(http, FAST).find_person(CPR, "101")
+    request = route.calls.last.request
+    assert CPR not in str(request.url)
+    assert CPR.encode() in request.content
