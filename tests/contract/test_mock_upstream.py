@@ -682,3 +682,32 @@ def test_no_mock_route_takes_a_cpr_number_in_the_url() -> None:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] in {"path", "query", "header"}:
                     assert "cpr" not in parameter["name"].lower(), (path, parameter["name"])
+
+
+async def test_admin_refuses_misspelled_fields_instead_of_dropping_them(mock_client, mock_state) -> None:
+    person_id = next(iter(mock_state.personas))
+    response = await mock_client.put(
+        f"/admin/personas/{person_id}/data-areas/cv", json={"jobs_wanted": [{"titel": "Bager"}]}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "unknown_fields"
+    assert response.json()["field"] == "body.jobs_wanted.0.titel"
+
+
+async def test_admin_refuses_a_persona_that_takes_another_personas_cpr(mock_client, mock_state) -> None:
+    first, second = list(mock_state.personas.values())[:2]
+    clash = second.model_copy(update={"cpr": first.cpr}).model_dump(mode="json", exclude_unset=True)
+    response = await mock_client.put(f"/admin/personas/{second.person.person_id}", json=clash)
+    assert response.status_code == 409 and response.json()["code"] == "cpr_in_use"
+    assert mock_state.by_cpr(first.cpr) is first
+
+
+async def test_journal_seq_keeps_counting_after_a_clear(mock_client, mock_state) -> None:
+    persona = next(iter(mock_state.personas.values()))
+    body = {"cpr": persona.cpr, "receiving_municipality": persona.person.receiving_municipality}
+    await mock_client.post("/letasyl/v1/person-lookups", json=body)
+    last = (await mock_client.get("/admin/journal")).json()[-1]["seq"]
+    await mock_client.delete("/admin/journal")
+    await mock_client.post("/letasyl/v1/person-lookups", json=body)
+    after = (await mock_client.get("/admin/journal", params={"since": last})).json()
+    assert [e["seq"] for e in after] == [last + 1]

@@ -25,8 +25,8 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
-from dfdg_broker.mock.state import JournalEntry, MockState
+from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona, unknown_fields
+from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
 
 ADMIN_PREFIX = "/admin"
@@ -35,6 +35,24 @@ ADMIN_PREFIX = "/admin"
 class PersonUnknown(NotFound):
     code = "person_unknown"
     title = "No person with that CPR number (and receiving municipality) is known here"
+
+
+class UnknownFields(ProblemError):
+    status = 422
+    code = "unknown_fields"
+    title = "The body has fields the upstream contract does not know (misspelled?)"
+
+
+class CprInUse(ProblemError):
+    status = 409
+    code = "cpr_in_use"
+    title = "Another persona already has this CPR number"
+
+
+async def _refuse_unknown_fields(request: Request, parsed: BaseModel | list[BaseModel]) -> None:
+    unknown = unknown_fields(await request.json(), parsed)
+    if unknown:
+        raise UnknownFields(", ".join(unknown), field=unknown[0])
 
 
 class ProfileExists(ProblemError):
@@ -247,21 +265,33 @@ async def get_persona(person_id: str, state: StateDep) -> Persona:
     return persona
 
 
-@admin.put("/personas/{person_id}", response_model=Persona, name="admin.put_persona")
-async def put_persona(person_id: str, persona: Persona, response: Response, state: StateDep) -> Persona:
+@admin.put(
+    "/personas/{person_id}",
+    response_model=Persona,
+    name="admin.put_persona",
+    responses=responses_for(ProblemError, UnknownFields, CprInUse),
+)
+async def put_persona(
+    person_id: str, persona: Persona, request: Request, response: Response, state: StateDep
+) -> Persona:
     """Create or replace a persona. The person-ID in the path must match the body's."""
     if persona.person.person_id != person_id:
         raise ProblemError("The person-ID in the path and in the body differ.", field="body.person.person_id")
-    created = state.put_persona(persona)
+    await _refuse_unknown_fields(request, persona)
+    try:
+        created = state.put_persona(persona)
+    except CprTaken as taken:
+        raise CprInUse(f"Persona {taken.person_id} has it.", field="body.cpr") from None
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return persona
 
 
 def _area_update_route(area: DataArea, model: object) -> None:
-    async def replace_area(person_id: str, body: BaseModel, state: StateDep) -> Persona:
+    async def replace_area(person_id: str, body: BaseModel, request: Request, state: StateDep) -> Persona:
         persona = state.personas.get(person_id)
         if persona is None:
             raise NotFound("No persona with that person-ID.")
+        await _refuse_unknown_fields(request, body)
         field = {
             DataArea.CV: "cv",
             DataArea.INTEGRATION_CONTRACT: "integration_contract",
@@ -280,7 +310,7 @@ def _area_update_route(area: DataArea, model: object) -> None:
         response_model=Persona,
         name=f"admin.replace_area.{area.value}",
         summary=f"Replace one person's {area.value} data (e.g. to show that a frozen area no longer changes, G1)",
-        responses=responses_for(NotFound),
+        responses=responses_for(NotFound, UnknownFields),
     )
 
 

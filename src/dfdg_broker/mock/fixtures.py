@@ -74,6 +74,23 @@ def load_personas() -> list[Persona]:
     return [Persona.model_validate(json.loads(text)) for _name, text in _raw_personas()]
 
 
+def unknown_fields(raw: Any, parsed: BaseModel | list[BaseModel]) -> list[str]:
+    """Paths of keys in ``raw`` that ``parsed`` (its validated form) does not know: misspellings that the tolerant
+    wire models would otherwise drop without a word. The admin API refuses them."""
+    items = parsed if isinstance(parsed, list) else [parsed]
+    known = [m.model_dump(mode="json", exclude_unset=True) for m in items]
+    return _unknown(raw, known if isinstance(parsed, list) else known[0], "body")
+
+
+def _unknown(raw: Any, known: Any, path: str) -> list[str]:
+    if isinstance(raw, dict) and isinstance(known, dict):
+        found = [f"{path}.{key}" for key in raw if key not in known]
+        return found + [p for key in raw if key in known for p in _unknown(raw[key], known[key], f"{path}.{key}")]
+    if isinstance(raw, list) and isinstance(known, list):
+        return [p for i, (r, k) in enumerate(zip(raw, known, strict=False)) for p in _unknown(r, k, f"{path}.{i}")]
+    return []
+
+
 def persona_files() -> dict[str, Any]:
     """File name -> parsed JSON, for contract tests on the fixtures themselves."""
     return {name: json.loads(text) for name, text in _raw_personas()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -17,6 +18,14 @@ from dfdg_broker.mock import pdf
 from dfdg_broker.mock.fixtures import AttachmentFixture, Persona, load_personas
 
 FIRST_CREATED_CV_NUMBER = 5_000_001
+
+
+class CprTaken(Exception):
+    """Another persona already has this CPR number."""
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__(person_id)
+        self.person_id = person_id
 
 
 class JournalEntry(BaseModel):
@@ -40,6 +49,7 @@ class MockState:
     journal: list[JournalEntry] = field(default_factory=list)
     next_cv_number: int = FIRST_CREATED_CV_NUMBER
     _by_cpr: dict[str, str] = field(default_factory=dict)
+    _journal_seq: int = 0  # never reset, so a ``since`` taken before a clear or reset stays meaningful
 
     @classmethod
     def with_demo_fixtures(cls) -> MockState:
@@ -58,8 +68,13 @@ class MockState:
             self.put_persona(persona)
 
     def put_persona(self, persona: Persona) -> bool:
-        """Create or replace a persona by person-ID. Returns True if it was new."""
+        """Create or replace a persona by person-ID. Returns True if it was new.
+
+        A Jobnet profile outlives a replaced persona, as it would: Jobnet is another system than LetAsyl."""
         person_id = persona.person.person_id
+        holder = self._by_cpr.get(persona.cpr)
+        if holder is not None and holder != person_id:
+            raise CprTaken(holder)
         previous = self.personas.get(person_id)
         if previous is not None:
             self._by_cpr.pop(previous.cpr, None)
@@ -107,8 +122,9 @@ class MockState:
         self.jobnet_profiles[cpr] = cv_number
         return cv_number
 
-    def record(self, **entry: object) -> None:
-        self.journal.append(JournalEntry(seq=len(self.journal) + 1, at=datetime.now(UTC), **entry))
+    def record(self, **entry: Any) -> None:
+        self._journal_seq += 1
+        self.journal.append(JournalEntry(seq=self._journal_seq, at=datetime.now(UTC), **entry))
 
 
 def _listing(attachment: AttachmentFixture) -> Attachment:
