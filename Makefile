@@ -27,8 +27,8 @@ test: install
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 
 ## Re-export the committed OpenAPI documents after an API change.
@@ -37,3 +37,7 @@ openapi: install
 
 clean:
 	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis
+
+## Benchmarks (bounded, in-process, one core): requests per second on the hot paths.
+bench: install
+	$(BIN)/python bench/bench_reads.py

@@ -19,12 +19,11 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import delete
-from sqlalchemy.engine import make_url
 
 from dfdg_broker.app import create_app
 from dfdg_broker.auth import issue_token
 from dfdg_broker.clock import FixedClock
-from dfdg_broker.db.migrate import upgrade
+from dfdg_broker.db.migrate import recreate_postgres_database, upgrade
 from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.mock.app import create_mock_app
@@ -36,31 +35,11 @@ TODAY = date(2026, 11, 23)
 """The pinned 'today' of the suite: the demo reference date the persona ages are written for."""
 
 
-async def _recreate_postgres_database(url: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    name = parsed.database
-    assert name and name not in {"postgres", "template0", "template1"}, "use a dedicated test database name"
-    admin = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 @pytest.fixture(scope="session")
 async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("DFDG_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     if url.startswith("postgresql"):
-        await _recreate_postgres_database(url)
+        await recreate_postgres_database(url)
     await asyncio.to_thread(upgrade, url, configure_logging=False)
     return url
 

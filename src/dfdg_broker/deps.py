@@ -1,5 +1,5 @@
 """FastAPI dependencies, as ``Annotated`` aliases: the session (one transaction per request), the clock, the
-caller, the services."""
+caller, the services. All ``async def``: a plain ``def`` dependency is run in the threadpool on every request."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from dfdg_broker.settings import Settings
 _bearer = HTTPBearer(auto_error=False, description="A signed JWT naming the calling municipality.")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -34,7 +34,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -44,7 +44,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_caller(
+async def get_caller(
     settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -55,7 +55,9 @@ def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_case_service(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep) -> CaseService:
+async def get_case_service(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> CaseService:
     upstream = request.app.state.upstream
     return CaseService(
         CaseRepository(session),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.cases.records import Blob, Case, Snapshot
 from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
+from dfdg_broker.db.session import WRITE_TRANSACTION
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -30,6 +31,10 @@ class CaseRepository:
         if self._session.new or self._session.dirty or self._session.deleted:
             raise RuntimeError("end_read_phase with pending writes")
         await self._session.rollback()
+
+    async def begin_write_phase(self) -> None:
+        """Start the transaction that will write, after the outbound calls (see ``WRITE_TRANSACTION``)."""
+        await self._session.connection(execution_options={WRITE_TRANSACTION: True})
 
     # ---------------------------------------------------------------- cases
 

@@ -15,6 +15,7 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
+from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
 from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep
@@ -84,7 +85,10 @@ def _area_route(area: DataArea) -> None:
         description="Live before the area's takeover date (every read refreshes from the operator), frozen after "
         "it. If the operator fails, the last snapshot is served with `stale: true`; with none held, 503 and "
         "Retry-After.",
-        responses=responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable),
+        responses={
+            200: {"content": {"application/json": {"example": area_example(area)}}},
+            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable),
+        },
     )
 
 

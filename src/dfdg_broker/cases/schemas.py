@@ -8,6 +8,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from dfdg_broker.cases.examples import CONTACT_GROUP_EXAMPLE
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -152,6 +153,8 @@ class Task(BaseModel):
 
 
 class ContactGroupRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [CONTACT_GROUP_EXAMPLE]})
+
     id: str = Field(description="opaque id", examples=["cg_3q2x9JkQdPk0m1vW8yZr4A"])
     cpr_masked: str = Field(description="birth-date part only", examples=["120488-****"])
     person_id: str = Field(description="the immigration service's person-ID (asylPersonId)", examples=["70000101"])

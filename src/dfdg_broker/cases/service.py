@@ -147,6 +147,7 @@ class CaseService:
             created_at=self._clock.now(),
             created_by_municipality=caller_municipality,
         )
+        await self._repo.begin_write_phase()
         try:
             await self._repo.add_case(case, lookup)
         except DuplicateCase:
@@ -186,15 +187,16 @@ class CaseService:
             log.warning("serving a stale snapshot", extra={"case_id": case.id, "area": area.value})
             return AreaRead(case, area, latest, "live", takeover, None, False, "upstream_unavailable")
         snapshot = capture.snapshot
-        if (
+        unchanged_today = (
             latest is not None
             and latest.content_sha256 == snapshot.content_sha256
             and latest.taken_on == snapshot.taken_on
-        ):
-            snapshot = latest  # unchanged today: the stored row already proves what was held on this day
-            await self._store_blobs(case.id, capture.blobs)
-        else:
-            await self._store(case.id, capture)
+        )
+        if unchanged_today and latest is not None:
+            snapshot = latest  # the stored row already proves what was held on this day: no new row
+        if not unchanged_today or capture.blobs:
+            await self._repo.begin_write_phase()
+            await self._store(case.id, capture, snapshot=not unchanged_today)
         return AreaRead(case, area, snapshot, "live", takeover, capture.snapshot.taken_at, False, None)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
@@ -211,6 +213,7 @@ class CaseService:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
             raise _unavailable(failure) from None
+        await self._repo.begin_write_phase()
         await self._store(case.id, capture)
         return AreaRead(case, area, capture.snapshot, "frozen", takeover, capture.snapshot.taken_at, True, None)
 
@@ -278,13 +281,11 @@ class CaseService:
         )
         return _Capture(snapshot, blobs)
 
-    async def _store(self, case_id: str, capture: _Capture) -> None:
-        await self._repo.add_snapshot(case_id, capture.snapshot)
-        await self._store_blobs(case_id, capture.blobs)
-
-    async def _store_blobs(self, case_id: str, blobs: list[Blob]) -> None:
-        if blobs:
-            await self._repo.add_blobs(case_id, blobs, self._clock.now())
+    async def _store(self, case_id: str, capture: _Capture, *, snapshot: bool = True) -> None:
+        if snapshot:
+            await self._repo.add_snapshot(case_id, capture.snapshot)
+        if capture.blobs:
+            await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 
 
 def _content_hash(document: dict[str, Any]) -> str:

@@ -28,3 +28,22 @@ def upgrade(database_url: str, revision: str = "head", *, configure_logging: boo
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = configure_logging
     command.upgrade(config, revision)
+
+
+async def recreate_postgres_database(url: str) -> None:
+    """Drop and create the PostgreSQL database ``url`` names (the test suite's and the benchmark's own database)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name in {"postgres", "template0", "template1"}:
+        raise ValueError("refusing to recreate a system database; name a dedicated one")
+    admin = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password, database="postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()

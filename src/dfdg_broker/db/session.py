@@ -10,6 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+WRITE_TRANSACTION = "dfdg_write_transaction"
+"""Execution option: this transaction will write (on SQLite it begins IMMEDIATE; elsewhere it changes nothing)."""
+
 
 def create_engine(database_url: str) -> AsyncEngine:
     """An engine that never echoes parameters (they hold CPR numbers) and, on SQLite, behaves as a server would:
@@ -38,9 +41,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY under contention;
-        # taking the write lock up front makes concurrent requests queue behind the busy timeout instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Under WAL a deferred (read) transaction never blocks the writer. But a deferred transaction that reads
+        # and then writes fails at once with SQLITE_BUSY under contention, so a transaction that will write says
+        # so up front (see ``WRITE_TRANSACTION``) and takes the write lock when it begins.
+        write = conn.get_execution_options().get(WRITE_TRANSACTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
