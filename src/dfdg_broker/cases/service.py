@@ -67,9 +67,9 @@ class AreaRead:
     snapshot: Snapshot
     mode: Literal["live", "frozen"]
     takeover_date: date
-    retrieved_at: datetime | None
-    final_snapshot_after_takeover: bool
-    stale_reason: str | None
+    retrieved_at: datetime | None = None  # when this request asked the operator, if it did
+    final_snapshot_after_takeover: bool = False
+    stale_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,27 +185,23 @@ class CaseService:
             if latest is None:
                 raise _unavailable(failure) from None
             log.warning("serving a stale snapshot", extra={"case_id": case.id, "area": area.value})
-            return AreaRead(case, area, latest, "live", takeover, None, False, "upstream_unavailable")
-        snapshot = capture.snapshot
-        unchanged_today = (
-            latest is not None
-            and latest.content_sha256 == snapshot.content_sha256
-            and latest.taken_on == snapshot.taken_on
-        )
-        if unchanged_today and latest is not None:
-            snapshot = latest  # the stored row already proves what was held on this day: no new row
-        if not unchanged_today or capture.blobs:
+            return AreaRead(
+                case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
+            )
+        fresh = capture.snapshot
+        if latest is not None and latest.content_sha256 == fresh.content_sha256 and latest.taken_on == fresh.taken_on:
+            served, store_snapshot = latest, False  # the stored row already proves what was held on this day
+        else:
+            served, store_snapshot = fresh, True
+        if store_snapshot or capture.blobs:
             await self._repo.begin_write_phase()
-            await self._store(case.id, capture, snapshot=not unchanged_today)
-        return AreaRead(case, area, snapshot, "live", takeover, capture.snapshot.taken_at, False, None)
+            await self._store(case.id, capture, snapshot=store_snapshot)
+        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
-        held = await self._repo.latest_snapshot(case.id, area, on_or_before=takeover)
+        held, final = await self._frozen_snapshot(case, area, takeover)
         if held is not None:
-            return AreaRead(case, area, held, "frozen", takeover, None, False, None)
-        final = await self._repo.first_snapshot_after(case.id, area, takeover)
-        if final is not None:
-            return AreaRead(case, area, final, "frozen", takeover, None, True, None)
+            return AreaRead(case, area, held, "frozen", takeover, final_snapshot_after_takeover=final)
         # Nothing held from before the freeze: take one final snapshot and freeze that (G1).
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
         await self._repo.end_read_phase()
@@ -215,12 +211,35 @@ class CaseService:
             raise _unavailable(failure) from None
         await self._repo.begin_write_phase()
         await self._store(case.id, capture)
-        return AreaRead(case, area, capture.snapshot, "frozen", takeover, capture.snapshot.taken_at, True, None)
+        return AreaRead(
+            case,
+            area,
+            capture.snapshot,
+            "frozen",
+            takeover,
+            retrieved_at=capture.snapshot.taken_at,
+            final_snapshot_after_takeover=True,
+        )
+
+    async def _frozen_snapshot(self, case: Case, area: DataArea, takeover: date) -> tuple[Snapshot | None, bool]:
+        """G1: the last snapshot taken on or before the takeover date; failing that, the first one taken after it
+        (the final snapshot of a case created after the date). Returns (snapshot, is_final_after_takeover)."""
+        held = await self._repo.latest_snapshot(case.id, area, on_or_before=takeover)
+        if held is not None:
+            return held, False
+        return await self._repo.first_snapshot_after(case.id, area, takeover), True
 
     async def attachment(self, caller_municipality: str, case_id: str, attachment_id: str) -> Blob:
-        """DA4: a document listed in the attachments area as currently served, from the bytes stored with it."""
-        served = await self.served_snapshot(caller_municipality, case_id, DataArea.ATTACHMENTS)
-        listing = AttachmentsArea.model_validate(served.data)
+        """DA4: a document listed in the attachments area as it is served now (frozen rules apply; a live area uses
+        its latest snapshot), from the bytes verified and stored with that listing. Never asks the operator."""
+        case = await self.get(caller_municipality, case_id)
+        area = DataArea.ATTACHMENTS
+        takeover = case.dates.takeover_date(area)
+        if case.dates.is_frozen(area, self._clock.today()):
+            served, _final = await self._frozen_snapshot(case, area, takeover)
+        else:
+            served = await self._repo.latest_snapshot(case.id, area)
+        listing = AttachmentsArea.model_validate(served.data) if served else AttachmentsArea()
         entry = next((a for a in listing.attachments if a.attachment_id == attachment_id), None)
         if entry is None:
             raise AttachmentNotFound()
@@ -228,20 +247,6 @@ class CaseService:
         if blob is None:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
-
-    async def served_snapshot(self, caller_municipality: str, case_id: str, area: DataArea) -> Snapshot:
-        """The snapshot a read would serve, without asking the operator: frozen rules apply, live uses the latest."""
-        case = await self.get(caller_municipality, case_id)
-        takeover = case.dates.takeover_date(area)
-        if case.dates.is_frozen(area, self._clock.today()):
-            snapshot = await self._repo.latest_snapshot(
-                case.id, area, on_or_before=takeover
-            ) or await self._repo.first_snapshot_after(case.id, area, takeover)
-        else:
-            snapshot = await self._repo.latest_snapshot(case.id, area)
-        if snapshot is None:
-            raise AttachmentNotFound("Read the attachments area first.")
-        return snapshot
 
     # ---------------------------------------------------------------- helpers
 

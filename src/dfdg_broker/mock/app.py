@@ -74,6 +74,15 @@ def _subject(request: Request, person_id: str) -> None:
     request.state.person_id = person_id
 
 
+def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Persona:
+    """C2: LetAsyl knows a person by CPR number together with the receiving municipality."""
+    persona = state.find(body.cpr, body.receiving_municipality)
+    if persona is None:
+        raise PersonUnknown()
+    _subject(request, persona.person.person_id)
+    return persona
+
+
 # ---------------------------------------------------------------- LetAsyl
 
 letasyl = APIRouter(prefix="/letasyl/v1", tags=["LetAsyl"])
@@ -87,20 +96,12 @@ letasyl = APIRouter(prefix="/letasyl/v1", tags=["LetAsyl"])
 )
 async def lookup_person(body: PersonLookupRequest, request: Request, state: StateDep) -> Person:
     """Find a person by CPR number and receiving municipality (both in the body)."""
-    persona = state.find(body.cpr, body.receiving_municipality)
-    if persona is None:
-        raise PersonUnknown()
-    _subject(request, persona.person.person_id)
-    return persona.person
+    return _find(state, body, request).person
 
 
 def _area_route(area: DataArea, model: type[BaseModel]) -> None:
     async def fetch_area(body: PersonLookupRequest, request: Request, state: StateDep) -> BaseModel:
-        persona = state.find(body.cpr, body.receiving_municipality)
-        if persona is None:
-            raise PersonUnknown()
-        _subject(request, persona.person.person_id)
-        return state.area(persona, area)
+        return state.area(_find(state, body, request), area)
 
     letasyl.add_api_route(
         f"/data-areas/{area.value}",
