@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from dfdg_broker.settings import Settings
 
@@ -19,7 +20,13 @@ OPENAPI_DIR = Path("openapi")
 
 
 def _settings() -> Settings:
-    return Settings()
+    """The settings, or a plain message and exit 2 when they are refused (e.g. a pinned date in production)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        typer.echo(f"dfdg-broker: refusing to start: {problems}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _uvicorn_config(asgi: Any, host: str, port: int, settings: Settings) -> uvicorn.Config:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from dfdg_broker.domain.access import may_access
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -29,8 +30,11 @@ class Case:
     created_by_municipality: str
 
     def visible_to(self, municipality: str) -> bool:
-        """C2: the receiving and the jobcenter municipality may access the case, no other."""
-        return municipality in (self.receiving_municipality, self.jobcenter_municipality)
+        return may_access(
+            municipality,
+            receiving_municipality=self.receiving_municipality,
+            jobcenter_municipality=self.jobcenter_municipality,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,17 +38,8 @@ class CaseRepository:
 
     # ---------------------------------------------------------------- cases
 
-    async def get_visible(self, case_id: str, municipality: str) -> Case | None:
-        """C2: the case if ``municipality`` is its receiving or jobcenter municipality; otherwise it does not exist."""
-        row = await self._session.scalar(
-            select(CaseRow).where(
-                CaseRow.id == case_id,
-                or_(
-                    CaseRow.receiving_municipality == municipality,
-                    CaseRow.jobcenter_municipality == municipality,
-                ),
-            )
-        )
+    async def get(self, case_id: str) -> Case | None:
+        row = await self._session.get(CaseRow, case_id)
         return _case(row) if row else None
 
     async def find(self, cpr_lookup: str, receiving_municipality: str) -> Case | None:

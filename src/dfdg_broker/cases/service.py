@@ -155,15 +155,15 @@ class CaseService:
             raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
         for capture in captures:
             await self._store(case.id, capture)
-        log.info("contact group created", extra={"case_id": case.id, "jobnet_profile_created": created})
+        log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
     # ---------------------------------------------------------------- read
 
     async def get(self, caller_municipality: str, case_id: str) -> Case:
-        case = await self._repo.get_visible(case_id, caller_municipality)
-        if case is None:
-            raise CaseNotFound()
+        case = await self._repo.get(case_id)
+        if case is None or not case.visible_to(caller_municipality):
+            raise CaseNotFound()  # C2: to any other municipality the case does not exist
         return case
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
@@ -184,7 +184,7 @@ class CaseService:
         except UpstreamFailure as failure:
             if latest is None:
                 raise _unavailable(failure) from None
-            log.warning("serving a stale snapshot", extra={"case_id": case.id, "area": area.value})
+            log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
             return AreaRead(
                 case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
             )
@@ -298,7 +298,7 @@ def _content_hash(document: dict[str, Any]) -> str:
 
 
 def _unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
-    log.warning("upstream failure", extra={"system": failure.system, "reason": failure.reason})
+    log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
     return UpstreamUnavailable(
         f"{failure.system} did not answer usably and no earlier snapshot is held.",
         retry_after_seconds=RETRY_AFTER_SECONDS,
