@@ -19,8 +19,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DFDG_HOST=0.0.0.0 DFDG_PORT=8000 DFDG_MOCK_HOST=0.0.0.0 DFDG_MOCK_PORT=8001 \
     DFDG_ALEMBIC_INI=/app/alembic.ini
-RUN useradd --system --uid 10001 --home /app dfdg
+RUN useradd --system --uid 10001 --home /app dfdg && mkdir -p /app/data && chown dfdg /app/data
 WORKDIR /app
+# The embedded default, on a volume the service user can write; production sets a PostgreSQL URL instead.
+ENV DFDG_DATABASE_URL=sqlite+aiosqlite:////app/data/dfdg.db
+VOLUME /app/data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 COPY alembic.ini ./
