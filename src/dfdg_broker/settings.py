@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,7 +60,3 @@ class Settings(BaseSettings):
             if self.cpr_lookup_key.get_secret_value() == "dev-only-cpr-lookup-key":
                 raise ValueError("DFDG_CPR_LOOKUP_KEY must be set to a real secret in production")
         return self
-
-    @cached_property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
