@@ -265,3 +265,17 @@ async def test_G1_frozen_area_and_its_documents_need_no_operator(client, auth, p
         f"/v1/contact-groups/{case['id']}/attachments/{listing[0]['attachment_id']}", headers=auth("101")
     )
     assert response.status_code == 200 and hashlib.sha256(response.content).hexdigest() == listing[0]["sha256"]
+
+
+async def test_DA4_concurrent_reads_of_a_new_attachment_store_it_once_without_error(client, auth, persona, mock_state):
+    import asyncio
+
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    new = p.attachments[0].model_copy(update={"attachment_id": "att-new", "text": "Ny udtalelse"})
+    mock_state.put_persona(p.model_copy(update={"attachments": [*p.attachments, new]}))
+    path = f"/v1/contact-groups/{case['id']}/data-areas/attachments"
+    responses = await asyncio.gather(*(client.get(path, headers=auth("101")) for _ in range(4)))
+    assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
+    download = await client.get(f"/v1/contact-groups/{case['id']}/attachments/att-new", headers=auth("101"))
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")

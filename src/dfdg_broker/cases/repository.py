@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,19 +129,24 @@ class CaseRepository:
         return {(attachment_id, sha256) for attachment_id, sha256 in rows}
 
     async def add_blobs(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> None:
-        self._session.add_all(
-            AttachmentBlobRow(
-                case_id=case_id,
-                attachment_id=b.attachment_id,
-                sha256=b.sha256,
-                media_type=b.media_type,
-                size_bytes=b.size_bytes,
-                content=b.content,
-                fetched_at=fetched_at,
-            )
+        """Store documents' bytes. Two concurrent reads may fetch the same new document: the key is
+        (case, attachment, SHA-256), so the bytes are identical and the second insert is skipped, not an error."""
+        rows = [
+            {
+                "case_id": case_id,
+                "attachment_id": b.attachment_id,
+                "sha256": b.sha256,
+                "media_type": b.media_type,
+                "size_bytes": b.size_bytes,
+                "content": b.content,
+                "fetched_at": fetched_at,
+            }
             for b in blobs
-        )
-        await self._session.flush()
+        ]
+        if not rows:
+            return
+        insert = postgresql_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await self._session.execute(insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
 
     async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
         row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))
