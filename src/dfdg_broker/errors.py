@@ -82,7 +82,7 @@ def responses_for(*errors: type[ProblemError], rules: Iterable[str] = ()) -> dic
     ``rules`` names the domain rules the route enforces; breaking one answers 422 with its ID in ``rule``.
     """
     by_status: dict[int, list[str]] = {}
-    for error in _unique(errors):
+    for error in dict.fromkeys(errors):  # each class once, in order
         line = f"`{error.code}`" + (f" ({error.rule})" if error.rule else "") + f": {error.title}"
         by_status.setdefault(error.status, []).append(line)
     rule_ids = list(rules)
@@ -98,10 +98,6 @@ def responses_for(*errors: type[ProblemError], rules: Iterable[str] = ()) -> dic
         }
         for status, lines in sorted(by_status.items())
     }
-
-
-def _unique(errors: Iterable[type[ProblemError]]) -> list[type[ProblemError]]:
-    return list(dict.fromkeys(errors))
 
 
 # ---------------------------------------------------------------- generic errors, usable by every feature
