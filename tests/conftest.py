@@ -24,7 +24,7 @@ from dfdg_broker.app import create_app
 from dfdg_broker.auth import issue_token
 from dfdg_broker.clock import FixedClock
 from dfdg_broker.db.migrate import recreate_postgres_database, upgrade
-from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
+from dfdg_broker.db.models import Base
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.mock.app import create_mock_app
 from dfdg_broker.mock.fixtures import Persona
@@ -52,7 +52,7 @@ async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]
     engine = create_engine(request.getfixturevalue("database_url"))
     try:
         async with engine.begin() as connection:
-            for table in (SnapshotRow, AttachmentBlobRow, CaseRow):
+            for table in reversed(Base.metadata.sorted_tables):
                 await connection.execute(delete(table))
     finally:
         await engine.dispose()
