@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://dfdg-broker.example/problems/"
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 
 
 class InvalidParam(BaseModel):
@@ -93,7 +94,6 @@ def responses_for(*errors: type[ProblemError], rules: Iterable[str] = ()) -> dic
     return {
         status: {
             "model": Problem,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             "description": "; ".join(lines) or HTTPStatus(status).phrase,
         }
         for status, lines in sorted(by_status.items())

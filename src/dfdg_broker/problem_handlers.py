@@ -18,6 +18,7 @@ from dfdg_broker import correlation
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.errors import (
     PROBLEM_MEDIA_TYPE,
+    PROBLEM_SCHEMA_REF,
     PROBLEM_TYPE_BASE,
     InternalError,
     InvalidParam,
@@ -107,6 +108,29 @@ def install_problem_handlers(app: FastAPI, *, field_rules: dict[str, str] | None
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+    _document_errors_as_problems(app)
+
+
+def _document_errors_as_problems(app: FastAPI) -> None:
+    """List every error response in the OpenAPI document as ``application/problem+json`` only.
+
+    FastAPI adds ``application/json`` for every ``model=`` response; the service never sends errors that way, and a
+    generated client would otherwise offer both.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    for status, response in operation.get("responses", {}).items():
+                        if status == "default" or status.startswith(("4", "5")):
+                            response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _field_name(path: str) -> str:
