@@ -37,7 +37,7 @@ from __future__ import annotations
 import calendar
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -219,7 +219,7 @@ class Plan:
     legal_minimum: Policy
     horizon_end: date  # exclusive
     conversations: tuple[Conversation, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- dates

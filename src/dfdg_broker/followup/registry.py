@@ -4,6 +4,14 @@ The packaged policies are ``policies/legal-minimum.json`` and ``policies/copenha
 municipality's own policy is a JSON file of the same format in ``DFDG_FOLLOWUP_POLICY_DIR`` (every ``*.json`` there
 is loaded); its ``municipalities`` list selects it for those codes. Any other code gets the legal minimum. A broken
 file stops the start-up with the file name and the field at fault, never a request.
+
+Readings of Copenhagen's letter (seeds/003, 25 November 2020), also in the file's ``notes``: table 1 continues over
+a page break (the rows from "Sygedagpengemodtager" on belong to it); "1 samtaler om måneden" is 12 a year and "1
+samtaler hver anden måned" 6 a year; each row keeps the cell text as written (``as_written``). Tables 2 and 3 use
+other groups than table 1: "Kontanthjælp mv" takes the cash-benefit cadence (job- and activity-ready are the same),
+"Uddannelseshjælp" the higher activity-ready one (6 a year; the split is not given), "For- og revalidering" that of
+"Revalidend", "Ledighedsydelse" that of "Fleksjobberettiget"; "Fleksjob" and "Førtidspension" (no norm given) have
+no cadence, so they count persons but no conversations. "13.695" is 13,695 (Danish thousands separator).
 """
 
 from __future__ import annotations
