@@ -19,6 +19,9 @@ from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.errors import Problem
+from dfdg_broker.followup.registry import load_policies
+from dfdg_broker.followup.router import router as followup_router
+from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
@@ -74,8 +77,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+    app.state.followup_policies = load_policies(settings.followup_policy_dir)  # a broken file fails here
 
     app.include_router(cases_router)
+    app.include_router(followup_router)
 
     class Health(BaseModel):
         status: str
@@ -87,7 +92,7 @@ def create_app(
         await session.execute(text("SELECT 1"))
         return Health(status="ok", database="ok")
 
-    install_problem_handlers(app, field_rules=_field_rules(ContactGroupCreate))
+    install_problem_handlers(app, field_rules=_field_rules(ContactGroupCreate, FollowUpPlanCreate, WorkloadRequest))
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     return app

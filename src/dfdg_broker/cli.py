@@ -1,4 +1,4 @@
-"""`dfdg-broker ...`: serve, mock, dev, migrate, export-openapi, token, demo."""
+"""`dfdg-broker ...`: serve, mock, dev, migrate, export-openapi, token, demo, workload."""
 
 from __future__ import annotations
 
@@ -166,6 +166,38 @@ def demo(
     settings = _settings()
     clock = FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()
     typer.echo("\n".join(asyncio.run(seed_demo(settings, broker_url, mock_url, clock.today()))))
+
+
+@app.command()
+def workload(
+    policy: Annotated[str, typer.Option(help="a policy with workload groups and norm minutes")] = "copenhagen",
+    persons: Annotated[
+        Path | None, typer.Option(help='JSON file {"<group key>": <full-time persons>}; default: the policy\'s')
+    ] = None,
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="KEY=PERSONS for one group, repeatable; wins over --persons")
+    ] = None,
+    basis: Annotated[str, typer.Option(help="first-year (upper estimate) or ongoing")] = "first-year",
+) -> None:
+    """Conversations and caseworker hours per year per group and in total (F7); default: Copenhagen's tables."""
+    from dfdg_broker.errors import ProblemError
+    from dfdg_broker.followup.registry import load_policies, validation_summary
+    from dfdg_broker.followup.report import workload_table
+    from dfdg_broker.followup.schemas import WorkloadRead, WorkloadRequest
+    from dfdg_broker.followup.service import FollowUpService
+
+    try:
+        figures: dict[str, Any] = json.loads(persons.read_text(encoding="utf-8")) if persons else {}
+        for item in group or []:
+            key, _, value = item.partition("=")
+            figures[key.strip()] = value.strip()
+        request = WorkloadRequest(policy=policy, full_time_persons=figures, basis=basis)
+        result = FollowUpService(load_policies(_settings().followup_policy_dir)).workload(request)
+    except (OSError, ValueError, ProblemError) as exc:  # ValueError: bad JSON, a bad figure, F7 broken
+        detail = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
+        typer.echo(f"dfdg-broker workload: {detail}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(workload_table(WorkloadRead.of(result)))
 
 
 if __name__ == "__main__":

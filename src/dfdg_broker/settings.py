@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
         default=None, description="Pins the clock's today (demos, acceptance tests). Refused in production."
     )
     log_level: str = "INFO"
+
+    followup_policy_dir: Path | None = Field(
+        default=None,
+        description="A folder of municipal follow-up policy files (*.json, see README), validated at start-up.",
+    )
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:

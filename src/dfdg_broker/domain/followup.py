@@ -1,0 +1,451 @@
+"""F1-F7: the follow-up conversation plan (samtaleplan, opfølgningsplan) and the workload estimate. Pure, no I/O.
+
+A plan is computed from a target group (målgruppe), a start date, the citizen's flags and two policies: the legal
+minimum (always applied) and the policy selected for the municipality (which can only add to it).
+
+Readings taken where the letter and DOMAIN.md are silent:
+
+- **Start date.** Integration-act groups count from arrival in the municipality (for a case: the handover date, C4);
+  LAB groups from the first day of unemployment (ledighed).
+- **Month arithmetic.** Adding months clamps to the last day of the target month (31 January + 1 month = 28 or 29
+  February). Every boundary is ``start + n months`` computed from the start date, never chained from the previous
+  boundary, so a plan starting on the 31st does not drift to the 28th.
+- **Periods.** The initial period (LAB: the first 6 months of unemployment; integration benefit recipients: the 6
+  months after the visitation) and then consecutive 12-month periods. A period is half-open: [start, end).
+- **"n conversations within a period"** are spread evenly by days: conversation k of n falls on the last day of its
+  equal share, ``start + ceil(k * days / n) - 1`` days. The last one therefore falls on the period's last day, and
+  none falls on the day the period begins (for integration benefit recipients that is the visitation's day).
+- **Joint conversations** with the a-kasse (F1) come on top of the individual ones: all are spread together and the
+  joint ones take evenly interleaved places (with 4 + 2: the 2nd and the 5th), so the first conversation is
+  individual.
+- **Municipal policies add, never remove** (F2). The legal minimum fixes *when* (visitation, initial period, the
+  16-month joint conversation); a municipal policy only sets *how many* per period, and per period and kind the
+  larger number applies. The legal minimum's conversations come first in the period, in their own order, and the
+  municipality's additions after them, all spread evenly together: so each legal conversation falls on or before
+  the day it would have under the legal minimum alone.
+- **"As needed"** (efter behov) schedules nothing: the legal minimum has no conversations after the initial period
+  except where the law gives a cadence (in work or education without benefits: every 12 months, F3).
+- **Horizon.** Conversations in [start, start + horizon months) are listed; a period that straddles the end is cut.
+- **Content (F4-F6).** F5 rights and duties on the plan's first conversation. F4 repatriation on every
+  integration-act follow-up, and on every LAB job conversation (joint ones included) when the citizen is covered by
+  the repatriation act (hjemrejseloven). F6 Danish-language consequences on integration-act follow-ups when the
+  citizen is flagged as not learning Danish systematically. The visitation is not a follow-up: F5 only.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from fractions import Fraction
+
+from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.errors import RuleViolation
+
+DEFAULT_HORIZON_MONTHS = 24
+MIN_HORIZON_MONTHS = 1
+MAX_HORIZON_MONTHS = 120
+MAX_CONVERSATIONS_PER_PERIOD = 52
+"""At most weekly: keeps every spread conversation on its own day."""
+
+
+class Act(StrEnum):
+    """The law a target group's conversations follow."""
+
+    LAB = "lab"  # lov om en aktiv beskæftigelsesindsats
+    INTEGRATION_ACT = "integration-act"  # integrationsloven
+
+
+class TargetGroup(StrEnum):
+    """Målgruppe. LAB groups are the rows of table 1 of Copenhagen's letter (F1, F2); the integration-act groups
+    are the three of § 20 (F3). The benefit status is part of the group, as in the letter's table."""
+
+    UNEMPLOYMENT_INSURANCE = "unemployment-insurance"  # Dagpengemodtagere
+    JOB_READY_CASH_BENEFIT = "job-ready-cash-benefit"  # Jobparate kontanthjælp
+    ACTIVITY_READY_CASH_BENEFIT = "activity-ready-cash-benefit"  # Aktivitetsparate kontanthjælp
+    EDUCATION_READY_EDUCATION_BENEFIT = "education-ready-education-benefit"  # Uddannelsesparate uddannelseshjælp
+    ACTIVITY_READY_EDUCATION_BENEFIT = "activity-ready-education-benefit"  # Aktivitetsparate uddannelseshjælp
+    SICKNESS_BENEFIT = "sickness-benefit"  # Sygedagpengemodtager
+    JOB_CLARIFICATION_COURSE = "job-clarification-course"  # Jobafklaringsforløb
+    RESOURCE_COURSE = "resource-course"  # Ressourceforløb
+    FLEX_JOB_ELIGIBLE = "flex-job-eligible"  # Fleksjobberettiget
+    REHABILITATION = "rehabilitation"  # Revalidend
+    INTEGRATION_BENEFIT_RECIPIENT = "integration-benefit-recipient"  # ydelsesmodtager, integrationsloven § 20
+    INTEGRATION_EMPLOYED_OR_IN_EDUCATION = "integration-employed-or-in-education"  # i ordinær beskæftigelse/uddannelse
+    INTEGRATION_SELF_SUPPORTING = "integration-self-supporting"  # øvrige selvforsørgende (familieforsørgede)
+
+    @property
+    def act(self) -> Act:
+        return Act.INTEGRATION_ACT if self.value.startswith("integration-") else Act.LAB
+
+
+CONTACT_GROUP_TARGET_GROUPS: Mapping[ContactGroup, TargetGroup] = {
+    # 17 Selvforsørgede, ikke i beskæftigelse: self-supporting outside work -> "other self-supporting".
+    ContactGroup.SELF_SUPPORTING_NOT_EMPLOYED: TargetGroup.INTEGRATION_SELF_SUPPORTING,
+    # 18 Selvforsørgende udlændinge omfattet af integrationsprogrammet: self-supporting, not in work.
+    ContactGroup.SELF_SUPPORTING_INTEGRATION_PROGRAMME: TargetGroup.INTEGRATION_SELF_SUPPORTING,
+    # 19 Indvandrer i introduktionsforløb: receives no benefit through the programme -> self-supporting.
+    ContactGroup.IMMIGRANT_INTRODUCTION_COURSE: TargetGroup.INTEGRATION_SELF_SUPPORTING,
+    # 20 Beskæftigede: in ordinary work without benefits -> every 12 months (F3).
+    ContactGroup.EMPLOYED: TargetGroup.INTEGRATION_EMPLOYED_OR_IN_EDUCATION,
+    # 27 Integrationsydelsesmodtager: benefit recipient -> visitation, 4 within 6 months, then the cadence (F3).
+    ContactGroup.INTEGRATION_BENEFIT_RECIPIENT: TargetGroup.INTEGRATION_BENEFIT_RECIPIENT,
+}
+"""Contact group (C3) -> target group. Every case is an integration-act case (a newly settled refugee); the contact
+group tells the benefit status."""
+
+
+class ConversationKind(StrEnum):
+    JOB_CONVERSATION = "job-conversation"  # individuel jobsamtale (LAB § 31)
+    JOINT_WITH_UNEMPLOYMENT_FUND = "joint-with-unemployment-fund"  # fælles samtale med a-kassen (LAB §§ 31, 32(2))
+    INTEGRATION_FOLLOW_UP = "integration-follow-up"  # opfølgningssamtale (integrationsloven § 20)
+    VISITATION = "visitation"  # visitation 3 months after arrival (integrationsloven § 20)
+
+
+class Basis(StrEnum):
+    LEGAL_MINIMUM = "legal-minimum"
+    MUNICIPAL_ADDITION = "municipal-addition"
+
+
+class ContentItem(StrEnum):
+    REPATRIATION = "repatriation-guidance"  # F4
+    RIGHTS_AND_DUTIES = "rights-and-duties"  # F5
+    DANISH_LANGUAGE_CONSEQUENCES = "danish-language-consequences"  # F6
+
+    @property
+    def rule(self) -> str:
+        return _CONTENT_RULES[self]
+
+
+_CONTENT_RULES = {
+    ContentItem.REPATRIATION: "F4",
+    ContentItem.RIGHTS_AND_DUTIES: "F5",
+    ContentItem.DANISH_LANGUAGE_CONSEQUENCES: "F6",
+}
+
+
+class PolicyKind(StrEnum):
+    LEGAL_MINIMUM = "legal-minimum"
+    MUNICIPAL = "municipal"
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """A target group's conversations. The count fields say how many; the others (set by the legal minimum only)
+    say when. ``per_year_thereafter = 0`` means "as needed": nothing scheduled."""
+
+    initial_conversations: int = 0
+    initial_joint_conversations: int = 0
+    per_year_thereafter: int = 0
+    initial_months: int = 6
+    visitation_after_months: int | None = None
+    joint_conversations_after_months: tuple[int, ...] = ()
+
+    def raised_by(self, municipal: Cadence | None) -> Cadence:
+        """F2: this (legal) cadence with every count raised to the municipality's where that is larger."""
+        if municipal is None:
+            return self
+        return replace(
+            self,
+            initial_conversations=max(self.initial_conversations, municipal.initial_conversations),
+            initial_joint_conversations=max(self.initial_joint_conversations, municipal.initial_joint_conversations),
+            per_year_thereafter=max(self.per_year_thereafter, municipal.per_year_thereafter),
+        )
+
+    @property
+    def initial_offset_months(self) -> int:
+        """Months from the start date to the initial period (F3: it follows the visitation)."""
+        return self.visitation_after_months or 0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadGroup:
+    """F7: one row of tables 2 and 3: full-time persons (fuldtidspersoner) and the norm minutes per conversation
+    (normtid); ``cadence`` names the target group whose conversations it has, None where the policy gives none."""
+
+    key: str
+    danish_name: str
+    full_time_persons: Fraction
+    norm_minutes: int | None
+    cadence: TargetGroup | None
+    temporary_support: bool  # counted in "midlertidig forsørgelse i alt"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A rule set: the legal minimum or a municipality's own cadence, valid for a period."""
+
+    name: str
+    kind: PolicyKind
+    title: str
+    legal_basis: str
+    valid_from: date
+    valid_to: date | None
+    cadences: Mapping[TargetGroup, Cadence]
+    municipalities: frozenset[str] = frozenset()
+    workload_groups: tuple[WorkloadGroup, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def in_force_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    target_group: TargetGroup
+    start_date: date
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
+    not_learning_danish: bool = False  # F6
+    covered_by_repatriation_act: bool = True  # F4, LAB groups only; integration-act follow-ups always have it
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    on: date
+    kind: ConversationKind
+    basis: Basis
+    rule: str  # F1 / F3 for the legal minimum, F2 for a municipal addition
+    period: str  # "visitation", "initial", "year-1", ... or "fixed"
+    content: tuple[ContentItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    request: PlanRequest
+    policy: Policy
+    legal_minimum: Policy
+    horizon_end: date  # exclusive
+    conversations: tuple[Conversation, ...]
+    warnings: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- dates
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` + whole calendar months, clamped to the target month's last day (31 January + 1 = 28/29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def spread(start: date, end: date, count: int) -> list[date]:
+    """``count`` dates evenly over [start, end): each on the last day of its equal share, the last on end - 1."""
+    days = (end - start).days
+    return [start + timedelta(days=-(-k * days // count) - 1) for k in range(1, count + 1)]
+
+
+# ---------------------------------------------------------------- the plan (F1-F6)
+
+
+def check_horizon(horizon_months: int) -> None:
+    if not MIN_HORIZON_MONTHS <= horizon_months <= MAX_HORIZON_MONTHS:
+        raise RuleViolation(
+            "F1",
+            "horizon_out_of_bounds",
+            f"The plan's horizon must be {MIN_HORIZON_MONTHS} to {MAX_HORIZON_MONTHS} months.",
+            field="horizon_months",
+        )
+
+
+def plan(request: PlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
+    """F1-F6: the dated conversations for ``request.horizon_months`` months from the start date."""
+    check_horizon(request.horizon_months)
+    group = request.target_group
+    legal = legal_minimum.cadences[group]
+    municipal = policy.cadences.get(group) if policy.kind is PolicyKind.MUNICIPAL else None
+    cadence = legal.raised_by(municipal)
+    start = request.start_date
+    horizon_end = add_months(start, request.horizon_months)
+    legal_rule = "F1" if group.act is Act.LAB else "F3"
+    regular = ConversationKind.JOB_CONVERSATION if group.act is Act.LAB else ConversationKind.INTEGRATION_FOLLOW_UP
+
+    slots: list[Conversation] = []
+    if legal.visitation_after_months is not None:
+        visitation = add_months(start, legal.visitation_after_months)
+        slots.append(
+            Conversation(visitation, ConversationKind.VISITATION, Basis.LEGAL_MINIMUM, legal_rule, "visitation")
+        )
+    for months in legal.joint_conversations_after_months:
+        on = add_months(start, months)
+        slots.append(
+            Conversation(on, ConversationKind.JOINT_WITH_UNEMPLOYMENT_FUND, Basis.LEGAL_MINIMUM, "F1", "fixed")
+        )
+
+    offset = legal.initial_offset_months
+    if legal.initial_months:
+        slots += _period(
+            "initial",
+            add_months(start, offset),
+            add_months(start, offset + legal.initial_months),
+            regular=(regular, legal.initial_conversations, cadence.initial_conversations),
+            joint=(legal.initial_joint_conversations, cadence.initial_joint_conversations),
+            legal_rule=legal_rule,
+        )
+    thereafter = offset + legal.initial_months
+    for year in itertools.count(1):
+        begin = add_months(start, thereafter + 12 * (year - 1))
+        if not cadence.per_year_thereafter or begin >= horizon_end:
+            break
+        slots += _period(
+            f"year-{year}",
+            begin,
+            add_months(start, thereafter + 12 * year),
+            regular=(regular, legal.per_year_thereafter, cadence.per_year_thereafter),
+            joint=(0, 0),
+            legal_rule=legal_rule,
+        )
+
+    inside = sorted((c for c in slots if c.on < horizon_end), key=lambda c: c.on)
+    conversations = tuple(
+        replace(c, content=_content(c.kind, first=index == 0, request=request)) for index, c in enumerate(inside)
+    )
+    return Plan(request, policy, legal_minimum, horizon_end, conversations, _warnings(request, policy))
+
+
+def _period(
+    name: str,
+    begin: date,
+    end: date,
+    *,
+    regular: tuple[ConversationKind, int, int],
+    joint: tuple[int, int],
+    legal_rule: str,
+) -> list[Conversation]:
+    """One period's conversations. ``regular`` is (kind, legal count, applied count), ``joint`` (legal, applied) for
+    the joint conversations with the a-kasse; applied counts are ``max(legal, municipal)``. The legal minimum's come
+    first, the municipality's additions (F2) after them, and all are spread evenly together."""
+    regular_kind, legal_regular, regular_count = regular
+    legal_joint, joint_count = joint
+    legal = _interleaved(regular_kind, legal_regular, legal_joint)
+    added = _interleaved(regular_kind, regular_count - legal_regular, joint_count - legal_joint)
+    days = spread(begin, end, len(legal) + len(added)) if legal or added else []
+    return [
+        Conversation(day, kind, Basis.LEGAL_MINIMUM, "F1" if kind is _JOINT else legal_rule, name)
+        for day, kind in zip(days, legal, strict=False)
+    ] + [
+        Conversation(day, kind, Basis.MUNICIPAL_ADDITION, "F2", name)
+        for day, kind in zip(days[len(legal) :], added, strict=True)
+    ]
+
+
+_JOINT = ConversationKind.JOINT_WITH_UNEMPLOYMENT_FUND
+
+
+def _interleaved(regular: ConversationKind, regular_count: int, joint_count: int) -> list[ConversationKind]:
+    """Joint conversations at evenly interleaved places among the regular ones (4 + 2: the 2nd and the 5th)."""
+    total = regular_count + joint_count
+    joint_slots = {(2 * i + 1) * total // (2 * joint_count) for i in range(joint_count)}
+    return [_JOINT if index in joint_slots else regular for index in range(total)]
+
+
+def _content(kind: ConversationKind, *, first: bool, request: PlanRequest) -> tuple[ContentItem, ...]:
+    items = []
+    if first:
+        items.append(ContentItem.RIGHTS_AND_DUTIES)  # F5
+    follow_up = kind is ConversationKind.INTEGRATION_FOLLOW_UP
+    job = kind in (ConversationKind.JOB_CONVERSATION, ConversationKind.JOINT_WITH_UNEMPLOYMENT_FUND)
+    if follow_up or (job and request.covered_by_repatriation_act):
+        items.append(ContentItem.REPATRIATION)  # F4
+    if follow_up and request.not_learning_danish:
+        items.append(ContentItem.DANISH_LANGUAGE_CONSEQUENCES)  # F6
+    return tuple(items)
+
+
+def _warnings(request: PlanRequest, policy: Policy) -> tuple[str, ...]:
+    if policy.in_force_on(request.start_date):
+        return ()
+    until = policy.valid_to.isoformat() if policy.valid_to else "open-ended"
+    return (
+        f"The start date {request.start_date.isoformat()} lies outside the validity of policy '{policy.name}' "
+        f"({policy.valid_from.isoformat()} to {until}); the plan applies it all the same.",
+    )
+
+
+# ---------------------------------------------------------------- workload (F7)
+
+
+class WorkloadBasis(StrEnum):
+    """Which year of a course a full-time person (fuldtidsperson) is counted as.
+
+    **Reading:** the letter gives persons and norm minutes, not which year of their course they are in. The first
+    year (initial period plus the rest of the year at the "thereafter" cadence, visitation and one-off conversations
+    within it included) is the upper estimate and the default; "ongoing" counts the "thereafter" cadence only."""
+
+    FIRST_YEAR = "first-year"
+    ONGOING = "ongoing"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadLine:
+    group: WorkloadGroup
+    full_time_persons: Fraction
+    conversations_per_person: Fraction | None  # None: the policy gives this group no cadence or no norm
+    conversations: Fraction | None
+    caseworker_hours: Fraction | None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    policy: Policy
+    basis: WorkloadBasis
+    lines: tuple[WorkloadLine, ...]
+
+    @property
+    def full_time_persons(self) -> Fraction:
+        return sum((line.full_time_persons for line in self.lines), Fraction(0))
+
+    @property
+    def conversations(self) -> Fraction:
+        return sum((line.conversations for line in self.lines if line.conversations is not None), Fraction(0))
+
+    @property
+    def caseworker_hours(self) -> Fraction:
+        return sum((line.caseworker_hours for line in self.lines if line.caseworker_hours is not None), Fraction(0))
+
+
+def conversations_per_year(cadence: Cadence, basis: WorkloadBasis) -> Fraction:
+    """F7: conversations a full-time person has in a year of ``cadence`` (already raised by the municipality's)."""
+    if basis is WorkloadBasis.ONGOING:
+        return Fraction(cadence.per_year_thereafter)
+    thereafter_months = max(0, 12 - cadence.initial_offset_months - cadence.initial_months)
+    return (
+        (1 if cadence.visitation_after_months is not None and cadence.visitation_after_months < 12 else 0)
+        + Fraction(cadence.initial_conversations + cadence.initial_joint_conversations)
+        + Fraction(cadence.per_year_thereafter * thereafter_months, 12)
+        + sum(1 for months in cadence.joint_conversations_after_months if months < 12)
+    )
+
+
+def workload(
+    policy: Policy,
+    legal_minimum: Policy,
+    full_time_persons: Mapping[str, Fraction],
+    basis: WorkloadBasis = WorkloadBasis.FIRST_YEAR,
+) -> Workload:
+    """F7: conversations and caseworker hours per year, per group of ``policy``'s tables 2-3 and in total.
+
+    ``full_time_persons`` overrides table 2 per group key; a key the policy does not know breaks F7."""
+    known = {group.key for group in policy.workload_groups}
+    for key in full_time_persons:
+        if key not in known:
+            raise RuleViolation(
+                "F7",
+                "unknown_workload_group",
+                f"Policy '{policy.name}' has no workload group '{key}'; it has: {', '.join(sorted(known)) or 'none'}.",
+                field="full_time_persons",
+            )
+    lines = []
+    for group in policy.workload_groups:
+        persons = full_time_persons.get(group.key, group.full_time_persons)
+        if group.cadence is None or group.norm_minutes is None:
+            lines.append(WorkloadLine(group, persons, None, None, None))
+            continue
+        municipal = policy.cadences.get(group.cadence) if policy.kind is PolicyKind.MUNICIPAL else None
+        per_person = conversations_per_year(legal_minimum.cadences[group.cadence].raised_by(municipal), basis)
+        conversations = persons * per_person
+        lines.append(WorkloadLine(group, persons, per_person, conversations, conversations * group.norm_minutes / 60))
+    return Workload(policy, basis, tuple(lines))

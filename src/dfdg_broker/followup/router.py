@@ -1,0 +1,91 @@
+"""HTTP <-> service for follow-up plans and the workload estimate (F1-F7). No rule is decided here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from dfdg_broker.cases.errors import CaseNotFound
+from dfdg_broker.deps import CallerDep, CaseServiceDep
+from dfdg_broker.domain.followup import DEFAULT_HORIZON_MONTHS, MAX_HORIZON_MONTHS, MIN_HORIZON_MONTHS
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
+from dfdg_broker.followup.dependencies import FollowUpServiceDep
+from dfdg_broker.followup.errors import PolicyHasNoWorkload, UnknownPolicy
+from dfdg_broker.followup.registry import PolicyFile
+from dfdg_broker.followup.schemas import (
+    F6_DESCRIPTION,
+    HORIZON_DESCRIPTION,
+    FollowUpPlanCreate,
+    FollowUpPlanRead,
+    WorkloadRead,
+    WorkloadRequest,
+)
+from dfdg_broker.followup.service import CasePlanOptions
+
+router = APIRouter(prefix="/v1", tags=["Follow-up plans"])
+
+_COMMON = (Unauthenticated, RequestInvalid)
+
+
+@router.get(
+    "/contact-groups/{case_id}/follow-up-plan",
+    response_model=FollowUpPlanRead,
+    name="get_follow_up_plan",
+    summary="The case's follow-up conversations: dated, with kind, legal basis and required content",
+    responses=responses_for(*_COMMON, CaseNotFound, UnknownPolicy, rules=("F1", "F2")),
+)
+async def get_follow_up_plan(
+    case_id: str,
+    caller: CallerDep,
+    cases: CaseServiceDep,
+    service: FollowUpServiceDep,
+    horizon_months: Annotated[
+        int, Query(ge=MIN_HORIZON_MONTHS, le=MAX_HORIZON_MONTHS, description=HORIZON_DESCRIPTION)
+    ] = DEFAULT_HORIZON_MONTHS,
+    not_learning_danish: Annotated[bool, Query(description=F6_DESCRIPTION)] = False,
+    policy: Annotated[str | None, Query(description="A policy by name instead of the jobcenter's")] = None,
+) -> FollowUpPlanRead:
+    """F1-F6 for a case. The contact group gives the target group (17, 18, 19 -> integration-self-supporting;
+    20 -> integration-employed-or-in-education; 27 -> integration-benefit-recipient), the handover date is the
+    arrival, and the jobcenter municipality's policy applies unless `policy` names another. The F6 flag is the
+    caseworker's call and comes as a query parameter."""
+    options = CasePlanOptions(horizon_months, not_learning_danish, policy)
+    case, plan = await service.for_case(cases, caller.municipality, case_id, options)
+    return FollowUpPlanRead.of(plan, case.contact_group)
+
+
+@router.post(
+    "/follow-up-plans",
+    response_model=FollowUpPlanRead,
+    name="plan_follow_up",
+    summary="A follow-up plan without a case (what-if); pure computation, nothing is stored",
+    responses=responses_for(*_COMMON, UnknownPolicy, rules=("F1", "F2", "F6")),
+)
+async def plan_follow_up(body: FollowUpPlanCreate, caller: CallerDep, service: FollowUpServiceDep) -> FollowUpPlanRead:
+    """F1-F6: the named policy, else `municipality`'s, else the calling municipality's."""
+    return FollowUpPlanRead.of(service.what_if(caller.municipality, body))
+
+
+@router.post(
+    "/workload",
+    response_model=WorkloadRead,
+    name="estimate_workload",
+    summary="Conversations and caseworker hours per year per group and in total (F7); nothing is stored",
+    responses=responses_for(*_COMMON, UnknownPolicy, PolicyHasNoWorkload, rules=("F7",)),
+)
+async def estimate_workload(body: WorkloadRequest, caller: CallerDep, service: FollowUpServiceDep) -> WorkloadRead:
+    """F7: full-time persons x conversations per person per year x norm minutes."""
+    return WorkloadRead.of(service.workload(body))
+
+
+@router.get(
+    "/follow-up-policies",
+    response_model=list[PolicyFile],
+    name="list_follow_up_policies",
+    summary="The follow-up policies loaded at start-up, in their file format",
+    responses=responses_for(*_COMMON),
+)
+async def list_follow_up_policies(caller: CallerDep, service: FollowUpServiceDep) -> list[PolicyFile]:
+    """The packaged legal minimum and Copenhagen's policy, plus any supplied in DFDG_FOLLOWUP_POLICY_DIR."""
+    return service.policy_files()

@@ -1,0 +1,233 @@
+"""The follow-up API's models (what crosses the HTTP boundary)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dfdg_broker.cases.schemas import rule
+from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.followup import (
+    DEFAULT_HORIZON_MONTHS,
+    MAX_HORIZON_MONTHS,
+    MIN_HORIZON_MONTHS,
+    Act,
+    Basis,
+    ContentItem,
+    ConversationKind,
+    Plan,
+    Policy,
+    PolicyKind,
+    TargetGroup,
+    Workload,
+    WorkloadBasis,
+    WorkloadLine,
+)
+
+HORIZON_DESCRIPTION = f"Months from the start date the plan covers ({MIN_HORIZON_MONTHS}-{MAX_HORIZON_MONTHS})."
+F6_DESCRIPTION = (
+    "F6: the citizen does not learn Danish systematically (danskuddannelsesloven): integration-act follow-ups "
+    "must state the consequences and, where relevant, the main conditions for permanent residence."
+)
+
+
+class FollowUpPlanCreate(BaseModel):
+    """A what-if plan without a case."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"target_group": "integration-benefit-recipient", "start_date": "2027-01-31", "policy": "copenhagen"}
+            ]
+        },
+    )
+
+    target_group: TargetGroup = Field(
+        description="Målgruppe: the LAB groups of table 1 (F1, F2) or the integration-act groups of § 20 (F3).",
+        json_schema_extra=rule("F2"),
+    )
+    start_date: date = Field(
+        description="Arrival in the municipality (integration-act groups) or the first day of unemployment (LAB)."
+    )
+    horizon_months: int = Field(
+        default=DEFAULT_HORIZON_MONTHS,
+        ge=MIN_HORIZON_MONTHS,
+        le=MAX_HORIZON_MONTHS,
+        description=HORIZON_DESCRIPTION,
+        json_schema_extra=rule("F1"),
+    )
+    policy: str | None = Field(
+        default=None, description="A policy by name (e.g. legal-minimum, copenhagen); wins over `municipality`."
+    )
+    municipality: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{3}$",
+        description="Use this municipality's policy; default: the calling municipality's.",
+        json_schema_extra=rule("F2"),
+    )
+    not_learning_danish: bool = Field(default=False, description=F6_DESCRIPTION, json_schema_extra=rule("F6"))
+    covered_by_repatriation_act: bool = Field(
+        default=True,
+        description="F4, LAB groups: covered by the repatriation act (hjemrejseloven), so every job conversation "
+        "includes repatriation guidance. Integration-act follow-ups always include it.",
+        json_schema_extra=rule("F4"),
+    )
+
+
+class ContentItemRead(BaseModel):
+    item: ContentItem
+    rule: str = Field(examples=["F5"])
+
+
+class ConversationRead(BaseModel):
+    date: date
+    kind: ConversationKind
+    basis: Basis = Field(description="Required by law (legal-minimum) or the municipality's own addition (F2)")
+    rule: str = Field(description="F1 (LAB), F3 (integration act) or F2 (municipal addition)")
+    period: str = Field(description="visitation, initial, year-1, year-2, ... or fixed (the 16-month joint one)")
+    content: list[ContentItemRead] = Field(description="Required content items (F4-F6)")
+
+
+class RuleSetRead(BaseModel):
+    """The policy the plan used and the legal minimum under it."""
+
+    policy: str
+    kind: PolicyKind
+    title: str
+    legal_basis: str
+    valid_from: date
+    valid_to: date | None
+    legal_minimum: str
+    notes: list[str]
+
+    @classmethod
+    def of(cls, policy: Policy, legal_minimum: Policy) -> RuleSetRead:
+        return cls(
+            policy=policy.name,
+            kind=policy.kind,
+            title=policy.title,
+            legal_basis=policy.legal_basis,
+            valid_from=policy.valid_from,
+            valid_to=policy.valid_to,
+            legal_minimum=legal_minimum.name,
+            notes=list(policy.notes if policy is legal_minimum else policy.notes + legal_minimum.notes),
+        )
+
+
+class FollowUpPlanRead(BaseModel):
+    target_group: TargetGroup
+    act: Act
+    contact_group: ContactGroup | None = Field(default=None, description="The case's contact group, for a case")
+    start_date: date
+    horizon_months: int
+    horizon_last_day: date
+    rule_set: RuleSetRead
+    conversations: list[ConversationRead]
+    legal_minimum_count: int
+    municipal_addition_count: int
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, plan: Plan, contact_group: ContactGroup | None = None) -> FollowUpPlanRead:
+        conversations = [
+            ConversationRead(
+                date=c.on,
+                kind=c.kind,
+                basis=c.basis,
+                rule=c.rule,
+                period=c.period,
+                content=[ContentItemRead(item=item, rule=item.rule) for item in c.content],
+            )
+            for c in plan.conversations
+        ]
+        legal = sum(1 for c in plan.conversations if c.basis is Basis.LEGAL_MINIMUM)
+        return cls(
+            target_group=plan.request.target_group,
+            act=plan.request.target_group.act,
+            contact_group=contact_group,
+            start_date=plan.request.start_date,
+            horizon_months=plan.request.horizon_months,
+            horizon_last_day=plan.horizon_end - timedelta(days=1),
+            rule_set=RuleSetRead.of(plan.policy, plan.legal_minimum),
+            conversations=conversations,
+            legal_minimum_count=legal,
+            municipal_addition_count=len(conversations) - legal,
+            warnings=list(plan.warnings),
+        )
+
+
+class WorkloadRequest(BaseModel):
+    """F7: full-time persons per group (default: the policy's own table) and a policy with norm minutes."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"policy": "copenhagen", "full_time_persons": {"unemployment-insurance": 12000}}]
+        },
+    )
+
+    policy: str = Field(default="copenhagen", description="A policy with workload groups and norm minutes")
+    full_time_persons: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(
+        default={},
+        description="Fuldtidspersoner per workload group key; groups left out keep the policy's figures.",
+        json_schema_extra=rule("F7"),
+    )
+    basis: WorkloadBasis = Field(
+        default=WorkloadBasis.FIRST_YEAR,
+        description="first-year: a person's first 12 months of the cadence (upper estimate); ongoing: the "
+        "'thereafter' cadence only.",
+        json_schema_extra=rule("F7"),
+    )
+
+
+def _number(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+class WorkloadLineRead(BaseModel):
+    key: str
+    danish_name: str
+    target_group: TargetGroup | None = Field(description="Whose cadence applies; null: the policy gives none")
+    full_time_persons: float
+    norm_minutes: int | None
+    conversations_per_person: float | None
+    conversations: float | None
+    caseworker_hours: float | None
+
+    @classmethod
+    def of(cls, line: WorkloadLine) -> WorkloadLineRead:
+        return cls(
+            key=line.group.key,
+            danish_name=line.group.danish_name,
+            target_group=line.group.cadence,
+            full_time_persons=float(line.full_time_persons),
+            norm_minutes=line.group.norm_minutes,
+            conversations_per_person=_number(line.conversations_per_person),
+            conversations=_number(line.conversations),
+            caseworker_hours=_number(line.caseworker_hours),
+        )
+
+
+class WorkloadRead(BaseModel):
+    policy: str
+    basis: WorkloadBasis
+    groups: list[WorkloadLineRead]
+    full_time_persons: float
+    conversations: float
+    caseworker_hours: float
+
+    @classmethod
+    def of(cls, workload: Workload) -> WorkloadRead:
+        return cls(
+            policy=workload.policy.name,
+            basis=workload.basis,
+            groups=[WorkloadLineRead.of(line) for line in workload.lines],
+            full_time_persons=float(workload.full_time_persons),
+            conversations=round(float(workload.conversations), 2),
+            caseworker_hours=round(float(workload.caseworker_hours), 2),
+        )
