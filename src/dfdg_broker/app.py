@@ -20,6 +20,8 @@ from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.errors import Problem
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
+from dfdg_broker.pdf_requests.router import router as pdf_requests_router
+from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import CallPolicy, create_http_client
@@ -76,6 +78,7 @@ def create_app(
     app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
 
     app.include_router(cases_router)
+    app.include_router(pdf_requests_router)
 
     class Health(BaseModel):
         status: str
@@ -87,7 +90,7 @@ def create_app(
         await session.execute(text("SELECT 1"))
         return Health(status="ok", database="ok")
 
-    install_problem_handlers(app, field_rules=_field_rules(ContactGroupCreate))
+    install_problem_handlers(app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate))
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     return app

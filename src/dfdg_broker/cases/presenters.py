@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -11,6 +12,7 @@ from dfdg_broker.cases.schemas import (
     AreaResponse,
     AreaStatus,
     CaseDatesRead,
+    ChildrenLink,
     ContactGroupInfo,
     ContactGroupRead,
     CvWindow,
@@ -24,6 +26,7 @@ from dfdg_broker.cases.service import AreaRead
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
+from dfdg_broker.domain.minors import child_link
 from dfdg_broker.domain.municipalities import municipalities
 
 
@@ -88,9 +91,12 @@ def case_read(case: Case, today: date) -> ContactGroupRead:
     )
 
 
-def area_response(read: AreaRead, model: type[BaseModel]) -> AreaResponse:  # type: ignore[type-arg]
+def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaResponse:  # type: ignore[type-arg]
     snapshot = read.snapshot
     frozen = read.mode == "frozen"
+    data = snapshot.data
+    if read.area is DataArea.OTHER:
+        data = data | {"children_link": children_link(read.case, data, today)}
     return AreaResponse[model](  # type: ignore[valid-type]
         case_id=read.case.id,
         area=read.area,
@@ -105,5 +111,15 @@ def area_response(read: AreaRead, model: type[BaseModel]) -> AreaResponse:  # ty
             stale=read.stale_reason is not None,
             stale_reason=read.stale_reason,
         ),
-        data=model.model_validate(snapshot.data),
+        data=model.model_validate(data),
     )
+
+
+def children_link(case: Case, other: dict[str, Any], today: date) -> ChildrenLink:
+    """M3: the broker's link status for a DA3 document as the operator sent it."""
+    link = child_link(
+        other.get("children_link_status", "not_applicable"),
+        asylum_decision_date=case.asylum_decision_date,
+        today=today,
+    )
+    return ChildrenLink(status=link.state, due_date=link.due_date, asylum_decision_date=case.asylum_decision_date)

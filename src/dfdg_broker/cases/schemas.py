@@ -12,6 +12,8 @@ from dfdg_broker.cases.examples import CONTACT_GROUP_EXAMPLE
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
 from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.minors import ChildLinkState
+from dfdg_broker.letasyl.schemas import AREA_MODELS, OtherArea, WireModel
 
 # A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
 EXAMPLE_CPR = "1204882211"
@@ -200,3 +202,25 @@ class AreaResponse(BaseModel, Generic[AreaData]):
     area: DataArea
     provenance: Provenance
     data: AreaData
+
+
+class ChildrenLink(BaseModel):
+    """M3: the link of the citizen's children under 15, with the broker's due date. Computed on every read (a frozen
+    snapshot included), since the clock moves on even when the data does not."""
+
+    status: ChildLinkState = Field(
+        description="not_applicable, linked, pending (due date not passed) or overdue (due date passed)"
+    )
+    due_date: date | None = Field(description="asylum decision date + 14 days, while the link is still to be made")
+    asylum_decision_date: date
+
+
+class OtherAreaRead(OtherArea):
+    """DA3 `other` as the broker serves it: the operator's data (``children_link_status`` is the operator's word)
+    plus ``children_link``, the broker's M3 status by the clock."""
+
+    children_link: ChildrenLink
+
+
+AREA_RESPONSE_MODELS: dict[DataArea, type[WireModel]] = AREA_MODELS | {DataArea.OTHER: OtherAreaRead}
+"""The model of each area's ``data`` in responses: the wire model, or a broker-side extension of it."""

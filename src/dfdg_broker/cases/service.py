@@ -129,7 +129,7 @@ class CaseService:
             )
             cv_number, created = await self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name)
         except UpstreamFailure as failure:
-            raise _unavailable(failure) from None
+            raise unavailable(failure) from None
 
         case = Case(
             id="cg_" + secrets.token_urlsafe(16),
@@ -183,7 +183,7 @@ class CaseService:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
             if latest is None:
-                raise _unavailable(failure) from None
+                raise unavailable(failure) from None
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
             return AreaRead(
                 case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
@@ -208,7 +208,7 @@ class CaseService:
         try:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
-            raise _unavailable(failure) from None
+            raise unavailable(failure) from None
         await self._repo.begin_write_phase()
         await self._store(case.id, capture)
         return AreaRead(
@@ -229,16 +229,21 @@ class CaseService:
             return held, False
         return await self._repo.first_snapshot_after(case.id, area, takeover), True
 
+    async def held_snapshot(self, case: Case, area: DataArea) -> Snapshot | None:
+        """The snapshot the broker serves for the area now without asking the operator: the frozen one (G1) once
+        the area is frozen, the latest one while it is live. For what is computed from held data (DA4 downloads,
+        P2 distribution, the case summary)."""
+        takeover = case.dates.takeover_date(area)
+        if case.dates.is_frozen(area, self._clock.today()):
+            served, _final = await self._frozen_snapshot(case, area, takeover)
+            return served
+        return await self._repo.latest_snapshot(case.id, area)
+
     async def attachment(self, caller_municipality: str, case_id: str, attachment_id: str) -> Blob:
         """DA4: a document listed in the attachments area as it is served now (frozen rules apply; a live area uses
         its latest snapshot), from the bytes verified and stored with that listing. Never asks the operator."""
         case = await self.get(caller_municipality, case_id)
-        area = DataArea.ATTACHMENTS
-        takeover = case.dates.takeover_date(area)
-        if case.dates.is_frozen(area, self._clock.today()):
-            served, _final = await self._frozen_snapshot(case, area, takeover)
-        else:
-            served = await self._repo.latest_snapshot(case.id, area)
+        served = await self.held_snapshot(case, DataArea.ATTACHMENTS)
         listing = AttachmentsArea.model_validate(served.data) if served else AttachmentsArea()
         entry = next((a for a in listing.attachments if a.attachment_id == attachment_id), None)
         if entry is None:
@@ -297,7 +302,8 @@ def _content_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
     log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
     return UpstreamUnavailable(
         f"{failure.system} did not answer usably and no earlier snapshot is held.",
