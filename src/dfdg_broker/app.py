@@ -18,6 +18,7 @@ from dfdg_broker.clock import Clock, FixedClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
+from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import Problem
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
@@ -79,6 +80,7 @@ def create_app(
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
+    app.include_router(distribution_router)
 
     class Health(BaseModel):
         status: str

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
-from dfdg_broker.cases.records import Case
+from dfdg_broker.cases.records import Attention, Case
 from dfdg_broker.cases.schemas import (
     AreaResponse,
     AreaStatus,
+    AttentionItem,
     CaseDatesRead,
     ChildrenLink,
     ContactGroupInfo,
@@ -34,7 +36,7 @@ def _municipality(code: str) -> Municipality:
     return Municipality(code=code, name=municipalities()[code])
 
 
-def case_read(case: Case, today: date) -> ContactGroupRead:
+def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> ContactGroupRead:
     dates = case.dates
     window_state = dates.cv_window_state(today)
     tasks = []
@@ -86,6 +88,9 @@ def case_read(case: Case, today: date) -> ContactGroupRead:
         ),
         jobnet=JobnetProfile(cv_number=case.jobnet_cv_number, created_by_broker=case.jobnet_profile_created),
         tasks=tasks,
+        attention=[
+            AttentionItem(code=a.code, rule=a.rule, text=a.text, due_date=a.due_date, href=a.href) for a in attention
+        ],
         created_at=case.created_at,
         as_of=today,
     )

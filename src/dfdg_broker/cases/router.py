@@ -51,21 +51,21 @@ async def create_contact_group(
     profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     response.headers["Location"] = f"{router.prefix}/{case.id}"
-    return presenters.case_read(case, clock.today())
+    return presenters.case_read(case, clock.today(), await service.attention(case))
 
 
 @router.get(
     "/{case_id}",
     response_model=ContactGroupRead,
     name="get_contact_group",
-    summary="The case, its effective dates, CV window, Jobnet CV number and pending tasks",
+    summary="The case, its effective dates, CV window, Jobnet CV number, pending tasks and what needs a human",
     responses=responses_for(*_COMMON, CaseNotFound),
 )
 async def get_contact_group(
     case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
 ) -> ContactGroupRead:
     case = await service.get(caller.municipality, case_id)
-    return presenters.case_read(case, clock.today())
+    return presenters.case_read(case, clock.today(), await service.attention(case))
 
 
 def _area_route(area: DataArea) -> None:

@@ -154,6 +154,20 @@ class Task(BaseModel):
     status: Literal["pending"]
 
 
+class AttentionItem(BaseModel):
+    """Something on the case that needs a human (P1, M3, P2, C8), computed from what the broker holds."""
+
+    code: str = Field(
+        description="stable: pdf_request_overdue, children_link_pending, children_link_overdue, "
+        "undistributed_<unit>, hand_over_jobnet_login_codes",
+        examples=["children_link_overdue"],
+    )
+    rule: str = Field(examples=["M3"])
+    text: str
+    due_date: date | None = Field(description="the date the thing is or was due, where there is one")
+    href: str = Field(description="where the caseworker acts", examples=["/v1/contact-groups/cg_x/data-areas/other"])
+
+
 class ContactGroupRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [CONTACT_GROUP_EXAMPLE]})
 
@@ -171,6 +185,11 @@ class ContactGroupRead(BaseModel):
     integration_contract: IntegrationContractStatus
     jobnet: JobnetProfile
     tasks: list[Task] = Field(description="pending tasks on the as_of date, e.g. the C8 login-code hand-over")
+    attention: list[AttentionItem] = Field(
+        default=[],
+        description="what needs a human on the as_of date: overdue PDF requests (P1), a pending or overdue child "
+        "link (M3), undistributed documents (P2), the Jobnet login-code task (C8)",
+    )
     created_at: datetime
     as_of: date = Field(description="the day the computed fields (mode, state, tasks) were computed for")
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
@@ -23,19 +22,23 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.records import Attention, Blob, Case, Snapshot, content_hash
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
+from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
+from dfdg_broker.distribution.repository import DistributionRepository
 from dfdg_broker.domain import cpr as cpr_rules
+from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import build_case_dates
 from dfdg_broker.domain.contact_groups import ContactGroup
-from dfdg_broker.domain.minors import require_case_allowed
+from dfdg_broker.domain.minors import child_link, require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
 from dfdg_broker.errors import UpstreamUnavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
-from dfdg_broker.letasyl.schemas import AttachmentsArea
+from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
+from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.upstream import UpstreamFailure
 
 log = logging.getLogger(__name__)
@@ -86,8 +89,12 @@ class CaseService:
         jobnet: JobnetClient,
         clock: Clock,
         cpr_lookup_key: bytes,
+        pdf_requests: PdfRequestRepository,
+        receipts: DistributionRepository,
     ) -> None:
         self._repo = repo
+        self._pdf_requests = pdf_requests
+        self._receipts = receipts
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -253,6 +260,81 @@ class CaseService:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
 
+    # ---------------------------------------------------------------- what needs a human (from held data only)
+
+    async def unit_packages(self, case: Case) -> list[UnitPackage]:
+        """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
+        no receipt covers."""
+        other = await self.held_snapshot(case, DataArea.OTHER)
+        attachments = await self.held_snapshot(case, DataArea.ATTACHMENTS)
+        return unit_packages(
+            OtherArea.model_validate(other.data) if other else OtherArea(),
+            AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
+            await self._receipts.receipts(case.id),
+            today=self._clock.today(),
+        )
+
+    async def attention(self, case: Case) -> list[Attention]:
+        """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
+        documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
+        operator is not asked (a case read must not depend on it)."""
+        today = self._clock.today()
+        base = f"/v1/contact-groups/{case.id}"
+        items: list[Attention] = []
+        for request in await self._pdf_requests.for_case(case.id):
+            state = pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today)
+            if state is pdf_route.PdfRequestStatus.OVERDUE:
+                items.append(
+                    Attention(
+                        "pdf_request_overdue",
+                        "P1",
+                        f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
+                        request.due_date,
+                        f"{base}/pdf-requests",
+                    )
+                )
+        other = await self.held_snapshot(case, DataArea.OTHER)
+        if other is not None:
+            link = child_link(
+                OtherArea.model_validate(other.data).children_link_status,
+                asylum_decision_date=case.asylum_decision_date,
+                today=today,
+            )
+            if link.needs_attention:
+                items.append(
+                    Attention(
+                        f"children_link_{link.state.value}",
+                        "M3",
+                        "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                        link.due_date,
+                        f"{base}/data-areas/other",
+                    )
+                )
+        for package in await self.unit_packages(case):
+            # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
+            documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
+            if documents:
+                items.append(
+                    Attention(
+                        f"undistributed_{package.unit.value.replace('-', '_')}",
+                        "P2",
+                        f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
+                        None,
+                        f"{base}/distribution",
+                    )
+                )
+        if case.dates.login_codes_task_pending(today):
+            items.append(
+                Attention(
+                    "hand_over_jobnet_login_codes",
+                    "C8",
+                    "CV responsibility has passed to the citizen: create Jobnet login codes and hand them over.",
+                    case.dates.login_codes_due_from,
+                    base,
+                )
+            )
+        return items
+
     # ---------------------------------------------------------------- helpers
 
     def _cpr_lookup(self, cpr: str) -> str:
@@ -286,7 +368,7 @@ class CaseService:
             area=area,
             taken_on=self._clock.today(),
             taken_at=self._clock.now(),
-            content_sha256=_content_hash(document),
+            content_sha256=content_hash(document),
             data=document,
         )
         return _Capture(snapshot, blobs)
@@ -296,10 +378,6 @@ class CaseService:
             await self._repo.add_snapshot(case_id, capture.snapshot)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
-
-
-def _content_hash(document: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
