@@ -6,12 +6,12 @@ broker's DA3 turn from ``pending``/``overdue`` to ``linked`` on the next live re
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.letasyl.schemas import LinkedChild, OtherArea
-from dfdg_broker.mock.app import ADMIN_PREFIX, StateDep
+from dfdg_broker.mock.app import ADMIN_PREFIX, StateDep, UnknownFields, _refuse_unknown_fields
 from dfdg_broker.mock.state import MockState
 
 router = APIRouter(prefix=ADMIN_PREFIX, tags=["Admin (mock only)"])
@@ -29,10 +29,11 @@ class ChildrenLinkUpdate(BaseModel):
     "/personas/{person_id}/children-link",
     response_model=OtherArea,
     name="admin.link_children",
-    responses=responses_for(NotFound),
+    responses=responses_for(NotFound, UnknownFields),
 )
-async def link_children(person_id: str, body: ChildrenLinkUpdate, state: StateDep) -> OtherArea:
+async def link_children(person_id: str, body: ChildrenLinkUpdate, request: Request, state: StateDep) -> OtherArea:
     """M3: link the children to this parent; DA3 then says ``linked`` and lists them. Returns the new DA3."""
+    await _refuse_unknown_fields(request, body)  # the wire model ignores unknown fields; a tester's typo must not
     return _set_link(state, person_id, "linked", body.children)
 
 

@@ -15,7 +15,7 @@ from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
 from dfdg_broker.letasyl.schemas import AttachmentsArea, PdfDocument, PdfRequestCreate, PdfRequestState
 from dfdg_broker.mock import pdf
-from dfdg_broker.mock.app import ADMIN_PREFIX, PersonUnknown, StateDep, _refuse_unknown_fields, _subject
+from dfdg_broker.mock.app import ADMIN_PREFIX, PersonUnknown, StateDep, _subject
 from dfdg_broker.mock.fixtures import Persona
 from dfdg_broker.mock.state import MockState, PdfRequest
 
@@ -138,9 +138,8 @@ async def list_pdf_requests(state: StateDep) -> list[PdfRequestAdminView]:
     name="admin.deliver_pdf_request",
     responses=responses_for(PdfRequestUnknown, AlreadyDelivered),
 )
-async def deliver_pdf_request(request_id: str, body: Delivery, request: Request, state: StateDep) -> PdfRequestState:
+async def deliver_pdf_request(request_id: str, body: Delivery, state: StateDep) -> PdfRequestState:
     """P1: deliver the PDF (DA3 as it is now, rendered with fpdf2) and the DA4 attachments of this moment."""
-    await _refuse_unknown_fields(request, body)
     record = state.pdf_requests.get(request_id)
     if record is None:
         raise PdfRequestUnknown()
