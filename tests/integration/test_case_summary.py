@@ -74,7 +74,7 @@ async def test_C8_summary_lists_the_login_code_task_when_due(client, auth, perso
     assert task["rule"] == "C8" and task["due_date"] == due.isoformat()
 
 
-async def test_summary_is_computed_without_asking_the_operator(client, auth, persona, mock_state, upstream):
+async def test_M3_summary_is_computed_without_asking_the_operator(client, auth, persona, mock_state, upstream):
     p = persona("parent-children-overdue")
     case = await create_case(client, auth, p, TODAY + days(10))
     upstream.down = True

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from dfdg_broker.domain import distribution as p2
 from dfdg_broker.domain import pdf_route as p1
+from dfdg_broker.domain.cpr import age_on
 from dfdg_broker.domain.distribution import AgeBand, Child, Document, MunicipalUnit
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.domain.minors import ChildLinkState, child_link
@@ -149,3 +150,18 @@ def test_P2_an_item_changed_after_a_receipt_is_undistributed_again() -> None:
     received = [{"a": "sha-1", "b": "sha-2"}]
     assert p2.undistributed({"a": "sha-1", "b": "sha-2"}, received) == []
     assert p2.undistributed({"a": "sha-1", "b": "sha-2-changed", "c": "sha-3"}, received) == ["b", "c"]
+
+
+@given(
+    kind=st.sampled_from(sorted(p2.ROUTING)),
+    birth=st.one_of(st.none(), st.dates(min_value=date(2005, 1, 1), max_value=date(2026, 11, 23))),
+)
+def test_P2_property_every_document_reaches_a_unit_and_the_jobcenter_only_when_it_is_the_citizens(
+    kind: str, birth: date | None
+) -> None:
+    children = [Child("c", birth)] if birth else []
+    plan = p2.plan([Document("d", kind, "c" if birth else None)], children, today=date(2026, 11, 23))
+    receivers = {unit for unit, package in plan.items() if "d" in package.documents}
+    age = age_on(birth, date(2026, 11, 23)) if birth else None
+    assert receivers
+    assert (MunicipalUnit.JOBCENTER in receivers) == (p2.age_band(age) is AgeBand.CITIZEN)

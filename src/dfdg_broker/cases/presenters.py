@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from dfdg_broker.cases.records import Attention, Case
+from dfdg_broker.cases.records import LOGIN_CODES_TASK_CODE, LOGIN_CODES_TASK_TEXT, Attention, Case
 from dfdg_broker.cases.schemas import (
     AreaResponse,
     AreaStatus,
@@ -43,9 +43,9 @@ def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> C
     if dates.login_codes_task_pending(today):
         tasks.append(
             Task(
-                code="hand_over_jobnet_login_codes",
+                code=LOGIN_CODES_TASK_CODE,
                 rule="C8",
-                title="CV responsibility has passed to the citizen: create Jobnet login codes and hand them over.",
+                title=LOGIN_CODES_TASK_TEXT,
                 due_from=dates.login_codes_due_from,
                 status="pending",
             )

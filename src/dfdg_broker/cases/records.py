@@ -57,6 +57,11 @@ class Blob:
     content: bytes
 
 
+LOGIN_CODES_TASK_CODE = "hand_over_jobnet_login_codes"
+LOGIN_CODES_TASK_TEXT = "CV responsibility has passed to the citizen: create Jobnet login codes and hand them over."
+"""C8: the task, as both ``tasks`` and the case summary show it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Attention:
     """Something on the case that needs a human, with the rule behind it and where to act."""

@@ -22,7 +22,15 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import Attention, Blob, Case, Snapshot, content_hash
+from dfdg_broker.cases.records import (
+    LOGIN_CODES_TASK_CODE,
+    LOGIN_CODES_TASK_TEXT,
+    Attention,
+    Blob,
+    Case,
+    Snapshot,
+    content_hash,
+)
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
 from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
@@ -326,9 +334,9 @@ class CaseService:
         if case.dates.login_codes_task_pending(today):
             items.append(
                 Attention(
-                    "hand_over_jobnet_login_codes",
+                    LOGIN_CODES_TASK_CODE,
                     "C8",
-                    "CV responsibility has passed to the citizen: create Jobnet login codes and hand them over.",
+                    LOGIN_CODES_TASK_TEXT,
                     case.dates.login_codes_due_from,
                     base,
                 )

@@ -87,7 +87,7 @@ async def list_pdf_requests(
 ) -> PdfRequestList:
     """P1: status by the clock: `requested` until the due date, `overdue` after it, `delivered` once the broker
     holds the PDF. Open requests are checked with the operator; a delivery is downloaded, verified and stored."""
-    case, requests, checked = await service.list(caller.municipality, case_id)
+    case, requests, checked = await service.list_for_case(caller.municipality, case_id)
     today = clock.today()
     return PdfRequestList(
         case_id=case.id, as_of=today, operator_checked=checked, requests=[_read(r, today) for r in requests]

@@ -90,7 +90,7 @@ class PdfRequestService:
         log.info("PDF request %s forwarded for contact group %s", request.id, case.id)
         return request
 
-    async def list(self, caller: str, case_id: str) -> tuple[Case, list[StoredPdfRequest], bool]:
+    async def list_for_case(self, caller: str, case_id: str) -> tuple[Case, list[StoredPdfRequest], bool]:
         """P1: the case's requests; open ones are checked with the operator first, and any delivery is stored.
         Returns (case, requests, whether the operator answered)."""
         case = await self._cases.get(caller, case_id)
