@@ -194,3 +194,16 @@ async def test_P1_document_of_an_undelivered_request_is_409(client, auth, person
         f"/v1/contact-groups/{case['id']}/pdf-requests/{created['id']}/document", headers=auth(municipality)
     )
     assert response.status_code == 409 and response.json()["code"] == "pdf_not_delivered_yet"
+
+
+async def test_P1_operator_down_while_listing_serves_what_is_held_and_says_so(client, auth, persona, clock, upstream):
+    p, case = await _case(client, auth, persona)
+    municipality = p.person.receiving_municipality
+    await _request(client, auth, case, municipality, person_id=p.person.person_id)
+    upstream.down = True
+    clock.set(TODAY + days(15))
+
+    listed = await _list(client, auth, case, municipality)
+
+    assert listed["operator_checked"] is False
+    assert listed["requests"][0]["status"] == "overdue"
