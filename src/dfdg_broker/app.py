@@ -18,11 +18,14 @@ from dfdg_broker.clock import Clock, FixedClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
+from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import Problem
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
+from dfdg_broker.pdf_requests.router import router as pdf_requests_router
+from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import CallPolicy, create_http_client
@@ -80,6 +83,8 @@ def create_app(
     app.state.followup_policies = load_policies(settings.followup_policy_dir)  # a broken file fails here
 
     app.include_router(cases_router)
+    app.include_router(pdf_requests_router)
+    app.include_router(distribution_router)
     app.include_router(followup_router)
 
     class Health(BaseModel):
@@ -92,18 +97,26 @@ def create_app(
         await session.execute(text("SELECT 1"))
         return Health(status="ok", database="ok")
 
-    install_problem_handlers(app, field_rules=_field_rules(ContactGroupCreate, FollowUpPlanCreate, WorkloadRequest))
+    install_problem_handlers(
+        app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
+    )
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     return app
 
 
 def _field_rules(*models: type[BaseModel]) -> dict[str, str]:
-    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see cases.schemas.rule)."""
+    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see cases.schemas.rule).
+
+    The map is keyed by field name alone, so two request models marking a same-named field with different rules
+    would make schema failures name the wrong rule: that is refused here, at start-up.
+    """
     rules: dict[str, str] = {}
     for model in models:
         for name, field in model.model_fields.items():
             extra = field.json_schema_extra
             if isinstance(extra, dict) and "x-rule" in extra:
-                rules[name] = str(extra["x-rule"])
+                rule = str(extra["x-rule"])
+                if rules.setdefault(name, rule) != rule:
+                    raise ValueError(f"request field {name!r} is marked {rules[name]} and {rule}; rename one")
     return rules

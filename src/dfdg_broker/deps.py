@@ -15,9 +15,11 @@ from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.session import session_scope
+from dfdg_broker.distribution.repository import DistributionRepository
 from dfdg_broker.errors import Unauthenticated
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="A signed JWT naming the calling municipality.")
@@ -65,6 +67,8 @@ async def get_case_service(
         JobnetClient(upstream.http, upstream.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
+        PdfRequestRepository(session),
+        DistributionRepository(session),
     )
 
 

@@ -51,3 +51,19 @@ def test_examples_use_only_the_synthetic_demo_cpr_number():
     text = json.dumps(openapi_documents()["broker.json"])
     for candidate in re.findall(r"(?<!\d)\d{10}(?!\d)", text):
         assert candidate in synthetic, f"{candidate} looks like a CPR number and is not a demo persona's"
+
+
+def test_a_field_name_marked_with_two_rules_is_refused_at_start_up():
+    from pydantic import BaseModel, Field
+
+    from dfdg_broker.app import _field_rules
+
+    class First(BaseModel):
+        municipality: str = Field(json_schema_extra={"x-rule": "C2"})
+
+    class Second(BaseModel):
+        municipality: str = Field(json_schema_extra={"x-rule": "F2"})
+
+    assert _field_rules(First, First) == {"municipality": "C2"}
+    with pytest.raises(ValueError, match="municipality"):
+        _field_rules(First, Second)

@@ -33,8 +33,15 @@ def area_example(area: DataArea) -> dict[str, Any]:
             "stale": False,
             "stale_reason": None,
         },
-        "data": state.area(persona, area).model_dump(mode="json"),
+        "data": state.area(persona, area).model_dump(mode="json") | _broker_fields(area),
     }
+
+
+def _broker_fields(area: DataArea) -> dict[str, Any]:
+    """What the broker adds to the operator's data (M3's link status on DA3)."""
+    if area is not DataArea.OTHER:
+        return {}
+    return {"children_link": {"status": "not_applicable", "due_date": None, "asylum_decision_date": "2026-09-14"}}
 
 
 CONTACT_GROUP_EXAMPLE: dict[str, Any] = {
@@ -69,6 +76,15 @@ CONTACT_GROUP_EXAMPLE: dict[str, Any] = {
     "integration_contract": {"can_be_formed_from": "2026-12-07", "can_be_formed_now": False},
     "jobnet": {"cv_number": 4100001, "created_by_broker": False},
     "tasks": [],
+    "attention": [
+        {
+            "code": "undistributed_jobcenter",
+            "rule": "P2",
+            "text": "2 document(s) not yet received by the jobcenter unit.",
+            "due_date": None,
+            "href": f"/v1/contact-groups/{EXAMPLE_CASE_ID}/distribution",
+        }
+    ],
     "created_at": "2026-11-23T10:02:11Z",
     "as_of": "2026-12-03",
 }

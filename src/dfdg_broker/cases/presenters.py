@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 
-from dfdg_broker.cases.records import Case
+from dfdg_broker.cases.records import LOGIN_CODES_TASK_CODE, LOGIN_CODES_TASK_TEXT, Attention, Case
 from dfdg_broker.cases.schemas import (
     AreaResponse,
     AreaStatus,
+    AttentionItem,
     CaseDatesRead,
+    ChildrenLink,
     ContactGroupInfo,
     ContactGroupRead,
     CvWindow,
@@ -24,6 +28,7 @@ from dfdg_broker.cases.service import AreaRead
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
+from dfdg_broker.domain.minors import child_link
 from dfdg_broker.domain.municipalities import municipalities
 
 
@@ -31,16 +36,16 @@ def _municipality(code: str) -> Municipality:
     return Municipality(code=code, name=municipalities()[code])
 
 
-def case_read(case: Case, today: date) -> ContactGroupRead:
+def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> ContactGroupRead:
     dates = case.dates
     window_state = dates.cv_window_state(today)
     tasks = []
     if dates.login_codes_task_pending(today):
         tasks.append(
             Task(
-                code="hand_over_jobnet_login_codes",
+                code=LOGIN_CODES_TASK_CODE,
                 rule="C8",
-                title="CV responsibility has passed to the citizen: create Jobnet login codes and hand them over.",
+                title=LOGIN_CODES_TASK_TEXT,
                 due_from=dates.login_codes_due_from,
                 status="pending",
             )
@@ -83,14 +88,20 @@ def case_read(case: Case, today: date) -> ContactGroupRead:
         ),
         jobnet=JobnetProfile(cv_number=case.jobnet_cv_number, created_by_broker=case.jobnet_profile_created),
         tasks=tasks,
+        attention=[
+            AttentionItem(code=a.code, rule=a.rule, text=a.text, due_date=a.due_date, href=a.href) for a in attention
+        ],
         created_at=case.created_at,
         as_of=today,
     )
 
 
-def area_response(read: AreaRead, model: type[BaseModel]) -> AreaResponse:  # type: ignore[type-arg]
+def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaResponse:  # type: ignore[type-arg]
     snapshot = read.snapshot
     frozen = read.mode == "frozen"
+    data = snapshot.data
+    if read.area is DataArea.OTHER:
+        data = data | {"children_link": children_link(read.case, data, today)}
     return AreaResponse[model](  # type: ignore[valid-type]
         case_id=read.case.id,
         area=read.area,
@@ -105,5 +116,15 @@ def area_response(read: AreaRead, model: type[BaseModel]) -> AreaResponse:  # ty
             stale=read.stale_reason is not None,
             stale_reason=read.stale_reason,
         ),
-        data=model.model_validate(snapshot.data),
+        data=model.model_validate(data),
     )
+
+
+def children_link(case: Case, other: dict[str, Any], today: date) -> ChildrenLink:
+    """M3: the broker's link status for a DA3 document as the operator sent it."""
+    link = child_link(
+        other.get("children_link_status", "not_applicable"),
+        asylum_decision_date=case.asylum_decision_date,
+        today=today,
+    )
+    return ChildrenLink(status=link.state, due_date=link.due_date, asylum_decision_date=case.asylum_decision_date)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -53,3 +55,24 @@ class Blob:
     media_type: str
     size_bytes: int
     content: bytes
+
+
+LOGIN_CODES_TASK_CODE = "hand_over_jobnet_login_codes"
+LOGIN_CODES_TASK_TEXT = "CV responsibility has passed to the citizen: create Jobnet login codes and hand them over."
+"""C8: the task, as both ``tasks`` and the case summary show it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """Something on the case that needs a human, with the rule behind it and where to act."""
+
+    code: str
+    rule: str
+    text: str
+    due_date: date | None
+    href: str
+
+
+def content_hash(document: Any) -> str:
+    """SHA-256 of a JSON document in canonical form: equal content, equal hash, whatever the key order."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -16,12 +16,12 @@ from dfdg_broker.cases.errors import (
     PersonUnknownAtOperator,
 )
 from dfdg_broker.cases.examples import area_example
-from dfdg_broker.cases.schemas import AreaResponse, ContactGroupCreate, ContactGroupRead
+from dfdg_broker.cases.records import Blob
+from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
 from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
-from dfdg_broker.letasyl.schemas import AREA_MODELS
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Contact groups"])
 
@@ -51,29 +51,29 @@ async def create_contact_group(
     profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     response.headers["Location"] = f"{router.prefix}/{case.id}"
-    return presenters.case_read(case, clock.today())
+    return presenters.case_read(case, clock.today(), await service.attention(case))
 
 
 @router.get(
     "/{case_id}",
     response_model=ContactGroupRead,
     name="get_contact_group",
-    summary="The case, its effective dates, CV window, Jobnet CV number and pending tasks",
+    summary="The case, its effective dates, CV window, Jobnet CV number, pending tasks and what needs a human",
     responses=responses_for(*_COMMON, CaseNotFound),
 )
 async def get_contact_group(
     case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
 ) -> ContactGroupRead:
     case = await service.get(caller.municipality, case_id)
-    return presenters.case_read(case, clock.today())
+    return presenters.case_read(case, clock.today(), await service.attention(case))
 
 
 def _area_route(area: DataArea) -> None:
-    model = AREA_MODELS[area]
+    model = AREA_RESPONSE_MODELS[area]
 
     async def read_area(case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
         read = await service.read_area(caller.municipality, case_id, area)
-        return presenters.area_response(read, model)
+        return presenters.area_response(read, model, clock.today())
 
     router.add_api_route(
         f"/{{case_id}}/data-areas/{area.value}",
@@ -110,6 +110,11 @@ async def download_attachment(
     case_id: str, attachment_id: str, caller: CallerDep, service: CaseServiceDep
 ) -> StreamingResponse:
     blob = await service.attachment(caller.municipality, case_id, attachment_id)
+    return stream_blob(blob, f"{blob.attachment_id}.pdf")
+
+
+def stream_blob(blob: Blob, filename: str) -> StreamingResponse:
+    """A stored, checksum-verified document, streamed in chunks with its SHA-256 in ``Digest`` and ``ETag``."""
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(blob.content), ATTACHMENT_CHUNK):
@@ -120,7 +125,7 @@ async def download_attachment(
         media_type=blob.media_type,
         headers={
             "Content-Length": str(blob.size_bytes),
-            "Content-Disposition": f'attachment; filename="{blob.attachment_id}.pdf"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Digest": f"sha-256={blob.sha256}",
             "ETag": f'"{blob.sha256}"',
         },

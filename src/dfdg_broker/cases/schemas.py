@@ -12,6 +12,8 @@ from dfdg_broker.cases.examples import CONTACT_GROUP_EXAMPLE
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
 from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.minors import ChildLinkState
+from dfdg_broker.letasyl.schemas import AREA_MODELS, OtherArea, WireModel
 
 # A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
 EXAMPLE_CPR = "1204882211"
@@ -152,6 +154,20 @@ class Task(BaseModel):
     status: Literal["pending"]
 
 
+class AttentionItem(BaseModel):
+    """Something on the case that needs a human (P1, M3, P2, C8), computed from what the broker holds."""
+
+    code: str = Field(
+        description="stable: pdf_request_overdue, children_link_pending, children_link_overdue, "
+        "undistributed_<unit>, hand_over_jobnet_login_codes",
+        examples=["children_link_overdue"],
+    )
+    rule: str = Field(examples=["M3"])
+    text: str
+    due_date: date | None = Field(description="the date the thing is or was due, where there is one")
+    href: str = Field(description="where the caseworker acts", examples=["/v1/contact-groups/cg_x/data-areas/other"])
+
+
 class ContactGroupRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [CONTACT_GROUP_EXAMPLE]})
 
@@ -169,6 +185,11 @@ class ContactGroupRead(BaseModel):
     integration_contract: IntegrationContractStatus
     jobnet: JobnetProfile
     tasks: list[Task] = Field(description="pending tasks on the as_of date, e.g. the C8 login-code hand-over")
+    attention: list[AttentionItem] = Field(
+        default=[],
+        description="what needs a human on the as_of date: overdue PDF requests (P1), a pending or overdue child "
+        "link (M3), undistributed documents (P2), the Jobnet login-code task (C8)",
+    )
     created_at: datetime
     as_of: date = Field(description="the day the computed fields (mode, state, tasks) were computed for")
 
@@ -200,3 +221,25 @@ class AreaResponse(BaseModel, Generic[AreaData]):
     area: DataArea
     provenance: Provenance
     data: AreaData
+
+
+class ChildrenLink(BaseModel):
+    """M3: the link of the citizen's children under 15, with the broker's due date. Computed on every read (a frozen
+    snapshot included), since the clock moves on even when the data does not."""
+
+    status: ChildLinkState = Field(
+        description="not_applicable, linked, pending (due date not passed) or overdue (due date passed)"
+    )
+    due_date: date | None = Field(description="asylum decision date + 14 days, while the link is still to be made")
+    asylum_decision_date: date
+
+
+class OtherAreaRead(OtherArea):
+    """DA3 `other` as the broker serves it: the operator's data (``children_link_status`` is the operator's word)
+    plus ``children_link``, the broker's M3 status by the clock."""
+
+    children_link: ChildrenLink
+
+
+AREA_RESPONSE_MODELS: dict[DataArea, type[WireModel]] = AREA_MODELS | {DataArea.OTHER: OtherAreaRead}
+"""The model of each area's ``data`` in responses: the wire model, or a broker-side extension of it."""

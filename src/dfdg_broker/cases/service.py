@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
@@ -23,19 +22,31 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.records import (
+    LOGIN_CODES_TASK_CODE,
+    LOGIN_CODES_TASK_TEXT,
+    Attention,
+    Blob,
+    Case,
+    Snapshot,
+    content_hash,
+)
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
+from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
+from dfdg_broker.distribution.repository import DistributionRepository
 from dfdg_broker.domain import cpr as cpr_rules
+from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import build_case_dates
 from dfdg_broker.domain.contact_groups import ContactGroup
-from dfdg_broker.domain.minors import require_case_allowed
+from dfdg_broker.domain.minors import child_link, require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
 from dfdg_broker.errors import UpstreamUnavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
-from dfdg_broker.letasyl.schemas import AttachmentsArea
+from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
+from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.upstream import UpstreamFailure
 
 log = logging.getLogger(__name__)
@@ -86,8 +97,12 @@ class CaseService:
         jobnet: JobnetClient,
         clock: Clock,
         cpr_lookup_key: bytes,
+        pdf_requests: PdfRequestRepository,
+        receipts: DistributionRepository,
     ) -> None:
         self._repo = repo
+        self._pdf_requests = pdf_requests
+        self._receipts = receipts
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -129,7 +144,7 @@ class CaseService:
             )
             cv_number, created = await self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name)
         except UpstreamFailure as failure:
-            raise _unavailable(failure) from None
+            raise unavailable(failure) from None
 
         case = Case(
             id="cg_" + secrets.token_urlsafe(16),
@@ -183,7 +198,7 @@ class CaseService:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
             if latest is None:
-                raise _unavailable(failure) from None
+                raise unavailable(failure) from None
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
             return AreaRead(
                 case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
@@ -208,7 +223,7 @@ class CaseService:
         try:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
-            raise _unavailable(failure) from None
+            raise unavailable(failure) from None
         await self._repo.begin_write_phase()
         await self._store(case.id, capture)
         return AreaRead(
@@ -229,16 +244,21 @@ class CaseService:
             return held, False
         return await self._repo.first_snapshot_after(case.id, area, takeover), True
 
+    async def held_snapshot(self, case: Case, area: DataArea) -> Snapshot | None:
+        """The snapshot the broker serves for the area now without asking the operator: the frozen one (G1) once
+        the area is frozen, the latest one while it is live. For what is computed from held data (DA4 downloads,
+        P2 distribution, the case summary)."""
+        takeover = case.dates.takeover_date(area)
+        if case.dates.is_frozen(area, self._clock.today()):
+            served, _final = await self._frozen_snapshot(case, area, takeover)
+            return served
+        return await self._repo.latest_snapshot(case.id, area)
+
     async def attachment(self, caller_municipality: str, case_id: str, attachment_id: str) -> Blob:
         """DA4: a document listed in the attachments area as it is served now (frozen rules apply; a live area uses
         its latest snapshot), from the bytes verified and stored with that listing. Never asks the operator."""
         case = await self.get(caller_municipality, case_id)
-        area = DataArea.ATTACHMENTS
-        takeover = case.dates.takeover_date(area)
-        if case.dates.is_frozen(area, self._clock.today()):
-            served, _final = await self._frozen_snapshot(case, area, takeover)
-        else:
-            served = await self._repo.latest_snapshot(case.id, area)
+        served = await self.held_snapshot(case, DataArea.ATTACHMENTS)
         listing = AttachmentsArea.model_validate(served.data) if served else AttachmentsArea()
         entry = next((a for a in listing.attachments if a.attachment_id == attachment_id), None)
         if entry is None:
@@ -247,6 +267,81 @@ class CaseService:
         if blob is None:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
+
+    # ---------------------------------------------------------------- what needs a human (from held data only)
+
+    async def unit_packages(self, case: Case) -> list[UnitPackage]:
+        """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
+        no receipt covers."""
+        other = await self.held_snapshot(case, DataArea.OTHER)
+        attachments = await self.held_snapshot(case, DataArea.ATTACHMENTS)
+        return unit_packages(
+            OtherArea.model_validate(other.data) if other else OtherArea(),
+            AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
+            await self._receipts.receipts(case.id),
+            today=self._clock.today(),
+        )
+
+    async def attention(self, case: Case) -> list[Attention]:
+        """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
+        documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
+        operator is not asked (a case read must not depend on it)."""
+        today = self._clock.today()
+        base = f"/v1/contact-groups/{case.id}"
+        items: list[Attention] = []
+        for request in await self._pdf_requests.for_case(case.id):
+            state = pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today)
+            if state is pdf_route.PdfRequestStatus.OVERDUE:
+                items.append(
+                    Attention(
+                        "pdf_request_overdue",
+                        "P1",
+                        f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
+                        request.due_date,
+                        f"{base}/pdf-requests",
+                    )
+                )
+        other = await self.held_snapshot(case, DataArea.OTHER)
+        if other is not None:
+            link = child_link(
+                OtherArea.model_validate(other.data).children_link_status,
+                asylum_decision_date=case.asylum_decision_date,
+                today=today,
+            )
+            if link.needs_attention:
+                items.append(
+                    Attention(
+                        f"children_link_{link.state.value}",
+                        "M3",
+                        "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                        link.due_date,
+                        f"{base}/data-areas/other",
+                    )
+                )
+        for package in await self.unit_packages(case):
+            # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
+            documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
+            if documents:
+                items.append(
+                    Attention(
+                        f"undistributed_{package.unit.value.replace('-', '_')}",
+                        "P2",
+                        f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
+                        None,
+                        f"{base}/distribution",
+                    )
+                )
+        if case.dates.login_codes_task_pending(today):
+            items.append(
+                Attention(
+                    LOGIN_CODES_TASK_CODE,
+                    "C8",
+                    LOGIN_CODES_TASK_TEXT,
+                    case.dates.login_codes_due_from,
+                    base,
+                )
+            )
+        return items
 
     # ---------------------------------------------------------------- helpers
 
@@ -281,7 +376,7 @@ class CaseService:
             area=area,
             taken_on=self._clock.today(),
             taken_at=self._clock.now(),
-            content_sha256=_content_hash(document),
+            content_sha256=content_hash(document),
             data=document,
         )
         return _Capture(snapshot, blobs)
@@ -293,11 +388,8 @@ class CaseService:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 
 
-def _content_hash(document: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
     log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
     return UpstreamUnavailable(
         f"{failure.system} did not answer usably and no earlier snapshot is held.",

@@ -95,3 +95,44 @@ class AttachmentBlobRow(Base):
     size_bytes: Mapped[int] = mapped_column(BigIntId)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PdfRequestRow(Base):
+    """P1: a request to the operator for DA3/DA4 as PDF. Stored only once the operator accepted it; the delivery
+    (the PDF's and attachments' metadata) is added when the broker has downloaded and verified the bytes, which
+    live in ``attachment_blobs``."""
+
+    __tablename__ = "pdf_requests"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    operator_request_id: Mapped[str] = mapped_column(String(80))
+    person_id: Mapped[str] = mapped_column(String(40))
+    areas: Mapped[list[str]] = mapped_column(JsonDocument)
+    requested_on: Mapped[date]
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_date: Mapped[date]
+    requested_by_municipality: Mapped[str] = mapped_column(String(3))
+    delivered_on: Mapped[date | None]
+    stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivery: Mapped[dict[str, object] | None] = mapped_column(JsonDocument)
+
+
+class DistributionReceiptRow(Base):
+    """P2: a municipal unit received its package. Insert-only; ``package`` is what the package held (item ->
+    SHA-256), so items added or changed after the receipt show as undistributed again."""
+
+    __tablename__ = "distribution_receipts"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date]
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by_municipality: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(String(500))
+    package: Mapped[dict[str, str]] = mapped_column(JsonDocument)
+
+    __table_args__ = (
+        CheckConstraint("unit IN ('health-visitor', 'jobcenter', 'school', 'day-care')", name="unit_known"),
+    )

@@ -1,8 +1,12 @@
-"""Minors: M1 (no ordinary case under 15). M2 and M3 shape the data areas and live with them."""
+"""Minors: M1 (no ordinary case under 15) and M3 (children under 15 linked to a parent: the link's due date).
+M2 (what DA3/DA4 hold for minors of 15-17) is a shape of the data, typed in ``letasyl.schemas``."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Literal
 
 from dfdg_broker.domain.cpr import Cpr
 from dfdg_broker.domain.errors import RuleViolation
@@ -27,3 +31,50 @@ def require_case_allowed(cpr: Cpr, *, today: date, special_procedure_ref: str | 
             "special procedure takes 1-2 days. Then repeat the request with its reference in special_procedure_ref.",
             field="special_procedure_ref",
         )
+
+
+# ---------------------------------------------------------------- M3: children under 15 linked to a parent
+
+CHILD_LINK_DEADLINE_DAYS = 14
+"""M3: children under 15 are linked to one parent in LetAsyl within 14 days of the asylum decision."""
+
+
+class ChildLinkState(StrEnum):
+    """M3: the link (tilknytning) of a parent's children under 15, as the broker reports it."""
+
+    NOT_APPLICABLE = "not_applicable"  # no children under 15 to link
+    PENDING = "pending"  # not linked yet, the due date has not passed
+    OVERDUE = "overdue"  # not linked yet, and the due date has passed
+    LINKED = "linked"
+
+
+@dataclass(frozen=True, slots=True)
+class ChildLink:
+    """M3: the link state on a given day, and the day the link is due (when it is still to be made)."""
+
+    state: ChildLinkState
+    due_date: date | None
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in (ChildLinkState.PENDING, ChildLinkState.OVERDUE)
+
+
+def child_link_due_date(asylum_decision_date: date) -> date:
+    """M3: the last day for the link, 14 days after the asylum decision (meddelelse af asyl)."""
+    return asylum_decision_date + timedelta(days=CHILD_LINK_DEADLINE_DAYS)
+
+
+def child_link(
+    reported: Literal["not_applicable", "pending", "linked"], *, asylum_decision_date: date, today: date
+) -> ChildLink:
+    """M3, Reading: the operator only says whether the link is made ("linked"), still to be made ("pending") or not
+    applicable; the broker adds the due date and, by the clock, whether it has passed. The due date itself is still
+    "pending" (the 14 days run to the end of that day); ``overdue`` starts the day after. Computed on every read, a
+    frozen DA3 snapshot included: the data may be frozen, the clock is not."""
+    if reported == "linked":
+        return ChildLink(ChildLinkState.LINKED, None)
+    if reported == "not_applicable":
+        return ChildLink(ChildLinkState.NOT_APPLICABLE, None)
+    due = child_link_due_date(asylum_decision_date)
+    return ChildLink(ChildLinkState.OVERDUE if today > due else ChildLinkState.PENDING, due)

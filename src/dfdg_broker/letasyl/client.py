@@ -9,7 +9,16 @@ import httpx
 from pydantic import ValidationError
 
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.letasyl.schemas import AREA_MODELS, Attachment, Person, PersonLookupRequest, WireModel
+from dfdg_broker.letasyl.schemas import (
+    AREA_MODELS,
+    Attachment,
+    PdfDocument,
+    PdfRequestCreate,
+    PdfRequestState,
+    Person,
+    PersonLookupRequest,
+    WireModel,
+)
 from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
 
 SYSTEM = "letasyl"
@@ -49,22 +58,64 @@ class LetAsylClient:
 
     async def download_attachment(self, person_id: str, attachment: Attachment) -> bytes:
         """A DA4 document's bytes, verified against the checksum and size the operator listed."""
+        return await self._download_verified(
+            f"/letasyl/v1/persons/{person_id}/attachments/{attachment.attachment_id}",
+            attachment.sha256,
+            attachment.size_bytes,
+        )
+
+    # ---------------------------------------------------------------- P1: the PDF route
+
+    async def request_pdf(self, body: PdfRequestCreate) -> PdfRequestState | None:
+        """P1: ask the operator for DA3/DA4 as PDF. Not idempotent (each call is a new request), so it is retried
+        only when it provably never arrived. None if the operator knows no such person-ID."""
+        payload = body.model_dump()
         response = await call(
             SYSTEM,
             self._policy,
-            lambda: self._http.get(f"/letasyl/v1/persons/{person_id}/attachments/{attachment.attachment_id}"),
+            lambda: self._http.post("/letasyl/v1/pdf-requests", json=payload),
+            idempotent=False,
+        )
+        if response.status_code == 404:
+            return None
+        return _parse(response, PdfRequestState, expect=201)
+
+    async def pdf_request(self, request_id: str) -> PdfRequestState:
+        """P1: the request's status at the operator."""
+        response = await call(
+            SYSTEM,
+            self._policy,
+            lambda: self._http.get(f"/letasyl/v1/pdf-requests/{request_id}"),
             idempotent=True,
         )
+        return _parse(response, PdfRequestState)
+
+    async def download_pdf_document(self, request_id: str, document: PdfDocument) -> bytes:
+        """P1: the delivered PDF, verified against the checksum and size the operator gave."""
+        return await self._download_verified(
+            f"/letasyl/v1/pdf-requests/{request_id}/document", document.sha256, document.size_bytes
+        )
+
+    async def download_pdf_attachment(self, request_id: str, attachment: Attachment) -> bytes:
+        """P1: an attachment delivered with the PDF, verified against its checksum and size."""
+        return await self._download_verified(
+            f"/letasyl/v1/pdf-requests/{request_id}/attachments/{attachment.attachment_id}",
+            attachment.sha256,
+            attachment.size_bytes,
+        )
+
+    async def _download_verified(self, path: str, sha256: str, size_bytes: int) -> bytes:
+        response = await call(SYSTEM, self._policy, lambda: self._http.get(path), idempotent=True)
         if response.status_code != 200:
-            raise UpstreamFailure(SYSTEM, f"attachment download answered {response.status_code}")
+            raise UpstreamFailure(SYSTEM, f"download answered {response.status_code}")
         content = response.content
-        if hashlib.sha256(content).hexdigest() != attachment.sha256 or len(content) != attachment.size_bytes:
-            raise UpstreamFailure(SYSTEM, "attachment bytes do not match the listed SHA-256 and size")
+        if hashlib.sha256(content).hexdigest() != sha256 or len(content) != size_bytes:
+            raise UpstreamFailure(SYSTEM, "downloaded bytes do not match the listed SHA-256 and size")
         return content
 
 
-def _parse(response: httpx.Response, model: type[M]) -> M:
-    if response.status_code != 200:
+def _parse(response: httpx.Response, model: type[M], *, expect: int = 200) -> M:
+    if response.status_code != expect:
         raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
     try:
         return model.model_validate_json(response.content)

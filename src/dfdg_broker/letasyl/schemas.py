@@ -256,3 +256,34 @@ AREA_MODELS: dict[DataArea, type[WireModel]] = {
     DataArea.OTHER: OtherArea,
     DataArea.ATTACHMENTS: AttachmentsArea,
 }
+
+
+# ---------------------------------------------------------------- P1: the PDF route
+
+
+class PdfRequestCreate(WireModel):
+    """P1: a municipality asks the operator for DA3/DA4 as PDF, naming the refugee by person-ID."""
+
+    person_id: str = Field(description="asylPersonId, from the immigration service's letter")
+    areas: list[Literal["other", "attachments"]] = Field(min_length=1)
+    requesting_municipality: str = Field(pattern=r"^[0-9]{3}$")
+
+
+class PdfDocument(WireModel):
+    """P1: the delivered PDF of the requested areas."""
+
+    media_type: str = "application/pdf"
+    size_bytes: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class PdfRequestState(WireModel):
+    """P1: a PDF request as the operator holds it. Once delivered, the PDF's and the attachments' checksums."""
+
+    request_id: str
+    person_id: str
+    areas: list[Literal["other", "attachments"]]
+    status: Literal["requested", "delivered"]
+    delivered_on: date | None = None
+    document: PdfDocument | None = None
+    attachments: list[Attachment] = []

@@ -396,4 +396,9 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
 
     for router in (letasyl, jobnet, cpr_register, admin):
         app.include_router(router)
+    # Feature modules build on this one (StateDep, ADMIN_PREFIX), so they are imported here, not at the top.
+    from dfdg_broker.mock import child_links, pdf_route
+
+    app.include_router(child_links.router)
+    app.include_router(pdf_route.router)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -43,10 +43,23 @@ class JournalEntry(BaseModel):
 
 
 @dataclass
+class PdfRequest:
+    """P1: a PDF request the operator received; ``delivered`` is the persona as it was when the PDF was made."""
+
+    request_id: str
+    person_id: str
+    areas: list[str]
+    requesting_municipality: str
+    delivered_on: date | None = None
+    delivered: Persona | None = None
+
+
+@dataclass
 class MockState:
     personas: dict[str, Persona] = field(default_factory=dict)
     jobnet_profiles: dict[str, int] = field(default_factory=dict)
     journal: list[JournalEntry] = field(default_factory=list)
+    pdf_requests: dict[str, PdfRequest] = field(default_factory=dict)
     next_cv_number: int = FIRST_CREATED_CV_NUMBER
     _by_cpr: dict[str, str] = field(default_factory=dict)
     _journal_seq: int = 0  # never reset, so a ``since`` taken before a clear or reset stays meaningful
@@ -63,6 +76,7 @@ class MockState:
         self._by_cpr.clear()
         self.jobnet_profiles.clear()
         self.journal.clear()
+        self.pdf_requests.clear()
         self.next_cv_number = FIRST_CREATED_CV_NUMBER
         for persona in load_personas():
             self.put_persona(persona)

@@ -1,0 +1,116 @@
+"""HTTP <-> service for the distribution to municipal units (P2). No rule is decided here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from dfdg_broker.cases.errors import CaseNotFound
+from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
+from dfdg_broker.distribution.errors import PackageEmpty
+from dfdg_broker.distribution.packages import UnitPackage, document_key
+from dfdg_broker.distribution.repository import DistributionRepository, Receipt
+from dfdg_broker.distribution.schemas import (
+    DistributionRead,
+    ReceiptCreate,
+    ReceiptRead,
+    RoutedDocument,
+    UnitDistribution,
+)
+from dfdg_broker.distribution.service import DistributionService
+from dfdg_broker.domain.distribution import MunicipalUnit
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
+
+PREFIX = "/v1/contact-groups/{case_id}/distribution"
+router = APIRouter(prefix=PREFIX, tags=["Distribution to municipal units"])
+_COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
+
+
+async def get_distribution_service(session: SessionDep, clock: ClockDep, cases: CaseServiceDep) -> DistributionService:
+    return DistributionService(cases, CaseRepository(session), DistributionRepository(session), clock)
+
+
+DistributionServiceDep = Annotated[DistributionService, Depends(get_distribution_service)]
+
+
+@router.get(
+    "",
+    response_model=DistributionRead,
+    name="get_distribution",
+    summary="Per municipal unit: which documents and DA3 parts it should receive, and what is undistributed",
+    responses=responses_for(*_COMMON),
+)
+async def get_distribution(
+    case_id: str, caller: CallerDep, service: DistributionServiceDep, clock: ClockDep
+) -> DistributionRead:
+    """P2: derived from each document's kind and the concerned child's age (the table in `domain/distribution.py`),
+    from the DA3 and DA4 data the broker serves now; the operator is not asked."""
+    case, packages = await service.distribution(caller.municipality, case_id)
+    units = [_unit(case.id, p) for p in packages]
+    return DistributionRead(
+        case_id=case.id,
+        as_of=clock.today(),
+        units=units,
+        undistributed_count=sum(len(u.undistributed) for u in units),
+    )
+
+
+@router.post(
+    "/{unit}/receipts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReceiptRead,
+    name="record_distribution_receipt",
+    summary="Mark a unit as having received its package as it stands now",
+    responses=responses_for(*_COMMON, PackageEmpty),
+)
+async def record_distribution_receipt(
+    case_id: str,
+    unit: MunicipalUnit,
+    response: Response,
+    caller: CallerDep,
+    service: DistributionServiceDep,
+    body: ReceiptCreate | None = None,
+) -> ReceiptRead:
+    """P2: the receipt keeps what the package held; a document added or changed later shows as undistributed."""
+    receipt = await service.record_receipt(caller.municipality, case_id, unit, body.note if body else None)
+    response.headers["Location"] = f"/v1/contact-groups/{case_id}/distribution"
+    return _receipt(receipt)
+
+
+def _receipt(receipt: Receipt) -> ReceiptRead:
+    assert receipt.id is not None  # stored receipts have their id
+    return ReceiptRead(
+        id=receipt.id,
+        unit=receipt.unit,
+        received_on=receipt.received_on,
+        received_at=receipt.received_at,
+        recorded_by_municipality=receipt.recorded_by_municipality,
+        note=receipt.note,
+        items=sorted(receipt.package),
+    )
+
+
+def _unit(case_id: str, package: UnitPackage) -> UnitDistribution:
+    undistributed = set(package.undistributed)
+    return UnitDistribution(
+        unit=package.unit,
+        documents=[
+            RoutedDocument(
+                attachment_id=a.attachment_id,
+                title=a.title,
+                kind=a.kind,
+                concerns_person_id=a.concerns_person_id,
+                sha256=a.sha256,
+                href=f"/v1/contact-groups/{case_id}/attachments/{a.attachment_id}",
+                distributed=document_key(a.attachment_id) not in undistributed,
+            )
+            for a in package.documents
+        ],
+        other_parts=package.other_parts,
+        children=package.children,
+        undistributed=package.undistributed,
+        complete=not package.undistributed,
+        receipts=[_receipt(r) for r in package.receipts],
+    )

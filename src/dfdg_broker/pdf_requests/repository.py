@@ -1,0 +1,86 @@
+"""All queries of the PDF route. Rows in, dataclasses out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dfdg_broker.db.models import PdfRequestRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPdfRequest:
+    """P1: a request the operator accepted; ``delivery`` is the operator's delivery state once the bytes are held."""
+
+    id: str
+    case_id: str
+    operator_request_id: str
+    person_id: str
+    areas: list[str]
+    requested_on: date
+    requested_at: datetime
+    due_date: date
+    requested_by_municipality: str
+    delivered_on: date | None = None
+    stored_at: datetime | None = None
+    delivery: dict[str, Any] | None = None
+
+
+class PdfRequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, request: StoredPdfRequest) -> None:
+        self._session.add(
+            PdfRequestRow(
+                id=request.id,
+                case_id=request.case_id,
+                operator_request_id=request.operator_request_id,
+                person_id=request.person_id,
+                areas=request.areas,
+                requested_on=request.requested_on,
+                requested_at=request.requested_at,
+                due_date=request.due_date,
+                requested_by_municipality=request.requested_by_municipality,
+            )
+        )
+        await self._session.flush()
+
+    async def for_case(self, case_id: str) -> list[StoredPdfRequest]:
+        rows = await self._session.scalars(
+            select(PdfRequestRow)
+            .where(PdfRequestRow.case_id == case_id)
+            .order_by(PdfRequestRow.requested_at, PdfRequestRow.id)
+        )
+        return [_request(row) for row in rows]
+
+    async def mark_delivered(
+        self, request_id: str, *, delivered_on: date, stored_at: datetime, delivery: dict[str, Any]
+    ) -> None:
+        """Record the delivery once. A concurrent read that stored it first wins; the bytes are the same."""
+        await self._session.execute(
+            update(PdfRequestRow)
+            .where(PdfRequestRow.id == request_id, PdfRequestRow.delivered_on.is_(None))
+            .values(delivered_on=delivered_on, stored_at=stored_at, delivery=delivery)
+        )
+
+
+def _request(row: PdfRequestRow) -> StoredPdfRequest:
+    return StoredPdfRequest(
+        id=row.id,
+        case_id=row.case_id,
+        operator_request_id=row.operator_request_id,
+        person_id=row.person_id,
+        areas=list(row.areas),
+        requested_on=row.requested_on,
+        requested_at=row.requested_at,
+        due_date=row.due_date,
+        requested_by_municipality=row.requested_by_municipality,
+        delivered_on=row.delivered_on,
+        stored_at=row.stored_at,
+        delivery=row.delivery,
+    )

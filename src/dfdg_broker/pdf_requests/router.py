@@ -1,0 +1,155 @@
+"""HTTP <-> service for the PDF route (P1). No rule is decided here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import StreamingResponse
+
+from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
+from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.cases.router import stream_blob
+from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
+from dfdg_broker.domain import pdf_route
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.letasyl.schemas import PdfRequestState
+from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
+from dfdg_broker.pdf_requests.repository import PdfRequestRepository, StoredPdfRequest
+from dfdg_broker.pdf_requests.schemas import (
+    DeliveredAttachment,
+    DeliveredFile,
+    PdfRequestCreate,
+    PdfRequestList,
+    PdfRequestRead,
+)
+from dfdg_broker.pdf_requests.service import PdfRequestService
+
+PREFIX = "/v1/contact-groups/{case_id}/pdf-requests"
+router = APIRouter(prefix=PREFIX, tags=["PDF route"])
+_COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
+_PDF_200: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The document's bytes, checksum-verified."}
+}
+
+
+async def get_pdf_request_service(
+    request: Request, session: SessionDep, clock: ClockDep, cases: CaseServiceDep
+) -> PdfRequestService:
+    upstream = request.app.state.upstream
+    return PdfRequestService(
+        cases,
+        CaseRepository(session),
+        PdfRequestRepository(session),
+        LetAsylClient(upstream.http, upstream.policy),
+        clock,
+    )
+
+
+PdfRequestServiceDep = Annotated[PdfRequestService, Depends(get_pdf_request_service)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PdfRequestRead,
+    name="create_pdf_request",
+    summary="Ask the operator for DA3/DA4 as PDF (delivery within 14 days)",
+    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, rules=("P1",)),
+)
+async def create_pdf_request(
+    case_id: str,
+    body: PdfRequestCreate,
+    response: Response,
+    caller: CallerDep,
+    service: PdfRequestServiceDep,
+    clock: ClockDep,
+) -> PdfRequestRead:
+    """P1: the person-ID must be the case citizen's (checked with the operator's person look-up) and the areas only
+    `other` and `attachments`; otherwise 422 naming P1, and nothing is forwarded or stored. The request is stored,
+    with its due date 14 days later, only once the operator accepted it (operator down: 503 and Retry-After)."""
+    stored = await service.create(caller.municipality, case_id, body.person_id, body.areas)
+    response.headers["Location"] = f"/v1/contact-groups/{case_id}/pdf-requests/{stored.id}"
+    return _read(stored, clock.today())
+
+
+@router.get(
+    "",
+    response_model=PdfRequestList,
+    name="list_pdf_requests",
+    summary="The case's PDF requests, their due dates and status; collects deliveries",
+    responses=responses_for(*_COMMON),
+)
+async def list_pdf_requests(
+    case_id: str, caller: CallerDep, service: PdfRequestServiceDep, clock: ClockDep
+) -> PdfRequestList:
+    """P1: status by the clock: `requested` until the due date, `overdue` after it, `delivered` once the broker
+    holds the PDF. Open requests are checked with the operator; a delivery is downloaded, verified and stored."""
+    case, requests, checked = await service.list_for_case(caller.municipality, case_id)
+    today = clock.today()
+    return PdfRequestList(
+        case_id=case.id, as_of=today, operator_checked=checked, requests=[_read(r, today) for r in requests]
+    )
+
+
+@router.get(
+    "/{request_id}/document",
+    name="download_pdf_request_document",
+    summary="The delivered PDF, streamed",
+    response_class=StreamingResponse,
+    responses={**_PDF_200, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet)},
+)
+async def download_pdf_request_document(
+    case_id: str, request_id: str, caller: CallerDep, service: PdfRequestServiceDep
+) -> StreamingResponse:
+    blob = await service.document(caller.municipality, case_id, request_id)
+    return stream_blob(blob, blob.attachment_id)
+
+
+@router.get(
+    "/{request_id}/attachments/{attachment_id}",
+    name="download_pdf_request_attachment",
+    summary="An attachment delivered with the PDF, streamed",
+    response_class=StreamingResponse,
+    responses={**_PDF_200, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet, PdfAttachmentNotFound)},
+)
+async def download_pdf_request_attachment(
+    case_id: str, request_id: str, attachment_id: str, caller: CallerDep, service: PdfRequestServiceDep
+) -> StreamingResponse:
+    blob = await service.attachment(caller.municipality, case_id, request_id, attachment_id)
+    return stream_blob(blob, f"{blob.attachment_id}.pdf")
+
+
+def _read(request: StoredPdfRequest, today: date) -> PdfRequestRead:
+    base = f"/v1/contact-groups/{request.case_id}/pdf-requests/{request.id}"
+    delivery = PdfRequestState.model_validate(request.delivery) if request.delivery else None
+    document = delivery.document if delivery else None
+    return PdfRequestRead(
+        id=request.id,
+        case_id=request.case_id,
+        person_id=request.person_id,
+        areas=request.areas,
+        requested_on=request.requested_on,
+        requested_at=request.requested_at,
+        requested_by_municipality=request.requested_by_municipality,
+        due_date=request.due_date,
+        status=pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today),
+        delivered_on=request.delivered_on,
+        delivered_late=pdf_route.delivered_late(requested_on=request.requested_on, delivered_on=request.delivered_on),
+        document=DeliveredFile(**document.model_dump(), href=f"{base}/document") if document else None,
+        attachments=[
+            DeliveredAttachment(
+                attachment_id=a.attachment_id,
+                title=a.title,
+                kind=a.kind,
+                concerns_person_id=a.concerns_person_id,
+                media_type=a.media_type,
+                size_bytes=a.size_bytes,
+                sha256=a.sha256,
+                href=f"{base}/attachments/{a.attachment_id}",
+            )
+            for a in (delivery.attachments if delivery else [])
+        ],
+    )

@@ -1,0 +1,82 @@
+"""The case summary on GET /v1/contact-groups/{id}: what needs a human (P1, M3, P2, C8), from what the broker holds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.conftest import TODAY
+from tests.helpers import create_case, days
+
+
+async def _attention(client, auth, case, municipality):
+    response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth(municipality))
+    assert response.status_code == 200, response.text
+    return {item["code"]: item for item in response.json()["attention"]}
+
+
+async def test_M3_summary_shows_the_pending_link_and_then_that_it_is_overdue(client, auth, persona, clock):
+    p = persona("parent-children-pending")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(30))
+
+    pending = (await _attention(client, auth, case, municipality))["children_link_pending"]
+    assert pending["rule"] == "M3" and pending["due_date"] == "2026-11-30"
+    assert pending["href"] == f"/v1/contact-groups/{case['id']}/data-areas/other"
+    clock.set(date(2026, 12, 1))
+    items = await _attention(client, auth, case, municipality)
+    assert "children_link_pending" not in items
+    assert items["children_link_overdue"]["due_date"] == "2026-11-30"
+
+
+async def test_P1_summary_shows_an_overdue_pdf_request(client, auth, persona, clock):
+    p = persona("pdf-route-attachments")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(10))
+    response = await client.post(
+        f"/v1/contact-groups/{case['id']}/pdf-requests",
+        json={"person_id": p.person.person_id, "areas": ["other"]},
+        headers=auth(municipality),
+    )
+    assert response.status_code == 201, response.text
+    assert "pdf_request_overdue" not in await _attention(client, auth, case, municipality)
+
+    clock.set(TODAY + days(15))
+    overdue = (await _attention(client, auth, case, municipality))["pdf_request_overdue"]
+
+    assert overdue["rule"] == "P1" and overdue["due_date"] == (TODAY + days(14)).isoformat()
+    assert overdue["href"] == f"/v1/contact-groups/{case['id']}/pdf-requests"
+
+
+async def test_P2_summary_shows_undistributed_documents_until_the_unit_has_them(client, auth, persona):
+    p = persona("parent-with-linked-children")
+    case = await create_case(client, auth, p, TODAY + days(10))
+
+    items = await _attention(client, auth, case, "101")
+    assert items["undistributed_school"]["rule"] == "P2"
+    assert items["undistributed_school"]["text"].startswith("2 document(s)")
+    assert items["undistributed_health_visitor"]["href"] == f"/v1/contact-groups/{case['id']}/distribution"
+    assert "undistributed_jobcenter" not in items  # DA3 parts alone do not make a document to send
+
+    receipt = await client.post(f"/v1/contact-groups/{case['id']}/distribution/school/receipts", headers=auth("101"))
+    assert receipt.status_code == 201
+    assert "undistributed_school" not in await _attention(client, auth, case, "101")
+
+
+async def test_C8_summary_lists_the_login_code_task_when_due(client, auth, persona, clock):
+    p = persona("no-jobnet-profile-minimal")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(10))
+    due = date.fromisoformat(case["dates"]["cv_update_deadline"]) + days(1)
+
+    assert await _attention(client, auth, case, municipality) == {}
+    clock.set(due)
+    task = (await _attention(client, auth, case, municipality))["hand_over_jobnet_login_codes"]
+    assert task["rule"] == "C8" and task["due_date"] == due.isoformat()
+
+
+async def test_M3_summary_is_computed_without_asking_the_operator(client, auth, persona, mock_state, upstream):
+    p = persona("parent-children-overdue")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    upstream.down = True
+    items = await _attention(client, auth, case, p.person.receiving_municipality)
+    assert items["children_link_overdue"]["due_date"] == "2026-10-14"
