@@ -25,6 +25,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
+from dfdg_broker.mock import jobnet_cv
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona, unknown_fields
 from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -396,4 +397,5 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
 
     for router in (letasyl, jobnet, cpr_register, admin):
         app.include_router(router)
+    app.include_router(jobnet_cv.router)
     return app
