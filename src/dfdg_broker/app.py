@@ -19,6 +19,7 @@ from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.errors import Problem
+from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
@@ -76,6 +77,7 @@ def create_app(
     app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
 
     app.include_router(cases_router)
+    app.include_router(jobnet_cv_router)
 
     class Health(BaseModel):
         status: str

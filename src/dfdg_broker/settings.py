@@ -8,6 +8,8 @@ from enum import StrEnum
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dfdg_broker.jobnet.text_rules import DEFAULT_PLACEHOLDERS
+
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105 - a known dev value
 
 
@@ -49,6 +51,16 @@ class Settings(BaseSettings):
         default=None, description="Pins the clock's today (demos, acceptance tests). Refused in production."
     )
     log_level: str = "INFO"
+
+    occupations_file: str | None = Field(
+        default=None,
+        description="A fuller occupation list (CSV code,title_da under ISCO-08 codes) replacing the shipped Danish "
+        "titles (N4, N5).",
+    )
+    cv_placeholders: list[str] = Field(
+        default=list(DEFAULT_PLACEHOLDERS),
+        description="Values that mean 'nothing recorded' and are removed from a CV (N1); JSON list.",
+    )
 
     @model_validator(mode="after")
     def _production_is_not_a_demo(self) -> Settings:
