@@ -219,6 +219,41 @@ async def test_draft_without_the_cpr_register_is_503(client, auth, persona, upst
     assert "1204882211" not in response.text
 
 
+async def test_N15_a_citizen_unknown_to_the_cpr_register_is_422(client, auth, persona, upstream, monkeypatch):
+    case, headers = await _case(client, auth, persona, "complete-adult")
+    forward = upstream.handle_async_request
+
+    async def register_without_the_citizen(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/cpr/v1/person-lookups":
+            return httpx.Response(404, request=request)
+        return await forward(request)
+
+    monkeypatch.setattr(upstream, "handle_async_request", register_without_the_citizen)
+    response = await client.post(f"/v1/contact-groups/{case['id']}/jobnet-cv/draft", headers=headers)
+    assert response.status_code == 422
+    assert response.json()["code"] == "person_unknown_in_cpr_register" and response.json()["rule"] == "N15"
+
+
+async def test_N13_when_the_operator_does_not_answer_the_date_of_entry_is_named_as_unchecked(
+    client, auth, persona, upstream, clock, monkeypatch
+):
+    case, headers = await _case(client, auth, persona, "igu-candidate")
+    clock.set(TODAY + days(1))  # DA1 frozen: the draft needs the operator only for the person's date of entry
+    await client.get(f"/v1/contact-groups/{case['id']}/data-areas/cv", headers=headers)
+    forward = upstream.handle_async_request
+
+    async def operator_down(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/letasyl/"):
+            raise httpx.ConnectError("operator down", request=request)
+        return await forward(request)
+
+    monkeypatch.setattr(upstream, "handle_async_request", operator_down)
+    response = await client.post(f"/v1/contact-groups/{case['id']}/jobnet-cv/draft", headers=headers)
+    assert response.status_code == 200, response.text
+    igu = _finding(response.json(), "n13_igu_candidate")
+    assert "Not checked: resident in Denmark at most 20 years" in igu["message_en"]
+
+
 # ---------------------------------------------------------------- the submit
 
 
@@ -306,7 +341,7 @@ async def test_N1_submit_refuses_a_placeholder(client, auth, persona, mock_clien
     assert response.status_code == 422
     problem = response.json()
     assert problem["rule"] == "N1" and problem["code"] == "cv_holds_placeholders"
-    assert problem["findings"][0]["path"] == "$.website"
+    assert problem["findings"][0]["path"] == "$.website" and problem["field"] == "body.website"
     assert (await mock_client.get("/admin/jobnet/cvs")).json() == []
 
 
@@ -317,6 +352,7 @@ async def test_N6_submit_refuses_blocking_findings_and_lists_them(client, auth, 
     assert response.status_code == 422
     listed = response.json()["findings"]
     assert {f["code"] for f in listed} == {"n6_level_andet"} and all(f["severity"] == "blocking" for f in listed)
+    assert response.json()["field"] == "body.education[0].level"
     fixed = _ready(draft)
     fixed["education"] = [e | {"level": "Erhvervsuddannelse"} for e in fixed["education"]]
     assert (await client.put(url, json=fixed, headers=headers)).status_code == 200

@@ -115,9 +115,10 @@ class JobnetCvService:
         refusals = submit_refusals(result)
         if refusals:
             listed = [_finding_dict(f) for f in refusals]
-            if any(f.code in PLACEHOLDER_CODES for f in refusals):
-                raise CvHoldsPlaceholders(field="body", findings=listed)
-            raise CvHasBlockingFindings(field=refusals[0].path, findings=listed)
+            placeholders = [f for f in refusals if f.code in PLACEHOLDER_CODES]
+            refused = CvHoldsPlaceholders if placeholders else CvHasBlockingFindings
+            first = (placeholders or refusals)[0]
+            raise refused(field="body" + first.path.removeprefix("$"), findings=listed)
         try:
             receipt = await self._jobnet.put_cv(case.jobnet_cv_number, result.cv, caller_municipality)
         except UpstreamFailure as failure:
