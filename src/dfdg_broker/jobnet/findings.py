@@ -40,18 +40,3 @@ class Finding:
     suggestions: tuple[Suggestion, ...] = ()
     changed: bool = False
     """True when the normaliser changed or dropped a value: normalising its own output yields no such finding."""
-
-
-def change(
-    code: str,
-    rule: str,
-    path: str,
-    message_da: str,
-    message_en: str,
-    original: str | None,
-    *,
-    severity: Severity = Severity.INFO,
-    suggestions: tuple[Suggestion, ...] = (),
-) -> Finding:
-    """A finding that records a change the normaliser made (``changed=True``)."""
-    return Finding(code, rule, path, severity, message_da, message_en, original, suggestions, changed=True)

@@ -21,17 +21,31 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.jobnet.classification import Classification, fold
 from dfdg_broker.jobnet.contact import check_email, check_phone, check_website
-from dfdg_broker.jobnet.cv import Address, JobnetCv, PersonName
-from dfdg_broker.jobnet.findings import Finding, Severity, Suggestion, change
+from dfdg_broker.jobnet.cv import (
+    Address,
+    Certificate,
+    Course,
+    Education,
+    JobnetCv,
+    JobWanted,
+    OtherExperience,
+    PersonName,
+    Qualification,
+    WorkExperience,
+)
+from dfdg_broker.jobnet.findings import Finding, Severity, Suggestion
 from dfdg_broker.jobnet.igu import IGU_PROFILE_TEXT, PersonFacts, assess_igu
 from dfdg_broker.jobnet.text_rules import ended_before, is_partial_date, is_placeholder, third_person_words
 from dfdg_broker.letasyl.schemas import CvArea
 
+E = TypeVar("E", bound=BaseModel)
 BLOCKING, REVIEW, INFO = Severity.BLOCKING, Severity.REVIEW, Severity.INFO
 PLACEHOLDER_CODES = frozenset({"n1_placeholder_removed", "n1_entry_removed"})
 HINT_LENGTH = 200
@@ -133,8 +147,21 @@ class _Normaliser:
     ) -> None:
         self.findings.append(Finding(code, rule, path, severity, message_da, message_en, suggestions=suggestions))
 
-    def changed(self, *args: Any, **kwargs: Any) -> None:
-        self.findings.append(change(*args, **kwargs))
+    def changed(
+        self,
+        code: str,
+        rule: str,
+        path: str,
+        message_da: str,
+        message_en: str,
+        original: str | None,
+        *,
+        severity: Severity = INFO,
+        suggestions: tuple[Suggestion, ...] = (),
+    ) -> None:
+        """A change the normaliser made: normalising its own output never reports one again."""
+        finding = Finding(code, rule, path, severity, message_da, message_en, original, suggestions, changed=True)
+        self.findings.append(finding)
 
     # ---------------------------------------------------------------- the whole CV
 
@@ -206,7 +233,7 @@ class _Normaliser:
         return text
 
     def entries(
-        self, section: str, items: Sequence[Any], clean: Callable[[Any, str], dict[str, Any]]
+        self, section: str, items: Sequence[E], clean: Callable[[E, str], dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """Clean each entry; drop those left with no value, reporting what they held once, on the section."""
         kept: list[dict[str, Any]] = []
@@ -232,14 +259,14 @@ class _Normaliser:
 
     # ---------------------------------------------------------------- sections
 
-    def job_wanted(self, job: Any, path: str) -> dict[str, Any]:
+    def job_wanted(self, job: JobWanted, path: str) -> dict[str, Any]:
         title, code = self.text(job.title, f"{path}.title"), self.text(job.occupation_code, f"{path}.occupation_code")
         if title is None and code is None:
             return {"title": None, "occupation_code": None}
         title, code = self.occupation(title, code, path, rule="N4", blocking=True)
         return {"title": title, "occupation_code": code}
 
-    def work_experience(self, job: Any, path: str) -> dict[str, Any]:
+    def work_experience(self, job: WorkExperience, path: str) -> dict[str, Any]:
         fields = {
             "employer": self.text(job.employer, f"{path}.employer"),
             "country": self.text(job.country, f"{path}.country"),
@@ -254,7 +281,7 @@ class _Normaliser:
         title, code = self.occupation(title, code, path, rule="N5", blocking=False)
         return {"title": title, "occupation_code": code, **fields}
 
-    def education(self, entry: Any, path: str) -> dict[str, Any]:
+    def education(self, entry: Education, path: str) -> dict[str, Any]:
         fields = {
             "title": self.text(entry.title, f"{path}.title"),
             "level": self.text(entry.level, f"{path}.level"),
@@ -280,7 +307,7 @@ class _Normaliser:
             )
         return fields
 
-    def course(self, entry: Any, path: str) -> dict[str, Any]:
+    def course(self, entry: Course, path: str) -> dict[str, Any]:
         fields = {
             "name": self.text(entry.name, f"{path}.name"),
             "end_date": self.partial_date(entry.end_date, f"{path}.end_date", "N7"),
@@ -291,7 +318,7 @@ class _Normaliser:
             self.required(fields, "name", path, "N7")
         return fields
 
-    def certificate(self, entry: Any, path: str) -> dict[str, Any]:
+    def certificate(self, entry: Certificate, path: str) -> dict[str, Any]:
         fields = {
             "name": self.text(entry.name, f"{path}.name"),
             "issuer": self.text(entry.issuer, f"{path}.issuer"),
@@ -323,7 +350,7 @@ class _Normaliser:
             )
         return fields
 
-    def other_experience(self, entry: Any, path: str) -> dict[str, Any]:
+    def other_experience(self, entry: OtherExperience, path: str) -> dict[str, Any]:
         fields = {
             "where": self.text(entry.where, f"{path}.where"),
             "start": self.partial_date(entry.start, f"{path}.start", "N12"),
@@ -443,7 +470,7 @@ class _Normaliser:
 
     # ---------------------------------------------------------------- N9, N10: into the professional profile
 
-    def qualifications(self, items: Iterable[Any]) -> list[dict[str, Any]]:
+    def qualifications(self, items: Iterable[Qualification]) -> list[dict[str, Any]]:
         """N9: classified qualifications stay; the rest is written into the professional profile."""
         known = self.classification.qualifications
         kept: list[dict[str, Any]] = []

@@ -77,7 +77,11 @@ async def draft_jobnet_cv(
         case_id=draft.case.id,
         cv_number=draft.case.jobnet_cv_number,
         cv_window=cv_window(draft.case.dates, clock.today()),
-        source=DraftSource(da1_mode=draft.area.mode, da1_snapshot_taken_at=draft.area.snapshot.taken_at),
+        source=DraftSource(
+            da1_mode=draft.area.mode,
+            da1_snapshot_taken_at=draft.area.snapshot.taken_at,
+            da1_stale=draft.area.stale_reason is not None,
+        ),
         ready_to_submit=not draft.result.blocking,
         counts=FindingCounts(**{severity.value: counts[severity] for severity in Severity}),
         findings=[FindingRead.of(f) for f in draft.result.findings],

@@ -58,8 +58,9 @@ class FindingCounts(BaseModel):
 class DraftSource(BaseModel):
     """Where the draft's data came from: DA1 as served under G1, and the CPR register (N15)."""
 
-    da1_mode: Literal["live", "frozen"]
+    da1_mode: Literal["live", "frozen"] = Field(description="as for GET …/data-areas/cv (G1)")
     da1_snapshot_taken_at: datetime
+    da1_stale: bool = Field(description="true when the operator failed and the last live snapshot was used")
     name_and_address: Literal["cpr_register"] = "cpr_register"
 
 

@@ -86,11 +86,11 @@ class JobnetCvService:
         nothing, and a caseworker may prepare the CV before the window opens."""
         case = await self._cases.get(caller_municipality, case_id)
         await self._case_repo.end_read_phase()
-        register, person = await asyncio.gather(self._register(case), self._person_facts(case))
+        register, (facts, operator_name) = await asyncio.gather(self._register(case), self._person(case))
         area = await self._cases.read_area(caller_municipality, case_id, DataArea.CV)
         operator_cv = CvArea.model_validate(area.snapshot.data)
-        context = self._context(register, person)
-        return Draft(case, area, draft_from_operator(operator_cv, context, operator_name=person[1]))
+        context = self._context(register, facts)
+        return Draft(case, area, draft_from_operator(operator_cv, context, operator_name=operator_name))
 
     async def submit(self, caller_municipality: str, case_id: str, cv: JobnetCv) -> SubmissionRecord:
         """G2, G3: only within the window; G4: consent for a searchable CV; then the normaliser's checks, refusing
@@ -150,14 +150,14 @@ class JobnetCvService:
 
     # ---------------------------------------------------------------- helpers
 
-    def _context(self, register: RegisterEntry, person: tuple[PersonFacts, PersonName | None] | None) -> CvContext:
+    def _context(self, register: RegisterEntry, facts: PersonFacts | None) -> CvContext:
         return CvContext(
             today=self._clock.today(),
             classification=self._classification,
             placeholders=self._placeholders,
             name=PersonName(first_name=register.first_name, last_name=register.last_name),
             address=Address(street=register.street, postal_code=register.postal_code, city=register.city),
-            person=person[0] if person else None,
+            person=facts,
         )
 
     async def _register(self, case: Case) -> RegisterEntry:
@@ -170,7 +170,7 @@ class JobnetCvService:
             raise PersonUnknownInRegister()
         return entry
 
-    async def _person_facts(self, case: Case) -> tuple[PersonFacts, PersonName | None]:
+    async def _person(self, case: Case) -> tuple[PersonFacts, PersonName | None]:
         """N13 facts, and the name the operator holds (to report a difference from the register, N15). The
         operator's person record only adds the date of entry: if it cannot be had, that condition is unchecked."""
         birth_date = cpr_rules.parse(case.cpr, today=self._clock.today()).birth_date
