@@ -99,6 +99,14 @@ def test_N2_missing_mandatory_fields_are_blocking():
     assert findings(result, "n2_jobs_wanted_missing")[0].severity is Severity.BLOCKING
 
 
+def test_N2_a_missing_field_in_an_entry_carries_the_profile_as_a_hint():
+    result = normalise(
+        cv(professional_profile="Uddannet elektriker.", education=[{"title": "Teknisk skole"}]), context()
+    )
+    [finding] = findings(result, "n2_mandatory_missing")
+    assert finding.path == "$.education[0].level" and "Uddannet elektriker." in finding.message_en
+
+
 def test_N2_searchable_requirements_are_review_until_the_cv_is_made_searchable():
     draft = normalise(cv(), context())
     assert {f.severity for f in draft.findings if f.code.startswith("n2_searchable")} == {Severity.REVIEW}

@@ -126,6 +126,14 @@ def licence_category(raw: str, allowed: frozenset[str]) -> tuple[str | None, str
     return (key, note) if key in allowed else (None, None)
 
 
+def _profile_hint(profile: str | None) -> tuple[str, str]:
+    """N2: the professional profile as a hint for a missing field (Danish, English); empty without a profile."""
+    if not profile:
+        return "", ""
+    excerpt = profile if len(profile) <= HINT_LENGTH else profile[: HINT_LENGTH - 1] + "…"
+    return f" Den faglige profil siger: «{excerpt}»", f" The professional profile says: '{excerpt}'"
+
+
 class _Normaliser:
     """One run over one CV; collects findings as it goes."""
 
@@ -134,6 +142,7 @@ class _Normaliser:
         self.classification = context.classification
         self.findings: list[Finding] = []
         self.profile_additions: list[str] = []
+        self.hint = ("", "")
 
     def flag(
         self,
@@ -167,6 +176,7 @@ class _Normaliser:
 
     def run(self, cv: JobnetCv, licences: Sequence[tuple[str | None, str | None]]) -> NormalisedCv:
         profile_in = self.text(cv.professional_profile, "$.professional_profile")
+        self.hint = _profile_hint(profile_in)
         jobs_wanted = self.entries("jobs_wanted", cv.jobs_wanted, self.job_wanted)
         work_experience = self.entries("work_experience", cv.work_experience, self.work_experience)
         education = self.entries("education", cv.education, self.education)
@@ -675,17 +685,14 @@ class _Normaliser:
             "N2",
             path,
             BLOCKING,
-            f"Feltet er obligatorisk i Jobnet og skal udfyldes ({rule}).",
-            f"The field is mandatory in Jobnet and must be filled in ({rule}).",
+            f"Feltet er obligatorisk i Jobnet og skal udfyldes ({rule})." + self.hint[0],
+            f"The field is mandatory in Jobnet and must be filled in ({rule})." + self.hint[1],
             suggestions,
         )
 
     def mandatory(self, cv: dict[str, Any], profile: str | None) -> None:
         """N2 on the whole CV; the professional profile gives the hint where there is one."""
-        hint_da, hint_en = "", ""
-        if profile:
-            excerpt = profile if len(profile) <= HINT_LENGTH else profile[: HINT_LENGTH - 1] + "…"
-            hint_da, hint_en = f" Den faglige profil siger: «{excerpt}»", f" The professional profile says: '{excerpt}'"
+        hint_da, hint_en = self.hint
         for field, rule in (("name", "N15"), ("address", "N15")):
             if cv[field] is None:
                 self.missing(f"$.{field}", rule)
