@@ -41,3 +41,4 @@ clean:
 ## Benchmarks (bounded, in-process, one core): requests per second on the hot paths.
 bench: install
 	$(BIN)/python bench/bench_reads.py
+	$(BIN)/python bench/bench_cv.py

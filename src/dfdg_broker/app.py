@@ -23,6 +23,7 @@ from dfdg_broker.errors import Problem
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(pdf_requests_router)
     app.include_router(distribution_router)
     app.include_router(followup_router)
+    app.include_router(jobnet_cv_router)
 
     class Health(BaseModel):
         status: str

@@ -711,3 +711,27 @@ async def test_journal_seq_keeps_counting_after_a_clear(mock_client, mock_state)
     await mock_client.post("/letasyl/v1/person-lookups", json=body)
     after = (await mock_client.get("/admin/journal", params={"since": last})).json()
     assert [e["seq"] for e in after] == [last + 1]
+
+
+# ---------------------------------------------------------------- Jobnet receiving CVs
+
+
+async def test_mock_jobnet_keeps_the_cv_it_receives_until_reset(mock_client, mock_state):
+    cv = {"jobs_wanted": [{"title": "Elektriker", "occupation_code": "7411"}]}
+    body = {"cv": cv, "submitted_by_municipality": "101"}
+    response = await mock_client.put("/jobnet/v1/cvs/4100001", json=body)
+    assert response.status_code == 200 and response.json()["status"] == "Klar til kvalitetssikring"
+    received = (await mock_client.get("/admin/jobnet/cvs/4100001")).json()
+    assert received["cv"]["jobs_wanted"] == cv["jobs_wanted"] and received["version"] == 1
+    [entry] = [e for e in mock_state.journal if e.operation == "jobnet.put_cv"]
+    assert entry.person_id == "70000101" and entry.method == "PUT"
+    await mock_client.post("/admin/reset")
+    assert (await mock_client.get("/admin/jobnet/cvs")).json() == []
+
+
+async def test_mock_jobnet_refuses_an_unknown_cv_number_and_a_cv_breaking_the_contract(mock_client):
+    body = {"cv": {}, "submitted_by_municipality": "101"}
+    response = await mock_client.put("/jobnet/v1/cvs/999", json=body)
+    assert response.status_code == 404 and response.json()["code"] == "cv_number_unknown"
+    response = await mock_client.put("/jobnet/v1/cvs/4100001", json=body | {"cv": {"languages": []}})
+    assert response.status_code == 422

@@ -27,7 +27,7 @@ from dfdg_broker.cases.schemas import (
 from dfdg_broker.cases.service import AreaRead
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.domain.case_dates import CvWindowState
+from dfdg_broker.domain.case_dates import CaseDates, CvWindowState
 from dfdg_broker.domain.minors import child_link
 from dfdg_broker.domain.municipalities import municipalities
 
@@ -36,9 +36,19 @@ def _municipality(code: str) -> Municipality:
     return Municipality(code=code, name=municipalities()[code])
 
 
+def cv_window(dates: CaseDates, today: date) -> CvWindow:
+    """G2, G3 as the API shows them."""
+    state = dates.cv_window_state(today)
+    return CvWindow(
+        opens_on=dates.effective_cv_date,
+        closes_on=dates.cv_update_deadline,
+        state=state,
+        jobcenter_may_edit=state is CvWindowState.JOBCENTER,
+    )
+
+
 def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> ContactGroupRead:
     dates = case.dates
-    window_state = dates.cv_window_state(today)
     tasks = []
     if dates.login_codes_task_pending(today):
         tasks.append(
@@ -76,12 +86,7 @@ def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> C
             )
             for area in DataArea
         ],
-        cv_window=CvWindow(
-            opens_on=dates.effective_cv_date,
-            closes_on=dates.cv_update_deadline,
-            state=window_state,
-            jobcenter_may_edit=window_state is CvWindowState.JOBCENTER,
-        ),
+        cv_window=cv_window(dates, today),
         integration_contract=IntegrationContractStatus(
             can_be_formed_from=dates.effective_contract_date,
             can_be_formed_now=dates.contract_can_be_formed(today),

@@ -136,3 +136,24 @@ class DistributionReceiptRow(Base):
     __table_args__ = (
         CheckConstraint("unit IN ('health-visitor', 'jobcenter', 'school', 'day-care')", name="unit_known"),
     )
+
+
+class JobnetCvSubmissionRow(Base):
+    """A CV the jobcenter submitted and Jobnet accepted (G3). Never updated: a new row per submission."""
+
+    __tablename__ = "jobnet_cv_submissions"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    cv_number: Mapped[int] = mapped_column(BigIntId)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_on: Mapped[date]
+    submitted_by_municipality: Mapped[str] = mapped_column(String(3))
+    searchable: Mapped[bool]
+    consent: Mapped[bool]
+    jobnet_status: Mapped[str] = mapped_column(String(60))
+    jobnet_received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cv: Mapped[dict[str, object]] = mapped_column(JsonDocument)
+    findings: Mapped[list[dict[str, object]]] = mapped_column(JsonDocument)
+
+    __table_args__ = (Index("ix_jobnet_cv_submissions_case", "case_id", "id"),)

@@ -1,13 +1,18 @@
-"""The broker's client for Jobnet profiles (C7). The CPR number travels in request bodies only."""
+"""The broker's client for Jobnet: profiles (C7) and CVs (G3). The CPR number travels in request bodies only."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
 
 SYSTEM = "jobnet"
+M = TypeVar("M", bound=BaseModel)
 
 
 class ProfileLookup(BaseModel):
@@ -22,6 +27,21 @@ class ProfileCreate(BaseModel):
 
 class Profile(BaseModel):
     cv_number: int  # JobnetCVId
+
+
+class CvUpload(BaseModel):
+    """A CV sent to Jobnet under the citizen's CV number by the jobcenter (G3)."""
+
+    cv: JobnetCv
+    submitted_by_municipality: str
+
+
+class CvReceipt(BaseModel):
+    """Jobnet's answer: its status for the CV (e.g. "Klar til kvalitetssikring") and when it was received."""
+
+    cv_number: int
+    status: str
+    received_at: datetime
 
 
 class JobnetClient:
@@ -69,11 +89,23 @@ class JobnetClient:
             raise UpstreamFailure(SYSTEM, "profile reported as existing but not found")
         return raced, False
 
+    async def put_cv(self, cv_number: int, cv: JobnetCv, municipality: str) -> CvReceipt:
+        """Create or replace the CV under its CV number. A PUT is idempotent, so it may be retried."""
+        body = CvUpload(cv=cv, submitted_by_municipality=municipality).model_dump(mode="json")
+        response = await call(
+            SYSTEM, self._policy, lambda: self._http.put(f"/jobnet/v1/cvs/{cv_number}", json=body), idempotent=True
+        )
+        return _parse(response, CvReceipt, expected=200)
 
-def _cv_number(response: httpx.Response, *, expected: int) -> int:
+
+def _parse(response: httpx.Response, model: type[M], *, expected: int) -> M:
     if response.status_code != expected:
         raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
     try:
-        return Profile.model_validate_json(response.content).cv_number
+        return model.model_validate_json(response.content)
     except ValidationError:
         raise UpstreamFailure(SYSTEM, "answer breaks the contract") from None
+
+
+def _cv_number(response: httpx.Response, *, expected: int) -> int:
+    return _parse(response, Profile, expected=expected).cv_number

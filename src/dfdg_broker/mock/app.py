@@ -25,6 +25,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
+from dfdg_broker.mock import jobnet_cv
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona, unknown_fields
 from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -401,4 +402,5 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
 
     app.include_router(child_links.router)
     app.include_router(pdf_route.router)
+    app.include_router(jobnet_cv.router)
     return app

@@ -10,20 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dfdg_broker.cpr_register import RegisterEntry
 from dfdg_broker.letasyl.schemas import AttachmentKind, CvArea, IntegrationContractArea, OtherArea, Person
 
 
-class CprRegisterEntry(BaseModel):
-    """N15: what the CPR register holds: name and address."""
+class CprRegisterEntry(RegisterEntry):
+    """N15: what the CPR register holds: name and address (the broker's wire model, strict in fixtures)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    first_name: str
-    last_name: str
-    street: str
-    postal_code: str
-    city: str
-    municipality: str
+    model_config = ConfigDict(extra="forbid", frozen=False)
 
 
 class AttachmentFixture(BaseModel):

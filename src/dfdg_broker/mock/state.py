@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.letasyl.schemas import Attachment, AttachmentsArea, WireModel
 from dfdg_broker.mock import pdf
 from dfdg_broker.mock.fixtures import AttachmentFixture, Persona, load_personas
@@ -42,6 +43,17 @@ class JournalEntry(BaseModel):
     correlation_id: str | None = None
 
 
+class ReceivedCv(BaseModel):
+    """A CV as Jobnet received it (the last one per CV number), with Jobnet's status for it."""
+
+    cv_number: int
+    cv: JobnetCv
+    submitted_by_municipality: str
+    status: str
+    received_at: datetime
+    version: int
+
+
 @dataclass
 class PdfRequest:
     """P1: a PDF request the operator received; ``delivered`` is the persona as it was when the PDF was made."""
@@ -60,6 +72,7 @@ class MockState:
     jobnet_profiles: dict[str, int] = field(default_factory=dict)
     journal: list[JournalEntry] = field(default_factory=list)
     pdf_requests: dict[str, PdfRequest] = field(default_factory=dict)
+    jobnet_cvs: dict[int, ReceivedCv] = field(default_factory=dict)
     next_cv_number: int = FIRST_CREATED_CV_NUMBER
     _by_cpr: dict[str, str] = field(default_factory=dict)
     _journal_seq: int = 0  # never reset, so a ``since`` taken before a clear or reset stays meaningful
@@ -71,12 +84,13 @@ class MockState:
         return state
 
     def reset(self) -> None:
-        """Back to the demo fixtures: personas, their Jobnet profiles, an empty journal."""
+        """Back to the demo fixtures: personas, their Jobnet profiles, an empty journal, no CVs received."""
         self.personas.clear()
         self._by_cpr.clear()
         self.jobnet_profiles.clear()
         self.journal.clear()
         self.pdf_requests.clear()
+        self.jobnet_cvs.clear()
         self.next_cv_number = FIRST_CREATED_CV_NUMBER
         for persona in load_personas():
             self.put_persona(persona)

@@ -1,0 +1,48 @@
+"""The broker's client for the CPR register (N15: name and address). The CPR number travels in the body only."""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
+
+SYSTEM = "cpr"
+
+
+class RegisterLookup(BaseModel):
+    cpr: str
+
+
+class RegisterEntry(BaseModel):
+    """What the register holds about a person: name and address (CPR's navn og adresse)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    first_name: str
+    last_name: str
+    street: str
+    postal_code: str
+    city: str
+    municipality: str
+
+
+class CprRegisterClient:
+    def __init__(self, http: httpx.AsyncClient, policy: CallPolicy) -> None:
+        self._http = http
+        self._policy = policy
+
+    async def lookup(self, cpr: str) -> RegisterEntry | None:
+        """The register's entry, or None when the register does not know the number."""
+        body = RegisterLookup(cpr=cpr).model_dump()
+        response = await call(
+            SYSTEM, self._policy, lambda: self._http.post("/cpr/v1/person-lookups", json=body), idempotent=True
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
+        try:
+            return RegisterEntry.model_validate_json(response.content)
+        except ValidationError:
+            raise UpstreamFailure(SYSTEM, "answer breaks the contract") from None

@@ -1,0 +1,130 @@
+"""HTTP <-> service for the Jobnet CV. No rule is decided here."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from dfdg_broker.cases.errors import CaseNotFound
+from dfdg_broker.cases.presenters import cv_window
+from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.cpr_register import CprRegisterClient
+from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep, SettingsDep
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.jobnet.classification import load_classification
+from dfdg_broker.jobnet.client import JobnetClient
+from dfdg_broker.jobnet.cv import JobnetCv
+from dfdg_broker.jobnet.findings import Severity
+from dfdg_broker.jobnet.text_rules import placeholder_set
+from dfdg_broker.jobnet_cv.errors import (
+    CvHasBlockingFindings,
+    CvHoldsPlaceholders,
+    CvWindowClosed,
+    CvWindowNotOpen,
+    NoSubmission,
+    PersonUnknownInRegister,
+)
+from dfdg_broker.jobnet_cv.repository import JobnetCvRepository, SubmissionRecord
+from dfdg_broker.jobnet_cv.schemas import DraftSource, FindingCounts, FindingRead, JobnetCvDraft, JobnetCvSubmission
+from dfdg_broker.jobnet_cv.service import JobnetCvService
+from dfdg_broker.letasyl.client import LetAsylClient
+
+router = APIRouter(prefix="/v1/contact-groups", tags=["Jobnet CV"])
+
+_COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
+
+
+async def get_jobnet_cv_service(
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, cases: CaseServiceDep
+) -> JobnetCvService:
+    upstream = request.app.state.upstream
+    return JobnetCvService(
+        cases,
+        CaseRepository(session),
+        JobnetCvRepository(session),
+        LetAsylClient(upstream.http, upstream.policy),
+        CprRegisterClient(upstream.http, upstream.policy),
+        JobnetClient(upstream.http, upstream.policy),
+        clock,
+        load_classification(settings.occupations_file),
+        placeholder_set(settings.cv_placeholders),
+    )
+
+
+JobnetCvServiceDep = Annotated[JobnetCvService, Depends(get_jobnet_cv_service)]
+
+
+@router.post(
+    "/{case_id}/jobnet-cv/draft",
+    response_model=JobnetCvDraft,
+    name="draft_jobnet_cv",
+    summary="A Jobnet CV drafted from DA1 and the CPR register, with findings for the caseworker",
+    responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable),
+)
+async def draft_jobnet_cv(
+    case_id: str, caller: CallerDep, service: JobnetCvServiceDep, clock: ClockDep
+) -> JobnetCvDraft:
+    """N1-N17, DA-Q. Builds the CV from the case's DA1 data as served under G1 (live before the CV takeover date,
+    the frozen snapshot after) and the CPR register's name and address (N15). Every change, doubt and gap is a
+    finding with a stable `code`, the rule ID, the JSON `path`, a `severity` and messages in Danish and English.
+    `blocking` findings are exactly those Jobnet would refuse; submit the reviewed CV with PUT."""
+    draft = await service.draft(caller.municipality, case_id)
+    counts = Counter(f.severity for f in draft.result.findings)
+    return JobnetCvDraft(
+        case_id=draft.case.id,
+        cv_number=draft.case.jobnet_cv_number,
+        cv_window=cv_window(draft.case.dates, clock.today()),
+        source=DraftSource(
+            da1_mode=draft.area.mode,
+            da1_snapshot_taken_at=draft.area.snapshot.taken_at,
+            da1_stale=draft.area.stale_reason is not None,
+        ),
+        ready_to_submit=not draft.result.blocking,
+        counts=FindingCounts(**{severity.value: counts[severity] for severity in Severity}),
+        findings=[FindingRead.of(f) for f in draft.result.findings],
+        cv=draft.result.cv,
+    )
+
+
+@router.put(
+    "/{case_id}/jobnet-cv",
+    response_model=JobnetCvSubmission,
+    name="submit_jobnet_cv",
+    summary="Submit the reviewed CV to Jobnet under the case's CV number (G2-G4)",
+    responses=responses_for(
+        *_COMMON,
+        CvWindowNotOpen,
+        CvWindowClosed,
+        CvHoldsPlaceholders,
+        CvHasBlockingFindings,
+        PersonUnknownInRegister,
+        UpstreamUnavailable,
+        rules=("G4",),
+    ),
+)
+async def submit_jobnet_cv(
+    case_id: str, cv: JobnetCv, caller: CallerDep, service: JobnetCvServiceDep
+) -> JobnetCvSubmission:
+    """Allowed from the effective CV date to the deadline (G2, G3; 409 with the window's dates otherwise).
+    `searchable: true` needs `consent: true` (G4). The CV is checked by the same normaliser as the draft: any
+    placeholder (N1) or blocking finding answers 422 listing the findings. Name and address are always the CPR
+    register's (N15). Jobnet receives the normalised CV; the accepted submission is recorded."""
+    return _submission(await service.submit(caller.municipality, case_id, cv))
+
+
+@router.get(
+    "/{case_id}/jobnet-cv",
+    response_model=JobnetCvSubmission,
+    name="get_jobnet_cv",
+    summary="The last CV submitted to Jobnet for this case, with Jobnet's status",
+    responses=responses_for(*_COMMON, NoSubmission),
+)
+async def get_jobnet_cv(case_id: str, caller: CallerDep, service: JobnetCvServiceDep) -> JobnetCvSubmission:
+    return _submission(await service.last_submission(caller.municipality, case_id))
+
+
+def _submission(record: SubmissionRecord) -> JobnetCvSubmission:
+    return JobnetCvSubmission.model_validate(asdict(record))
