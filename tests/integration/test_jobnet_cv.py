@@ -252,6 +252,7 @@ async def test_N13_when_the_operator_does_not_answer_the_date_of_entry_is_named_
     assert response.status_code == 200, response.text
     igu = _finding(response.json(), "n13_igu_candidate")
     assert "Not checked: resident in Denmark at most 20 years" in igu["message_en"]
+    assert "Ikke kontrolleret: bosat i Danmark højst 20 år" in igu["message_da"]
 
 
 # ---------------------------------------------------------------- the submit

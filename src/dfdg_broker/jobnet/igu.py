@@ -27,10 +27,18 @@ class PersonFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class IguCondition:
+    """One condition as the caseworker reads it (Danish) and as the English message gives it."""
+
+    da: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
 class IguAssessment:
-    met: tuple[str, ...]
-    failed: tuple[str, ...]
-    unchecked: tuple[str, ...]
+    met: tuple[IguCondition, ...]
+    failed: tuple[IguCondition, ...]
+    unchecked: tuple[IguCondition, ...]
 
     @property
     def candidate(self) -> bool:
@@ -41,22 +49,27 @@ class IguAssessment:
 def assess_igu(person: PersonFacts, today: date) -> IguAssessment:
     """Reading: the age is taken on the day of the assessment; a granted asylum decision shows refugee status;
     residence counts from the date of entry, and "up to 20 years" means fewer than 20 completed years."""
-    met: list[str] = []
-    failed: list[str] = []
-    unchecked: list[str] = []
+    met: list[IguCondition] = []
+    failed: list[IguCondition] = []
+    unchecked: list[IguCondition] = []
 
-    def check(condition: str, ok: bool | None) -> None:
-        (unchecked if ok is None else met if ok else failed).append(condition)
+    def check(da: str, en: str, ok: bool | None) -> None:
+        (unchecked if ok is None else met if ok else failed).append(IguCondition(da, en))
 
     age = age_on(person.birth_date, today)
-    check(f"age {IGU_MIN_AGE}-{IGU_MAX_AGE} (is {age})", IGU_MIN_AGE <= age <= IGU_MAX_AGE)
-    check("refugee or family-reunified", True if person.asylum_decision_date is not None else None)
+    ages = f"{IGU_MIN_AGE}-{IGU_MAX_AGE}"
+    check(f"alder {ages} år (er {age})", f"age {ages} (is {age})", IGU_MIN_AGE <= age <= IGU_MAX_AGE)
+    refugee = True if person.asylum_decision_date is not None else None
+    check("flygtning eller familiesammenført", "refugee or family-reunified", refugee)
+    years_da, years_en = (
+        f"bosat i Danmark højst {IGU_MAX_YEARS_RESIDENT} år",
+        f"resident in Denmark at most {IGU_MAX_YEARS_RESIDENT} years",
+    )
     if person.date_of_entry is None:
-        check(f"resident in Denmark at most {IGU_MAX_YEARS_RESIDENT} years", None)
+        check(years_da, years_en, None)
     else:
         years = age_on(person.date_of_entry, today)  # completed years since entry, leap days handled
-        check(
-            f"resident in Denmark at most {IGU_MAX_YEARS_RESIDENT} years (is {years})", years < IGU_MAX_YEARS_RESIDENT
-        )
-    check(f"scheme open (until {IGU_SCHEME_ENDS.isoformat()})", today <= IGU_SCHEME_ENDS)
+        check(f"{years_da} (er {years})", f"{years_en} (is {years})", years < IGU_MAX_YEARS_RESIDENT)
+    until = IGU_SCHEME_ENDS.isoformat()
+    check(f"ordningen gælder (til {until})", f"scheme open (until {until})", today <= IGU_SCHEME_ENDS)
     return IguAssessment(tuple(met), tuple(failed), tuple(unchecked))

@@ -743,16 +743,18 @@ class _Normaliser:
         assessment = assess_igu(person, self.context.today)
         if not assessment.candidate:
             return
-        met, unchecked = "; ".join(assessment.met), "; ".join(assessment.unchecked) or "none"
+        met_da, met_en = "; ".join(c.da for c in assessment.met), "; ".join(c.en for c in assessment.met)
+        unchecked_da = "; ".join(c.da for c in assessment.unchecked) or "intet"
+        unchecked_en = "; ".join(c.en for c in assessment.unchecked) or "none"
         self.flag(
             "n13_igu_candidate",
             "N13",
             "$.professional_profile",
             REVIEW,
             f"Borgeren ser ud til at opfylde betingelserne for IGU. Bekræft, og skriv «{IGU_PROFILE_TEXT}» i den "
-            f"faglige profil. Kontrolleret: {met}. Ikke kontrolleret: {unchecked}.",
+            f"faglige profil. Kontrolleret: {met_da}. Ikke kontrolleret: {unchecked_da}.",
             f"The citizen appears to meet the IGU conditions. Confirm, and write '{IGU_PROFILE_TEXT}' in the "
-            f"professional profile. Checked: {met}. Not checked: {unchecked}.",
+            f"professional profile. Checked: {met_en}. Not checked: {unchecked_en}.",
             (Suggestion(IGU_PROFILE_TEXT),),
         )
 
