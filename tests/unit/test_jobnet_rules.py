@@ -378,6 +378,10 @@ def test_N14_website_only_if_a_valid_http_url(raw, url, suggestion):
         ("070-123 45 67", "+46701234567"),
         ("+49 151 23456789", "+4915123456789"),
         ("+963 944 123 456", None),
+        ("+47 412 34 567", None),  # Norway: a neighbour, still not Danish, German or Swedish
+        ("+358 40 123 4567", None),  # Finland
+        ("+48 512 345 678", None),  # Poland
+        ("+44 7400 123456", None),  # United Kingdom
         ("+380 50 123 4567", None),
         ("+291 7 123456", None),
         ("ring via centret", None),
