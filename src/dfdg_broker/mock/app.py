@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from dfdg_broker import correlation
@@ -25,23 +25,18 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock import jobnet_cv
-from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona, unknown_fields
+from dfdg_broker.mock import child_links, jobnet_cv, pdf_route
+from dfdg_broker.mock.common import (
+    ADMIN_PREFIX,
+    PersonUnknown,
+    StateDep,
+    UnknownFields,
+    journal_subject,
+    refuse_unknown_fields,
+)
+from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
 from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
-
-ADMIN_PREFIX = "/admin"
-
-
-class PersonUnknown(NotFound):
-    code = "person_unknown"
-    title = "No person with that CPR number (and receiving municipality) is known here"
-
-
-class UnknownFields(ProblemError):
-    status = 422
-    code = "unknown_fields"
-    title = "The body has fields the upstream contract does not know (misspelled?)"
 
 
 class CprInUse(ProblemError):
@@ -50,29 +45,10 @@ class CprInUse(ProblemError):
     title = "Another persona already has this CPR number"
 
 
-async def _refuse_unknown_fields(request: Request, parsed: BaseModel | list[BaseModel]) -> None:
-    unknown = unknown_fields(await request.json(), parsed)
-    if unknown:
-        raise UnknownFields(", ".join(unknown), field=unknown[0])
-
-
 class ProfileExists(ProblemError):
     status = 409
     code = "profile_exists"
     title = "The citizen already has a Jobnet profile"
-
-
-def get_state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
-
-
-StateDep = Annotated[MockState, Depends(get_state)]
-
-
-def _subject(request: Request, person_id: str) -> None:
-    """Tell the journal whom this request was about."""
-    request.state.person_id = person_id
 
 
 def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Persona:
@@ -80,7 +56,7 @@ def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Pers
     persona = state.find(body.cpr, body.receiving_municipality)
     if persona is None:
         raise PersonUnknown()
-    _subject(request, persona.person.person_id)
+    journal_subject(request, persona.person.person_id)
     return persona
 
 
@@ -132,7 +108,7 @@ for _area, _model in (
 )
 async def download_attachment(person_id: str, attachment_id: str, request: Request, state: StateDep) -> Response:
     """A DA4 document as a PDF."""
-    _subject(request, person_id)
+    journal_subject(request, person_id)
     content = state.attachment_bytes(person_id, attachment_id)
     if content is None:
         raise NotFound("No such attachment for that person.")
@@ -196,14 +172,14 @@ async def lookup_cpr(body: CprLookup, request: Request, state: StateDep) -> CprR
     persona = state.by_cpr(body.cpr)
     if persona is None:
         raise NotFound("No such CPR number in the register.")
-    _subject(request, persona.person.person_id)
+    journal_subject(request, persona.person.person_id)
     return persona.cpr_register
 
 
 def _journal_subject_by_cpr(request: Request, state: MockState, cpr: str) -> None:
     persona = state.by_cpr(cpr)
     if persona is not None:
-        _subject(request, persona.person.person_id)
+        journal_subject(request, persona.person.person_id)
 
 
 # ---------------------------------------------------------------- admin
@@ -279,7 +255,7 @@ async def put_persona(
     """Create or replace a persona. The person-ID in the path must match the body's."""
     if persona.person.person_id != person_id:
         raise ProblemError("The person-ID in the path and in the body differ.", field="body.person.person_id")
-    await _refuse_unknown_fields(request, persona)
+    await refuse_unknown_fields(request, persona)
     try:
         created = state.put_persona(persona)
     except CprTaken as taken:
@@ -293,7 +269,7 @@ def _area_update_route(area: DataArea, model: object) -> None:
         persona = state.personas.get(person_id)
         if persona is None:
             raise NotFound("No persona with that person-ID.")
-        await _refuse_unknown_fields(request, body)
+        await refuse_unknown_fields(request, body)
         field = {
             DataArea.CV: "cv",
             DataArea.INTEGRATION_CONTRACT: "integration_contract",
@@ -395,12 +371,6 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (letasyl, jobnet, cpr_register, admin):
+    for router in (letasyl, jobnet, cpr_register, admin, child_links.router, pdf_route.router, jobnet_cv.router):
         app.include_router(router)
-    # Feature modules build on this one (StateDep, ADMIN_PREFIX), so they are imported here, not at the top.
-    from dfdg_broker.mock import child_links, pdf_route
-
-    app.include_router(child_links.router)
-    app.include_router(pdf_route.router)
-    app.include_router(jobnet_cv.router)
     return app

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.letasyl.schemas import LinkedChild, OtherArea
-from dfdg_broker.mock.app import ADMIN_PREFIX, StateDep, UnknownFields, _refuse_unknown_fields
+from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, UnknownFields, refuse_unknown_fields
 from dfdg_broker.mock.state import MockState
 
 router = APIRouter(prefix=ADMIN_PREFIX, tags=["Admin (mock only)"])
@@ -33,7 +33,7 @@ class ChildrenLinkUpdate(BaseModel):
 )
 async def link_children(person_id: str, body: ChildrenLinkUpdate, request: Request, state: StateDep) -> OtherArea:
     """M3: link the children to this parent; DA3 then says ``linked`` and lists them. Returns the new DA3."""
-    await _refuse_unknown_fields(request, body)  # the wire model ignores unknown fields; a tester's typo must not
+    await refuse_unknown_fields(request, body)  # the wire model ignores unknown fields; a tester's typo must not
     return _set_link(state, person_id, "linked", body.children)
 
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.jobnet.client import CvReceipt, CvUpload
-from dfdg_broker.mock.state import MockState, ReceivedCv
+from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, journal_subject
+from dfdg_broker.mock.state import ReceivedCv
 
 READY_FOR_QUALITY_ASSURANCE = "Klar til kvalitetssikring"
 
@@ -21,11 +22,6 @@ class CvNumberUnknown(NotFound):
     title = "No Jobnet profile has this CV number"
 
 
-def _state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
-
-
 @router.put(
     "/jobnet/v1/cvs/{cv_number}",
     response_model=CvReceipt,
@@ -33,16 +29,15 @@ def _state(request: Request) -> MockState:
     tags=["Jobnet"],
     responses=responses_for(CvNumberUnknown),
 )
-async def put_cv(cv_number: int, body: CvUpload, request: Request) -> CvReceipt:
+async def put_cv(cv_number: int, body: CvUpload, request: Request, state: StateDep) -> CvReceipt:
     """Create or replace the CV under a CV number (JobnetCVId). Idempotent: the same CV again is a new version
     with the same content."""
-    state = _state(request)
     cpr = next((cpr for cpr, number in state.jobnet_profiles.items() if number == cv_number), None)
     if cpr is None:
         raise CvNumberUnknown()
     persona = state.by_cpr(cpr)
     if persona is not None:
-        request.state.person_id = persona.person.person_id  # whom the journal entry is about
+        journal_subject(request, persona.person.person_id)
     previous = state.jobnet_cvs.get(cv_number)
     received = ReceivedCv(
         cv_number=cv_number,
@@ -56,21 +51,23 @@ async def put_cv(cv_number: int, body: CvUpload, request: Request) -> CvReceipt:
     return CvReceipt(cv_number=cv_number, status=received.status, received_at=received.received_at)
 
 
-@router.get("/admin/jobnet/cvs", response_model=list[ReceivedCv], name="admin.jobnet_cvs", tags=["Admin (mock only)"])
-async def list_cvs(request: Request) -> list[ReceivedCv]:
+@router.get(
+    ADMIN_PREFIX + "/jobnet/cvs", response_model=list[ReceivedCv], name="admin.jobnet_cvs", tags=["Admin (mock only)"]
+)
+async def list_cvs(state: StateDep) -> list[ReceivedCv]:
     """Every CV Jobnet has received (the last version per CV number)."""
-    return list(_state(request).jobnet_cvs.values())
+    return list(state.jobnet_cvs.values())
 
 
 @router.get(
-    "/admin/jobnet/cvs/{cv_number}",
+    ADMIN_PREFIX + "/jobnet/cvs/{cv_number}",
     response_model=ReceivedCv,
     name="admin.jobnet_cv",
     tags=["Admin (mock only)"],
     responses=responses_for(NotFound),
 )
-async def get_cv(cv_number: int, request: Request) -> ReceivedCv:
-    received = _state(request).jobnet_cvs.get(cv_number)
+async def get_cv(cv_number: int, state: StateDep) -> ReceivedCv:
+    received = state.jobnet_cvs.get(cv_number)
     if received is None:
         raise NotFound("Jobnet has received no CV under this number.")
     return received

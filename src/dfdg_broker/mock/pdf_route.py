@@ -15,7 +15,7 @@ from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
 from dfdg_broker.letasyl.schemas import AttachmentsArea, PdfDocument, PdfRequestCreate, PdfRequestState
 from dfdg_broker.mock import pdf
-from dfdg_broker.mock.app import ADMIN_PREFIX, PersonUnknown, StateDep, _subject
+from dfdg_broker.mock.common import ADMIN_PREFIX, PersonUnknown, StateDep, journal_subject
 from dfdg_broker.mock.fixtures import Persona
 from dfdg_broker.mock.state import MockState, PdfRequest
 
@@ -49,7 +49,7 @@ async def request_pdf(body: PdfRequestCreate, request: Request, state: StateDep)
     """P1: a municipality asks for DA3 and/or DA4 as PDF, by the refugee's person-ID (delivery within 14 days)."""
     if body.person_id not in state.personas:
         raise PersonUnknown()
-    _subject(request, body.person_id)
+    journal_subject(request, body.person_id)
     record = PdfRequest(
         request_id="pdfreq-" + secrets.token_hex(6),
         person_id=body.person_id,
@@ -182,7 +182,7 @@ def _record(state: MockState, request_id: str, request: Request) -> PdfRequest:
     record = state.pdf_requests.get(request_id)
     if record is None:
         raise PdfRequestUnknown()
-    _subject(request, record.person_id)
+    journal_subject(request, record.person_id)
     return record
 
 
