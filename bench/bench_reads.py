@@ -1,4 +1,5 @@
-"""Benchmark of the broker's hot path: data-area reads, frozen (database only) and live (operator + snapshot).
+"""Benchmark of the broker's hot paths: data-area reads, frozen (database only) and live (operator + snapshot), and
+the case read that case systems poll (its summary of what needs a human is computed from the database on each read).
 
 In-process (ASGITransport, the mock upstream in the same process), one core, a fresh SQLite file or the database
 in DFDG_BENCH_DATABASE_URL (a PostgreSQL one is dropped and recreated).
@@ -62,15 +63,15 @@ async def main(reads: int, concurrency: int) -> None:
                 response.raise_for_status()
                 cases.append((response.json()["id"], headers))
 
-            async def run(label: str) -> None:
+            async def run(label: str, resource: str) -> None:
                 latencies: list[float] = []
-                queue = [(cases[i % len(cases)], area) for i in range(reads) for area in ("cv",)]
+                queue = [cases[i % len(cases)] for i in range(reads)]
 
                 async def worker() -> None:
                     while queue:
-                        (case_id, headers), area = queue.pop()
+                        case_id, headers = queue.pop()
                         started = time.perf_counter()
-                        r = await client.get(f"/v1/contact-groups/{case_id}/data-areas/{area}", headers=headers)
+                        r = await client.get(f"/v1/contact-groups/{case_id}{resource}", headers=headers)
                         latencies.append(time.perf_counter() - started)
                         assert r.status_code == 200, r.text
 
@@ -86,9 +87,10 @@ async def main(reads: int, concurrency: int) -> None:
             print(
                 f"{len(cases)} cases, {reads} reads each run, concurrency {concurrency}, database {url.split(':')[0]}"
             )
-            await run("live read (operator + snapshot)")
+            await run("live read (operator + snapshot)", "/data-areas/cv")
+            await run("case read (with its summary)", "")
             clock.set(TODAY + timedelta(days=30))
-            await run("frozen read (database only)")
+            await run("frozen read (database only)", "/data-areas/cv")
 
 
 if __name__ == "__main__":

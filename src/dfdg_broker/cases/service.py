@@ -51,6 +51,9 @@ from dfdg_broker.upstream import UpstreamFailure
 
 log = logging.getLogger(__name__)
 
+HeldDa3Da4 = tuple[OtherArea, AttachmentsArea]
+"""DA3 and DA4 as the broker serves them now without asking the operator (see ``CaseService.held_snapshot``)."""
+
 RETRY_AFTER_SECONDS = 30
 
 
@@ -270,16 +273,18 @@ class CaseService:
 
     # ---------------------------------------------------------------- what needs a human (from held data only)
 
-    async def unit_packages(self, case: Case) -> list[UnitPackage]:
+    async def unit_packages(self, case: Case, held: HeldDa3Da4 | None = None) -> list[UnitPackage]:
         """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
         no receipt covers."""
+        other, attachments = held or await self._held_da3_da4(case)
+        return unit_packages(other, attachments, await self._receipts.receipts(case.id), today=self._clock.today())
+
+    async def _held_da3_da4(self, case: Case) -> HeldDa3Da4:
         other = await self.held_snapshot(case, DataArea.OTHER)
         attachments = await self.held_snapshot(case, DataArea.ATTACHMENTS)
-        return unit_packages(
+        return (
             OtherArea.model_validate(other.data) if other else OtherArea(),
             AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
-            await self._receipts.receipts(case.id),
-            today=self._clock.today(),
         )
 
     async def attention(self, case: Case) -> list[Attention]:
@@ -301,24 +306,19 @@ class CaseService:
                         f"{base}/pdf-requests",
                     )
                 )
-        other = await self.held_snapshot(case, DataArea.OTHER)
-        if other is not None:
-            link = child_link(
-                OtherArea.model_validate(other.data).children_link_status,
-                asylum_decision_date=case.asylum_decision_date,
-                today=today,
-            )
-            if link.needs_attention:
-                items.append(
-                    Attention(
-                        f"children_link_{link.state.value}",
-                        "M3",
-                        "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
-                        link.due_date,
-                        f"{base}/data-areas/other",
-                    )
+        held = await self._held_da3_da4(case)  # read once: the child link and the packages both need it
+        link = child_link(held[0].children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
+        if link.needs_attention:
+            items.append(
+                Attention(
+                    f"children_link_{link.state.value}",
+                    "M3",
+                    "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                    link.due_date,
+                    f"{base}/data-areas/other",
                 )
-        for package in await self.unit_packages(case):
+            )
+        for package in await self.unit_packages(case, held):
             # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
             documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
             if documents:
