@@ -54,6 +54,9 @@ async def test_P2_summary_shows_undistributed_documents_until_the_unit_has_them(
     items = await _attention(client, auth, case, "101")
     assert items["undistributed_school"]["rule"] == "P2"
     assert items["undistributed_school"]["text"].startswith("2 document(s)")
+    assert (
+        items["undistributed_health_visitor"]["text_da"] == "2 dokument(er) er endnu ikke modtaget af sundhedsplejen."
+    )
     assert items["undistributed_health_visitor"]["href"] == f"/v1/contact-groups/{case['id']}/distribution"
     assert "undistributed_jobcenter" not in items  # DA3 parts alone do not make a document to send
 
@@ -72,6 +75,7 @@ async def test_C8_summary_lists_the_login_code_task_when_due(client, auth, perso
     clock.set(due)
     task = (await _attention(client, auth, case, municipality))["hand_over_jobnet_login_codes"]
     assert task["rule"] == "C8" and task["due_date"] == due.isoformat()
+    assert "Jobnet" in task["text"] and "Jobnet" in task["text_da"]
 
 
 async def test_M3_summary_is_computed_without_asking_the_operator(client, auth, persona, mock_state, upstream):

@@ -94,7 +94,8 @@ def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> C
         jobnet=JobnetProfile(cv_number=case.jobnet_cv_number, created_by_broker=case.jobnet_profile_created),
         tasks=tasks,
         attention=[
-            AttentionItem(code=a.code, rule=a.rule, text=a.text, due_date=a.due_date, href=a.href) for a in attention
+            AttentionItem(code=a.code, rule=a.rule, text=a.text, text_da=a.text_da, due_date=a.due_date, href=a.href)
+            for a in attention
         ],
         created_at=case.created_at,
         as_of=today,

@@ -59,6 +59,9 @@ class Blob:
 
 LOGIN_CODES_TASK_CODE = "hand_over_jobnet_login_codes"
 LOGIN_CODES_TASK_TEXT = "CV responsibility has passed to the citizen: create Jobnet login codes and hand them over."
+LOGIN_CODES_TASK_TEXT_DA = (
+    "CV-ansvaret er overgået til borgeren: opret log ind-oplysninger til Jobnet, og giv dem til borgeren."
+)
 """C8: the task, as both ``tasks`` and the case summary show it."""
 
 
@@ -69,6 +72,8 @@ class Attention:
     code: str
     rule: str
     text: str
+    text_da: str
+    """the same for the caseworker's screen, in Danish"""
     due_date: date | None
     href: str
 

@@ -163,7 +163,8 @@ class AttentionItem(BaseModel):
         examples=["children_link_overdue"],
     )
     rule: str = Field(examples=["M3"])
-    text: str
+    text: str = Field(description="what needs doing, in English")
+    text_da: str = Field(description="the same in Danish, for the caseworker's screen")
     due_date: date | None = Field(description="the date the thing is or was due, where there is one")
     href: str = Field(description="where the caseworker acts", examples=["/v1/contact-groups/cg_x/data-areas/other"])
 

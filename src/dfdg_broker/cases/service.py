@@ -25,6 +25,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.records import (
     LOGIN_CODES_TASK_CODE,
     LOGIN_CODES_TASK_TEXT,
+    LOGIN_CODES_TASK_TEXT_DA,
     Attention,
     Blob,
     Case,
@@ -302,6 +303,7 @@ class CaseService:
                         "pdf_request_overdue",
                         "P1",
                         f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
+                        f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
                         request.due_date,
                         f"{base}/pdf-requests",
                     )
@@ -314,6 +316,7 @@ class CaseService:
                     f"children_link_{link.state.value}",
                     "M3",
                     "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                    "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
                     link.due_date,
                     f"{base}/data-areas/other",
                 )
@@ -327,6 +330,7 @@ class CaseService:
                         f"undistributed_{package.unit.value.replace('-', '_')}",
                         "P2",
                         f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
+                        f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
                         None,
                         f"{base}/distribution",
                     )
@@ -337,6 +341,7 @@ class CaseService:
                     LOGIN_CODES_TASK_CODE,
                     "C8",
                     LOGIN_CODES_TASK_TEXT,
+                    LOGIN_CODES_TASK_TEXT_DA,
                     case.dates.login_codes_due_from,
                     base,
                 )

@@ -42,6 +42,19 @@ class MunicipalUnit(StrEnum):
     SCHOOL = "school"
     DAY_CARE = "day-care"  # dagtilbud: vuggestue, børnehave
 
+    @property
+    def danish_name(self) -> str:
+        """The unit as a Danish sentence names it ("modtaget af sundhedsplejen")."""
+        return _DANISH_NAMES[self]
+
+
+_DANISH_NAMES = {
+    MunicipalUnit.HEALTH_VISITOR: "sundhedsplejen",
+    MunicipalUnit.JOBCENTER: "jobcentret",
+    MunicipalUnit.SCHOOL: "skolen",
+    MunicipalUnit.DAY_CARE: "dagtilbuddet",
+}
+
 
 class AgeBand(StrEnum):
     DAY_CARE_AGE = "0-5"
