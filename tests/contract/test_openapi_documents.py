@@ -67,3 +67,9 @@ def test_a_field_name_marked_with_two_rules_is_refused_at_start_up():
     assert _field_rules(First, First) == {"municipality": "C2"}
     with pytest.raises(ValueError, match="municipality"):
         _field_rules(First, Second)
+
+
+def test_each_model_has_one_schema_so_generated_clients_get_plain_names():
+    schemas = openapi_documents()["broker.json"]["components"]["schemas"]
+    assert "JobnetCv" in schemas
+    assert not [name for name in schemas if name.endswith(("-Input", "-Output"))]
