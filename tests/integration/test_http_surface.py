@@ -4,12 +4,15 @@ any response, log line or URL."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import pytest
 
 from dfdg_broker.auth import issue_token
+from dfdg_broker.cli import openapi_documents
 from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days
 
@@ -29,6 +32,46 @@ async def test_requests_without_a_valid_bearer_token_are_401(client, header):
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert response.json()["code"] == "unauthenticated"
+
+
+def _operations(*, case_scoped: bool) -> list[tuple[str, str]]:
+    paths = openapi_documents()["broker.json"]["paths"]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith("/v1/") and ("{case_id}" in path) == case_scoped
+        for method in operations
+    ]
+
+
+_BODIES: dict[tuple[str, str], Any] = {
+    # valid bodies, so that the case look-up (C2) is what answers, not the body's validation
+    ("POST", "/v1/contact-groups/{case_id}/pdf-requests"): {"person_id": "70000000", "areas": ["other"]},
+    ("PUT", "/v1/contact-groups/{case_id}/jobnet-cv"): {},
+}
+_PARAMETERS = {"attachment_id": "att-1", "request_id": "pdf_1", "unit": "school"}
+
+
+def _url(path: str, case_id: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: case_id if m[1] == "case_id" else _PARAMETERS[m[1]], path)
+
+
+@pytest.mark.parametrize(("method", "path"), _operations(case_scoped=True) + _operations(case_scoped=False))
+async def test_every_v1_route_needs_a_bearer_token(client, method, path):
+    response = await client.request(method, _url(path, "cg_any"), json=_BODIES.get((method, path)))
+    assert response.status_code == 401, response.text
+
+
+async def test_C2_every_case_route_is_closed_to_a_municipality_outside_the_case(client, auth, persona):
+    """C2 holds for every route under a case, present and future: another municipality learns nothing, not even
+    that the case exists."""
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    assert case["receiving_municipality"]["code"] == case["jobcenter_municipality"]["code"] == "101"
+    for method, path in _operations(case_scoped=True):
+        response = await client.request(
+            method, _url(path, case["id"]), json=_BODIES.get((method, path)), headers=auth("751")
+        )
+        assert (response.status_code, response.json()["code"]) == (404, "contact_group_not_found"), (method, path)
 
 
 async def test_expired_or_foreign_tokens_are_401(client, settings):
