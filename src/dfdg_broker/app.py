@@ -23,6 +23,8 @@ from dfdg_broker.errors import Problem
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.jobnet.classification import load_classification
+from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
@@ -82,7 +84,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
-    app.state.followup_policies = load_policies(settings.followup_policy_dir)  # a broken file fails here
+    # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
+    app.state.followup_policies = load_policies(settings.followup_policy_dir)
+    app.state.classification = load_classification(settings.occupations_file)
+    app.state.cv_placeholders = placeholder_set(settings.cv_placeholders)
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)

@@ -444,3 +444,13 @@ def test_submit_refuses_placeholders_even_when_nothing_is_blocking():
 
 def test_fold_is_case_and_diacritic_insensitive():
     assert fold(" Frisør  ") == fold("FRISOER") == "frisoer" and fold("Café") == "cafe"
+
+
+def test_N4_a_broken_occupations_file_stops_start_up_not_a_request(tmp_path: Path):
+    from dfdg_broker.app import create_app
+    from dfdg_broker.settings import Environment, Settings
+
+    bad = tmp_path / "occupations.csv"
+    bad.write_text("code,title_da\n9999,Ingen kode\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="ISCO-08"):
+        create_app(Settings(environment=Environment.TEST, occupations_file=str(bad)))

@@ -12,13 +12,11 @@ from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.presenters import cv_window
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cpr_register import CprRegisterClient
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep, SettingsDep
+from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
-from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.findings import Severity
-from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.errors import (
     CvHasBlockingFindings,
     CvHoldsPlaceholders,
@@ -38,7 +36,7 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
 
 
 async def get_jobnet_cv_service(
-    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, cases: CaseServiceDep
+    request: Request, session: SessionDep, clock: ClockDep, cases: CaseServiceDep
 ) -> JobnetCvService:
     upstream = request.app.state.upstream
     return JobnetCvService(
@@ -49,8 +47,8 @@ async def get_jobnet_cv_service(
         CprRegisterClient(upstream.http, upstream.policy),
         JobnetClient(upstream.http, upstream.policy),
         clock,
-        load_classification(settings.occupations_file),
-        placeholder_set(settings.cv_placeholders),
+        request.app.state.classification,
+        request.app.state.cv_placeholders,
     )
 
 
