@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
@@ -96,13 +97,19 @@ for _area in DataArea:
     _area_route(_area)
 
 
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The document's bytes, checksum-verified."}
+}
+"""The 200 of a route that streams a stored document (see ``stream_blob``)."""
+
+
 @router.get(
     "/{case_id}/attachments/{attachment_id}",
     name="download_attachment",
     summary="A DA4 document, streamed",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The document's bytes, checksum-verified."},
+        **PDF_RESPONSE,
         **responses_for(*_COMMON, CaseNotFound, AttachmentNotFound),
     },
 )

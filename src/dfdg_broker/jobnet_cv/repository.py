@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import JobnetCvSubmissionRow
 
 
@@ -32,21 +33,7 @@ class JobnetCvRepository:
         self._session = session
 
     async def add_submission(self, record: SubmissionRecord) -> None:
-        self._session.add(
-            JobnetCvSubmissionRow(
-                case_id=record.case_id,
-                cv_number=record.cv_number,
-                submitted_at=record.submitted_at,
-                submitted_on=record.submitted_on,
-                submitted_by_municipality=record.submitted_by_municipality,
-                searchable=record.searchable,
-                consent=record.consent,
-                jobnet_status=record.jobnet_status,
-                jobnet_received_at=record.jobnet_received_at,
-                cv=record.cv,
-                findings=record.findings,
-            )
-        )
+        self._session.add(JobnetCvSubmissionRow(**row_values(record)))
         await self._session.flush()
 
     async def latest_submission(self, case_id: str) -> SubmissionRecord | None:
@@ -56,18 +43,4 @@ class JobnetCvRepository:
             .order_by(JobnetCvSubmissionRow.id.desc())
             .limit(1)
         )
-        if row is None:
-            return None
-        return SubmissionRecord(
-            case_id=row.case_id,
-            cv_number=row.cv_number,
-            submitted_at=row.submitted_at,
-            submitted_on=row.submitted_on,
-            submitted_by_municipality=row.submitted_by_municipality,
-            searchable=row.searchable,
-            consent=row.consent,
-            jobnet_status=row.jobnet_status,
-            jobnet_received_at=row.jobnet_received_at,
-            cv=row.cv,
-            findings=row.findings,
-        )
+        return None if row is None else from_row(SubmissionRecord, row)

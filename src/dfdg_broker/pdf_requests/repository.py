@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import PdfRequestRow
 
 
@@ -35,19 +36,7 @@ class PdfRequestRepository:
         self._session = session
 
     async def add(self, request: StoredPdfRequest) -> None:
-        self._session.add(
-            PdfRequestRow(
-                id=request.id,
-                case_id=request.case_id,
-                operator_request_id=request.operator_request_id,
-                person_id=request.person_id,
-                areas=request.areas,
-                requested_on=request.requested_on,
-                requested_at=request.requested_at,
-                due_date=request.due_date,
-                requested_by_municipality=request.requested_by_municipality,
-            )
-        )
+        self._session.add(PdfRequestRow(**row_values(request)))
         await self._session.flush()
 
     async def for_case(self, case_id: str) -> list[StoredPdfRequest]:
@@ -56,7 +45,7 @@ class PdfRequestRepository:
             .where(PdfRequestRow.case_id == case_id)
             .order_by(PdfRequestRow.requested_at, PdfRequestRow.id)
         )
-        return [_request(row) for row in rows]
+        return [from_row(StoredPdfRequest, row) for row in rows]
 
     async def mark_delivered(
         self, request_id: str, *, delivered_on: date, stored_at: datetime, delivery: dict[str, Any]
@@ -67,20 +56,3 @@ class PdfRequestRepository:
             .where(PdfRequestRow.id == request_id, PdfRequestRow.delivered_on.is_(None))
             .values(delivered_on=delivered_on, stored_at=stored_at, delivery=delivery)
         )
-
-
-def _request(row: PdfRequestRow) -> StoredPdfRequest:
-    return StoredPdfRequest(
-        id=row.id,
-        case_id=row.case_id,
-        operator_request_id=row.operator_request_id,
-        person_id=row.person_id,
-        areas=list(row.areas),
-        requested_on=row.requested_on,
-        requested_at=row.requested_at,
-        due_date=row.due_date,
-        requested_by_municipality=row.requested_by_municipality,
-        delivered_on=row.delivered_on,
-        stored_at=row.stored_at,
-        delivery=row.delivery,
-    )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
 from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.router import stream_blob
+from dfdg_broker.cases.router import PDF_RESPONSE, stream_blob
 from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
@@ -30,9 +30,6 @@ from dfdg_broker.pdf_requests.service import PdfRequestService
 PREFIX = "/v1/contact-groups/{case_id}/pdf-requests"
 router = APIRouter(prefix=PREFIX, tags=["PDF route"])
 _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
-_PDF_200: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "The document's bytes, checksum-verified."}
-}
 
 
 async def get_pdf_request_service(
@@ -99,7 +96,7 @@ async def list_pdf_requests(
     name="download_pdf_request_document",
     summary="The delivered PDF, streamed",
     response_class=StreamingResponse,
-    responses={**_PDF_200, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet)},
+    responses={**PDF_RESPONSE, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet)},
 )
 async def download_pdf_request_document(
     case_id: str, request_id: str, caller: CallerDep, service: PdfRequestServiceDep
@@ -113,7 +110,10 @@ async def download_pdf_request_document(
     name="download_pdf_request_attachment",
     summary="An attachment delivered with the PDF, streamed",
     response_class=StreamingResponse,
-    responses={**_PDF_200, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet, PdfAttachmentNotFound)},
+    responses={
+        **PDF_RESPONSE,
+        **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet, PdfAttachmentNotFound),
+    },
 )
 async def download_pdf_request_attachment(
     case_id: str, request_id: str, attachment_id: str, caller: CallerDep, service: PdfRequestServiceDep
