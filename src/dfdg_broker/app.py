@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from dfdg_broker import __version__
+from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -88,6 +89,7 @@ def create_app(
     app.state.followup_policies = load_policies(settings.followup_policy_dir)
     app.state.classification = load_classification(settings.occupations_file)
     app.state.cv_placeholders = placeholder_set(settings.cv_placeholders)
+    app.state.cooperations = load_cooperations(settings.binding_cooperations_file)
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)

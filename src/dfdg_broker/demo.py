@@ -33,7 +33,7 @@ DEMO_CASES = (
     DemoCase("placeholders-everywhere", 27, 5, early_cv_in_days=-2, shows="CV frozen early (C5, G1), rest live"),
     DemoCase("long-settled", 18, -30, shows="created after the handover: final snapshots frozen (G1)"),
     DemoCase("employed", 20, -90, shows="deadline passed: Jobnet login-code task pending (C8)"),
-    DemoCase("binding-cooperation", 27, 7, jobcenter_municipality="151", shows="binding cooperation (C2)"),
+    DemoCase("binding-cooperation", 27, 7, jobcenter_municipality="751", shows="Samsø with Aarhus's jobcenter (C2)"),
     DemoCase("unaccompanied-minor-16", 27, 3, shows="minor of 16 (M2)"),
     DemoCase("unaccompanied-minor-14", 27, 3, special_procedure_ref="LS-2026-000114", shows="under 15 (M1)"),
     DemoCase("parent-with-linked-children", 27, 10, shows="linked children and their documents (M3, DA4)"),

@@ -69,6 +69,7 @@ async def get_case_service(
         settings.cpr_lookup_key.get_secret_value().encode(),
         PdfRequestRepository(session),
         DistributionRepository(session),
+        request.app.state.cooperations,
     )
 
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         default=None,
         description="A folder of municipal follow-up policy files (*.json, see README), validated at start-up.",
     )
+    binding_cooperations_file: Path | None = Field(
+        default=None,
+        description="A CSV of binding cooperations (receiving_municipality,jobcenter_municipality,source) replacing "
+        "the shipped pairs (C2): a jobcenter municipality may create a case only for a receiving municipality it is "
+        "paired with here.",
+    )
     occupations_file: str | None = Field(
         default=None,
         description="A fuller occupation list (CSV code,title_da under ISCO-08 codes) replacing the shipped Danish "

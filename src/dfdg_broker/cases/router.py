@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from dfdg_broker.cases import presenters
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
+    BindingCooperationUnknown,
     CallerNotParty,
     CaseAlreadyExists,
     CaseNotFound,
@@ -39,6 +40,7 @@ ATTACHMENT_CHUNK = 64 * 1024
     responses=responses_for(
         *_COMMON,
         CallerNotParty,
+        BindingCooperationUnknown,
         CaseAlreadyExists,
         PersonUnknownAtOperator,
         UpstreamUnavailable,
@@ -49,7 +51,11 @@ async def create_contact_group(
     body: ContactGroupCreate, response: Response, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
 ) -> ContactGroupRead:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
-    profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID."""
+    profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID.
+
+    C2: only the receiving municipality, or a jobcenter municipality in a binding cooperation with it that the broker
+    knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
+    case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     return presenters.case_read(case, clock.today(), await service.attention(case))
