@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 
-from dfdg_broker.auth import issue_token
+from dfdg_broker.identity import fetch_client_credentials_token
 from dfdg_broker.settings import Settings
+
+DEMO_CLIENT_SECRET = "mock-client-secret"  # noqa: S105 - the mock identity provider's published test secret
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,10 @@ async def _create(
         "early_takeover_contract": day(demo.early_contract_in_days),
         "special_procedure_ref": demo.special_procedure_ref,
     }
-    token = issue_token(settings, receiving, subject="demo-seed")
+    assert settings.oidc_issuer is not None
+    token = await fetch_client_credentials_token(
+        http, settings.oidc_issuer, f"kommune-{receiving}", DEMO_CLIENT_SECRET, ["cases:write", "cases:read"]
+    )
     response = await http.post(
         f"{broker_url}/v1/contact-groups",
         json={k: v for k, v in body.items() if v is not None},

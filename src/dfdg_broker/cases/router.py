@@ -21,7 +21,7 @@ from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.records import Blob
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep
+from dfdg_broker.deps import CaseServiceDep, ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
 
@@ -48,7 +48,7 @@ ATTACHMENT_CHUNK = 64 * 1024
     ),
 )
 async def create_contact_group(
-    body: ContactGroupCreate, response: Response, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
+    body: ContactGroupCreate, response: Response, caller: WriteCaller, service: CaseServiceDep, clock: ClockDep
 ) -> ContactGroupRead:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
     profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID.
@@ -69,7 +69,7 @@ async def create_contact_group(
     responses=responses_for(*_COMMON, CaseNotFound),
 )
 async def get_contact_group(
-    case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
+    case_id: str, caller: ReadCaller, service: CaseServiceDep, clock: ClockDep
 ) -> ContactGroupRead:
     case = await service.get(caller.municipality, case_id)
     return presenters.case_read(case, clock.today(), await service.attention(case))
@@ -78,7 +78,7 @@ async def get_contact_group(
 def _area_route(area: DataArea) -> None:
     model = AREA_RESPONSE_MODELS[area]
 
-    async def read_area(case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
+    async def read_area(case_id: str, caller: ReadCaller, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
         read = await service.read_area(caller.municipality, case_id, area)
         return presenters.area_response(read, model, clock.today())
 
@@ -120,7 +120,7 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     },
 )
 async def download_attachment(
-    case_id: str, attachment_id: str, caller: CallerDep, service: CaseServiceDep
+    case_id: str, attachment_id: str, caller: ReadCaller, service: CaseServiceDep
 ) -> StreamingResponse:
     blob = await service.attachment(caller.municipality, case_id, attachment_id)
     return stream_blob(blob, f"{blob.attachment_id}.pdf")

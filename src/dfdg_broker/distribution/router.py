@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
+from dfdg_broker.deps import CaseServiceDep, ClockDep, ReadCaller, SessionDep, WriteCaller
 from dfdg_broker.distribution.errors import PackageEmpty
 from dfdg_broker.distribution.packages import UnitPackage, document_key
 from dfdg_broker.distribution.repository import DistributionRepository, Receipt
@@ -43,7 +43,7 @@ DistributionServiceDep = Annotated[DistributionService, Depends(get_distribution
     responses=responses_for(*_COMMON),
 )
 async def get_distribution(
-    case_id: str, caller: CallerDep, service: DistributionServiceDep, clock: ClockDep
+    case_id: str, caller: ReadCaller, service: DistributionServiceDep, clock: ClockDep
 ) -> DistributionRead:
     """P2: derived from each document's kind and the concerned child's age (the table in `domain/distribution.py`),
     from the DA3 and DA4 data the broker serves now; the operator is not asked."""
@@ -69,7 +69,7 @@ async def record_distribution_receipt(
     case_id: str,
     unit: MunicipalUnit,
     response: Response,
-    caller: CallerDep,
+    caller: WriteCaller,
     service: DistributionServiceDep,
     body: ReceiptCreate | None = None,
 ) -> ReceiptRead:
