@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import jwt
 
+from dfdg_broker.app_state import StateKey
 from dfdg_broker.domain.municipalities import is_municipality
 from dfdg_broker.errors import Unauthenticated
 from dfdg_broker.settings import Settings
@@ -164,3 +165,7 @@ def _header_alg(token: str) -> str | None:
     except jwt.InvalidTokenError:
         return None
     return alg if isinstance(alg, str) else None
+
+
+AUTHENTICATOR: StateKey[Authenticator] = StateKey("authenticator")
+"""Set by the lifespan (the identity provider's keys are fetched through the app's HTTP client)."""

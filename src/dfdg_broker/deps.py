@@ -1,5 +1,6 @@
-"""FastAPI dependencies, as ``Annotated`` aliases: the session (one transaction per request), the clock, the
-caller, the services. All ``async def``: a plain ``def`` dependency is run in the threadpool on every request."""
+"""Cross-cutting FastAPI dependencies, as ``Annotated`` aliases: settings, clock, the caller, the unit of work and
+its session, the upstream. A feature's own services are wired in its ``dependencies.py``. All ``async def``: a
+plain ``def`` dependency is run in the threadpool on every request."""
 
 from __future__ import annotations
 
@@ -11,17 +12,13 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2, SecurityScopes
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dfdg_broker.auth import SCOPE_DESCRIPTIONS, Authenticator, Caller, Scope
-from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.service import CaseService
+from dfdg_broker import app_state
+from dfdg_broker.auth import AUTHENTICATOR, SCOPE_DESCRIPTIONS, Caller, Scope
 from dfdg_broker.clock import Clock
-from dfdg_broker.db.session import session_scope
-from dfdg_broker.distribution.repository import DistributionRepository
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.errors import InsufficientScope, Unauthenticated
-from dfdg_broker.jobnet.client import JobnetClient
-from dfdg_broker.letasyl.client import LetAsylClient
-from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.settings import Settings
+from dfdg_broker.upstream import Upstream
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -29,7 +26,6 @@ _bearer = HTTPBearer(
     description="An access token from the identity provider (a signed JWT naming the calling municipality and its "
     "scopes). In development: `dfdg-broker token --municipality 101`.",
 )
-
 # Declares the client-credentials flow and, per operation, the scopes it needs (the token URL is the deployment's:
 # ``security.install_openapi_security`` fills it in).
 _oauth2 = OAuth2(
@@ -44,24 +40,36 @@ _oauth2 = OAuth2(
 
 
 async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return app_state.SETTINGS.of(request)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Commits once when the endpoint returns, before the response is sent (``scope="function"``)."""
-    async with session_scope(request.app.state.sessions) as session:
-        yield session
+async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """Commits once when the endpoint returns, before the response is sent (``scope="function"``); the phases
+    in between are the services' (see ``db.unit_of_work``)."""
+    async with UnitOfWork.scope(app_state.SESSIONS.of(request)) as uow:
+        yield uow
 
 
 async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+    return app_state.CLOCK.of(request)
+
+
+async def get_upstream(request: Request) -> Upstream:
+    return app_state.UPSTREAM.of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+
+
+async def get_session(uow: UnitOfWorkDep) -> AsyncSession:
+    """The unit of work's session, for a repository."""
+    return uow.session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_caller(
@@ -70,15 +78,10 @@ async def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _declared: Annotated[str | None, Depends(_oauth2)],
 ) -> Caller:
-    """The verified caller; 401 without a valid token, 403 when the token lacks a scope the route declares.
-
-    The OAuth2 client-credentials scheme (with the scopes, for the OpenAPI document and the Authorize button) is
-    added to every route that asks for a scope; see ``security.install_oauth2_scheme``."""
+    """The verified caller; 401 without a valid token, 403 when the token lacks a scope the route declares."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
-    authenticator: Authenticator = request.app.state.authenticator
-    caller = await authenticator.verify(credentials.credentials)
-    request.state.caller = caller  # read by the rate limiter and the access log
+    caller = await AUTHENTICATOR.of(request).verify(credentials.credentials)
     missing = caller.missing(security_scopes.scopes)
     if missing:
         raise InsufficientScope(missing)
@@ -86,26 +89,10 @@ async def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-"""Any valid token. Routes should ask for a scope instead (the generated authorization test insists)."""
+"""Any valid token. Routes ask for a scope instead (the generated authorization test insists)."""
 ReadCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_READ])]
+"""``cases:read``: reading cases, and computations that change nothing."""
 WriteCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_WRITE])]
+"""``cases:write``: create, update, submit the Jobnet CV, PDF requests, receipts."""
 AccessLogCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.ACCESS_LOG_READ])]
-
-
-async def get_case_service(
-    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> CaseService:
-    upstream = request.app.state.upstream
-    return CaseService(
-        CaseRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
-        JobnetClient(upstream.http, upstream.policy),
-        clock,
-        settings.cpr_lookup_key.get_secret_value().encode(),
-        PdfRequestRepository(session),
-        DistributionRepository(session),
-        request.app.state.cooperations,
-    )
-
-
-CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]
+"""``access-log:read``."""
