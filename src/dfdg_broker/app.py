@@ -35,6 +35,8 @@ from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
+from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
@@ -106,6 +108,12 @@ def create_app(
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
+    RATE_LIMITS.put(
+        app,
+        RateLimits.from_settings(
+            settings.rate_limit_storage, {"read": settings.rate_limit_read, "write": settings.rate_limit_write}
+        ),
+    )
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
@@ -129,8 +137,9 @@ def create_app(
     install_openapi_security(
         app,
         token_url=settings.oidc_token_url or f"{settings.oidc_issuer}/token",
-        extra_responses=responses_for(Unauthenticated, InsufficientScope),
+        extra_responses=responses_for(Unauthenticated, InsufficientScope, RequestTooLarge, RateLimited),
     )
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION)
     app.add_middleware(CorrelationIdMiddleware)

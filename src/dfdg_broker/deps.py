@@ -17,6 +17,7 @@ from dfdg_broker.auth import AUTHENTICATOR, SCOPE_DESCRIPTIONS, Caller, Scope
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.errors import InsufficientScope, Unauthenticated
+from dfdg_broker.rate_limits import RATE_LIMITS
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import Upstream
 
@@ -78,13 +79,16 @@ async def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _declared: Annotated[str | None, Depends(_oauth2)],
 ) -> Caller:
-    """The verified caller; 401 without a valid token, 403 when the token lacks a scope the route declares."""
+    """The verified caller; 401 without a valid token, 403 when the token lacks a scope the route declares, 429
+    past the municipality's rate limit for the route's class (write for cases:write, else read)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
     caller = await AUTHENTICATOR.of(request).verify(credentials.credentials)
     missing = caller.missing(security_scopes.scopes)
     if missing:
         raise InsufficientScope(missing)
+    route_class = "write" if Scope.CASES_WRITE in security_scopes.scopes else "read"
+    await RATE_LIMITS.of(request).check(route_class, caller.municipality)
     return caller
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 from pydantic.config import JsonDict
@@ -22,3 +23,24 @@ class CvWindow(BaseModel):
     closes_on: date = Field(description="the deadline, last day for the jobcenter (G3)")
     state: CvWindowState
     jobcenter_may_edit: bool
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+RequestDate = Annotated[
+    date,
+    Field(
+        ge=EARLIEST_DATE,
+        le=LATEST_DATE,
+        json_schema_extra={"formatMinimum": EARLIEST_DATE.isoformat(), "formatMaximum": LATEST_DATE.isoformat()},
+    ),
+]
+"""A date a client sends: far from the calendar's ends, so that the date rules' arithmetic (+60 days, +1 year)
+never overflows; outside, a plain 422 (issue 10)."""
+
+SHORT_TEXT = 200
+LONG_TEXT = 4000
+ShortText = Annotated[str, Field(max_length=SHORT_TEXT)]
+"""A name, a title, a code, a reference: at most 200 characters."""
+LongText = Annotated[str, Field(max_length=LONG_TEXT)]
+"""A description or a profile: at most 4,000 characters."""

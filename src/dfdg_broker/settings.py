@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -93,6 +94,21 @@ class Settings(BaseSettings):
         description="HMAC key for the CPR lookup column: cases are found by CPR without indexing the CPR itself. "
         "Production: at least 32 characters, not the development value.",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="largest request body accepted (413 beyond)"
+    )
+    rate_limit_read: str = Field(
+        default="1200/minute",
+        description="per municipality, for routes needing cases:read (limits notation, e.g. 20/second;1200/minute)",
+    )
+    rate_limit_write: str = Field(
+        default="120/minute", description="per municipality, for routes needing cases:write (limits notation)"
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="where the rate-limit counters live: memory:// (per process) or a limits storage URI "
+        "(redis://host:6379) shared by every instance",
+    )
     api_docs: bool | None = Field(
         default=None,
         description="Serve /docs, /redoc and /openapi.json. Default: off in production, on otherwise.",
@@ -127,6 +143,13 @@ class Settings(BaseSettings):
     def _secure_defaults(self) -> Settings:
         """Production refuses to start with a development value, a weak secret or no identity provider; each
         message says which setting and why."""
+        for name in ("rate_limit_read", "rate_limit_write"):
+            try:
+                parse_many(getattr(self, name))
+            except ValueError:
+                raise ValueError(
+                    f"DFDG_{name.upper()} is not a rate limit like 600/minute or 10/second;600/hour"
+                ) from None
         if self.api_docs is None:
             self.api_docs = self.environment is not Environment.PRODUCTION
         bad = [a for a in self.oidc_algorithms if a not in ASYMMETRIC_ALGORITHMS]

@@ -45,7 +45,9 @@ async def get_follow_up_plan(
         int, Query(ge=MIN_HORIZON_MONTHS, le=MAX_HORIZON_MONTHS, description=HORIZON_DESCRIPTION)
     ] = DEFAULT_HORIZON_MONTHS,
     not_learning_danish: Annotated[bool, Query(description=F6_DESCRIPTION)] = False,
-    policy: Annotated[str | None, Query(description="A policy by name instead of the jobcenter's")] = None,
+    policy: Annotated[
+        str | None, Query(max_length=100, description="A policy by name instead of the jobcenter's")
+    ] = None,
 ) -> FollowUpPlanRead:
     """F1-F6 for a case. The contact group gives the target group (17, 18, 19 -> integration-self-supporting;
     20 -> integration-employed-or-in-education; 27 -> integration-benefit-recipient), the handover date is the

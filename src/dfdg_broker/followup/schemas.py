@@ -26,7 +26,7 @@ from dfdg_broker.domain.followup import (
     WorkloadBasis,
     WorkloadLine,
 )
-from dfdg_broker.schemas import rule
+from dfdg_broker.schemas import RequestDate, rule
 
 HORIZON_DESCRIPTION = f"Months from the start date the plan covers ({MIN_HORIZON_MONTHS}-{MAX_HORIZON_MONTHS})."
 F6_DESCRIPTION = (
@@ -51,7 +51,7 @@ class FollowUpPlanCreate(BaseModel):
         description="Målgruppe: the LAB groups of table 1 (F1, F2) or the integration-act groups of § 20 (F3).",
         json_schema_extra=rule("F2"),
     )
-    start_date: date = Field(
+    start_date: RequestDate = Field(
         description="Arrival in the municipality (integration-act groups) or the first day of unemployment (LAB)."
     )
     horizon_months: int = Field(
@@ -62,7 +62,9 @@ class FollowUpPlanCreate(BaseModel):
         json_schema_extra=rule("F1"),
     )
     policy: str | None = Field(
-        default=None, description="A policy by name (e.g. legal-minimum, copenhagen); wins over `municipality`."
+        default=None,
+        max_length=100,
+        description="A policy by name (e.g. legal-minimum, copenhagen); wins over `municipality`.",
     )
     municipality: str | None = Field(
         default=None,
@@ -161,6 +163,11 @@ class FollowUpPlanRead(BaseModel):
         )
 
 
+MAX_FULL_TIME_PERSONS = 10_000_000
+"""More people than Denmark has: a bound checked before any arithmetic, so that a figure like "1e10000000" is a 422,
+not ten million digits computed on the event loop (issue 10)."""
+
+
 class WorkloadRequest(BaseModel):
     """F7: full-time persons per group (default: the policy's own table) and a policy with norm minutes."""
 
@@ -171,9 +178,15 @@ class WorkloadRequest(BaseModel):
         },
     )
 
-    policy: str = Field(default="copenhagen", description="A policy with workload groups and norm minutes")
-    full_time_persons: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(
+    policy: str = Field(
+        default="copenhagen", max_length=100, description="A policy with workload groups and norm minutes"
+    )
+    full_time_persons: dict[
+        Annotated[str, Field(max_length=64)],
+        Annotated[Decimal, Field(ge=0, le=MAX_FULL_TIME_PERSONS, max_digits=12, decimal_places=2, allow_inf_nan=False)],
+    ] = Field(
         default={},
+        max_length=100,
         description="Fuldtidspersoner per workload group key; groups left out keep the policy's figures.",
         json_schema_extra=rule("F7"),
     )

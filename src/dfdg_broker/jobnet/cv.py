@@ -9,9 +9,17 @@ I1). Values stay strings where the operator's data is partial (a year, a year-mo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ENTRIES = 100
+"""Entries per CV section: far more than any CV holds, few enough to check at once (issue 10: 20,000 job titles
+blocked the event loop)."""
+Text = Annotated[str, Field(max_length=200)]
+"""A title, a name, a code, a date as text."""
+LongText = Annotated[str, Field(max_length=10_000)]
+"""A description, the tasks, the professional profile."""
 
 
 class CvModel(BaseModel):
@@ -23,95 +31,95 @@ class CvModel(BaseModel):
 class PersonName(CvModel):
     """N15: as the CPR register holds it."""
 
-    first_name: str
-    last_name: str
+    first_name: Text
+    last_name: Text
 
 
 class Address(CvModel):
     """N15: as the CPR register holds it."""
 
-    street: str
-    postal_code: str
-    city: str
+    street: Text
+    postal_code: Text
+    city: Text
 
 
 class JobWanted(CvModel):
     """N4: 'Jeg søger job som', a title from the occupation classification."""
 
-    title: str | None = None
-    occupation_code: str | None = Field(default=None, description="ISCO-08 (DISCO-08) unit group")
+    title: Text | None = None
+    occupation_code: Text | None = Field(default=None, description="ISCO-08 (DISCO-08) unit group")
 
 
 class WorkExperience(CvModel):
     """N5: a classified title, or free text flagged for review."""
 
-    title: str | None = None
-    occupation_code: str | None = None
-    employer: str | None = None
-    country: str | None = None
-    start: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
-    end: str | None = None
-    description: str | None = None
+    title: Text | None = None
+    occupation_code: Text | None = None
+    employer: Text | None = None
+    country: Text | None = None
+    start: Text | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    end: Text | None = None
+    description: LongText | None = None
 
 
 class Education(CvModel):
     """N6: the level must be one Jobnet accepts; missing years are allowed (flagged)."""
 
-    title: str | None = None
-    level: str | None = None
-    institution: str | None = None
-    country: str | None = None
-    start_year: str | None = None
-    end_year: str | None = None
-    description: str | None = None
+    title: Text | None = None
+    level: Text | None = None
+    institution: Text | None = None
+    country: Text | None = None
+    start_year: Text | None = None
+    end_year: Text | None = None
+    description: LongText | None = None
 
 
 class Course(CvModel):
     """N7: end date and duration; documentation stays in the description."""
 
-    name: str | None = None
-    end_date: str | None = None
-    duration: str | None = None
-    description: str | None = None
+    name: Text | None = None
+    end_date: Text | None = None
+    duration: Text | None = None
+    description: LongText | None = None
 
 
 class Certificate(CvModel):
     """N8: name, issuer and validity period; documentation stays in the description."""
 
-    name: str | None = None
-    issuer: str | None = None
-    valid_from: str | None = None
-    valid_to: str | None = None
-    description: str | None = None
+    name: Text | None = None
+    issuer: Text | None = None
+    valid_from: Text | None = None
+    valid_to: Text | None = None
+    description: LongText | None = None
 
 
 class Qualification(CvModel):
     """N9: only qualifications in the classification."""
 
-    name: str | None = None
-    code: str | None = None
+    name: Text | None = None
+    code: Text | None = None
 
 
 class OtherExperience(CvModel):
     """N12: where, when, which tasks; documentation stays in the description."""
 
-    where: str | None = None
-    start: str | None = None
-    end: str | None = None
-    tasks: str | None = None
-    description: str | None = None
+    where: Text | None = None
+    start: Text | None = None
+    end: Text | None = None
+    tasks: LongText | None = None
+    description: LongText | None = None
 
 
 class Phone(CvModel):
     """N16: E.164, always marked as mobile."""
 
-    number: str = Field(examples=["+4915123456789"])
+    number: Text = Field(examples=["+4915123456789"])
     kind: Literal["mobile"] = "mobile"
 
 
 class Contact(CvModel):
     phone: Phone | None = None
-    email: str | None = None
+    email: Text | None = None
 
 
 EmploymentTerm = Literal["full_time", "part_time", "flexible", "temporary"]
@@ -122,21 +130,23 @@ class JobnetCv(CvModel):
 
     name: PersonName | None = Field(default=None, description="N15: set from the CPR register; edits are overwritten")
     address: Address | None = Field(default=None, description="N15: set from the CPR register")
-    jobs_wanted: list[JobWanted] = []
+    jobs_wanted: list[JobWanted] = Field(default=[], max_length=MAX_ENTRIES)
     employment_terms: list[EmploymentTerm] = Field(
-        default=[], description="ansættelsesvilkår; required for a searchable CV"
+        default=[], max_length=4, description="ansættelsesvilkår; required for a searchable CV"
     )
-    work_experience: list[WorkExperience] = []
+    work_experience: list[WorkExperience] = Field(default=[], max_length=MAX_ENTRIES)
     no_work_experience: bool = Field(default=False, description="'none' stated explicitly (for a searchable CV)")
-    education: list[Education] = []
+    education: list[Education] = Field(default=[], max_length=MAX_ENTRIES)
     no_education: bool = Field(default=False, description="'none' stated explicitly (for a searchable CV)")
-    courses: list[Course] = []
-    certificates: list[Certificate] = []
-    qualifications: list[Qualification] = []
-    driving_licences: list[str] = Field(default=[], description="N10: Danish categories only, e.g. B, CE, TR")
-    other_experience: list[OtherExperience] = []
-    professional_profile: str | None = Field(default=None, description="faglig profil (N13)")
-    website: str | None = Field(default=None, description="N14: a valid http(s) URL")
+    courses: list[Course] = Field(default=[], max_length=MAX_ENTRIES)
+    certificates: list[Certificate] = Field(default=[], max_length=MAX_ENTRIES)
+    qualifications: list[Qualification] = Field(default=[], max_length=MAX_ENTRIES)
+    driving_licences: list[Annotated[str, Field(max_length=10)]] = Field(
+        default=[], max_length=30, description="N10: Danish categories only, e.g. B, CE, TR"
+    )
+    other_experience: list[OtherExperience] = Field(default=[], max_length=MAX_ENTRIES)
+    professional_profile: LongText | None = Field(default=None, description="faglig profil (N13)")
+    website: Text | None = Field(default=None, description="N14: a valid http(s) URL")
     contact: Contact = Contact()
     searchable: bool = Field(default=False, description="visible to employers; requires consent (G4, N18)")
     consent: bool = Field(default=False, description="the citizen's consent to a searchable CV (G4)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,8 +25,9 @@ class PdfRequestCreate(BaseModel):
         "case citizen's.",
         json_schema_extra={"x-rule": "P1"},
     )
-    areas: list[str] = Field(
+    areas: list[Annotated[str, Field(max_length=40)]] = Field(
         min_length=1,
+        max_length=4,
         description="`other` (DA3) and/or `attachments` (DA4); no other area can be requested as PDF.",
         json_schema_extra={"x-rule": "P1"},
     )
