@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -26,6 +26,7 @@ from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_response
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
@@ -139,11 +140,18 @@ def create_app(
         token_url=settings.oidc_token_url or f"{settings.oidc_issuer}/token",
         extra_responses=responses_for(Unauthenticated, InsufficientScope, RequestTooLarge, RateLimited),
     )
+    app.add_exception_handler(IdempotentReplay, _replay)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION)
     app.add_middleware(CorrelationIdMiddleware)
     return app
+
+
+async def _replay(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentReplay)
+    return replay_response(exc)
 
 
 def _field_rules(*models: type[BaseModel]) -> dict[str, str]:

@@ -5,14 +5,15 @@ plain ``def`` dependency is run in the threadpool on every request."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2, SecurityScopes
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dfdg_broker import app_state
+from dfdg_broker import app_state, idempotency
 from dfdg_broker.auth import AUTHENTICATOR, SCOPE_DESCRIPTIONS, Caller, Scope
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
@@ -96,7 +97,41 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 """Any valid token. Routes ask for a scope instead (the generated authorization test insists)."""
 ReadCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_READ])]
 """``cases:read``: reading cases, and computations that change nothing."""
-WriteCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_WRITE])]
-"""``cases:write``: create, update, submit the Jobnet CV, PDF requests, receipts."""
+
+
+async def get_writer(
+    request: Request,
+    caller: Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_WRITE])],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            max_length=idempotency.MAX_KEY_LENGTH + 2,
+            description="Optional: a unique key per request (a UUID). Sent again with the same request, it replays "
+            "the first answer (`Idempotent-Replayed: true`) instead of doing the work twice; with another request: "
+            "422; while the first is running: 409. Kept 24 hours.",
+        ),
+    ] = None,
+) -> Caller:
+    """A caller with ``cases:write``; an ``Idempotency-Key`` is claimed here, before the route runs."""
+    if idempotency_key is not None:
+        settings = app_state.SETTINGS.of(request)
+        claimed = await idempotency.claim(
+            request,
+            app_state.SESSIONS.of(request),
+            idempotency.IdempotencyPolicy(
+                timedelta(seconds=settings.idempotency_key_ttl_seconds),
+                timedelta(seconds=settings.idempotency_in_flight_seconds),
+            ),
+            caller.municipality,
+            idempotency_key,
+            datetime.now(UTC),
+        )
+        request.state.idempotency_claim = claimed
+    return caller
+
+
+WriteCaller = Annotated[Caller, Depends(get_writer)]
+"""``cases:write``: create, update, submit the Jobnet CV, PDF requests, receipts; with ``Idempotency-Key``."""
 AccessLogCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.ACCESS_LOG_READ])]
 """``access-log:read``."""

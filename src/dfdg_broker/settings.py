@@ -109,6 +109,15 @@ class Settings(BaseSettings):
         description="where the rate-limit counters live: memory:// (per process) or a limits storage URI "
         "(redis://host:6379) shared by every instance",
     )
+    idempotency_key_ttl_seconds: int = Field(
+        default=24 * 3600, ge=60, le=30 * 24 * 3600, description="how long an Idempotency-Key and its answer are kept"
+    )
+    idempotency_in_flight_seconds: int = Field(
+        default=120,
+        ge=1,
+        le=3600,
+        description="after this long a request still marked in flight under its Idempotency-Key is taken as lost",
+    )
     api_docs: bool | None = Field(
         default=None,
         description="Serve /docs, /redoc and /openapi.json. Default: off in production, on otherwise.",

@@ -157,3 +157,26 @@ class JobnetCvSubmissionRow(Base):
     findings: Mapped[list[dict[str, object]]] = mapped_column(JsonDocument)
 
     __table_args__ = (Index("ix_jobnet_cv_submissions_case", "case_id", "id"),)
+
+
+class IdempotencyKeyRow(Base):
+    """An ``Idempotency-Key`` a municipality sent with a request that changes something, and the answer it got
+    (issue 10; see ``dfdg_broker.idempotency``). Deleted after ``expires_at``."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(3))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64), comment="SHA-256 of method, path and body")
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status_code: Mapped[int | None]
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JsonDocument)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        UniqueConstraint("municipality", "key", name="uq_idempotency_keys_municipality_key"),
+        CheckConstraint("state IN ('in_flight', 'done')", name="state_known"),
+    )
