@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from sqlalchemy import func, select
 
 from dfdg_broker.db.models import Base
@@ -25,3 +28,11 @@ async def row_counts(database_url: str) -> dict[str, int]:
 def journal_size(state: MockState) -> int:
     """How many calls the mock upstream has answered."""
     return len(state.journal)
+
+
+@functools.cache
+def broker_document() -> dict[str, Any]:
+    """The broker's OpenAPI document as the code serves it (built once per test session)."""
+    from dfdg_broker.cli import openapi_documents
+
+    return openapi_documents()["broker.json"]

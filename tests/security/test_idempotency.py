@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days
-from tests.sidefx import row_counts
+from tests.sidefx import broker_document, row_counts
 
 HANDOVER = TODAY + days(10)
 PDF_PERSONA = "pdf-route-attachments"
@@ -145,9 +145,7 @@ async def test_a_malformed_key_is_refused(client, auth, persona, bad):
 
 
 def test_every_write_operation_documents_the_idempotency_key():
-    from dfdg_broker.cli import openapi_documents
-
-    document = openapi_documents()["broker.json"]
+    document = broker_document()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             scopes = {s for r in operation.get("security", []) for v in r.values() for s in v}
