@@ -47,3 +47,4 @@ bench: export DFDG_ENVIRONMENT ?= test
 bench: install
 	$(BIN)/python bench/bench_reads.py
 	$(BIN)/python bench/bench_cv.py
+	$(BIN)/python bench/bench_auth.py
