@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from dfdg_broker import __version__, app_state
-from dfdg_broker.cases.dependencies import CASE_SUMMARY
+from dfdg_broker.cases.dependencies import CASE_SUMMARY, FROZEN_CACHE
+from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -26,7 +27,8 @@ from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
-from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
+from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS, CLASSIFICATION, CV_PLACEHOLDERS
+from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
@@ -58,8 +60,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        http = create_http_client(settings.upstream_base_url, upstream_transport)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_recycle_seconds=settings.db_pool_recycle_seconds,
+        )
+        http = create_http_client(
+            settings.upstream_base_url, upstream_transport, max_connections=settings.upstream_max_connections
+        )
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(
             app, Upstream(http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts))
@@ -85,8 +94,10 @@ def create_app(
     POLICIES.put(app, load_policies(settings.followup_policy_dir))
     CLASSIFICATION.put(app, load_classification(settings.occupations_file))
     CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
+    CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
+    FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)

@@ -13,6 +13,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from dfdg_broker.app_state import StateKey
+from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.records import Attention, Case
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
@@ -31,10 +32,12 @@ class CaseSummary(Protocol):
 
 CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
+FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
+"""The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
 
 
 async def get_case_service(
-    uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, settings: SettingsDep
+    request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, settings: SettingsDep
 ) -> CaseService:
     return CaseService(
         CaseRepository(uow.session),
@@ -43,6 +46,7 @@ async def get_case_service(
         JobnetClient(upstream.http, upstream.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
+        FROZEN_CACHE.of(request),
     )
 
 
