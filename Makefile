@@ -17,12 +17,15 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-## Migrate the database, start the mock upstream (:8001) and the broker (:8000), seed the demo cases.
+## Migrate the database, start the mock upstream (:8001, also the identity provider) and the broker (:8000), seed
+## the demo cases. The service defaults to production; these targets say development (or test) explicitly.
+run: export DFDG_ENVIRONMENT ?= development
 run: install
 	$(BIN)/dfdg-broker migrate
 	$(BIN)/dfdg-broker dev
 
 ## The whole suite; DFDG_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/dfdg_test for PostgreSQL.
+test: export DFDG_ENVIRONMENT ?= test
 test: install
 	$(BIN)/pytest
 
@@ -32,6 +35,7 @@ lint: install
 	$(BIN)/mypy
 
 ## Re-export the committed OpenAPI documents after an API change.
+openapi: export DFDG_ENVIRONMENT ?= development
 openapi: install
 	$(BIN)/dfdg-broker export-openapi
 
@@ -41,6 +45,7 @@ clean:
 ## Benchmarks (bounded, ~3 minutes): the hot paths over HTTP with wrk, as ratios of a bare FastAPI app measured in
 ## the same interleaved run (SQLite; also PostgreSQL with DFDG_BENCH_DATABASE_URL=postgresql+asyncpg://.../dfdg_bench),
 ## then the Jobnet CV normaliser in-process on one core. wrk comes from Debian's packages and is installed if missing.
+bench: export DFDG_ENVIRONMENT ?= test
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk) \
 		|| { echo "make bench needs wrk (Debian: apt-get install wrk)"; exit 1; }

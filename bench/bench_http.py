@@ -43,7 +43,7 @@ from personas import MUNICIPALITY, bench_personas  # noqa: E402
 
 from dfdg_broker.auth import issue_token  # noqa: E402
 from dfdg_broker.db.migrate import recreate_postgres_database  # noqa: E402
-from dfdg_broker.settings import Settings  # noqa: E402
+from dfdg_broker.settings import Environment, Settings  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 BIN = Path(sys.executable).parent
@@ -229,7 +229,7 @@ def main() -> None:
     if os.environ.get("DFDG_BENCH_DATABASE_URL"):
         databases["postgresql"] = os.environ["DFDG_BENCH_DATABASE_URL"]
     secret = "bench-" + secrets.token_hex(32)
-    settings = Settings(jwt_secret=secret)
+    settings = Settings(environment=Environment.DEVELOPMENT, jwt_secret=secret)
     token = issue_token(settings, MUNICIPALITY, ttl=timedelta(hours=1))
 
     with tempfile.TemporaryDirectory(prefix="dfdg-bench-") as folder_name:

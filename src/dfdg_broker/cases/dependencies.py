@@ -20,6 +20,7 @@ from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.deps import ClockDep, SettingsDep, UnitOfWorkDep, UpstreamDep
+from dfdg_broker.domain.access import BindingCooperations
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 
@@ -34,6 +35,8 @@ CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
 FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
 """The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
+COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
+"""The binding cooperations the broker knows (C2), read once at start-up."""
 
 
 async def get_case_service(
@@ -46,7 +49,8 @@ async def get_case_service(
         JobnetClient(upstream.http, upstream.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
-        FROZEN_CACHE.of(request),
+        cooperations=COOPERATIONS.of(request),
+        frozen_cache=FROZEN_CACHE.of(request),
     )
 
 

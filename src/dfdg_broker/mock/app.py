@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel, Field
 
 from dfdg_broker.correlation import CorrelationIdMiddleware
@@ -35,6 +36,8 @@ from dfdg_broker.mock.common import (
     refuse_unknown_fields,
 )
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
+from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
+from dfdg_broker.mock.identity import router as identity_router
 from dfdg_broker.mock.journal import JournalEntry, JournalFilter, JournalMiddleware
 from dfdg_broker.mock.state import CprTaken, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -378,7 +381,12 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
 # ---------------------------------------------------------------- the app
 
 
-def create_mock_app(state: MockState | None = None, *, settings: Settings | None = None) -> FastAPI:
+def create_mock_app(
+    state: MockState | None = None,
+    identity: MockIdentityProvider | None = None,
+    *,
+    settings: Settings | None = None,
+) -> FastAPI:
     """The mock upstream; ``settings`` bound its journal (``DFDG_MOCK_JOURNAL_SIZE``, ``..._BODY_BYTES``)."""
     app = FastAPI(
         title="dfdg-broker mock upstream",
@@ -389,16 +397,28 @@ def create_mock_app(state: MockState | None = None, *, settings: Settings | None
     app.state.mock = state or MockState.with_demo_fixtures()
     if settings is not None:
         app.state.mock.journal.configure(size=settings.mock_journal_size, body_bytes=settings.mock_journal_body_bytes)
+    app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
 
     # Pure ASGI, outside everything but the correlation ID: it journals what the client got.
     app.add_middleware(JournalMiddleware, journal=app.state.mock.journal)
     app.add_middleware(CorrelationIdMiddleware)
+    # The broker's /docs (another origin) asks the mock identity provider for a token (Authorize button).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
 
     @app.get("/healthz", tags=["Health"], name="health")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (letasyl, jobnet, cpr_register, admin, child_links.router, pdf_route.router, jobnet_cv.router):
+    for router in (
+        letasyl,
+        jobnet,
+        cpr_register,
+        admin,
+        child_links.router,
+        pdf_route.router,
+        jobnet_cv.router,
+        identity_router,
+    ):
         app.include_router(router)
     return app
