@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 # The embedded default database; override with e.g. DFDG_DATABASE_URL=postgresql+asyncpg://...
 export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
 
-.PHONY: install run test lint openapi bench clean
+.PHONY: install run test lint openapi bench bench-scale clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,8 @@ bench: install
 		|| { echo "make bench needs wrk (Debian: apt-get install wrk)"; exit 1; }
 	timeout 200 $(BIN)/python bench/bench_http.py
 	timeout 60 $(BIN)/python bench/bench_cv.py
+
+## The reads again after adding 100,000 cases (issue 14: at most 1.2 x slower). Several minutes.
+bench-scale: export DFDG_ENVIRONMENT ?= test
+bench-scale: install
+	timeout 900 $(BIN)/python bench/bench_http.py --only frozen-read,case-read,live-read --scale 100000 --deadline 600

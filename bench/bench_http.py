@@ -174,6 +174,45 @@ async def seed(port: int, token: str, cprs: list[str], handover: date) -> list[s
     return ids
 
 
+async def add_filler_cases(url: str, template_case_id: str, count: int) -> None:
+    """``count`` more cases, copies of a seeded one (its snapshots too) under new ids and look-up keys, inserted
+    straight into the database: the scale check (the hot paths must use index scans only)."""
+    from sqlalchemy import MetaData, select
+
+    from dfdg_broker.db.session import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            metadata = MetaData()
+            await connection.run_sync(lambda sync: metadata.reflect(sync, only=["cases", "snapshots"]))
+            cases, snapshots = metadata.tables["cases"], metadata.tables["snapshots"]
+            case = (await connection.execute(select(cases).where(cases.c.id == template_case_id))).mappings().one()
+            shots = (
+                (await connection.execute(select(snapshots).where(snapshots.c.case_id == template_case_id)))
+                .mappings()
+                .all()
+            )
+            unique = [c.name for c in cases.columns if "lookup" in c.name]
+            for start in range(0, count, 2000):
+                ids = [f"cg_filler{n:012d}" for n in range(start, min(start + 2000, count))]
+                await connection.execute(
+                    cases.insert(),
+                    [
+                        dict(case)
+                        | {"id": i}
+                        | {u: secrets.token_hex(32)[: cases.c[u].type.length or 64] for u in unique}
+                        for i in ids
+                    ],
+                )
+                await connection.execute(
+                    snapshots.insert(),
+                    [{k: v for k, v in shot.items() if k != "id"} | {"case_id": i} for i in ids for shot in shots],
+                )
+    finally:
+        await engine.dispose()
+
+
 def wrk(target: Target, token: str, seconds: float, connections: int) -> Run:
     command = [
         "wrk",
@@ -219,6 +258,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--only", default="", help="comma-separated path names (e.g. frozen-read,create)")
     parser.add_argument("--deadline", type=float, default=170, help="seconds; later rounds are skipped after it")
+    parser.add_argument(
+        "--scale", type=int, default=0, help="then add this many cases and measure the reads again (make bench-scale)"
+    )
     parser.add_argument("--keep-logs", default="", help="copy the servers' logs and request files to this folder")
     args = parser.parse_args()
     started = time.monotonic()
@@ -268,6 +310,8 @@ def main() -> None:
                 common,
             )
             brokers: dict[str, int] = {}
+            urls: dict[str, str] = {}
+            templates: dict[str, str] = {}
             for i, (kind, url) in enumerate(databases.items()):
                 url = url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
                 if url.startswith("postgresql"):
@@ -285,6 +329,7 @@ def main() -> None:
                     timeout=120,
                     capture_output=True,
                 )
+                urls[kind] = url
                 port = PORT_BASE + 2 + i
                 processes.start(f"broker-{kind}", [str(BIN / "dfdg-broker"), "serve", "--port", str(port)], env)
                 brokers[kind] = port
@@ -306,6 +351,7 @@ def main() -> None:
                 seed_started = time.monotonic()
                 live = asyncio.run(seed(port, token, live_cprs, TODAY + timedelta(days=5)))
                 frozen = asyncio.run(seed(port, token, frozen_cprs, TODAY - timedelta(days=10)))
+                templates[kind] = frozen[0]
                 print(
                     f"{kind}: seeded {len(live) + len(frozen)} cases in {time.monotonic() - seed_started:.1f} s",
                     flush=True,
@@ -395,10 +441,44 @@ def main() -> None:
             if shared_offset.offset > len(pool):
                 print(f"warning: {shared_offset.offset} creates but {len(pool)} persons: later ones were 409s")
             report(floor, targets, args, started)
+            if args.scale:
+                measure_at_scale(args, token, floor, targets, urls, templates)
         finally:
             processes.stop()
             if args.keep_logs:
                 shutil.copytree(folder, args.keep_logs, dirs_exist_ok=True)
+
+
+def measure_at_scale(
+    args: argparse.Namespace,
+    token: str,
+    floor: Target,
+    targets: list[Target],
+    urls: dict[str, str],
+    templates: dict[str, str],
+) -> None:
+    """The reads again after adding ``args.scale`` cases: each path's ratio to the floor at scale divided by its
+    ratio before (issue 14: at most 1.2 slower, i.e. a quotient of at least 1 / 1.2)."""
+    for kind, url in urls.items():
+        began = time.monotonic()
+        asyncio.run(add_filler_cases(url, templates[kind], args.scale))
+        print(f"{kind}: added {args.scale} cases in {time.monotonic() - began:.0f} s", flush=True)
+    reads = [t for t in targets if t.name.split("/")[-1] in {"frozen-read", "case-read", "live-read"}]
+    before = {t.name: statistics.median(t.ratios) for t in reads}
+    floor_at_scale = Target("floor", floor.port, floor.requests_file)
+    at_scale = {t.name: Target(t.name, t.port, t.requests_file) for t in reads}
+    for _round in range(args.rounds):
+        floor_at_scale.runs.append(wrk(floor_at_scale, token, args.duration, args.connections))
+        for target in at_scale.values():
+            run = wrk(target, token, args.duration, args.connections)
+            target.runs.append(run)
+            target.ratios.append(run.rps / floor_at_scale.runs[-1].rps)
+    print(f"\nat {args.scale} more cases (latency at scale / latency before; goal <= 1.2):")
+    for name, target in at_scale.items():
+        slowdown = before[name] / statistics.median(target.ratios)
+        print(
+            f"scale {name} {slowdown:.2f} (ratio to floor {before[name]:.3f} -> {statistics.median(target.ratios):.3f})"
+        )
 
 
 def report(floor: Target, targets: list[Target], args: argparse.Namespace, started: float) -> None:
