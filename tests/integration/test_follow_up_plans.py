@@ -216,9 +216,9 @@ async def test_F7_workload_defaults_to_the_copenhagen_example(client, auth):
         "norm_minutes": 20,
         "conversations_per_person": 8,
         "conversations": 109560,
-        "caseworker_hours": 36520,
+        "norm_hours": 36520,
     }
-    assert result["caseworker_hours"] == 148163.9
+    assert result["norm_hours"] == 148163.9
     assert result["conversations"] == sum(g["conversations"] or 0 for g in result["groups"])
 
 
@@ -226,7 +226,7 @@ async def test_F7_workload_with_supplied_persons_and_ongoing_basis(client, auth)
     body = {"full_time_persons": {"sickness-benefit": 10.5}, "basis": "ongoing"}
     result = (await client.post("/v1/workload", json=body, headers=auth("101"))).json()
     sickness = next(g for g in result["groups"] if g["key"] == "sickness-benefit")
-    assert (sickness["full_time_persons"], sickness["conversations"], sickness["caseworker_hours"]) == (10.5, 126, 63)
+    assert (sickness["full_time_persons"], sickness["conversations"], sickness["norm_hours"]) == (10.5, 126, 63)
 
 
 @pytest.mark.parametrize(

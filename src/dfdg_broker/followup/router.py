@@ -71,7 +71,7 @@ async def plan_follow_up(body: FollowUpPlanCreate, caller: CallerDep, service: F
     "/workload",
     response_model=WorkloadRead,
     name="estimate_workload",
-    summary="Conversations and caseworker hours per year per group and in total (F7); nothing is stored",
+    summary="Conversations and norm hours per year per group and in total (F7); nothing is stored",
     responses=responses_for(*_COMMON, UnknownPolicy, PolicyHasNoWorkload, rules=("F7",)),
 )
 async def estimate_workload(body: WorkloadRequest, caller: CallerDep, service: FollowUpServiceDep) -> WorkloadRead:

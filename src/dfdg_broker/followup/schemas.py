@@ -15,6 +15,8 @@ from dfdg_broker.domain.followup import (
     DEFAULT_HORIZON_MONTHS,
     MAX_HORIZON_MONTHS,
     MIN_HORIZON_MONTHS,
+    NORM_HOURS_CAVEAT,
+    NORM_HOURS_CAVEAT_DA,
     Act,
     Basis,
     ContentItem,
@@ -197,7 +199,7 @@ class WorkloadLineRead(BaseModel):
     norm_minutes: int | None
     conversations_per_person: float | None
     conversations: float | None
-    caseworker_hours: float | None
+    norm_hours: float | None
 
     @classmethod
     def of(cls, line: WorkloadLine) -> WorkloadLineRead:
@@ -209,7 +211,7 @@ class WorkloadLineRead(BaseModel):
             norm_minutes=line.group.norm_minutes,
             conversations_per_person=_number(line.conversations_per_person),
             conversations=_number(line.conversations),
-            caseworker_hours=_number(line.caseworker_hours),
+            norm_hours=_number(line.norm_hours),
         )
 
 
@@ -219,7 +221,11 @@ class WorkloadRead(BaseModel):
     groups: list[WorkloadLineRead]
     full_time_persons: float
     conversations: float
-    caseworker_hours: float
+    norm_hours: float = Field(
+        description="F7: norm minutes x conversations / 60. Norm hours, not caseworker hours: see `caveat`."
+    )
+    caveat: str = Field(description="F7: what the norm covers and what it does not (summoning, preparation)")
+    caveat_da: str = Field(description="the same in Danish")
 
     @classmethod
     def of(cls, workload: Workload) -> WorkloadRead:
@@ -229,5 +235,7 @@ class WorkloadRead(BaseModel):
             groups=[WorkloadLineRead.of(line) for line in workload.lines],
             full_time_persons=float(workload.full_time_persons),
             conversations=round(float(workload.conversations), 2),
-            caseworker_hours=round(float(workload.caseworker_hours), 2),
+            norm_hours=round(float(workload.norm_hours), 2),
+            caveat=NORM_HOURS_CAVEAT,
+            caveat_da=NORM_HOURS_CAVEAT_DA,
         )
