@@ -300,7 +300,7 @@ async def test_G2_submit_before_the_effective_cv_date_is_409_with_the_window(cli
     assert problem["rule"] == "G2" and problem["code"] == "cv_window_not_open"
     assert (problem["opens_on"], problem["closes_on"]) == (
         (TODAY + days(3)).isoformat(),
-        (TODAY + days(70)).isoformat(),
+        (TODAY + days(63)).isoformat(),  # C6 (revised): the early CV date + 60 days
     )
     assert (await mock_client.get("/admin/jobnet/cvs")).json() == []
 
@@ -308,12 +308,12 @@ async def test_G2_submit_before_the_effective_cv_date_is_409_with_the_window(cli
 async def test_G3_submit_after_the_deadline_is_409_with_the_window(client, auth, persona, clock):
     case, draft, headers = await _draft(client, auth, persona, "complete-adult")
     url = f"/v1/contact-groups/{case['id']}/jobnet-cv"
-    clock.set(TODAY + days(70))  # the deadline itself: still the jobcenter's day
+    clock.set(TODAY + days(60))  # the deadline itself (C6: early CV date + 60): still the jobcenter's day
     assert (await client.put(url, json=_ready(draft), headers=headers)).status_code == 200
-    clock.set(TODAY + days(71))
+    clock.set(TODAY + days(61))
     response = await client.put(url, json=_ready(draft), headers=headers)
     assert response.status_code == 409
-    assert response.json()["rule"] == "G3" and response.json()["closes_on"] == (TODAY + days(70)).isoformat()
+    assert response.json()["rule"] == "G3" and response.json()["closes_on"] == (TODAY + days(60)).isoformat()
 
 
 async def test_G4_searchable_without_consent_is_422(client, auth, persona):

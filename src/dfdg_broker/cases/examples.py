@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import FREEZING_AREAS
 
 EXAMPLE_CASE_ID = "cg_3q2x9JkQdPk0m1vW8yZr4A"
 EXAMPLE_PERSONA = "complete-adult"
@@ -13,6 +14,7 @@ EXAMPLE_PERSONA = "complete-adult"
 
 @cache
 def area_example(area: DataArea) -> dict[str, Any]:
+    """G1 (revised): DA1/DA2 shown frozen, DA3/DA4 (which never freeze) live."""
     from dfdg_broker.mock.fixtures import load_personas
     from dfdg_broker.mock.state import MockState
 
@@ -23,9 +25,9 @@ def area_example(area: DataArea) -> dict[str, Any]:
         "case_id": EXAMPLE_CASE_ID,
         "area": area.value,
         "provenance": {
-            "mode": "frozen",
+            "mode": "frozen" if area in FREEZING_AREAS else "live",
             "takeover_date": "2026-12-01",
-            "frozen_since": "2026-12-02",
+            "frozen_since": "2026-12-02" if area in FREEZING_AREAS else None,
             "snapshot_taken_at": "2026-12-01T09:14:03Z",
             "snapshot_taken_on": "2026-12-01",
             "retrieved_at": None,
@@ -64,8 +66,8 @@ CONTACT_GROUP_EXAMPLE: dict[str, Any] = {
     "areas": [
         {"area": "cv", "takeover_date": "2026-12-01", "mode": "frozen", "frozen_since": "2026-12-02"},
         {"area": "integration-contract", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": "2026-12-08"},
-        {"area": "other", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": "2026-12-08"},
-        {"area": "attachments", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": "2026-12-08"},
+        {"area": "other", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": None},
+        {"area": "attachments", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": None},
     ],
     "cv_window": {
         "opens_on": "2026-12-01",

@@ -113,12 +113,15 @@ class CaseDatesRead(BaseModel):
 
 
 class AreaStatus(BaseModel):
-    """G1: when the area stops being refreshed from the operator."""
+    """G1: when the area stops being refreshed from the operator. Only DA1 (cv) and DA2 (integration-contract)
+    freeze; DA3 (other) and DA4 (attachments) refresh on every read while the operator answers (G1, revised)."""
 
     area: DataArea
     takeover_date: date = Field(description="the area follows this date (G1 reading)")
     mode: Literal["live", "frozen"] = Field(description="on the response's as_of date")
-    frozen_since: date = Field(description="first day the area is (or will be) frozen")
+    frozen_since: date | None = Field(
+        description="first day the area is (or will be) frozen; null for other and attachments, which never freeze"
+    )
 
 
 class CvWindow(BaseModel):

@@ -39,7 +39,7 @@ from dfdg_broker.distribution.repository import DistributionRepository
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.domain.case_dates import build_case_dates
+from dfdg_broker.domain.case_dates import DateBounds, build_case_dates, check_bounds
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.minors import child_link, require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
@@ -128,6 +128,7 @@ class CaseService:
             early_takeover_cv=new.early_takeover_cv,
             early_takeover_contract=new.early_takeover_contract,
             cv_update_deadline=new.cv_update_deadline,
+            bounds=DateBounds.for_case(created_on=today),  # C5: nothing more than a year ahead, before any call
         )
         require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
 
@@ -143,6 +144,11 @@ class CaseService:
                 raise PersonUnknownAtOperator(
                     "Check the CPR number and the receiving municipality against the immigration service's letter."
                 )
+            # C5 (added): no date before the asylum decision; M1 (added): the operator says which kind of minor.
+            check_bounds(given_dates(new), DateBounds(earliest=person.asylum_decision_date))
+            require_case_allowed(
+                cpr, today=today, special_procedure_ref=new.special_procedure_ref, minor_kind=person.minor_kind
+            )
             captures = await asyncio.gather(
                 *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea)
             )
@@ -391,6 +397,16 @@ class CaseService:
             await self._repo.add_snapshot(case_id, capture.snapshot)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
+
+
+def given_dates(new: NewCase) -> dict[str, date | None]:
+    """The dates a create request gave, by field (C5 names the first one out of bounds)."""
+    return {
+        "handover_date": new.handover_date,
+        "early_takeover_cv": new.early_takeover_cv,
+        "early_takeover_contract": new.early_takeover_contract,
+        "cv_update_deadline": new.cv_update_deadline,
+    }
 
 
 def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:

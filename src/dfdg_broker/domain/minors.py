@@ -55,7 +55,9 @@ def require_case_allowed(
             "minor_under_15_requires_special_procedure",
             "The citizen is under 15, so a case cannot be created the usual way. Contact the national support desk "
             "(landssupporten) for the jobcenter's case system, usually through the municipality's IT vendor; the "
-            "special procedure takes 1-2 days. Then repeat the request with its reference in special_procedure_ref.",
+            "special procedure takes 1-2 days. Then repeat the request with its reference in special_procedure_ref. "
+            "The procedure is for unaccompanied minors and minors accompanied by adults other than parents; a child "
+            "who came with its parents gets no case (its data comes through a parent's DA3).",
             field="special_procedure_ref",
         )
 

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.minors import MinorKind
 
 
 class WireModel(BaseModel):
@@ -45,6 +46,11 @@ class Person(WireModel):
     date_of_entry: date | None = Field(default=None, description="date of entry to Denmark (indrejsedato)")
     asylum_decision_date: date = Field(description="date asylum was granted (meddelelse af asyl)")
     receiving_municipality: str = Field(pattern=r"^[0-9]{3}$")
+    minor_kind: MinorKind | None = Field(
+        default=None,
+        description="for a minor: unaccompanied, accompanied by adults other than parents, or accompanied by parents "
+        "(M1: a child under 15 who came with its parents gets no case)",
+    )
 
 
 # ---------------------------------------------------------------- DA1: early competence assessment (CV)
