@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from dfdg_broker import __version__
+from dfdg_broker import __version__, app_state
+from dfdg_broker.cases.dependencies import CASE_SUMMARY
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -20,18 +20,21 @@ from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import Problem
+from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
+from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
-from dfdg_broker.upstream import CallPolicy, create_http_client
+from dfdg_broker.summary.dependencies import case_summary
+from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
 
 DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
@@ -42,12 +45,6 @@ receiving and jobcenter municipality. Errors are RFC 9457 problem details with a
 rule applies, its `rule` ID. CPR numbers travel in request bodies only and are never echoed in full.
 All examples are synthetic.
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Upstream:
-    http: httpx.AsyncClient
-    policy: CallPolicy
 
 
 def create_app(
@@ -63,9 +60,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         http = create_http_client(settings.upstream_base_url, upstream_transport)
-        app.state.sessions = create_sessionmaker(engine)
-        app.state.upstream = Upstream(
-            http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
+        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        app_state.UPSTREAM.put(
+            app, Upstream(http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts))
         )
         try:
             yield
@@ -82,12 +79,14 @@ def create_app(
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
-    app.state.settings = settings
-    app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+    app_state.SETTINGS.put(app, settings)
+    app_state.CLOCK.put(app, clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()))
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
-    app.state.followup_policies = load_policies(settings.followup_policy_dir)
-    app.state.classification = load_classification(settings.occupations_file)
-    app.state.cv_placeholders = placeholder_set(settings.cv_placeholders)
+    POLICIES.put(app, load_policies(settings.followup_policy_dir))
+    CLASSIFICATION.put(app, load_classification(settings.occupations_file))
+    CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
+    # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
+    CASE_SUMMARY.put(app, case_summary)
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
@@ -114,7 +113,7 @@ def create_app(
 
 
 def _field_rules(*models: type[BaseModel]) -> dict[str, str]:
-    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see cases.schemas.rule).
+    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see dfdg_broker.schemas.rule).
 
     The map is keyed by field name alone, so two request models marking a same-named field with different rules
     would make schema failures name the wrong rule: that is refused here, at start-up.

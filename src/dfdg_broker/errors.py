@@ -6,11 +6,17 @@ feed the routes' ``responses=`` so that the OpenAPI document lists every error a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from dfdg_broker.upstream import UpstreamFailure
+
+log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://dfdg-broker.example/problems/"
@@ -131,6 +137,19 @@ class UpstreamUnavailable(ProblemError):
 
     def __init__(self, detail: str | None = None, *, retry_after_seconds: int = 30, **extra: Any) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)}, **extra)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
+    log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
+    return UpstreamUnavailable(
+        f"{failure.system} did not answer usably and no earlier snapshot is held.",
+        retry_after_seconds=RETRY_AFTER_SECONDS,
+        system=failure.system,
+    )
 
 
 class UpstreamContractViolation(ProblemError):

@@ -40,7 +40,8 @@ async def test_P2_each_unit_gets_documents_by_kind_and_the_childs_age(client, au
     assert units["day-care"]["other_parts"] == ["child:70001503"]
     assert units["jobcenter"]["other_parts"] == ["notes", "raw_contact", "minor", "children_link"]
     assert units["children-and-youth-services"]["documents"] == []  # no social report among the children's
-    assert all(not u["complete"] and u["receipts"] == [] for k, u in units.items() if k != "children-and-youth-services")
+    youth = "children-and-youth-services"
+    assert all(not u["complete"] and u["receipts"] == [] for k, u in units.items() if k != youth)
 
 
 async def test_P2_the_citizens_own_documents_go_to_the_jobcenter(client, auth, persona):
