@@ -35,19 +35,25 @@ def _municipality(code: str) -> Municipality:
     return Municipality(code=code, name=municipalities()[code])
 
 
+def open_tasks(case: Case, today: date) -> list[Task]:
+    """C8 (revised): the login-code task from the day after the deadline until the jobcenter records it done."""
+    dates = case.dates
+    if not dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
+        return []
+    return [
+        Task(
+            code=LOGIN_CODES_TASK_CODE,
+            rule="C8",
+            title=LOGIN_CODES_TASK_TEXT,
+            due_from=dates.login_codes_due_from,
+            status="pending",
+        )
+    ]
+
+
 def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> ContactGroupRead:
     dates = case.dates
-    tasks = []
-    if dates.login_codes_task_pending(today):
-        tasks.append(
-            Task(
-                code=LOGIN_CODES_TASK_CODE,
-                rule="C8",
-                title=LOGIN_CODES_TASK_TEXT,
-                due_from=dates.login_codes_due_from,
-                status="pending",
-            )
-        )
+    tasks = open_tasks(case, today)
     return ContactGroupRead(
         id=case.id,
         cpr_masked=cpr_rules.mask(case.cpr),
@@ -85,6 +91,11 @@ def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> C
             AttentionItem(code=a.code, rule=a.rule, text=a.text, text_da=a.text_da, due_date=a.due_date, href=a.href)
             for a in attention
         ],
+        visitation_date=case.visitation_date,
+        joint_handover_conversation_date=case.joint_handover_conversation_date,
+        not_learning_danish=case.not_learning_danish,
+        covered_by_repatriation_act=case.covered_by_repatriation_act,
+        revision=case.revision,
         created_at=case.created_at,
         as_of=today,
     )

@@ -179,6 +179,15 @@ class ContactGroupRead(BaseModel):
         description="what needs a human on the as_of date: overdue PDF requests (P1), a pending or overdue child "
         "link (M3), undistributed documents (P2), the Jobnet login-code task (C8)",
     )
+    visitation_date: date | None = Field(default=None, description="F3: the visitation actually held, when known")
+    joint_handover_conversation_date: date | None = Field(
+        default=None, description="C5: the joint handover conversation the early dates followed"
+    )
+    not_learning_danish: bool = Field(default=False, description="F6: does not learn Danish systematically")
+    covered_by_repatriation_act: bool = Field(
+        default=True, description="F4: covered by repatrieringsloven (on by default for every DFDG citizen)"
+    )
+    revision: int = Field(default=1, description="raised by every change; the ETag header carries it (If-Match)")
     created_at: datetime
     as_of: date = Field(description="the day the computed fields (mode, state, tasks) were computed for")
 

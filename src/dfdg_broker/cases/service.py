@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
@@ -22,7 +22,7 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
@@ -259,6 +259,50 @@ class CaseService:
         if blob is None:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
+
+    # ---------------------------------------------------------------- the case over time (issue 13)
+
+    async def find_by_cpr(self, caller_municipality: str, cpr: str) -> list[Case]:
+        """The caller's cases of one citizen (a look-up by CPR number, which arrives in a body, never a URL). C2: a
+        case of another municipality is not there for the caller."""
+        parsed = cpr_rules.parse(cpr, today=self._clock.today())
+        cases = await self._repo.find_all(self._cpr_lookup(parsed.value))
+        return [case for case in cases if case.visible_to(caller_municipality)]
+
+    async def change(
+        self,
+        case: Case,
+        values: dict[str, object],
+        changes: list[Change],
+        situation: SituationEntry | None = None,
+    ) -> Case | None:
+        """Write a PATCH (the caller holds the write phase): the columns, the history rows and a new situation, all
+        or nothing. None when the case changed since ``case.revision`` was read (the ETag is stale)."""
+        revision = await self._repo.update_case(case.id, case.revision, values)
+        if revision is None:
+            return None
+        await self._repo.add_changes(case.id, [replace(c, revision=revision) for c in changes])
+        if situation is not None:
+            await self._repo.add_situation(case.id, situation)
+        return await self._repo.get(case.id)
+
+    async def history(self, case: Case) -> list[Change]:
+        return await self._repo.history(case.id)
+
+    async def situations(self, case: Case) -> list[SituationEntry]:
+        return await self._repo.situations(case.id)
+
+    async def conversations(self, case: Case) -> list[ConversationEntry]:
+        return await self._repo.conversations(case.id)
+
+    async def add_conversation(self, case: Case, entry: ConversationEntry) -> ConversationEntry:
+        return await self._repo.add_conversation(case.id, entry)
+
+    async def add_task_done(self, case: Case, task: TaskDone) -> bool:
+        return await self._repo.add_task_done(case.id, task)
+
+    async def task_done(self, case: Case, code: str) -> TaskDone | None:
+        return await self._repo.task_done(case.id, code)
 
     # ---------------------------------------------------------------- helpers
 
