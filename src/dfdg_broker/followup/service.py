@@ -56,9 +56,11 @@ def plan_inputs(
     the visitation actually held is the case's visitation date, else the first visitation recorded as held."""
     default = SituationChange(CONTACT_GROUP_DEFAULT_SITUATION[case.contact_group], case.dates.handover_date)
     changes = (default, *(SituationChange(s.situation, s.since) for s in situations))
-    held = tuple(HeldConversation(c.held_on, c.kind) for c in conversations)
+    held = [HeldConversation(c.held_on, c.kind) for c in conversations]
     visitations = [c.held_on for c in conversations if c.kind is ConversationKind.VISITATION]
-    return changes, held, case.visitation_date or min(visitations, default=None)
+    if case.visitation_date is not None and not visitations:
+        held.append(HeldConversation(case.visitation_date, ConversationKind.VISITATION))  # the date says it was held
+    return changes, tuple(held), case.visitation_date or min(visitations, default=None)
 
 
 class FollowUpService:
