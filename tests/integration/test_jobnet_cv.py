@@ -401,3 +401,24 @@ async def test_a_draft_without_blocking_findings_passes_the_submit(client, auth,
     response = await client.put(f"/v1/contact-groups/{case['id']}/jobnet-cv", json=draft["cv"], headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["cv"] == draft["cv"]
+
+
+async def test_N16_a_german_fixed_line_blocks_the_submit_until_corrected(client, auth, persona, mock_client):
+    """N16 (revised): "if it is not a mobile number, it must be corrected before the CV is saved on Jobnet"."""
+    p = persona("complete-adult")
+    held = (await mock_client.get(f"/admin/personas/{p.person.person_id}")).json()["cv"]
+    held["contact"]["phone"] = "+49 30 12345678"  # a Berlin fixed line
+    assert (await mock_client.put(f"/admin/personas/{p.person.person_id}/data-areas/cv", json=held)).status_code == 200
+    case, draft, headers = await _draft(client, auth, persona, "complete-adult")
+    assert draft["ready_to_submit"] is False
+    assert [f["severity"] for f in draft["findings"] if f["code"] == "n16_landline_marked_mobile"] == ["blocking"]
+    url = f"/v1/contact-groups/{case['id']}/jobnet-cv"
+
+    refused = await client.put(url, json=_ready(draft), headers=headers)
+
+    assert refused.status_code == 422 and refused.json()["code"] == "cv_has_blocking_findings"
+    assert {f["code"] for f in refused.json()["findings"]} == {"n16_landline_marked_mobile"}
+    corrected = _ready(
+        draft, contact=draft["cv"]["contact"] | {"phone": {"number": "+4915123456789", "kind": "mobile"}}
+    )
+    assert (await client.put(url, json=corrected, headers=headers)).status_code == 200
