@@ -416,3 +416,34 @@ async def test_F3_hand_computed_plan_a_19_year_old_from_benefit_to_su_funded_edu
         ("receives-benefit", "2027-01-04", "2027-06-04"),
         ("in-work-or-education", "2027-06-04", "2029-01-04"),
     ]
+
+
+# ---------------------------------------------------------------- DA3 competence into the contract (seed 000)
+
+
+async def test_DA3_competence_and_qualification_items_are_listed_in_the_integration_contract_with_their_source(
+    client, auth, persona
+):
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    other = (await client.get(f"/v1/contact-groups/{case['id']}/data-areas/other", headers=auth("101"))).json()
+    contract = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/integration-contract", headers=auth("101"))
+    assert contract.status_code == 200, contract.text
+
+    items = contract.json()["data"]["supplementary_competences"]
+
+    assert [(i["kind"], i["title"]) for i in items] == [
+        (c["kind"], c["title"]) for c in other["data"]["supplementary_competences"]
+    ]
+    assert [i["kind"] for i in items] == ["competence", "qualification"]
+    assert {(i["source"]["area"], i["source"]["rule"]) for i in items} == {("other", "DA3")}
+    assert items[0]["source"]["snapshot_taken_on"] == other["provenance"]["snapshot_taken_on"]
+
+
+async def test_DA3_without_competence_items_the_contract_lists_none(client, auth, persona):
+    p = persona("placeholders-everywhere")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    contract = await client.get(
+        f"/v1/contact-groups/{case['id']}/data-areas/integration-contract",
+        headers=auth(p.person.receiving_municipality),
+    )
+    assert contract.json()["data"]["supplementary_competences"] == []

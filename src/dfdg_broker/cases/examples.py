@@ -35,12 +35,21 @@ def area_example(area: DataArea) -> dict[str, Any]:
             "stale": False,
             "stale_reason": None,
         },
-        "data": state.area(persona, area).model_dump(mode="json") | _broker_fields(area),
+        "data": state.area(persona, area).model_dump(mode="json")
+        | _broker_fields(area, state.area(persona, DataArea.OTHER).model_dump(mode="json")),
     }
 
 
-def _broker_fields(area: DataArea) -> dict[str, Any]:
-    """What the broker adds to the operator's data (M3's link status on DA3)."""
+def _broker_fields(area: DataArea, other: dict[str, Any]) -> dict[str, Any]:
+    """What the broker adds to the operator's data (M3's link status on DA3; DA3's competence items on DA2)."""
+    if area is DataArea.INTEGRATION_CONTRACT:
+        source = {
+            "area": "other",
+            "rule": "DA3",
+            "snapshot_taken_at": "2026-12-01T09:14:03Z",
+            "snapshot_taken_on": "2026-12-01",
+        }
+        return {"supplementary_competences": [c | {"source": source} for c in other["supplementary_competences"]]}
     if area is not DataArea.OTHER:
         return {}
     return {"children_link": {"status": "not_applicable", "due_date": None, "asylum_decision_date": "2026-09-14"}}

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from dfdg_broker.cases.records import LOGIN_CODES_TASK_CODE, LOGIN_CODES_TASK_TEXT, Attention, Case
+from dfdg_broker.cases.records import LOGIN_CODES_TASK_CODE, LOGIN_CODES_TASK_TEXT, Attention, Case, Snapshot
 from dfdg_broker.cases.schemas import (
     AreaResponse,
     AreaStatus,
@@ -107,6 +107,8 @@ def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaRe
     data = snapshot.data
     if read.area is DataArea.OTHER:
         data = data | {"children_link": children_link(read.case, data, today)}
+    if read.area is DataArea.INTEGRATION_CONTRACT:
+        data = data | {"supplementary_competences": supplementary_competences(read.supplement)}
     return AreaResponse[model](  # type: ignore[valid-type]
         case_id=read.case.id,
         area=read.area,
@@ -123,6 +125,21 @@ def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaRe
         ),
         data=model.model_validate(data),
     )
+
+
+def supplementary_competences(other: Snapshot | None) -> list[dict[str, Any]]:
+    """DA3 (seed 000): the supplementary competence and qualification items *must* go into the integration
+    contract; each is listed with where it came from (the DA3 snapshot held), so the caseworker builds 'Min plan'
+    from one place."""
+    if other is None:
+        return []
+    source = {
+        "area": DataArea.OTHER.value,
+        "rule": "DA3",
+        "snapshot_taken_at": other.taken_at,
+        "snapshot_taken_on": other.taken_on,
+    }
+    return [item | {"source": source} for item in other.data.get("supplementary_competences", [])]
 
 
 def children_link(case: Case, other: dict[str, Any], today: date) -> ChildrenLink:

@@ -11,7 +11,13 @@ from dfdg_broker.cases.examples import CONTACT_GROUP_EXAMPLE
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.minors import ChildLinkState
-from dfdg_broker.letasyl.schemas import AREA_MODELS, OtherArea, WireModel
+from dfdg_broker.letasyl.schemas import (
+    AREA_MODELS,
+    IntegrationContractArea,
+    OtherArea,
+    SupplementaryCompetence,
+    WireModel,
+)
 from dfdg_broker.schemas import CvWindow, rule
 
 # A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
@@ -239,5 +245,29 @@ class OtherAreaRead(OtherArea):
     children_link: ChildrenLink
 
 
-AREA_RESPONSE_MODELS: dict[DataArea, type[WireModel]] = AREA_MODELS | {DataArea.OTHER: OtherAreaRead}
+class CompetenceSource(BaseModel):
+    """Where a competence item in the integration contract came from."""
+
+    area: Literal["other"] = Field(description="DA3")
+    rule: Literal["DA3"] = "DA3"
+    snapshot_taken_at: datetime
+    snapshot_taken_on: date
+
+
+class SourcedCompetence(SupplementaryCompetence):
+    source: CompetenceSource
+
+
+class IntegrationContractAreaRead(IntegrationContractArea):
+    """DA2 `integration-contract` as the broker serves it: the operator's contract data plus DA3's supplementary
+    competence and qualification items, which seed 000 says *must* go into the integration contract, each marked
+    with its source (the DA3 snapshot the broker holds; DA3 itself is not asked again on this read)."""
+
+    supplementary_competences: list[SourcedCompetence] = Field(default=[], description="from DA3 (other); see `source`")
+
+
+AREA_RESPONSE_MODELS: dict[DataArea, type[WireModel]] = AREA_MODELS | {
+    DataArea.OTHER: OtherAreaRead,
+    DataArea.INTEGRATION_CONTRACT: IntegrationContractAreaRead,
+}
 """The model of each area's ``data`` in responses: the wire model, or a broker-side extension of it."""

@@ -69,6 +69,7 @@ class AreaRead:
     retrieved_at: datetime | None = None  # when this request asked the operator, if it did
     final_snapshot_after_takeover: bool = False
     stale_reason: str | None = None
+    supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +175,19 @@ class CaseService:
         return case
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
-        """G1: live before the area's takeover date (every read refreshes), frozen after it."""
+        """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
+        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held."""
         case = await self.get(caller_municipality, case_id)
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
+        supplement = None
+        if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
+            supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            return await self._read_frozen(case, area, takeover)
-        return await self._read_live(case, area, takeover)
+            read = await self._read_frozen(case, area, takeover)
+        else:
+            read = await self._read_live(case, area, takeover)
+        return replace(read, supplement=supplement) if supplement is not None else read
 
     async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         latest = await self._repo.latest_snapshot(case.id, area)

@@ -213,6 +213,15 @@ class LinkedChild(WireModel):
     school_or_daycare_status: str | None = None
 
 
+class SupplementaryCompetence(WireModel):
+    """DA3: a supplementary competence or qualification outside the CV. Seed 000: such data *must* go into the
+    integration contract ('Min plan'), so the broker also lists it in the integration-contract area."""
+
+    kind: Literal["competence", "qualification"]
+    title: str
+    description: str | None = None
+
+
 class OtherArea(WireModel):
     """DA3 `other`: everything else relevant to integration; shown to caseworkers only."""
 
@@ -223,6 +232,9 @@ class OtherArea(WireModel):
     minor: MinorDetails | None = None
     children_link_status: Literal["not_applicable", "pending", "linked"] = "not_applicable"
     linked_children: list[LinkedChild] = []
+    supplementary_competences: list[SupplementaryCompetence] = Field(
+        default=[], description="competence and qualification data outside the CV (for the integration contract)"
+    )
 
 
 # ---------------------------------------------------------------- DA4: attachments
