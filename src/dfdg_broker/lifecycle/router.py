@@ -11,7 +11,7 @@ from dfdg_broker.cases import presenters as case_presenters
 from dfdg_broker.cases.dependencies import CaseSummaryDep
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.schemas import ContactGroupRead
-from dfdg_broker.deps import CallerDep, ClockDep
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 from dfdg_broker.lifecycle import presenters
@@ -57,7 +57,7 @@ ATTENTION_CODES = (
     responses=responses_for(*_COMMON, CursorInvalid),
 )
 async def list_contact_groups(
-    caller: CallerDep,
+    caller: ReadCaller,
     service: LifecycleServiceDep,
     clock: ClockDep,
     attention: Annotated[
@@ -99,7 +99,7 @@ async def list_contact_groups(
     responses=responses_for(*_COMMON, rules=("C2",)),
 )
 async def search_contact_groups(
-    body: CprSearch, caller: CallerDep, service: LifecycleServiceDep, clock: ClockDep
+    body: CprSearch, caller: ReadCaller, service: LifecycleServiceDep, clock: ClockDep
 ) -> list[WorklistItem]:
     """C2: only cases where the caller is the receiving or the jobcenter municipality; an empty list otherwise."""
     today = clock.today()
@@ -128,7 +128,7 @@ async def update_contact_group(
     case_id: str,
     body: Annotated[ContactGroupPatch, Body(media_type=MERGE_PATCH)],
     response: Response,
-    caller: CallerDep,
+    caller: WriteCaller,
     service: LifecycleServiceDep,
     summary: CaseSummaryDep,
     clock: ClockDep,
@@ -152,7 +152,7 @@ async def update_contact_group(
     summary="Every change of the case: who, what, when, from what to what",
     responses=responses_for(*_COMMON, CaseNotFound),
 )
-async def get_contact_group_history(case_id: str, caller: CallerDep, service: LifecycleServiceDep) -> HistoryRead:
+async def get_contact_group_history(case_id: str, caller: ReadCaller, service: LifecycleServiceDep) -> HistoryRead:
     case, changes = await service.history(caller, case_id)
     return presenters.history_read(case, changes)
 
@@ -166,7 +166,7 @@ async def get_contact_group_history(case_id: str, caller: CallerDep, service: Li
     responses=responses_for(*_COMMON, CaseNotFound, rules=("F3",)),
 )
 async def record_conversation(
-    case_id: str, body: ConversationWrite, caller: CallerDep, service: LifecycleServiceDep
+    case_id: str, body: ConversationWrite, caller: WriteCaller, service: LifecycleServiceDep
 ) -> ConversationRecordRead:
     """F1-F3: each conversation held fulfils the earliest planned one of its kind still open; a visitation recorded
     here is the actual visitation when the case has no `visitation_date`."""
@@ -184,7 +184,7 @@ async def record_conversation(
 async def complete_task(
     case_id: str,
     code: Annotated[str, Path(max_length=60, description="hand_over_jobnet_login_codes")],
-    caller: CallerDep,
+    caller: WriteCaller,
     service: LifecycleServiceDep,
 ) -> TaskDoneRead:
     """C8 (revised): the task is pending from the day after the CV deadline until recorded here; the case, its
