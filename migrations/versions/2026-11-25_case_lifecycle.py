@@ -9,6 +9,7 @@ Create Date: 2026-11-25
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+NOTHING_DUE = date(9999, 12, 31)
 UNITS_BEFORE = "unit IN ('health-visitor', 'jobcenter', 'school', 'day-care')"
 UNITS_AFTER = "unit IN ('health-visitor', 'jobcenter', 'school', 'day-care', 'children-and-youth-services')"
 
@@ -141,6 +143,50 @@ def upgrade() -> None:
     )
     op.create_index("ix_worklist_attention_code", "worklist_attention", ["code", "case_id", "active_from"])
     op.create_index("ix_worklist_attention_case", "worklist_attention", ["case_id"])
+    _backfill_worklist()
+
+
+def _backfill_worklist() -> None:
+    """Existing cases enter the worklist at once, sorted last (nothing due known yet): their next due date and
+    attention items are computed at their next change or look-up, as for every case."""
+    bind = op.get_bind()
+    cases = sa.table(
+        "cases",
+        *(sa.column(name, sa.String()) for name in ("id", "cpr", "receiving_municipality", "jobcenter_municipality")),
+        sa.column("person_id", sa.String()),
+        sa.column("contact_group", sa.SmallInteger()),
+        *(sa.column(name, sa.Date()) for name in ("handover_date", "early_takeover_cv", "early_takeover_contract")),
+        sa.column("created_on", sa.Date()),
+    )
+    worklist = sa.table(
+        "worklist",
+        *(sa.column(name, sa.String()) for name in ("municipality", "case_id", "person_id", "cpr_masked")),
+        sa.column("contact_group", sa.SmallInteger()),
+        *(sa.column(name, sa.Date()) for name in ("next_due_on", "frozen_from", "created_on", "handover_date")),
+    )
+    rows = []
+    for case in bind.execute(sa.select(cases)).mappings():
+        effective = max(
+            case["early_takeover_cv"] or case["handover_date"], case["early_takeover_contract"] or case["handover_date"]
+        )
+        cpr = str(case["cpr"] or "")
+        masked = f"{cpr[:6]}-****" if len(cpr) == 10 and cpr.isdigit() else "******-****"
+        for municipality in dict.fromkeys((case["receiving_municipality"], case["jobcenter_municipality"])):
+            rows.append(
+                {
+                    "municipality": municipality,
+                    "case_id": case["id"],
+                    "next_due_on": NOTHING_DUE,
+                    "contact_group": case["contact_group"],
+                    "frozen_from": effective + timedelta(days=1),
+                    "created_on": case["created_on"],
+                    "handover_date": case["handover_date"],
+                    "person_id": case["person_id"],
+                    "cpr_masked": masked,
+                }
+            )
+    if rows:
+        op.bulk_insert(worklist, rows)
 
 
 def downgrade() -> None:
