@@ -153,7 +153,8 @@ async def test_N13_igu_suggestion_names_what_was_and_was_not_checked(client, aut
     draft = await _draft_of(client, auth, persona, "igu-candidate")
     igu = _finding(draft, "n13_igu_candidate")
     assert igu["severity"] == "review" and igu["suggestions"] == [
-        {"value": "Kandidat til IGU", "code": None, "score": None}
+        {"value": "Kandidat til IGU", "code": None, "score": None},
+        {"value": "IGU", "code": None, "score": None},  # N13 (revised): or simply 'IGU'
     ]
     assert "age 18-50 (is 30)" in igu["message_en"] and "Not checked" in igu["message_en"]
     assert "Kandidat til IGU" not in (draft["cv"]["professional_profile"] or ""), "the caseworker confirms it"
