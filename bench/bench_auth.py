@@ -21,7 +21,7 @@ from dfdg_broker.mock.identity import default_identity_provider
 from dfdg_broker.settings import Environment, Settings
 
 ISSUER = "http://mock/idp"
-SECRET = "bench-only-hs256-secret-0123456789abcdef"
+SECRET = "bench-only-hs256-secret-0123456789abcdef"  # noqa: S105 - a benchmark-only value
 
 
 async def measure(label: str, tokens: list[str], verify: Callable[[str], Awaitable[Caller]]) -> float:
