@@ -71,18 +71,20 @@ def _unsigned(claims: dict[str, Any]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
-def _request_body(operation: dict[str, Any], persona) -> Any:
-    """A body that passes the schema, so that a refusal is the authorization's doing: the schema's example."""
-    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    if content is None:
+def _request_body(operation: dict[str, Any], persona) -> tuple[str, bytes] | None:
+    """A body that passes the schema, so that a refusal is the authorization's doing: the schema's example (or an
+    empty object), in the operation's own media type."""
+    content = operation.get("requestBody", {}).get("content", {})
+    if not content:
         return None
+    media_type, body = next(iter(content.items()))
     if operation["operationId"] == "create_contact_group":
-        return create_body(persona("complete-adult"), TODAY + days(10))
-    schema = content["schema"]
+        return media_type, json.dumps(create_body(persona("complete-adult"), TODAY + days(10))).encode()
+    schema = body["schema"]
     if "$ref" in schema:
         schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     examples = schema.get("examples") or [{}]
-    return examples[0]
+    return media_type, json.dumps(examples[0]).encode()
 
 
 def _url(path: str, case_id: str) -> str:
@@ -143,7 +145,9 @@ async def _refusals(client, identity, persona, case_id, method, path, operation)
     failures = []
     for name, (token, status, code) in variants.items():
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await client.request(method, url, json=body, headers=headers)
+        if body is not None:
+            headers |= {"Content-Type": body[0], "If-Match": "*"}
+        response = await client.request(method, url, content=body[1] if body else None, headers=headers)
         problem = response.json() if response.headers.get("content-type", "").startswith("application/") else {}
         if (response.status_code, problem.get("code")) != (status, code) or not response.headers[
             "content-type"

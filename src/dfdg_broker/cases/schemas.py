@@ -18,7 +18,7 @@ from dfdg_broker.letasyl.schemas import (
     SupplementaryCompetence,
     WireModel,
 )
-from dfdg_broker.schemas import CvWindow, RequestDate, rule
+from dfdg_broker.schemas import CvWindow, rule
 
 # A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
 EXAMPLE_CPR = "1204882211"
@@ -64,22 +64,22 @@ class ContactGroupCreate(BaseModel):
     contact_group: ContactGroup = Field(
         description="Kontaktgruppe: 17, 18, 19, 20 or 27 and no other.", json_schema_extra=rule("C3")
     )
-    handover_date: RequestDate = Field(
+    handover_date: date = Field(
         description="Handover date (overgivelsesdato): the municipality takes over integration responsibility.",
         json_schema_extra=rule("C4"),
     )
-    early_takeover_cv: RequestDate | None = Field(
+    early_takeover_cv: date | None = Field(
         default=None,
         description="Early takeover date for CV data (tidligCvOvergivelsesdato); on or before the handover date.",
         json_schema_extra=rule("C5"),
     )
-    early_takeover_contract: RequestDate | None = Field(
+    early_takeover_contract: date | None = Field(
         default=None,
         description="Early takeover date for contract data (tidligKontraktOvergivelsesdato); on or before the "
         "handover date.",
         json_schema_extra=rule("C5"),
     )
-    cv_update_deadline: RequestDate | None = Field(
+    cv_update_deadline: date | None = Field(
         default=None,
         description="Last day the jobcenter may update the Jobnet CV (CVEditEndDate); at most handover + 60 days, "
         "not before the effective CV date. Default: handover + 60 days.",
