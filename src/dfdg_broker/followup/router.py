@@ -11,6 +11,7 @@ from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import CallerDep
 from dfdg_broker.domain.followup import DEFAULT_HORIZON_MONTHS, MAX_HORIZON_MONTHS, MIN_HORIZON_MONTHS
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
+from dfdg_broker.followup import presenters
 from dfdg_broker.followup.dependencies import FollowUpServiceDep
 from dfdg_broker.followup.errors import PolicyHasNoWorkload, UnknownPolicy
 from dfdg_broker.followup.registry import PolicyFile
@@ -53,7 +54,7 @@ async def get_follow_up_plan(
     caseworker's call and comes as a query parameter."""
     options = CasePlanOptions(horizon_months, not_learning_danish, policy)
     case, plan = await service.for_case(cases, caller.municipality, case_id, options)
-    return FollowUpPlanRead.of(plan, case.contact_group)
+    return presenters.follow_up_plan_read(plan, case.contact_group)
 
 
 @router.post(
@@ -65,7 +66,7 @@ async def get_follow_up_plan(
 )
 async def plan_follow_up(body: FollowUpPlanCreate, caller: CallerDep, service: FollowUpServiceDep) -> FollowUpPlanRead:
     """F1-F6: the named policy, else `municipality`'s, else the calling municipality's."""
-    return FollowUpPlanRead.of(service.what_if(caller.municipality, body))
+    return presenters.follow_up_plan_read(service.what_if(caller.municipality, body))
 
 
 @router.post(
@@ -77,7 +78,7 @@ async def plan_follow_up(body: FollowUpPlanCreate, caller: CallerDep, service: F
 )
 async def estimate_workload(body: WorkloadRequest, caller: CallerDep, service: FollowUpServiceDep) -> WorkloadRead:
     """F7: full-time persons x conversations per person per year x norm minutes."""
-    return WorkloadRead.of(service.workload(body))
+    return presenters.workload_read(service.workload(body))
 
 
 @router.get(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,13 +17,9 @@ from dfdg_broker.domain.followup import (
     Basis,
     ContentItem,
     ConversationKind,
-    Plan,
-    Policy,
     PolicyKind,
     TargetGroup,
-    Workload,
     WorkloadBasis,
-    WorkloadLine,
 )
 from dfdg_broker.schemas import rule
 
@@ -105,19 +100,6 @@ class RuleSetRead(BaseModel):
     legal_minimum: str
     notes: list[str]
 
-    @classmethod
-    def of(cls, policy: Policy, legal_minimum: Policy) -> RuleSetRead:
-        return cls(
-            policy=policy.name,
-            kind=policy.kind,
-            title=policy.title,
-            legal_basis=policy.legal_basis,
-            valid_from=policy.valid_from,
-            valid_to=policy.valid_to,
-            legal_minimum=legal_minimum.name,
-            notes=list(policy.notes if policy is legal_minimum else policy.notes + legal_minimum.notes),
-        )
-
 
 class FollowUpPlanRead(BaseModel):
     target_group: TargetGroup
@@ -131,34 +113,6 @@ class FollowUpPlanRead(BaseModel):
     legal_minimum_count: int
     municipal_addition_count: int
     warnings: list[str]
-
-    @classmethod
-    def of(cls, plan: Plan, contact_group: ContactGroup | None = None) -> FollowUpPlanRead:
-        conversations = [
-            ConversationRead(
-                date=c.on,
-                kind=c.kind,
-                basis=c.basis,
-                rule=c.rule,
-                period=c.period,
-                content=[ContentItemRead(item=item, rule=item.rule) for item in c.content],
-            )
-            for c in plan.conversations
-        ]
-        legal = sum(1 for c in plan.conversations if c.basis is Basis.LEGAL_MINIMUM)
-        return cls(
-            target_group=plan.request.target_group,
-            act=plan.request.target_group.act,
-            contact_group=contact_group,
-            start_date=plan.request.start_date,
-            horizon_months=plan.request.horizon_months,
-            horizon_last_day=plan.horizon_end - timedelta(days=1),
-            rule_set=RuleSetRead.of(plan.policy, plan.legal_minimum),
-            conversations=conversations,
-            legal_minimum_count=legal,
-            municipal_addition_count=len(conversations) - legal,
-            warnings=list(plan.warnings),
-        )
 
 
 class WorkloadRequest(BaseModel):
@@ -185,10 +139,6 @@ class WorkloadRequest(BaseModel):
     )
 
 
-def _number(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
 class WorkloadLineRead(BaseModel):
     key: str
     danish_name: str
@@ -199,19 +149,6 @@ class WorkloadLineRead(BaseModel):
     conversations: float | None
     caseworker_hours: float | None
 
-    @classmethod
-    def of(cls, line: WorkloadLine) -> WorkloadLineRead:
-        return cls(
-            key=line.group.key,
-            danish_name=line.group.danish_name,
-            target_group=line.group.cadence,
-            full_time_persons=float(line.full_time_persons),
-            norm_minutes=line.group.norm_minutes,
-            conversations_per_person=_number(line.conversations_per_person),
-            conversations=_number(line.conversations),
-            caseworker_hours=_number(line.caseworker_hours),
-        )
-
 
 class WorkloadRead(BaseModel):
     policy: str
@@ -220,14 +157,3 @@ class WorkloadRead(BaseModel):
     full_time_persons: float
     conversations: float
     caseworker_hours: float
-
-    @classmethod
-    def of(cls, workload: Workload) -> WorkloadRead:
-        return cls(
-            policy=workload.policy.name,
-            basis=workload.basis,
-            groups=[WorkloadLineRead.of(line) for line in workload.lines],
-            full_time_persons=float(workload.full_time_persons),
-            conversations=round(float(workload.conversations), 2),
-            caseworker_hours=round(float(workload.caseworker_hours), 2),
-        )
