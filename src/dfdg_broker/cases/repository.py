@@ -1,4 +1,4 @@
-"""All queries of the cases feature. Rows in, dataclasses out."""
+"""All queries of the cases feature. Rows in, dataclasses out (``db.mapping``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
 from dfdg_broker.db.session import WRITE_TRANSACTION
 from dfdg_broker.domain.areas import DataArea
@@ -55,24 +56,8 @@ class CaseRepository:
     async def add_case(self, case: Case, cpr_lookup: str) -> None:
         self._session.add(
             CaseRow(
-                id=case.id,
-                cpr=case.cpr,
-                cpr_lookup=cpr_lookup,
-                receiving_municipality=case.receiving_municipality,
-                jobcenter_municipality=case.jobcenter_municipality,
-                contact_group=int(case.contact_group),
-                handover_date=case.dates.handover_date,
-                early_takeover_cv=case.dates.early_takeover_cv,
-                early_takeover_contract=case.dates.early_takeover_contract,
-                cv_update_deadline=case.dates.cv_update_deadline,
-                special_procedure_ref=case.special_procedure_ref,
-                person_id=case.person_id,
-                asylum_decision_date=case.asylum_decision_date,
-                jobnet_cv_number=case.jobnet_cv_number,
-                jobnet_profile_created=case.jobnet_profile_created,
-                created_on=case.created_on,
-                created_at=case.created_at,
-                created_by_municipality=case.created_by_municipality,
+                **row_values(case, drop=("dates",), contact_group=int(case.contact_group), cpr_lookup=cpr_lookup),
+                **row_values(case.dates),
             )
         )
         try:
@@ -86,16 +71,7 @@ class CaseRepository:
     # ---------------------------------------------------------------- snapshots (insert-only)
 
     async def add_snapshot(self, case_id: str, snapshot: Snapshot) -> None:
-        self._session.add(
-            SnapshotRow(
-                case_id=case_id,
-                area=snapshot.area.value,
-                taken_on=snapshot.taken_on,
-                taken_at=snapshot.taken_at,
-                content_sha256=snapshot.content_sha256,
-                data=snapshot.data,
-            )
-        )
+        self._session.add(SnapshotRow(case_id=case_id, **row_values(snapshot, area=snapshot.area.value)))
         await self._session.flush()
 
     async def latest_snapshot(
@@ -131,18 +107,7 @@ class CaseRepository:
     async def add_blobs(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> None:
         """Store documents' bytes. Two concurrent reads may fetch the same new document: the key is
         (case, attachment, SHA-256), so the bytes are identical and the second insert is skipped, not an error."""
-        rows = [
-            {
-                "case_id": case_id,
-                "attachment_id": b.attachment_id,
-                "sha256": b.sha256,
-                "media_type": b.media_type,
-                "size_bytes": b.size_bytes,
-                "content": b.content,
-                "fetched_at": fetched_at,
-            }
-            for b in blobs
-        ]
+        rows = [{**row_values(b), "case_id": case_id, "fetched_at": fetched_at} for b in blobs]
         if not rows:
             return
         insert = postgresql_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -150,29 +115,12 @@ class CaseRepository:
 
     async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
         row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))
-        if row is None:
-            return None
-        return Blob(row.attachment_id, row.sha256, row.media_type, row.size_bytes, row.content)
+        return None if row is None else from_row(Blob, row)
 
 
 def _case(row: CaseRow) -> Case:
-    return Case(
-        id=row.id,
-        cpr=row.cpr,
-        receiving_municipality=row.receiving_municipality,
-        jobcenter_municipality=row.jobcenter_municipality,
-        contact_group=ContactGroup(row.contact_group),
-        dates=CaseDates(row.handover_date, row.early_takeover_cv, row.early_takeover_contract, row.cv_update_deadline),
-        special_procedure_ref=row.special_procedure_ref,
-        person_id=row.person_id,
-        asylum_decision_date=row.asylum_decision_date,
-        jobnet_cv_number=row.jobnet_cv_number,
-        jobnet_profile_created=row.jobnet_profile_created,
-        created_on=row.created_on,
-        created_at=row.created_at,
-        created_by_municipality=row.created_by_municipality,
-    )
+    return from_row(Case, row, contact_group=ContactGroup(row.contact_group), dates=from_row(CaseDates, row))
 
 
 def _snapshot(row: SnapshotRow) -> Snapshot:
-    return Snapshot(DataArea(row.area), row.taken_on, row.taken_at, row.content_sha256, row.data)
+    return from_row(Snapshot, row, area=DataArea(row.area))
