@@ -1,23 +1,31 @@
-"""All queries of the cases feature. Rows in, dataclasses out (``db.mapping``)."""
+"""All queries of the cases feature. Rows in, dataclasses out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.db.mapping import from_row, row_values
-from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
-from dfdg_broker.db.session import WRITE_TRANSACTION
+from dfdg_broker.db.models import (
+    AttachmentBlobRow,
+    CaseChangeRow,
+    CaseConversationRow,
+    CaseRow,
+    CaseSituationRow,
+    CaseTaskDoneRow,
+    SnapshotRow,
+)
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.followup import ConversationKind, Situation
 
 
 class DuplicateCase(Exception):
@@ -28,22 +36,11 @@ class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def end_read_phase(self) -> None:
-        """End the current read-only transaction before a slow outbound call, so that no database lock or
-        connection is held while the network is waited on. Refuses if anything is waiting to be written."""
-        if self._session.new or self._session.dirty or self._session.deleted:
-            raise RuntimeError("end_read_phase with pending writes")
-        await self._session.rollback()
-
-    async def begin_write_phase(self) -> None:
-        """Start the transaction that will write, after the outbound calls (see ``WRITE_TRANSACTION``)."""
-        await self._session.connection(execution_options={WRITE_TRANSACTION: True})
-
     # ---------------------------------------------------------------- cases
 
     async def get(self, case_id: str) -> Case | None:
-        row = await self._session.get(CaseRow, case_id)
-        return _case(row) if row else None
+        row = await self._session.get(CaseRow, case_id, populate_existing=True)
+        return _case(row, await self._done_codes(case_id)) if row else None
 
     async def find(self, cpr_lookup: str, receiving_municipality: str) -> Case | None:
         row = await self._session.scalar(
@@ -51,12 +48,85 @@ class CaseRepository:
                 CaseRow.cpr_lookup == cpr_lookup, CaseRow.receiving_municipality == receiving_municipality
             )
         )
-        return _case(row) if row else None
+        return _case(row, await self._done_codes(row.id)) if row else None
+
+    async def find_all(self, cpr_lookup: str) -> list[Case]:
+        """Every case of one citizen (one per receiving municipality), for a look-up by CPR number."""
+        rows = (await self._session.scalars(select(CaseRow).where(CaseRow.cpr_lookup == cpr_lookup))).all()
+        return [_case(row, await self._done_codes(row.id)) for row in rows]
+
+    async def _done_codes(self, case_id: str) -> frozenset[str]:
+        codes = await self._session.scalars(select(CaseTaskDoneRow.code).where(CaseTaskDoneRow.case_id == case_id))
+        return frozenset(codes)
+
+    # ---------------------------------------------------------------- the case over time (insert-only history)
+
+    async def update_case(self, case_id: str, expected_revision: int, values: dict[str, object]) -> int | None:
+        """Write changed columns and raise the revision, only if nobody changed the case since ``expected_revision``
+        was read (optimistic concurrency: the ETag). Returns the new revision, or None when it was stale."""
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id, CaseRow.revision == expected_revision)
+            .values(**values, revision=expected_revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return expected_revision + 1 if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    async def add_changes(self, case_id: str, changes: Iterable[Change]) -> None:
+        self._session.add_all(CaseChangeRow(case_id=case_id, **row_values(change)) for change in changes)
+        await self._session.flush()
+
+    async def history(self, case_id: str) -> list[Change]:
+        rows = await self._session.scalars(
+            select(CaseChangeRow).where(CaseChangeRow.case_id == case_id).order_by(CaseChangeRow.id)
+        )
+        return [from_row(Change, row) for row in rows]
+
+    async def add_situation(self, case_id: str, entry: SituationEntry) -> None:
+        self._session.add(CaseSituationRow(case_id=case_id, **row_values(entry, situation=entry.situation.value)))
+        await self._session.flush()
+
+    async def situations(self, case_id: str) -> list[SituationEntry]:
+        """F3: the situations recorded, in the order they apply (by day; on one day the later record wins)."""
+        rows = await self._session.scalars(
+            select(CaseSituationRow)
+            .where(CaseSituationRow.case_id == case_id)
+            .order_by(CaseSituationRow.since, CaseSituationRow.id)
+        )
+        return [from_row(SituationEntry, row, situation=Situation(row.situation)) for row in rows]
+
+    async def add_conversation(self, case_id: str, entry: ConversationEntry) -> ConversationEntry:
+        row = CaseConversationRow(case_id=case_id, **row_values(entry, drop=("id",), kind=entry.kind.value))
+        self._session.add(row)
+        await self._session.flush()
+        return _conversation(row)
+
+    async def conversations(self, case_id: str) -> list[ConversationEntry]:
+        rows = await self._session.scalars(
+            select(CaseConversationRow)
+            .where(CaseConversationRow.case_id == case_id)
+            .order_by(CaseConversationRow.held_on, CaseConversationRow.id)
+        )
+        return [_conversation(row) for row in rows]
+
+    async def add_task_done(self, case_id: str, task: TaskDone) -> bool:
+        """C8: record a task as done; False when it already was (the first record stands)."""
+        insert = postgresql_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert(CaseTaskDoneRow).values(case_id=case_id, **row_values(task)).on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def task_done(self, case_id: str, code: str) -> TaskDone | None:
+        row = await self._session.get(CaseTaskDoneRow, (case_id, code))
+        return from_row(TaskDone, row) if row else None
 
     async def add_case(self, case: Case, cpr_lookup: str) -> None:
         self._session.add(
             CaseRow(
-                **row_values(case, drop=("dates",), contact_group=int(case.contact_group), cpr_lookup=cpr_lookup),
+                **row_values(
+                    case, drop=("dates", "done_tasks"), contact_group=int(case.contact_group), cpr_lookup=cpr_lookup
+                ),
                 **row_values(case.dates),
             )
         )
@@ -118,8 +188,14 @@ class CaseRepository:
         return None if row is None else from_row(Blob, row)
 
 
-def _case(row: CaseRow) -> Case:
-    return from_row(Case, row, contact_group=ContactGroup(row.contact_group), dates=from_row(CaseDates, row))
+def _conversation(row: CaseConversationRow) -> ConversationEntry:
+    return from_row(ConversationEntry, row, kind=ConversationKind(row.kind))
+
+
+def _case(row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
+    return from_row(
+        Case, row, contact_group=ContactGroup(row.contact_group), dates=from_row(CaseDates, row), done_tasks=done_tasks
+    )
 
 
 def _snapshot(row: SnapshotRow) -> Snapshot:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dfdg_broker.cases.schemas import Task
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.followup import (
     DEFAULT_HORIZON_MONTHS,
@@ -17,7 +19,9 @@ from dfdg_broker.domain.followup import (
     Basis,
     ContentItem,
     ConversationKind,
+    ConversationStatus,
     PolicyKind,
+    Situation,
     TargetGroup,
     WorkloadBasis,
 )
@@ -68,8 +72,8 @@ class FollowUpPlanCreate(BaseModel):
     not_learning_danish: bool = Field(default=False, description=F6_DESCRIPTION, json_schema_extra=rule("F6"))
     covered_by_repatriation_act: bool = Field(
         default=True,
-        description="F4, LAB groups: covered by the repatriation act (hjemrejseloven), so every job conversation "
-        "includes repatriation guidance. Integration-act follow-ups always include it.",
+        description="F4, LAB groups: covered by the repatriation act (repatrieringsloven, not hjemrejseloven), so "
+        "every job conversation includes repatriation guidance. Integration-act follow-ups always include it.",
         json_schema_extra=rule("F4"),
     )
 
@@ -77,6 +81,9 @@ class FollowUpPlanCreate(BaseModel):
 class ContentItemRead(BaseModel):
     item: ContentItem
     rule: str = Field(examples=["F5"])
+    legal_basis: str = Field(default="", description="where the duty comes from")
+    steps: list[str] = Field(default=[], description="what the caseworker does, in English")
+    steps_da: list[str] = Field(default=[], description="the same in Danish")
 
 
 class ConversationRead(BaseModel):
@@ -86,6 +93,28 @@ class ConversationRead(BaseModel):
     rule: str = Field(description="F1 (LAB), F3 (integration act) or F2 (municipal addition)")
     period: str = Field(description="visitation, initial, year-1, year-2, ... or fixed (the 16-month joint one)")
     content: list[ContentItemRead] = Field(description="Required content items (F4-F6)")
+    moved_from: datetime.date | None = Field(
+        default=None, description="F3: the computed date, when it fell on a weekend or Danish public holiday"
+    )
+    situation: Situation | None = Field(default=None, description="a case's plan: the situation that planned it")
+    status: ConversationStatus | None = Field(
+        default=None, description="a case's plan: held, due (today or later) or overdue (date passed, not held)"
+    )
+    held_on: datetime.date | None = Field(default=None, description="a case's plan: the day it was recorded as held")
+
+
+class SegmentRead(BaseModel):
+    """F3: a stretch of the case's plan under one situation, [begins, ends)."""
+
+    situation: Situation
+    target_group: TargetGroup
+    begins: date
+    ends: date
+
+
+class HeldConversationRead(BaseModel):
+    held_on: date
+    kind: ConversationKind
 
 
 class RuleSetRead(BaseModel):
@@ -112,7 +141,18 @@ class FollowUpPlanRead(BaseModel):
     conversations: list[ConversationRead]
     legal_minimum_count: int
     municipal_addition_count: int
+    legal_minimum_stated: bool = Field(
+        default=True, description="F1: false where the law states no minimum for the group; see `warnings`"
+    )
     warnings: list[str]
+    segments: list[SegmentRead] = Field(default=[], description="a case's plan: the situations it followed (F3)")
+    next_due_date: date | None = Field(
+        default=None, description="a case's plan: the earliest planned conversation not held (may be overdue)"
+    )
+    unplanned_conversations: list[HeldConversationRead] = Field(
+        default=[], description="a case's plan: conversations recorded as held that the plan has no place for"
+    )
+    tasks: list[Task] = Field(default=[], description="a case's plan: the open tasks (C8), as on the case")
 
 
 class WorkloadRequest(BaseModel):
@@ -147,7 +187,7 @@ class WorkloadLineRead(BaseModel):
     norm_minutes: int | None
     conversations_per_person: float | None
     conversations: float | None
-    caseworker_hours: float | None
+    norm_hours: float | None
 
 
 class WorkloadRead(BaseModel):
@@ -156,4 +196,8 @@ class WorkloadRead(BaseModel):
     groups: list[WorkloadLineRead]
     full_time_persons: float
     conversations: float
-    caseworker_hours: float
+    norm_hours: float = Field(
+        description="F7: norm minutes x conversations / 60. Norm hours, not caseworker hours: see `caveat`."
+    )
+    caveat: str = Field(description="F7: what the norm covers and what it does not (summoning, preparation)")
+    caveat_da: str = Field(description="the same in Danish")
