@@ -173,7 +173,7 @@ class CaseService:
             # Another request created it while we were asking the upstream.
             raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
         for capture in captures:
-            await self._store(case.id, capture)
+            await self._store(case.id, capture, after=None)
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
@@ -214,7 +214,7 @@ class CaseService:
             served, store_snapshot = fresh, True
         if store_snapshot or capture.blobs:
             await self._repo.begin_write_phase()
-            await self._store(case.id, capture, snapshot=store_snapshot)
+            await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
         return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
@@ -229,7 +229,7 @@ class CaseService:
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
         await self._repo.begin_write_phase()
-        await self._store(case.id, capture)
+        await self._store(case.id, capture, after=None)  # nothing is held for the area at all
         return AreaRead(
             case,
             area,
@@ -386,9 +386,13 @@ class CaseService:
         )
         return _Capture(snapshot, blobs)
 
-    async def _store(self, case_id: str, capture: _Capture, *, snapshot: bool = True) -> None:
+    async def _store(
+        self, case_id: str, capture: _Capture, *, after: Snapshot | None, snapshot: bool = True
+    ) -> None:
+        """``after``: the latest snapshot this request saw before asking the operator. If a concurrent request
+        stored the next one first, this one stores nothing (see ``CaseRepository.add_snapshot``)."""
         if snapshot:
-            await self._repo.add_snapshot(case_id, capture.snapshot)
+            await self._repo.add_snapshot(case_id, capture.snapshot, after=after)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 

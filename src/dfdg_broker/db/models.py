@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -75,9 +76,13 @@ class SnapshotRow(Base):
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
     content_sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, object]] = mapped_column(JsonDocument)
+    seq: Mapped[int] = mapped_column(Integer)
+    """1, 2, ... per case and area. A writer claims latest + 1 and the unique key lets only one of several racing
+    identical reads have it: snapshots are stored on change only, even under concurrency."""
 
     __table_args__ = (
         Index("ix_snapshots_case_area_taken", "case_id", "area", "taken_on", "id"),
+        UniqueConstraint("case_id", "area", "seq", name="uq_snapshots_case_area_seq"),
         CheckConstraint(f"area IN {AREA_NAMES!r}", name="area_known"),
     )
 
