@@ -25,7 +25,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock import child_links, jobnet_cv, pdf_route
+from dfdg_broker.mock import child_links, faults, jobnet_cv, pdf_route
 from dfdg_broker.mock.common import (
     ADMIN_PREFIX,
     PersonUnknown,
@@ -206,7 +206,7 @@ class JobnetProfileView(BaseModel):
 
 @admin.post("/reset", status_code=status.HTTP_204_NO_CONTENT, name="admin.reset")
 async def reset(state: StateDep) -> Response:
-    """Back to the demo fixtures; empties the journal and the profiles Jobnet created."""
+    """Back to the demo fixtures; empties the journal and the profiles Jobnet created, and clears every fault."""
     state.reset()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -347,6 +347,12 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
     )
     app.state.mock = state or MockState.with_demo_fixtures()
     install_problem_handlers(app)
+    # Inside the journal (added before it), so a faulted call is journaled with what the client got.
+    app.state.faults = faults.FaultRegistry()
+    upstream_routes = [
+        r for router in (letasyl, jobnet, cpr_register, pdf_route.router, jobnet_cv.router) for r in router.routes
+    ]
+    app.add_middleware(faults.FaultInjectionMiddleware, registry=app.state.faults, routes=upstream_routes)
 
     @app.middleware("http")
     async def journal_upstream_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -371,6 +377,15 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (letasyl, jobnet, cpr_register, admin, child_links.router, pdf_route.router, jobnet_cv.router):
+    for router in (
+        letasyl,
+        jobnet,
+        cpr_register,
+        admin,
+        child_links.router,
+        pdf_route.router,
+        jobnet_cv.router,
+        faults.router,
+    ):
         app.include_router(router)
     return app
