@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
@@ -31,7 +30,7 @@ from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
-from dfdg_broker.upstream import CallPolicy, create_http_client
+from dfdg_broker.upstream import breakers_of, create_upstreams
 
 DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
@@ -42,12 +41,6 @@ receiving and jobcenter municipality. Errors are RFC 9457 problem details with a
 rule applies, its `rule` ID. CPR numbers travel in request bodies only and are never echoed in full.
 All examples are synthetic.
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Upstream:
-    http: httpx.AsyncClient
-    policy: CallPolicy
 
 
 def create_app(
@@ -62,15 +55,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        http = create_http_client(settings.upstream_base_url, upstream_transport)
+        upstreams = await create_upstreams(settings, upstream_transport)
         app.state.sessions = create_sessionmaker(engine)
-        app.state.upstream = Upstream(
-            http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
-        )
+        app.state.upstream = upstreams
+        app.state.breakers = breakers_of(upstreams)  # read by /readyz and metrics
         try:
             yield
         finally:
-            await http.aclose()
+            await upstreams.aclose()
             await engine.dispose()
 
     app = FastAPI(

@@ -63,8 +63,8 @@ async def get_case_service(
     upstream = request.app.state.upstream
     return CaseService(
         CaseRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
-        JobnetClient(upstream.http, upstream.policy),
+        LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
+        JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
         PdfRequestRepository(session),

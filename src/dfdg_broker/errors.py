@@ -133,6 +133,12 @@ class UpstreamUnavailable(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)}, **extra)
 
 
+class UpstreamRefused(ProblemError):
+    status = 409
+    code = "upstream_refused"
+    title = "The upstream system refused the request for good; asking again will not help"
+
+
 class UpstreamContractViolation(ProblemError):
     status = 502
     code = "upstream_contract_violation"

@@ -22,7 +22,7 @@ from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, Contac
 from dfdg_broker.cases.service import NewCase
 from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Contact groups"])
 
@@ -42,6 +42,7 @@ ATTACHMENT_CHUNK = 64 * 1024
         CaseAlreadyExists,
         PersonUnknownAtOperator,
         UpstreamUnavailable,
+        UpstreamRefused,
         rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
 )
@@ -88,7 +89,7 @@ def _area_route(area: DataArea) -> None:
         "Retry-After.",
         responses={
             200: {"content": {"application/json": {"example": area_example(area)}}},
-            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable),
+            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable, UpstreamRefused),
         },
     )
 

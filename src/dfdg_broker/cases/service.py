@@ -43,12 +43,12 @@ from dfdg_broker.domain.case_dates import build_case_dates
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.minors import child_link, require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
-from dfdg_broker.errors import UpstreamUnavailable
+from dfdg_broker.errors import ProblemError, UpstreamRefused, UpstreamUnavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
-from dfdg_broker.upstream import UpstreamFailure
+from dfdg_broker.upstream import UpstreamFailure, UpstreamRefusal, our_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -204,9 +204,7 @@ class CaseService:
             if latest is None:
                 raise unavailable(failure) from None
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
-            return AreaRead(
-                case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
-            )
+            return AreaRead(case, area, latest, "live", takeover, retrieved_at=None, stale_reason=stale_reason(failure))
         fresh = capture.snapshot
         if latest is not None and latest.content_sha256 == fresh.content_sha256 and latest.taken_on == fresh.taken_on:
             served, store_snapshot = latest, False  # the stored row already proves what was held on this day
@@ -386,9 +384,7 @@ class CaseService:
         )
         return _Capture(snapshot, blobs)
 
-    async def _store(
-        self, case_id: str, capture: _Capture, *, after: Snapshot | None, snapshot: bool = True
-    ) -> None:
+    async def _store(self, case_id: str, capture: _Capture, *, after: Snapshot | None, snapshot: bool = True) -> None:
         """``after``: the latest snapshot this request saw before asking the operator. If a concurrent request
         stored the next one first, this one stores nothing (see ``CaseRepository.add_snapshot``)."""
         if snapshot:
@@ -397,11 +393,36 @@ class CaseService:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 
 
-def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
-    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
+def stale_reason(failure: UpstreamFailure) -> str:
+    """Why a held snapshot is served instead of a fresh one: ``upstream_unavailable``, ``circuit_open``,
+    ``upstream_contract_violation`` (the operator's answer could not be stored), ``person_unknown_at_operator``."""
+    return failure.reason_code if failure.reason_code != "unavailable" else "upstream_unavailable"
+
+
+def unavailable(failure: UpstreamFailure) -> ProblemError:
+    """An upstream failed and nothing is held to serve instead. A permanent refusal (4xx) is a 409 that says what
+    the upstream refused, since asking again will not help; anything else is a 503 whose Retry-After is the
+    upstream's own figure or the breaker's remaining cool-down where known."""
+    if isinstance(failure, UpstreamRefusal):
+        log.warning("upstream refused: %s: %s (%s)", failure.system, failure.reason, failure.reason_code)
+        return UpstreamRefused(
+            REFUSAL_TEXT.get(failure.reason_code, f"{failure.system} refused the request (status {failure.status})."),
+            system=failure.system,
+            reason=failure.reason_code,
+            upstream_status=failure.status,
+            upstream_code=failure.upstream_code,
+        )
     log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
     return UpstreamUnavailable(
         f"{failure.system} did not answer usably and no earlier snapshot is held.",
-        retry_after_seconds=RETRY_AFTER_SECONDS,
+        retry_after_seconds=our_retry_after(failure, RETRY_AFTER_SECONDS),
         system=failure.system,
+        reason=stale_reason(failure),
     )
+
+
+REFUSAL_TEXT = {
+    "person_unknown_at_operator": "The asylum operator no longer knows the case's citizen; ask the operator.",
+    "jobnet_profile_unknown": "Jobnet knows no profile under the case's CV number; check the citizen's profile.",
+    "document_unknown_at_operator": "The asylum operator no longer has the document; ask the operator.",
+}

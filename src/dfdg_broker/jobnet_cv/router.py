@@ -13,7 +13,7 @@ from dfdg_broker.cases.presenters import cv_window
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cpr_register import CprRegisterClient
 from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.findings import Severity
@@ -43,9 +43,9 @@ async def get_jobnet_cv_service(
         cases,
         CaseRepository(session),
         JobnetCvRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
-        CprRegisterClient(upstream.http, upstream.policy),
-        JobnetClient(upstream.http, upstream.policy),
+        LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
+        CprRegisterClient(upstream.cpr.http, upstream.cpr.policy),
+        JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),
         clock,
         request.app.state.classification,
         request.app.state.cv_placeholders,
@@ -60,7 +60,7 @@ JobnetCvServiceDep = Annotated[JobnetCvService, Depends(get_jobnet_cv_service)]
     response_model=JobnetCvDraft,
     name="draft_jobnet_cv",
     summary="A Jobnet CV drafted from DA1 and the CPR register, with findings for the caseworker",
-    responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable),
+    responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable, UpstreamRefused),
 )
 async def draft_jobnet_cv(
     case_id: str, caller: CallerDep, service: JobnetCvServiceDep, clock: ClockDep
@@ -100,6 +100,7 @@ async def draft_jobnet_cv(
         CvHasBlockingFindings,
         PersonUnknownInRegister,
         UpstreamUnavailable,
+        UpstreamRefused,
         rules=("G4",),
     ),
 )

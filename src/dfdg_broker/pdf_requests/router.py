@@ -13,7 +13,7 @@ from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.router import PDF_RESPONSE, stream_blob
 from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
 from dfdg_broker.domain import pdf_route
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import PdfRequestState
 from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
@@ -40,7 +40,7 @@ async def get_pdf_request_service(
         cases,
         CaseRepository(session),
         PdfRequestRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
+        LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
         clock,
     )
 
@@ -54,7 +54,7 @@ PdfRequestServiceDep = Annotated[PdfRequestService, Depends(get_pdf_request_serv
     response_model=PdfRequestRead,
     name="create_pdf_request",
     summary="Ask the operator for DA3/DA4 as PDF (delivery within 14 days)",
-    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, rules=("P1",)),
+    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, UpstreamRefused, rules=("P1",)),
 )
 async def create_pdf_request(
     case_id: str,

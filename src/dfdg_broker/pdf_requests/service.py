@@ -143,7 +143,7 @@ class PdfRequestService:
 
     async def _collect(self, request: StoredPdfRequest) -> _Delivery | None:
         state = await self._letasyl.pdf_request(request.operator_request_id)
-        if state.status != "delivered" or state.document is None or state.delivered_on is None:
+        if state is None or state.status != "delivered" or state.document is None or state.delivered_on is None:
             return None
         document = await self._letasyl.download_pdf_document(request.operator_request_id, state.document)
         contents = await asyncio.gather(
