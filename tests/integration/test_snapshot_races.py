@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dfdg_broker.db.models import SnapshotRow
 from tests.conftest import TODAY
