@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from dfdg_broker import __version__
+from dfdg_broker import __version__, app_state
+from dfdg_broker.cases.dependencies import CASE_SUMMARY
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -19,17 +20,20 @@ from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import Problem
+from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
+from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
+from dfdg_broker.summary.dependencies import case_summary
 from dfdg_broker.upstream import breakers_of, create_upstreams
 
 DESCRIPTION = """
@@ -56,9 +60,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         upstreams = await create_upstreams(settings, upstream_transport)
-        app.state.sessions = create_sessionmaker(engine)
-        app.state.upstream = upstreams
-        app.state.breakers = breakers_of(upstreams)  # read by /readyz and metrics
+        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        app_state.UPSTREAM.put(app, upstreams)
+        app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
         try:
             yield
         finally:
@@ -74,12 +78,14 @@ def create_app(
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
-    app.state.settings = settings
-    app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+    app_state.SETTINGS.put(app, settings)
+    app_state.CLOCK.put(app, clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()))
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
-    app.state.followup_policies = load_policies(settings.followup_policy_dir)
-    app.state.classification = load_classification(settings.occupations_file)
-    app.state.cv_placeholders = placeholder_set(settings.cv_placeholders)
+    POLICIES.put(app, load_policies(settings.followup_policy_dir))
+    CLASSIFICATION.put(app, load_classification(settings.occupations_file))
+    CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
+    # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
+    CASE_SUMMARY.put(app, case_summary)
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
@@ -106,7 +112,7 @@ def create_app(
 
 
 def _field_rules(*models: type[BaseModel]) -> dict[str, str]:
-    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see cases.schemas.rule).
+    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see dfdg_broker.schemas.rule).
 
     The map is keyed by field name alone, so two request models marking a same-named field with different rules
     would make schema failures name the wrong rule: that is refused here, at start-up.
