@@ -93,10 +93,12 @@ class World:
             await session.execute(delete(AttachmentBlobRow).where(AttachmentBlobRow.attachment_id == attachment_id))
 
     async def reopen_pdf_requests(self) -> None:
-        """Undo a collected delivery, so that the next read collects it again."""
+        """Undo a collected delivery (or a request marked lost), so that the next read asks the operator again."""
         async with self.app.state.sessions() as session, session.begin():
             ids = list(await session.scalars(select(PdfRequestRow.id).where(PdfRequestRow.delivered_on.is_not(None))))
-            await session.execute(update(PdfRequestRow).values(delivered_on=None, stored_at=None, delivery=None))
+            await session.execute(
+                update(PdfRequestRow).values(delivered_on=None, stored_at=None, delivery=None, lost_on=None)
+            )
             for request_id in ids:
                 await session.execute(
                     delete(AttachmentBlobRow).where(AttachmentBlobRow.attachment_id == f"{request_id}.pdf")

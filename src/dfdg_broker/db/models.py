@@ -121,6 +121,8 @@ class PdfRequestRow(Base):
     delivered_on: Mapped[date | None]
     stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivery: Mapped[dict[str, object] | None] = mapped_column(JsonDocument)
+    lost_on: Mapped[date | None]
+    """the day the operator answered that it no longer knows the request (P1: it must be made again)"""
 
 
 class DistributionReceiptRow(Base):

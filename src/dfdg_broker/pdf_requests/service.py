@@ -33,6 +33,14 @@ def document_key(request_id: str) -> str:
     return f"{request_id}.pdf"
 
 
+_FAILED = object()
+"""A request the operator could not be asked about this time."""
+
+
+class _Lost(Exception):
+    """The operator answered that it does not know the request (404)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Delivery:
     request: StoredPdfRequest
@@ -99,24 +107,21 @@ class PdfRequestService:
         Returns (case, requests, whether the operator answered)."""
         case = await self._cases.get(caller, case_id)
         requests = await self._repo.for_case(case.id)
-        open_requests = [r for r in requests if r.delivered_on is None]
+        open_requests = [r for r in requests if r.open]
         if not open_requests:
             return case, requests, True
         await self._uow.end_read_phase()
-        deliveries: list[_Delivery] = []
-        checked = True
-        try:
-            for request in open_requests:
-                delivery = await self._collect(request)
-                if delivery is not None:
-                    deliveries.append(delivery)
-        except UpstreamFailure as failure:
-            # Keep what was collected; the rest is asked for again on the next read.
-            log.warning("PDF route: operator not checked for contact group %s: %s", case.id, failure.reason)
-            checked = False
-        if deliveries:
+        # Each request on its own, side by side: one the operator is stuck on (or that fails) neither delays nor
+        # stops the collection of the others. What failed is asked for again on the next read.
+        outcomes = await asyncio.gather(*(self._collect_one(case, request) for request in open_requests))
+        checked = all(outcome is not _FAILED for outcome in outcomes)
+        deliveries = [o for o in outcomes if isinstance(o, _Delivery)]
+        lost = [o for o in outcomes if isinstance(o, StoredPdfRequest)]
+        if deliveries or lost:
             await self._uow.begin_write_phase()
             now = self._clock.now()
+            for request in lost:
+                await self._repo.mark_lost(request.id, on=self._clock.today())
             for d in deliveries:
                 await self._case_repo.add_blobs(case.id, d.blobs, now)
                 assert d.state.delivered_on is not None  # _collect returns delivered states only
@@ -145,9 +150,23 @@ class PdfRequestService:
 
     # ---------------------------------------------------------------- helpers
 
+    async def _collect_one(self, case: Case, request: StoredPdfRequest) -> _Delivery | StoredPdfRequest | object:
+        """The delivery, the request itself if the operator no longer knows it (lost), None if not delivered yet,
+        or ``_FAILED`` if the operator could not be asked."""
+        try:
+            return await self._collect(request)
+        except _Lost:
+            log.warning("PDF route: the operator no longer knows request %s of %s", request.id, case.id)
+            return request
+        except UpstreamFailure as failure:
+            log.warning("PDF route: request %s of %s not checked: %s", request.id, case.id, failure.reason)
+            return _FAILED
+
     async def _collect(self, request: StoredPdfRequest) -> _Delivery | None:
         state = await self._letasyl.pdf_request(request.operator_request_id)
-        if state is None or state.status != "delivered" or state.document is None or state.delivered_on is None:
+        if state is None:
+            raise _Lost
+        if state.status != "delivered" or state.document is None or state.delivered_on is None:
             return None
         document = await self._letasyl.download_pdf_document(request.operator_request_id, state.document)
         contents = await asyncio.gather(
