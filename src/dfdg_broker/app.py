@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from dfdg_broker import __version__, app_state
-from dfdg_broker.cases.dependencies import CASE_SUMMARY
+from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
+from dfdg_broker.cases.cooperations import load_cooperations
+from dfdg_broker.cases.dependencies import CASE_SUMMARY, COOPERATIONS
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -19,11 +21,12 @@ from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.deps import SessionDep
 from dfdg_broker.distribution.router import router as distribution_router
-from dfdg_broker.errors import Problem
+from dfdg_broker.errors import InsufficientScope, Problem, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
@@ -32,7 +35,8 @@ from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
-from dfdg_broker.settings import Settings
+from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
+from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
 from dfdg_broker.upstream import breakers_of, create_upstreams
 
@@ -40,9 +44,13 @@ DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
 what the asylum operator (LetAsyl) recorded, area by area, with the legal date rules applied.
 
-Every call carries `Authorization: Bearer <token>` naming the calling municipality; a case is visible only to its
-receiving and jobcenter municipality. Errors are RFC 9457 problem details with a stable `code` and, where a domain
-rule applies, its `rule` ID. CPR numbers travel in request bodies only and are never echoed in full.
+Every call carries `Authorization: Bearer <token>`: an access token from the identity provider (OAuth2 client
+credentials) naming the calling municipality and its scopes (`cases:read`, `cases:write`, `access-log:read`). A case
+is visible only to its receiving and jobcenter municipality. In development the mock upstream is the identity
+provider: client `kommune-<code>` (e.g. `kommune-101`), secret `mock-client-secret`.
+
+Errors are RFC 9457 problem details with a stable `code` and, where a domain rule applies, its `rule` ID.
+CPR numbers travel in request bodies only and are never echoed in full.
 All examples are synthetic.
 """
 
@@ -60,20 +68,30 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         upstreams = await create_upstreams(settings, upstream_transport)
+        identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(app, upstreams)
         app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
+        oidc = OidcVerifier(settings, identity_http, cvr_table)
+        AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
+        await oidc.keys.prefetch()
         try:
             yield
         finally:
+            await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()
 
+    cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
+    docs = bool(settings.api_docs)
     app = FastAPI(
         title="dfdg-broker",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
         generate_unique_id_function=lambda route: route.name,
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
@@ -86,6 +104,7 @@ def create_app(
     CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
+    COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
@@ -106,7 +125,13 @@ def create_app(
     install_problem_handlers(
         app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
     )
+    install_openapi_security(
+        app,
+        token_url=settings.oidc_token_url or f"{settings.oidc_issuer}/token",
+        extra_responses=responses_for(Unauthenticated, InsufficientScope),
+    )
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION)
     app.add_middleware(CorrelationIdMiddleware)
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel, Field
 
 from dfdg_broker import correlation
@@ -35,6 +36,8 @@ from dfdg_broker.mock.common import (
     refuse_unknown_fields,
 )
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
+from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
+from dfdg_broker.mock.identity import router as identity_router
 from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
 
@@ -338,7 +341,7 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
 # ---------------------------------------------------------------- the app
 
 
-def create_mock_app(state: MockState | None = None) -> FastAPI:
+def create_mock_app(state: MockState | None = None, identity: MockIdentityProvider | None = None) -> FastAPI:
     app = FastAPI(
         title="dfdg-broker mock upstream",
         version="1.0.0",
@@ -346,6 +349,7 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name.replace(".", "_"),
     )
     app.state.mock = state or MockState.with_demo_fixtures()
+    app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
     # Inside the journal (added before it), so a faulted call is journaled with what the client got.
     app.state.faults = faults.FaultRegistry()
@@ -372,6 +376,8 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
         return response
 
     app.add_middleware(CorrelationIdMiddleware)
+    # The broker's /docs (another origin) asks the mock identity provider for a token (Authorize button).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
 
     @app.get("/healthz", tags=["Health"], name="health")
     async def healthz() -> dict[str, str]:
@@ -386,6 +392,7 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
         pdf_route.router,
         jobnet_cv.router,
         faults.router,
+        identity_router,
     ):
         app.include_router(router)
     return app
