@@ -68,19 +68,20 @@ class LetAsylClient:
     # ---------------------------------------------------------------- P1: the PDF route
 
     async def request_pdf(self, body: PdfRequestCreate) -> PdfRequestState | None:
-        """P1: ask the operator for DA3/DA4 as PDF. Not idempotent (each call is a new request), so it is retried
+        """P1: ask the operator for DA3/DA4 as PDF. With a ``client_reference`` (our idempotency key) the operator
+        answers a repeated request with the one made before (200), so it may be retried like a read; without one,
         only when it provably never arrived. None if the operator knows no such person-ID."""
         payload = body.model_dump()
         response = await call(
             SYSTEM,
             self._policy,
             lambda: self._http.post("/letasyl/v1/pdf-requests", json=payload),
-            idempotent=False,
+            idempotent=body.client_reference is not None,
             operation="letasyl.request_pdf",
         )
         if response.status_code == 404:
             return None
-        return _parse(response, PdfRequestState, expect=201)
+        return _parse(response, PdfRequestState, expect=200 if response.status_code == 200 else 201)
 
     async def pdf_request(self, request_id: str) -> PdfRequestState | None:
         """P1: the request's status at the operator; None if the operator no longer knows the request (404)."""

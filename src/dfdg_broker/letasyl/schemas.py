@@ -282,6 +282,13 @@ class PdfRequestCreate(WireModel):
     person_id: str = Field(description="asylPersonId, from the immigration service's letter")
     areas: list[Literal["other", "attachments"]] = Field(min_length=1)
     requesting_municipality: str = Field(pattern=r"^[0-9]{3}$")
+    client_reference: str | None = Field(
+        default=None,
+        pattern=UPSTREAM_ID_PATTERN,
+        max_length=80,
+        description="the requester's idempotency key: a request with a key already used answers the request made "
+        "then (200) instead of making another, so a request whose answer was lost can be sent again safely",
+    )
 
 
 class PdfDocument(WireModel):

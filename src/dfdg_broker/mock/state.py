@@ -64,6 +64,7 @@ class PdfRequest:
     requesting_municipality: str
     delivered_on: date | None = None
     delivered: Persona | None = None
+    client_reference: str | None = None
 
 
 @dataclass

@@ -45,6 +45,14 @@ class PdfRequestRepository:
         self._session.add(PdfRequestRow(**row_values(request)))
         await self._session.flush()
 
+    async def by_operator_request_id(self, case_id: str, operator_request_id: str) -> StoredPdfRequest | None:
+        row = await self._session.scalar(
+            select(PdfRequestRow).where(
+                PdfRequestRow.case_id == case_id, PdfRequestRow.operator_request_id == operator_request_id
+            )
+        )
+        return from_row(StoredPdfRequest, row) if row else None
+
     async def for_case(self, case_id: str) -> list[StoredPdfRequest]:
         rows = await self._session.scalars(
             select(PdfRequestRow)

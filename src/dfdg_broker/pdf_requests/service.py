@@ -7,9 +7,12 @@ if it has delivered, downloads the PDF and its attachments, verifies their SHA-2
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from dfdg_broker.cases.errors import PersonUnknownAtOperator
 from dfdg_broker.cases.records import Blob, Case
@@ -18,6 +21,7 @@ from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import pdf_route
+from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import unavailable
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import PdfRequestCreate, PdfRequestState
@@ -26,6 +30,14 @@ from dfdg_broker.pdf_requests.repository import PdfRequestRepository, StoredPdfR
 from dfdg_broker.upstream import UpstreamFailure
 
 log = logging.getLogger(__name__)
+
+
+def request_key(case_id: str, person_id: str, areas: Iterable[DataArea], day: date, caller: str) -> str:
+    """Our idempotency key for a PDF request (the operator's ``client_reference``): the same case, person, areas,
+    day and municipality make the same request. If the operator accepted a request but our commit failed (a crash,
+    a lost connection), asking again finds the operator's request instead of making a second one."""
+    material = "|".join([case_id, person_id, ",".join(sorted(a.value for a in areas)), day.isoformat(), caller])
+    return "dfdg-" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
 def document_key(request_id: str) -> str:
@@ -78,7 +90,10 @@ class PdfRequestService:
             pdf_route.require_citizens_person_id(person_id, citizens_person_id=person.person_id)
             accepted = await self._letasyl.request_pdf(
                 PdfRequestCreate(
-                    person_id=person.person_id, areas=[a.value for a in wanted], requesting_municipality=caller
+                    person_id=person.person_id,
+                    areas=[a.value for a in wanted],
+                    requesting_municipality=caller,
+                    client_reference=request_key(case.id, person.person_id, wanted, self._clock.today(), caller),
                 )
             )
         except UpstreamFailure as failure:
@@ -98,6 +113,9 @@ class PdfRequestService:
             requested_by_municipality=caller,
         )
         await self._uow.begin_write_phase()
+        earlier = await self._repo.by_operator_request_id(case.id, accepted.request_id)
+        if earlier is not None:
+            return earlier  # asked again for a request already recorded: the same one
         await self._repo.add(request)
         log.info("PDF request %s forwarded for contact group %s", request.id, case.id)
         return request
