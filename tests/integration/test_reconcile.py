@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dfdg_broker.db.models import PdfRequestRow
+from dfdg_broker.db.models import JobnetCvSubmissionRow, PdfRequestRow
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
@@ -78,3 +78,37 @@ async def test_P1_a_different_request_is_a_new_one(client, auth, persona, mock_s
         )
         assert response.status_code == 201
     assert len(mock_state.pdf_requests) == 3
+
+
+async def test_G3_a_cv_jobnet_accepted_but_we_did_not_commit_is_recorded_from_its_receipt_not_sent_twice(
+    app, client, auth, persona, mock_state, fail_next_commit
+):
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10), early_takeover_cv=TODAY)
+    headers = auth("101")
+    draft = (await client.post(f"/v1/contact-groups/{case['id']}/jobnet-cv/draft", headers=headers)).json()
+    path = f"/v1/contact-groups/{case['id']}/jobnet-cv"
+
+    fail_next_commit["on"] = True
+    crash_safe = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://broker.test"
+    )
+    async with crash_safe:
+        lost = await crash_safe.put(path, json=draft["cv"], headers=headers)
+    assert lost.status_code == 500
+    assert mock_state.jobnet_cvs[4100001].version == 1, "Jobnet accepted it"
+    assert (await client.get(path, headers=headers)).status_code == 404, "and we did not record it"
+
+    again = await client.put(path, json=draft["cv"], headers=headers)
+    assert again.status_code == 200, again.text
+    assert mock_state.jobnet_cvs[4100001].version == 1, "recorded from Jobnet's receipt, not sent twice"
+
+    once_more = await client.put(path, json=draft["cv"], headers=headers)
+    assert once_more.status_code == 200 and mock_state.jobnet_cvs[4100001].version == 1
+    async with app.state.sessions() as session:
+        rows = list(await session.scalars(select(JobnetCvSubmissionRow.id)))
+    assert len(rows) == 1, "one upload, one record"
+
+    changed = draft["cv"] | {"professional_profile": "Elektriker med 10 års erfaring fra Aleppo."}
+    response = await client.put(path, json=changed, headers=headers)
+    assert response.status_code == 200 and mock_state.jobnet_cvs[4100001].version == 2, "a changed CV is sent"

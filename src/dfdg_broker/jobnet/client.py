@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TypeVar
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, contract_violation, parse_json, refusal
@@ -34,6 +34,12 @@ class CvUpload(BaseModel):
 
     cv: JobnetCv
     submitted_by_municipality: str
+    submission_key: str | None = Field(
+        default=None,
+        max_length=80,
+        description="the sender's key for this content, echoed in the receipt, so that a sender whose record of "
+        "the upload was lost can tell that Jobnet already holds it",
+    )
 
 
 class CvReceipt(BaseModel):
@@ -42,6 +48,7 @@ class CvReceipt(BaseModel):
     cv_number: int
     status: str
     received_at: datetime
+    submission_key: str | None = None
 
 
 class JobnetClient:
@@ -94,9 +101,26 @@ class JobnetClient:
             raise UpstreamFailure(SYSTEM, "profile reported as existing but not found")
         return raced, False
 
-    async def put_cv(self, cv_number: int, cv: JobnetCv, municipality: str) -> CvReceipt:
+    async def cv_receipt(self, cv_number: int) -> CvReceipt | None:
+        """Jobnet's receipt for the CV it holds under the CV number now; None if it holds none."""
+        response = await call(
+            SYSTEM,
+            self._policy,
+            lambda: self._http.get(f"/jobnet/v1/cvs/{cv_number}"),
+            idempotent=True,
+            operation="jobnet.get_cv",
+        )
+        if response.status_code == 404:
+            return None
+        return _parse(response, CvReceipt, expected=200)
+
+    async def put_cv(
+        self, cv_number: int, cv: JobnetCv, municipality: str, *, submission_key: str | None = None
+    ) -> CvReceipt:
         """Create or replace the CV under its CV number. A PUT is idempotent, so it may be retried."""
-        body = CvUpload(cv=cv, submitted_by_municipality=municipality).model_dump(mode="json")
+        body = CvUpload(cv=cv, submitted_by_municipality=municipality, submission_key=submission_key).model_dump(
+            mode="json"
+        )
         response = await call(
             SYSTEM,
             self._policy,

@@ -52,6 +52,7 @@ class ReceivedCv(BaseModel):
     status: str
     received_at: datetime
     version: int
+    submission_key: str | None = None
 
 
 @dataclass
