@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -21,9 +21,8 @@ from sqlalchemy import delete, func, select, update
 
 from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, JobnetCvSubmissionRow, PdfRequestRow, SnapshotRow
 from dfdg_broker.settings import Environment, Settings
-from dfdg_broker.upstream import UpstreamLink, Upstreams
 from tests.conftest import TODAY
-from tests.helpers import create_body, create_case, days
+from tests.helpers import create_body, create_case, days, set_upstream_deadline
 
 DEADLINE = 0.5
 MARGIN = 1.0
@@ -52,7 +51,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         upstream_base_url="http://upstream.test",
         upstream_attempts=2,
-        upstream_call_deadline_seconds=5,  # for setting the scene; the faults meet DEADLINE (see _short_deadline)
+        upstream_call_deadline_seconds=5,  # for setting the scene; the faults meet DEADLINE (set_upstream_deadline)
         upstream_breaker_failures=1000,  # the breaker has its own tests; here every call must meet the fault
         fixed_today=None,
     )
@@ -293,17 +292,6 @@ async def _prepare(world: World, needs: str) -> None:
         world.cv = draft.json()["cv"]
 
 
-def _short_deadline(app: Any) -> None:
-    """From here on every upstream call has DEADLINE. The scene (a case, a draft, a delivery) is set with a longer
-    one, so that a loaded machine cannot fail the set-up; the faults all meet the short one."""
-    upstreams: Upstreams = app.state.upstream
-
-    def short(link: UpstreamLink) -> UpstreamLink:
-        return UpstreamLink(link.http, replace(link.policy, deadline_seconds=DEADLINE))
-
-    app.state.upstream = Upstreams(short(upstreams.letasyl), short(upstreams.jobnet), short(upstreams.cpr))
-
-
 @pytest.mark.parametrize("operation", list(OPERATIONS))
 async def test_chaos_every_fault_kind_on_every_upstream_operation(
     operation, client, mock_client, mock_state, app, auth, persona
@@ -311,7 +299,7 @@ async def test_chaos_every_fault_kind_on_every_upstream_operation(
     world = World(client, mock_client, mock_state, app, auth, persona)
     needs, flow = OPERATIONS[operation]
     await _prepare(world, needs)
-    _short_deadline(app)
+    set_upstream_deadline(app, DEADLINE)  # the scene was set with the suite's long deadline
     system = operation.split(".")[0]
     for spec in KINDS:
         label = f"{operation} × {spec}"

@@ -10,7 +10,7 @@ import pytest
 
 from dfdg_broker.settings import Environment, Settings
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_case, days, set_upstream_deadline
 
 PERSONA = "pdf-route-attachments"
 DEADLINE = 1.0
@@ -23,7 +23,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         upstream_base_url="http://upstream.test",
         upstream_attempts=2,
-        upstream_call_deadline_seconds=DEADLINE,
+        upstream_call_deadline_seconds=5,  # the scene; the tests then shorten it (set_upstream_deadline)
         upstream_breaker_failures=1000,
         fixed_today=None,
     )
@@ -49,13 +49,14 @@ async def _list(client, auth, case, municipality) -> dict:
     return response.json()
 
 
-async def test_P1_one_stuck_pdf_request_does_not_block_the_others(client, auth, persona, mock_state, mock_client):
+async def test_P1_one_stuck_pdf_request_does_not_block_the_others(app, client, auth, persona, mock_state, mock_client):
     case, municipality, operator_ids = await _three_requests(client, auth, persona, mock_state)
     for request_id in operator_ids:
         delivered = await mock_client.post(
             f"/admin/pdf-requests/{request_id}/deliveries", json={"delivered_on": TODAY.isoformat()}
         )
         assert delivered.status_code == 200
+    set_upstream_deadline(app, DEADLINE)
     # Side by side: three documents the operator hangs on cost one deadline, not three.
     await mock_client.post(
         "/admin/faults",
