@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import trustme
 
-from dfdg_broker.cpr_register import CprRegisterClient
+from dfdg_broker.cpr_register.client import CprRegisterClient
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import UpstreamFailure, create_upstreams
 

@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TypeVar
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from dfdg_broker.jobnet.cv import JobnetCv
+from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload, Profile, ProfileCreate, ProfileLookup
 from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, contract_violation, parse_json, refusal
 
 SYSTEM = "jobnet"
 M = TypeVar("M", bound=BaseModel)
-
-
-class ProfileLookup(BaseModel):
-    cpr: str
-
-
-class ProfileCreate(BaseModel):
-    cpr: str
-    first_name: str
-    last_name: str
-
-
-class Profile(BaseModel):
-    cv_number: int  # JobnetCVId
-
-
-class CvUpload(BaseModel):
-    """A CV sent to Jobnet under the citizen's CV number by the jobcenter (G3)."""
-
-    cv: JobnetCv
-    submitted_by_municipality: str
-    submission_key: str | None = Field(
-        default=None,
-        max_length=80,
-        description="the sender's key for this content, echoed in the receipt, so that a sender whose record of "
-        "the upload was lost can tell that Jobnet already holds it",
-    )
-
-
-class CvReceipt(BaseModel):
-    """Jobnet's answer: its status for the CV (e.g. "Klar til kvalitetssikring") and when it was received."""
-
-    cv_number: int
-    status: str
-    received_at: datetime
-    submission_key: str | None = None
 
 
 class JobnetClient:

@@ -17,14 +17,15 @@ from typing import Any
 from dfdg_broker.cases.records import Case
 from dfdg_broker.cases.service import AreaRead, CaseService
 from dfdg_broker.clock import Clock
-from dfdg_broker.cpr_register import CprRegisterClient, RegisterEntry
+from dfdg_broker.cpr_register.client import CprRegisterClient
+from dfdg_broker.cpr_register.schemas import RegisterEntry
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
 from dfdg_broker.errors import unavailable
 from dfdg_broker.jobnet.classification import Classification
-from dfdg_broker.jobnet.client import CvReceipt, JobnetClient
+from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.jobnet.cv import Address, JobnetCv, PersonName
 from dfdg_broker.jobnet.findings import Finding
 from dfdg_broker.jobnet.igu import PersonFacts
@@ -37,6 +38,7 @@ from dfdg_broker.jobnet.normaliser import (
     require_consent_for_searchable,
     submit_refusals,
 )
+from dfdg_broker.jobnet.schemas import CvReceipt
 from dfdg_broker.jobnet_cv.errors import (
     CvHasBlockingFindings,
     CvHoldsPlaceholders,

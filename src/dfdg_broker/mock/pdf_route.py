@@ -43,7 +43,10 @@ class AlreadyDelivered(ProblemError):
     response_model=PdfRequestState,
     tags=["LetAsyl"],
     name="letasyl.request_pdf",
-    responses=responses_for(PersonUnknown),
+    responses={
+        200: {"model": PdfRequestState, "description": "the request made earlier under the same client_reference"},
+        **responses_for(PersonUnknown),
+    },
 )
 async def request_pdf(body: PdfRequestCreate, request: Request, response: Response, state: StateDep) -> PdfRequestState:
     """P1: a municipality asks for DA3 and/or DA4 as PDF, by the refugee's person-ID (delivery within 14 days).
