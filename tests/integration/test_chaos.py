@@ -24,8 +24,8 @@ from dfdg_broker.settings import Environment, Settings
 from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days, set_upstream_deadline
 
-DEADLINE = 0.5
-MARGIN = 1.0
+DEADLINE = 1.0
+MARGIN = 1.5
 """A request may wait out one deadline; the margin covers the database and a loaded 2-core machine."""
 
 KINDS: list[dict[str, Any]] = [
