@@ -3,7 +3,7 @@
 Existing rows are numbered in the order they were taken (day, then id).
 
 Revision ID: 7b1f0e6c2d45
-Revises: 3c5e1d2a7b90
+Revises: 7b1e4f2a9c60
 Create Date: 2026-11-25
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7b1f0e6c2d45"
-down_revision: str | None = "3c5e1d2a7b90"
+down_revision: str | None = "7b1e4f2a9c60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from dfdg_broker import __version__, app_state
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
-from dfdg_broker.cases.dependencies import CASE_SUMMARY, COOPERATIONS
+from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
+from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -29,8 +30,12 @@ from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
-from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
+from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS, CLASSIFICATION, CV_PLACEHOLDERS
+from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
+from dfdg_broker.lifecycle.dependencies import case_listener
+from dfdg_broker.lifecycle.router import router as lifecycle_router
+from dfdg_broker.lifecycle.schemas import ContactGroupPatch, ConversationWrite
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
@@ -66,7 +71,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_recycle_seconds=settings.db_pool_recycle_seconds,
+        )
         upstreams = await create_upstreams(settings, upstream_transport)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
@@ -104,9 +114,13 @@ def create_app(
     CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
+    CASE_LISTENER.put(app, case_listener)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
+    CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
+    FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
 
     app.include_router(cases_router)
+    app.include_router(lifecycle_router)
     app.include_router(pdf_requests_router)
     app.include_router(distribution_router)
     app.include_router(followup_router)
@@ -123,7 +137,15 @@ def create_app(
         return Health(status="ok", database="ok")
 
     install_problem_handlers(
-        app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
+        app,
+        field_rules=_field_rules(
+            ContactGroupCreate,
+            ContactGroupPatch,
+            ConversationWrite,
+            PdfRequestCreate,
+            FollowUpPlanCreate,
+            WorkloadRequest,
+        ),
     )
     install_openapi_security(
         app,

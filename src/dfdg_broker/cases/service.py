@@ -11,9 +11,9 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, cast
 
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
@@ -23,14 +23,15 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.frozen_cache import CACHEABLE_AREAS, FrozenAreaCache, FrozenEntry
+from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.access import BindingCooperations, CreateRight, create_right
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.domain.case_dates import build_case_dates
+from dfdg_broker.domain.case_dates import DateBounds, build_case_dates, check_bounds
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.content import content_hash
 from dfdg_broker.domain.minors import require_case_allowed
@@ -71,6 +72,7 @@ class AreaRead:
     retrieved_at: datetime | None = None  # when this request asked the operator, if it did
     final_snapshot_after_takeover: bool = False
     stale_reason: str | None = None
+    supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,15 @@ class CaseService:
         clock: Clock,
         cpr_lookup_key: bytes,
         cooperations: BindingCooperations | None = None,
+        frozen_cache: FrozenAreaCache | None = None,
     ) -> None:
         self._repo = repo
         self._uow = uow
         self._cooperations = cooperations or BindingCooperations()
+        self._frozen_cache = frozen_cache
+        # The snapshots of a case this request created: what ``held_snapshot`` serves for it (no earlier ones
+        # exist), so the summary shown with the create reads nothing back while SQLite's write lock is held.
+        self._created: tuple[str, dict[DataArea, Snapshot]] | None = None
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -126,6 +133,7 @@ class CaseService:
             early_takeover_cv=new.early_takeover_cv,
             early_takeover_contract=new.early_takeover_contract,
             cv_update_deadline=new.cv_update_deadline,
+            bounds=DateBounds.for_case(created_on=today),  # C5: nothing more than a year ahead, before any call
         )
         require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
 
@@ -141,10 +149,19 @@ class CaseService:
                 raise PersonUnknownAtOperator(
                     "Check the CPR number and the receiving municipality against the immigration service's letter."
                 )
-            captures = await asyncio.gather(
-                *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea)
+            # C5 (added): no date before the asylum decision; M1 (added): the operator says which kind of minor.
+            check_bounds(given_dates(new), DateBounds(earliest=person.asylum_decision_date))
+            require_case_allowed(
+                cpr, today=today, special_procedure_ref=new.special_procedure_ref, minor_kind=person.minor_kind
             )
-            cv_number, created = await self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name)
+            # The areas and the Jobnet profile at once (C7 needs only the person's name). If an area fails, a
+            # profile created meanwhile stays: the retried create finds it (created_by_broker is then false).
+            *results, profile = await asyncio.gather(
+                *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea),
+                self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name),
+            )
+            captures = cast(list[_Capture], results)
+            cv_number, created = cast(tuple[int, bool], profile)
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
 
@@ -170,8 +187,13 @@ class CaseService:
         except DuplicateCase:
             # Another request created it while we were asking the upstream.
             raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
-        for capture in captures:
-            await self._store(case.id, capture, after=None)
+        # Every insert in one write phase, in as few round trips as the driver allows (one per table).
+        first = [replace(capture.snapshot, seq=1) for capture in captures]
+        await self._repo.add_snapshots(case.id, first)
+        blobs = [blob for capture in captures for blob in capture.blobs]
+        if blobs:
+            await self._repo.add_blobs(case.id, blobs, self._clock.now())
+        self._created = (case.id, {snapshot.area: snapshot for snapshot in first})
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
@@ -184,13 +206,58 @@ class CaseService:
         return case
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
-        """G1: live before the area's takeover date (every read refreshes), frozen after it."""
-        case = await self.get(caller_municipality, case_id)
+        """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
+        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held."""
+        return await self.read_area_of(await self.get(caller_municipality, case_id), area)
+
+    async def read_area_of(self, case: Case, area: DataArea) -> AreaRead:
+        """``read_area`` for a case the caller already holds (access checked)."""
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
+        supplement = None
+        if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
+            supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            return await self._read_frozen(case, area, takeover)
-        return await self._read_live(case, area, takeover)
+            read = await self._read_frozen(case, area, takeover)
+        else:
+            read = await self._read_live(case, area, takeover)
+        return replace(read, supplement=supplement) if supplement is not None else read
+
+    async def cached_frozen_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
+        """The serialised response of a frozen area read earlier by this process, if it still holds: one query
+        checks the case (C2; its dates: the area must be frozen, under the same takeover date) and that the cached
+        snapshot is still stored. None means "read it the ordinary way" (then ``remember_frozen_response``)."""
+        cache = self._frozen_cache
+        if cache is None or area not in CACHEABLE_AREAS:
+            return None
+        entry = cache.get(case_id, area)
+        if entry is None:
+            return None
+        found = await self._repo.get_with_snapshot_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2, exactly as on the ordinary path
+        case, still_held = found
+        if (
+            still_held
+            and case.dates.is_frozen(area, self._clock.today())
+            and case.dates.takeover_date(area) == entry.takeover_date
+        ):
+            return entry.body
+        cache.discard(case_id, area)
+        return None
+
+    def remember_frozen_response(self, read: AreaRead, body: bytes) -> None:
+        """Keep a frozen read's serialised response for the next reads, when it came from the database alone (a
+        response that asked the operator carries this request's ``retrieved_at``)."""
+        if (
+            self._frozen_cache is None
+            or read.mode != "frozen"
+            or read.retrieved_at is not None
+            or read.stale_reason is not None
+        ):
+            return
+        entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
+        self._frozen_cache.put(read.case.id, read.area, entry)
 
     async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         latest = await self._repo.latest_snapshot(case.id, area)
@@ -248,6 +315,8 @@ class CaseService:
         """The snapshot the broker serves for the area now without asking the operator: the frozen one (G1) once
         the area is frozen, the latest one while it is live. For what is computed from held data (DA4 downloads,
         P2 distribution, the case summary)."""
+        if self._created is not None and self._created[0] == case.id:
+            return self._created[1].get(area)  # created by this request: its first snapshots are all there is
         takeover = case.dates.takeover_date(area)
         if case.dates.is_frozen(area, self._clock.today()):
             served, _final = await self._frozen_snapshot(case, area, takeover)
@@ -267,6 +336,50 @@ class CaseService:
         if blob is None:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
+
+    # ---------------------------------------------------------------- the case over time (issue 13)
+
+    async def find_by_cpr(self, caller_municipality: str, cpr: str) -> list[Case]:
+        """The caller's cases of one citizen (a look-up by CPR number, which arrives in a body, never a URL). C2: a
+        case of another municipality is not there for the caller."""
+        parsed = cpr_rules.parse(cpr, today=self._clock.today())
+        cases = await self._repo.find_all(self._cpr_lookup(parsed.value))
+        return [case for case in cases if case.visible_to(caller_municipality)]
+
+    async def change(
+        self,
+        case: Case,
+        values: dict[str, object],
+        changes: list[Change],
+        situation: SituationEntry | None = None,
+    ) -> Case | None:
+        """Write a PATCH (the caller holds the write phase): the columns, the history rows and a new situation, all
+        or nothing. None when the case changed since ``case.revision`` was read (the ETag is stale)."""
+        revision = await self._repo.update_case(case.id, case.revision, values)
+        if revision is None:
+            return None
+        await self._repo.add_changes(case.id, [replace(c, revision=revision) for c in changes])
+        if situation is not None:
+            await self._repo.add_situation(case.id, situation)
+        return await self._repo.get(case.id)
+
+    async def history(self, case: Case) -> list[Change]:
+        return await self._repo.history(case.id)
+
+    async def situations(self, case: Case) -> list[SituationEntry]:
+        return await self._repo.situations(case.id)
+
+    async def conversations(self, case: Case) -> list[ConversationEntry]:
+        return await self._repo.conversations(case.id)
+
+    async def add_conversation(self, case: Case, entry: ConversationEntry) -> ConversationEntry:
+        return await self._repo.add_conversation(case.id, entry)
+
+    async def add_task_done(self, case: Case, task: TaskDone) -> bool:
+        return await self._repo.add_task_done(case.id, task)
+
+    async def task_done(self, case: Case, code: str) -> TaskDone | None:
+        return await self._repo.task_done(case.id, code)
 
     # ---------------------------------------------------------------- helpers
 
@@ -313,3 +426,13 @@ class CaseService:
             await self._repo.add_snapshot(case_id, capture.snapshot, after=after)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
+
+
+def given_dates(new: NewCase) -> dict[str, date | None]:
+    """The dates a create request gave, by field (C5 names the first one out of bounds)."""
+    return {
+        "handover_date": new.handover_date,
+        "early_takeover_cv": new.early_takeover_cv,
+        "early_takeover_contract": new.early_takeover_contract,
+        "cv_update_deadline": new.cv_update_deadline,
+    }
