@@ -53,6 +53,7 @@ def settings(database_url: str) -> Settings:
         upstream_attempts=2,
         upstream_call_deadline_seconds=5,  # for setting the scene; the faults meet DEADLINE (set_upstream_deadline)
         upstream_breaker_failures=1000,  # the breaker has its own tests; here every call must meet the fault
+        citizen_facts_cache_size=0,  # a cached register entry would hide the register's faults from the draft
         fixed_today=None,
     )
 
