@@ -24,7 +24,9 @@ def pdf_request_read(request: StoredPdfRequest, today: date) -> PdfRequestRead:
         requested_at=request.requested_at,
         requested_by_municipality=request.requested_by_municipality,
         due_date=request.due_date,
-        status=pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today),
+        status=pdf_route.status(
+            requested_on=request.requested_on, delivered_on=request.delivered_on, today=today, lost_on=request.lost_on
+        ),
         delivered_on=request.delivered_on,
         delivered_late=pdf_route.delivered_late(requested_on=request.requested_on, delivered_on=request.delivered_on),
         document=DeliveredFile(**document.model_dump(), href=f"{base}/document") if document else None,

@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.pdf_requests import presenters
 from dfdg_broker.pdf_requests.dependencies import PdfRequestServiceDep
 from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
@@ -29,7 +29,7 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     response_model=PdfRequestRead,
     name="create_pdf_request",
     summary="Ask the operator for DA3/DA4 as PDF (delivery within 14 days)",
-    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, rules=("P1",)),
+    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, UpstreamRefused, rules=("P1",)),
 )
 async def create_pdf_request(
     case_id: str,
