@@ -198,16 +198,27 @@ class CaseService:
         return case
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
-        """G1: live before the area's takeover date (every read refreshes), frozen after it."""
-        return await self.read_area_of(await self.get(caller_municipality, case_id), area)
+        """G1: live before the area's takeover date (every read refreshes), frozen after it. The case and the
+        area's latest snapshot come in one query."""
+        found = await self._repo.get_with_latest_snapshot(case_id, area)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2: to any other municipality the case does not exist
+        case, latest = found
+        return await self.read_area_of(case, area, latest=(latest,))
 
-    async def read_area_of(self, case: Case, area: DataArea) -> AreaRead:
-        """``read_area`` for a case the caller already holds (access checked)."""
+    async def read_area_of(
+        self, case: Case, area: DataArea, *, latest: tuple[Snapshot | None] | None = None
+    ) -> AreaRead:
+        """``read_area`` for a case the caller already holds (access checked); ``latest``, when given, is the
+        area's latest snapshot as already read."""
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
         if case.dates.is_frozen(area, today):
+            if latest is not None and latest[0] is not None and latest[0].taken_on <= takeover:
+                # The newest snapshot is from on or before the date, so it is the last one from then (G1).
+                return AreaRead(case, area, latest[0], "frozen", takeover)
             return await self._read_frozen(case, area, takeover)
-        return await self._read_live(case, area, takeover)
+        return await self._read_live(case, area, takeover, prefetched=latest)
 
     async def cached_frozen_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
         """The serialised response of a frozen area read earlier by this process, if it still holds: one query
@@ -245,8 +256,10 @@ class CaseService:
         entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
         self._frozen_cache.put(read.case.id, read.area, entry)
 
-    async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
-        latest = await self._repo.latest_snapshot(case.id, area)
+    async def _read_live(
+        self, case: Case, area: DataArea, takeover: date, *, prefetched: tuple[Snapshot | None] | None = None
+    ) -> AreaRead:
+        latest = prefetched[0] if prefetched is not None else await self._repo.latest_snapshot(case.id, area)
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
         await self._uow.end_read_phase()
         try:
