@@ -13,7 +13,7 @@ from sqlalchemy import text
 from dfdg_broker import __version__, app_state
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
-from dfdg_broker.cases.dependencies import CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
+from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
@@ -33,6 +33,9 @@ from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS, CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
+from dfdg_broker.lifecycle.dependencies import case_listener
+from dfdg_broker.lifecycle.router import router as lifecycle_router
+from dfdg_broker.lifecycle.schemas import ContactGroupPatch, ConversationWrite
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
@@ -114,11 +117,13 @@ def create_app(
     CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
+    CASE_LISTENER.put(app, case_listener)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
     CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
     FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
 
     app.include_router(cases_router)
+    app.include_router(lifecycle_router)
     app.include_router(pdf_requests_router)
     app.include_router(distribution_router)
     app.include_router(followup_router)
@@ -135,7 +140,15 @@ def create_app(
         return Health(status="ok", database="ok")
 
     install_problem_handlers(
-        app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
+        app,
+        field_rules=_field_rules(
+            ContactGroupCreate,
+            ContactGroupPatch,
+            ConversationWrite,
+            PdfRequestCreate,
+            FollowUpPlanCreate,
+            WorkloadRequest,
+        ),
     )
     install_openapi_security(
         app,

@@ -7,7 +7,7 @@ the case itself (access, C2; its dates, so the frozen check and the takeover dat
 still held (an erased case's snapshots are gone, and so is its cache hit). The entry is keyed by the area's takeover
 date too, so a case whose dates change is served from a fresh entry.
 
-Only areas whose response has no per-request part are cached: DA3's ``children_link`` follows the clock.
+Only areas whose response has no per-request part are cached: DA1 (see ``CACHEABLE_AREAS``).
 The cache holds plaintext bytes in memory only (decrypted once per entry when snapshots are encrypted at rest).
 """
 
@@ -20,8 +20,9 @@ from cachetools import LRUCache
 
 from dfdg_broker.domain.areas import DataArea
 
-CACHEABLE_AREAS = frozenset({DataArea.CV, DataArea.INTEGRATION_CONTRACT, DataArea.ATTACHMENTS})
-"""Areas whose frozen response is the same on every read (DA3 adds the clock-dependent ``children_link``)."""
+CACHEABLE_AREAS = frozenset({DataArea.CV})
+"""Areas whose frozen response is the same on every read. Only DA1 and DA2 freeze (G1, revised), and DA2's response
+carries DA3's competence items from the DA3 snapshot held now, which is live: so only DA1."""
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from cachetools import LRUCache
 
-from dfdg_broker.cpr_register import RegisterEntry
+from dfdg_broker.cpr_register.schemas import RegisterEntry
 from dfdg_broker.jobnet.cv import PersonName
 from dfdg_broker.jobnet.igu import PersonFacts
 
