@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.db.mapping import from_row, row_values
@@ -42,6 +43,23 @@ class CaseRepository:
     async def get(self, case_id: str) -> Case | None:
         row = await self._session.get(CaseRow, case_id, populate_existing=True)
         return _case(row, await self._done_codes(case_id)) if row else None
+
+    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
+        """The case and the area's newest snapshot (None if it has none), in one round trip."""
+        inner = aliased(SnapshotRow)
+        newest = (
+            select(inner.id)
+            .where(inner.case_id == CaseRow.id, inner.area == area.value)
+            .order_by(inner.taken_on.desc(), inner.id.desc())
+            .limit(1)
+            .correlate(CaseRow)
+            .scalar_subquery()
+        )
+        query = select(CaseRow, SnapshotRow).outerjoin(SnapshotRow, SnapshotRow.id == newest)
+        row = (await self._session.execute(query.where(CaseRow.id == case_id))).first()
+        if row is None:
+            return None
+        return _case(row[0]), (_snapshot(row[1]) if row[1] is not None else None)
 
     async def get_with_snapshot_check(
         self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
