@@ -1,7 +1,7 @@
 """Idempotency keys: a request's Idempotency-Key per municipality and the response it got (issue 10).
 
 Revision ID: 7e2b9c4d1a60
-Revises: 7b1e4f2a9c60
+Revises: 8c2a4f1d9e37
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "7e2b9c4d1a60"
-down_revision: str | None = "7b1e4f2a9c60"
+down_revision: str | None = "8c2a4f1d9e37"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,7 +30,7 @@ from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_response
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
-from dfdg_broker.jobnet.text_rules import placeholder_set
+from dfdg_broker.jobnet.text_rules import DEFAULT_PLACEHOLDERS, placeholder_set
 from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS, CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
@@ -46,7 +46,7 @@ from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
-from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
+from dfdg_broker.upstream import breakers_of, create_upstreams
 
 DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
@@ -80,14 +80,11 @@ def create_app(
             max_overflow=settings.db_max_overflow,
             pool_recycle_seconds=settings.db_pool_recycle_seconds,
         )
-        http = create_http_client(
-            settings.upstream_base_url, upstream_transport, max_connections=settings.upstream_max_connections
-        )
+        upstreams = await create_upstreams(settings, upstream_transport)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
-        app_state.UPSTREAM.put(
-            app, Upstream(http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts))
-        )
+        app_state.UPSTREAM.put(app, upstreams)
+        app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
         oidc = OidcVerifier(settings, identity_http, cvr_table)
         AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
         await oidc.keys.prefetch()
@@ -95,7 +92,7 @@ def create_app(
             yield
         finally:
             await identity_http.aclose()
-            await http.aclose()
+            await upstreams.aclose()
             await engine.dispose()
 
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
@@ -117,7 +114,8 @@ def create_app(
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
     POLICIES.put(app, load_policies(settings.followup_policy_dir))
     CLASSIFICATION.put(app, load_classification(settings.occupations_file))
-    CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
+    placeholders = DEFAULT_PLACEHOLDERS if settings.cv_placeholders is None else settings.cv_placeholders
+    CV_PLACEHOLDERS.put(app, placeholder_set(placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
     CASE_LISTENER.put(app, case_listener)

@@ -36,7 +36,7 @@ from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.content import content_hash
 from dfdg_broker.domain.minors import require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
-from dfdg_broker.errors import unavailable
+from dfdg_broker.errors import stale_reason, unavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import AttachmentsArea
@@ -188,11 +188,12 @@ class CaseService:
             # Another request created it while we were asking the upstream.
             raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
         # Every insert in one write phase, in as few round trips as the driver allows (one per table).
-        await self._repo.add_snapshots(case.id, [capture.snapshot for capture in captures])
+        first = [replace(capture.snapshot, seq=1) for capture in captures]
+        await self._repo.add_snapshots(case.id, first)
         blobs = [blob for capture in captures for blob in capture.blobs]
         if blobs:
             await self._repo.add_blobs(case.id, blobs, self._clock.now())
-        self._created = (case.id, {capture.snapshot.area: capture.snapshot for capture in captures})
+        self._created = (case.id, {snapshot.area: snapshot for snapshot in first})
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
@@ -206,20 +207,32 @@ class CaseService:
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
         """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
-        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held."""
-        return await self.read_area_of(await self.get(caller_municipality, case_id), area)
+        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held.
+        The case and the area's latest snapshot come in one query."""
+        found = await self._repo.get_with_latest_snapshot(case_id, area)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2: to any other municipality the case does not exist
+        case, latest = found
+        return await self.read_area_of(case, area, latest=(latest,))
 
-    async def read_area_of(self, case: Case, area: DataArea) -> AreaRead:
-        """``read_area`` for a case the caller already holds (access checked)."""
+    async def read_area_of(
+        self, case: Case, area: DataArea, *, latest: tuple[Snapshot | None] | None = None
+    ) -> AreaRead:
+        """``read_area`` for a case the caller already holds (access checked); ``latest``, when given, is the
+        area's latest snapshot as already read."""
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
         supplement = None
         if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
             supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            read = await self._read_frozen(case, area, takeover)
+            if latest is not None and latest[0] is not None and latest[0].taken_on <= takeover:
+                # The newest snapshot is from on or before the date, so it is the last one from then (G1).
+                read = AreaRead(case, area, latest[0], "frozen", takeover)
+            else:
+                read = await self._read_frozen(case, area, takeover)
         else:
-            read = await self._read_live(case, area, takeover)
+            read = await self._read_live(case, area, takeover, prefetched=latest)
         return replace(read, supplement=supplement) if supplement is not None else read
 
     async def cached_frozen_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
@@ -258,8 +271,10 @@ class CaseService:
         entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
         self._frozen_cache.put(read.case.id, read.area, entry)
 
-    async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
-        latest = await self._repo.latest_snapshot(case.id, area)
+    async def _read_live(
+        self, case: Case, area: DataArea, takeover: date, *, prefetched: tuple[Snapshot | None] | None = None
+    ) -> AreaRead:
+        latest = prefetched[0] if prefetched is not None else await self._repo.latest_snapshot(case.id, area)
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
         await self._uow.end_read_phase()
         try:
@@ -268,9 +283,7 @@ class CaseService:
             if latest is None:
                 raise unavailable(failure) from None
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
-            return AreaRead(
-                case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
-            )
+            return AreaRead(case, area, latest, "live", takeover, retrieved_at=None, stale_reason=stale_reason(failure))
         fresh = capture.snapshot
         if latest is not None and latest.content_sha256 == fresh.content_sha256 and latest.taken_on == fresh.taken_on:
             served, store_snapshot = latest, False  # the stored row already proves what was held on this day
@@ -278,7 +291,7 @@ class CaseService:
             served, store_snapshot = fresh, True
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
-            await self._store(case.id, capture, snapshot=store_snapshot)
+            await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
         return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
@@ -293,7 +306,7 @@ class CaseService:
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
         await self._uow.begin_write_phase()
-        await self._store(case.id, capture)
+        await self._store(case.id, capture, after=None)  # nothing is held for the area at all
         return AreaRead(
             case,
             area,
@@ -420,9 +433,11 @@ class CaseService:
         )
         return _Capture(snapshot, blobs)
 
-    async def _store(self, case_id: str, capture: _Capture, *, snapshot: bool = True) -> None:
+    async def _store(self, case_id: str, capture: _Capture, *, after: Snapshot | None, snapshot: bool = True) -> None:
+        """``after``: the latest snapshot this request saw before asking the operator. If a concurrent request
+        stored the next one first, this one stores nothing (see ``CaseRepository.add_snapshot``)."""
         if snapshot:
-            await self._repo.add_snapshot(case_id, capture.snapshot)
+            await self._repo.add_snapshot(case_id, capture.snapshot, after=after)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 
