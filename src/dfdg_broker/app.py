@@ -8,25 +8,26 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from dfdg_broker import __version__
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
-from dfdg_broker.correlation import CorrelationIdMiddleware
-from dfdg_broker.db.session import create_engine, create_sessionmaker
-from dfdg_broker.deps import SessionDep
+from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
+from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import Problem
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.health import router as operations_router
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
+from dfdg_broker.metrics import RequestMetricsMiddleware
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -42,6 +43,32 @@ receiving and jobcenter municipality. Errors are RFC 9457 problem details with a
 rule applies, its `rule` ID. CPR numbers travel in request bodies only and are never echoed in full.
 All examples are synthetic.
 """
+
+
+CONTACT = {"name": "dfdg-broker maintainers", "url": "https://dfdg-broker.example/support"}
+LICENSE = {"name": "MPL-2.0", "identifier": "MPL-2.0"}
+TAGS = [
+    {
+        "name": "Contact groups",
+        "description": "Create the case (contact group) for a newly settled refugee (C1-C8), read it and its data "
+        "areas: live while the municipality has not taken over, frozen from the takeover date on (G1).",
+    },
+    {
+        "name": "PDF route",
+        "description": "P1: ask the asylum operator for DA3/DA4 as PDF and collect the delivery.",
+    },
+    {
+        "name": "Distribution to municipal units",
+        "description": "P2: which documents and DA3 parts each municipal unit should receive, and receipts.",
+    },
+    {"name": "Jobnet CV", "description": "Draft the Jobnet CV from DA1 (N1-N18) and submit the reviewed CV (G2-G4)."},
+    {"name": "Follow-up plans", "description": "F1-F7: the follow-up conversations due and the workload they cost."},
+    {
+        "name": "Operations",
+        "description": "Liveness, readiness and version for the platform (and `/metrics`, Prometheus text, "
+        "not listed here). No token needed; nothing personal is served.",
+    },
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +89,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        await check_database(engine)  # fail fast, with the reason, rather than on the first request
         http = create_http_client(settings.upstream_base_url, upstream_transport)
+        app.state.engine = engine
         app.state.sessions = create_sessionmaker(engine)
         app.state.upstream = Upstream(
             http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
@@ -73,10 +102,13 @@ def create_app(
             await http.aclose()
             await engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc from packaged assets: the docs work in a closed network
         title="dfdg-broker",
         version=__version__,
         description=DESCRIPTION,
+        contact=CONTACT,
+        license_info=LICENSE,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         generate_unique_id_function=lambda route: route.name,
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
@@ -95,21 +127,13 @@ def create_app(
     app.include_router(followup_router)
     app.include_router(jobnet_cv_router)
 
-    class Health(BaseModel):
-        status: str
-        database: str
-
-    @app.get("/healthz", tags=["Health"], name="health", response_model=Health)
-    async def healthz(session: SessionDep) -> Health:
-        """Liveness and database reachability."""
-        await session.execute(text("SELECT 1"))
-        return Health(status="ok", database="ok")
+    app.include_router(operations_router)
 
     install_problem_handlers(
         app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
     )
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(CorrelationIdMiddleware)
+    # Outside Starlette's error middleware, so that 500s carry the correlation ID and are counted and logged.
+    outermost(app, CorrelationIdMiddleware, RequestMetricsMiddleware, AccessLogMiddleware)
     return app
 
 

@@ -36,7 +36,11 @@ class CprRegisterClient:
         """The register's entry, or None when the register does not know the number."""
         body = RegisterLookup(cpr=cpr).model_dump()
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.post("/cpr/v1/person-lookups", json=body), idempotent=True
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post("/cpr/v1/person-lookups", json=body),
+            idempotent=True,
+            operation="person_lookup",
         )
         if response.status_code == 404:
             return None

@@ -19,6 +19,7 @@ from dfdg_broker.distribution.repository import DistributionRepository
 from dfdg_broker.errors import Unauthenticated
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.logging_setup import annotate_request
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.settings import Settings
 
@@ -51,7 +52,9 @@ async def get_caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
-    return verify_token(settings, credentials.credentials)
+    caller = verify_token(settings, credentials.credentials)
+    annotate_request(municipality=caller.municipality, subject=caller.subject)  # for the request's log line
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -4,6 +4,7 @@ idempotent requests, the correlation ID on every request, and one error type for
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -11,7 +12,7 @@ from typing import TypeVar
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from dfdg_broker import correlation
+from dfdg_broker import correlation, metrics
 
 T = TypeVar("T")
 
@@ -36,13 +37,32 @@ class CallPolicy:
 
 
 async def call(
-    system: str, policy: CallPolicy, send: Callable[[], Awaitable[httpx.Response]], *, idempotent: bool
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    *,
+    idempotent: bool,
+    operation: str = "unnamed",
 ) -> httpx.Response:
     """Send, retrying transient failures of idempotent requests, all within ``policy.deadline_seconds``.
 
     Returns any response below 500 (the caller interprets 4xx); raises ``UpstreamFailure`` otherwise.
     A non-idempotent request is retried only when it provably never reached the server (connect errors).
+    ``operation`` names the call in the metrics (a fixed name such as ``fetch_area``, never an id).
     """
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        response = await _call(system, policy, send, idempotent=idempotent)
+        outcome = "ok" if response.status_code < 400 else "rejected"
+        return response
+    finally:
+        metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
+
+
+async def _call(
+    system: str, policy: CallPolicy, send: Callable[[], Awaitable[httpx.Response]], *, idempotent: bool
+) -> httpx.Response:
 
     async def attempt() -> httpx.Response:
         try:

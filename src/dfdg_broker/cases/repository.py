@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker import metrics
 from dfdg_broker.cases.records import Blob, Case, Snapshot
 from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
 from dfdg_broker.db.session import WRITE_TRANSACTION
@@ -97,6 +98,7 @@ class CaseRepository:
             )
         )
         await self._session.flush()
+        metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
 
     async def latest_snapshot(
         self, case_id: str, area: DataArea, *, on_or_before: date | None = None

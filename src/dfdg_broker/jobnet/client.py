@@ -56,6 +56,7 @@ class JobnetClient:
             self._policy,
             lambda: self._http.post("/jobnet/v1/profile-lookups", json=body),
             idempotent=True,
+            operation="profile_lookup",
         )
         if response.status_code == 404:
             return None
@@ -67,7 +68,11 @@ class JobnetClient:
         Not idempotent: retried only when the request provably never reached Jobnet."""
         body = ProfileCreate(cpr=cpr, first_name=first_name, last_name=last_name).model_dump()
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.post("/jobnet/v1/profiles", json=body), idempotent=False
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post("/jobnet/v1/profiles", json=body),
+            idempotent=False,
+            operation="profile_create",
         )
         if response.status_code == 409:
             return None
@@ -93,7 +98,11 @@ class JobnetClient:
         """Create or replace the CV under its CV number. A PUT is idempotent, so it may be retried."""
         body = CvUpload(cv=cv, submitted_by_municipality=municipality).model_dump(mode="json")
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.put(f"/jobnet/v1/cvs/{cv_number}", json=body), idempotent=True
+            SYSTEM,
+            self._policy,
+            lambda: self._http.put(f"/jobnet/v1/cvs/{cv_number}", json=body),
+            idempotent=True,
+            operation="cv_put",
         )
         return _parse(response, CvReceipt, expected=200)
 

@@ -38,6 +38,7 @@ class LetAsylClient:
             self._policy,
             lambda: self._http.post("/letasyl/v1/person-lookups", json=body),
             idempotent=True,
+            operation="person_lookup",
         )
         if response.status_code == 404:
             return None
@@ -51,6 +52,7 @@ class LetAsylClient:
             self._policy,
             lambda: self._http.post(f"/letasyl/v1/data-areas/{area.value}", json=body),
             idempotent=True,
+            operation="fetch_area",
         )
         if response.status_code == 404:
             raise UpstreamFailure(SYSTEM, "person no longer known to the operator")
@@ -62,6 +64,7 @@ class LetAsylClient:
             f"/letasyl/v1/persons/{person_id}/attachments/{attachment.attachment_id}",
             attachment.sha256,
             attachment.size_bytes,
+            operation="attachment_download",
         )
 
     # ---------------------------------------------------------------- P1: the PDF route
@@ -75,6 +78,7 @@ class LetAsylClient:
             self._policy,
             lambda: self._http.post("/letasyl/v1/pdf-requests", json=payload),
             idempotent=False,
+            operation="pdf_request_create",
         )
         if response.status_code == 404:
             return None
@@ -87,13 +91,17 @@ class LetAsylClient:
             self._policy,
             lambda: self._http.get(f"/letasyl/v1/pdf-requests/{request_id}"),
             idempotent=True,
+            operation="pdf_request_status",
         )
         return _parse(response, PdfRequestState)
 
     async def download_pdf_document(self, request_id: str, document: PdfDocument) -> bytes:
         """P1: the delivered PDF, verified against the checksum and size the operator gave."""
         return await self._download_verified(
-            f"/letasyl/v1/pdf-requests/{request_id}/document", document.sha256, document.size_bytes
+            f"/letasyl/v1/pdf-requests/{request_id}/document",
+            document.sha256,
+            document.size_bytes,
+            operation="pdf_document_download",
         )
 
     async def download_pdf_attachment(self, request_id: str, attachment: Attachment) -> bytes:
@@ -102,10 +110,11 @@ class LetAsylClient:
             f"/letasyl/v1/pdf-requests/{request_id}/attachments/{attachment.attachment_id}",
             attachment.sha256,
             attachment.size_bytes,
+            operation="pdf_attachment_download",
         )
 
-    async def _download_verified(self, path: str, sha256: str, size_bytes: int) -> bytes:
-        response = await call(SYSTEM, self._policy, lambda: self._http.get(path), idempotent=True)
+    async def _download_verified(self, path: str, sha256: str, size_bytes: int, *, operation: str) -> bytes:
+        response = await call(SYSTEM, self._policy, lambda: self._http.get(path), idempotent=True, operation=operation)
         if response.status_code != 200:
             raise UpstreamFailure(SYSTEM, f"download answered {response.status_code}")
         content = response.content

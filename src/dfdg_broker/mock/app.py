@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
 from dfdg_broker import correlation
-from dfdg_broker.correlation import CorrelationIdMiddleware
+from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
 from dfdg_broker.jobnet.client import Profile, ProfileCreate, ProfileLookup
@@ -339,7 +340,7 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
 
 
 def create_mock_app(state: MockState | None = None) -> FastAPI:
-    app = FastAPI(
+    app = FastAPIOffline(  # docs from packaged assets, as the broker's
         title="dfdg-broker mock upstream",
         version="1.0.0",
         summary="A stateful mock of LetAsyl, Jobnet and the CPR register, with an admin API. Synthetic data only.",
@@ -365,7 +366,7 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
             )
         return response
 
-    app.add_middleware(CorrelationIdMiddleware)
+    outermost(app, CorrelationIdMiddleware)  # 500s carry the correlation ID too
 
     @app.get("/healthz", tags=["Health"], name="health")
     async def healthz() -> dict[str, str]:
