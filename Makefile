@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 # The embedded default database; override with e.g. DFDG_DATABASE_URL=postgresql+asyncpg://...
 export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
 
-.PHONY: install run test lint openapi bench clean
+.PHONY: install run test lint openapi settings-table bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,13 @@ lint: install
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 
-## Re-export the committed OpenAPI documents after an API change.
-openapi: install
+## Re-export the committed OpenAPI documents after an API change (and the README's settings table).
+openapi: install settings-table
 	$(BIN)/dfdg-broker export-openapi
+
+## Rewrite the README's settings table from src/dfdg_broker/settings.py (a test fails when they drift).
+settings-table: install
+	$(BIN)/dfdg-broker settings-table
 
 clean:
 	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -114,7 +114,13 @@ def test_settings_production_refuses_the_development_cpr_lookup_key() -> None:
 
 
 def test_settings_production_with_real_secrets_and_no_fixed_today_is_accepted() -> None:
-    settings = Settings(environment="production", fixed_today=None, jwt_secret=SECRET, cpr_lookup_key=REAL_CPR_KEY)
+    settings = Settings(
+        environment="production",
+        fixed_today=None,
+        jwt_secret=SECRET,
+        cpr_lookup_key=REAL_CPR_KEY,
+        database_url="postgresql+asyncpg://dfdg@db.example:5432/dfdg",
+    )
 
     assert settings.environment is Environment.PRODUCTION
     assert settings.fixed_today is None
