@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
-from dfdg_broker import __version__
+from dfdg_broker import __version__, app_state
+from dfdg_broker.cases.dependencies import CASE_SUMMARY
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -19,12 +19,15 @@ from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import Problem
+from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.health import ENGINE
 from dfdg_broker.health import router as operations_router
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
+from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.metrics import RequestMetricsMiddleware
@@ -32,7 +35,8 @@ from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
-from dfdg_broker.upstream import CallPolicy, create_http_client
+from dfdg_broker.summary.dependencies import case_summary
+from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
 
 DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
@@ -71,12 +75,6 @@ TAGS = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Upstream:
-    http: httpx.AsyncClient
-    policy: CallPolicy
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -91,10 +89,10 @@ def create_app(
         engine = create_engine(settings.database_url)
         await check_database(engine)  # fail fast, with the reason, rather than on the first request
         http = create_http_client(settings.upstream_base_url, upstream_transport)
-        app.state.engine = engine
-        app.state.sessions = create_sessionmaker(engine)
-        app.state.upstream = Upstream(
-            http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
+        ENGINE.put(app, engine)
+        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        app_state.UPSTREAM.put(
+            app, Upstream(http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts))
         )
         try:
             yield
@@ -114,12 +112,14 @@ def create_app(
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
-    app.state.settings = settings
-    app.state.clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+    app_state.SETTINGS.put(app, settings)
+    app_state.CLOCK.put(app, clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()))
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
-    app.state.followup_policies = load_policies(settings.followup_policy_dir)
-    app.state.classification = load_classification(settings.occupations_file)
-    app.state.cv_placeholders = placeholder_set(settings.cv_placeholders)
+    POLICIES.put(app, load_policies(settings.followup_policy_dir))
+    CLASSIFICATION.put(app, load_classification(settings.occupations_file))
+    CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
+    # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
+    CASE_SUMMARY.put(app, case_summary)
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
@@ -138,7 +138,7 @@ def create_app(
 
 
 def _field_rules(*models: type[BaseModel]) -> dict[str, str]:
-    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see cases.schemas.rule).
+    """Body field name -> rule ID, from the ``x-rule`` marks on the request models (see dfdg_broker.schemas.rule).
 
     The map is keyed by field name alone, so two request models marking a same-named field with different rules
     would make schema failures name the wrong rule: that is refused here, at start-up.

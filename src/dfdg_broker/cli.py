@@ -122,6 +122,7 @@ def mock(
 @app.command()
 def dev() -> None:
     """Run the mock upstream and the broker together, and seed the demo cases once both answer."""
+    from dfdg_broker import app_state
     from dfdg_broker.app import create_app
     from dfdg_broker.demo import seed_demo
     from dfdg_broker.mock.app import create_mock_app
@@ -141,10 +142,10 @@ def dev() -> None:
                 break
             await asyncio.sleep(0.05)
         else:
-            lines = await seed_demo(settings, broker_url, mock_url, broker_app.state.clock.today())
+            lines = await seed_demo(settings, broker_url, mock_url, app_state.CLOCK.get(broker_app).today())
             typer.echo(
                 f"\nBroker: {broker_url}/docs   Mock upstream: {mock_url}/docs   Today: "
-                f"{broker_app.state.clock.today()}\nDemo cases:\n"
+                f"{app_state.CLOCK.get(broker_app).today()}\nDemo cases:\n"
                 + "\n".join(lines)
                 + "\nA token: dfdg-broker token --municipality 101\n"
             )

@@ -1,5 +1,6 @@
-"""FastAPI dependencies, as ``Annotated`` aliases: the session (one transaction per request), the clock, the
-caller, the services. All ``async def``: a plain ``def`` dependency is run in the threadpool on every request."""
+"""Cross-cutting FastAPI dependencies, as ``Annotated`` aliases: settings, clock, the caller, the unit of work and
+its session, the upstream. A feature's own services are wired in its ``dependencies.py``. All ``async def``: a
+plain ``def`` dependency is run in the threadpool on every request."""
 
 from __future__ import annotations
 
@@ -10,41 +11,49 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker import app_state
 from dfdg_broker.auth import Caller, verify_token
-from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
-from dfdg_broker.db.session import session_scope
-from dfdg_broker.distribution.repository import DistributionRepository
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.errors import Unauthenticated
-from dfdg_broker.jobnet.client import JobnetClient
-from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.logging_setup import annotate_request
-from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.settings import Settings
+from dfdg_broker.upstream import Upstream
 
 _bearer = HTTPBearer(auto_error=False, description="A signed JWT naming the calling municipality.")
 
 
 async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return app_state.SETTINGS.of(request)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Commits once when the endpoint returns, before the response is sent (``scope="function"``)."""
-    async with session_scope(request.app.state.sessions) as session:
-        yield session
+async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """Commits once when the endpoint returns, before the response is sent (``scope="function"``); the phases
+    in between are the services' (see ``db.unit_of_work``)."""
+    async with UnitOfWork.scope(app_state.SESSIONS.of(request)) as uow:
+        yield uow
 
 
 async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+    return app_state.CLOCK.of(request)
+
+
+async def get_upstream(request: Request) -> Upstream:
+    return app_state.UPSTREAM.of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+
+
+async def get_session(uow: UnitOfWorkDep) -> AsyncSession:
+    """The unit of work's session, for a repository."""
+    return uow.session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_caller(
@@ -58,21 +67,3 @@ async def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-async def get_case_service(
-    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> CaseService:
-    upstream = request.app.state.upstream
-    return CaseService(
-        CaseRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
-        JobnetClient(upstream.http, upstream.policy),
-        clock,
-        settings.cpr_lookup_key.get_secret_value().encode(),
-        PdfRequestRepository(session),
-        DistributionRepository(session),
-    )
-
-
-CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]

@@ -6,11 +6,17 @@ feed the routes' ``responses=`` so that the OpenAPI document lists every error a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from dfdg_broker.upstream import UpstreamFailure
+
+log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://dfdg-broker.example/problems/"
@@ -23,10 +29,25 @@ class InvalidParam(BaseModel):
     message: str
 
 
+PROBLEM_EXAMPLE = {
+    "type": PROBLEM_TYPE_BASE + "cv_deadline_too_late",
+    "title": "Rule C6 is not met",
+    "status": 422,
+    "detail": "The CV update deadline may be at most 60 days after the handover date, i.e. on or before 2027-02-05.",
+    "instance": "/v1/contact-groups",
+    "code": "cv_deadline_too_late",
+    "rule": "C6",
+    "field": "body.cv_update_deadline",
+    "correlation_id": "3f2c9a7e5b1d4c8e9a0b6d2f4e8c1a57",
+    "latest_allowed": "2027-02-05",
+}
+"""A problem the service really sends (a test replays it), shown in the OpenAPI document."""
+
+
 class Problem(BaseModel):
     """The body of every error response (RFC 9457, with the extension members ``code`` and ``rule``)."""
 
-    type: str = Field(examples=[PROBLEM_TYPE_BASE + "C6-deadline-out-of-range"])
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "cv_deadline_too_late"])
     title: str
     status: int
     detail: str | None = None
@@ -37,7 +58,7 @@ class Problem(BaseModel):
     correlation_id: str | None = None
     invalid_params: list[InvalidParam] | None = None
 
-    model_config = {"extra": "allow"}
+    model_config = {"extra": "allow", "json_schema_extra": {"examples": [PROBLEM_EXAMPLE]}}
 
 
 class ProblemError(Exception):
@@ -131,6 +152,19 @@ class UpstreamUnavailable(ProblemError):
 
     def __init__(self, detail: str | None = None, *, retry_after_seconds: int = 30, **extra: Any) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)}, **extra)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
+    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
+    log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
+    return UpstreamUnavailable(
+        f"{failure.system} did not answer usably and no earlier snapshot is held.",
+        retry_after_seconds=RETRY_AFTER_SECONDS,
+        system=failure.system,
+    )
 
 
 class UpstreamContractViolation(ProblemError):

@@ -23,13 +23,20 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from dfdg_broker import __version__, correlation, metrics
+from dfdg_broker.app_state import StateKey
 from dfdg_broker.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 
 router = APIRouter(tags=["Operations"])
 
 DATABASE_TIMEOUT_SECONDS = 2.0
+
+ENGINE: StateKey[AsyncEngine] = StateKey("engine")
+"""Set by the lifespan: the engine, for the readiness check and the pool gauges."""
+BREAKERS: StateKey[Mapping[str, Any]] = StateKey("breakers")
+"""The upstream circuit breakers by system name (set by their owner, see ``breaker_states``)."""
 
 
 class Liveness(BaseModel):
@@ -128,14 +135,15 @@ def _known_revisions() -> frozenset[str]:
     return frozenset(script.revision for script in scripts.walk_revisions())
 
 
-def breaker_states(state: Any) -> dict[str, str]:
+def breaker_states(app: Starlette) -> dict[str, str]:
     """``{system: "closed" | "half_open" | "open"}`` from the app's circuit breakers, if it has any.
 
-    Reads ``app.state.breakers``: a mapping of system name to a breaker with a ``state`` attribute (agreed on
-    BOARD.md with the circuit breaker's author), or to the state itself.
+    Reads ``BREAKERS``: a mapping of system name to a breaker with a ``state`` attribute (agreed on BOARD.md with
+    the circuit breaker's author), or to the state itself.
     """
-    breakers = getattr(state, "breakers", None)
-    if not isinstance(breakers, Mapping):
+    try:
+        breakers = BREAKERS.get(app)
+    except RuntimeError:
         return {}
     states = {}
     for system, breaker in breakers.items():
@@ -144,14 +152,14 @@ def breaker_states(state: Any) -> dict[str, str]:
     return states
 
 
-async def readiness(engine: AsyncEngine, app_state: Any) -> tuple[bool, dict[str, str]]:
-    reachable, current = await database_revision(engine)
+async def readiness(app: Starlette) -> tuple[bool, dict[str, str]]:
+    reachable, current = await database_revision(ENGINE.get(app))
     checks = {"database": "ok" if reachable else "unreachable"}
     ready = reachable
     if reachable:
         schema_ready, checks["schema"] = schema_state(current, expected_schema_revision())
         ready = ready and schema_ready
-    for system, state in sorted(breaker_states(app_state).items()):
+    for system, state in sorted(breaker_states(app).items()):
         checks[f"upstream:{system}"] = state
         ready = ready and state != "open"
     return ready, checks
@@ -172,7 +180,7 @@ async def livez() -> Liveness:
 async def readyz(request: Request) -> Response:
     """Ready for traffic: the database answers, its schema is at this release's revision (or newer), and no
     upstream's circuit breaker is open. 503 otherwise, naming each failing part."""
-    ready, checks = await readiness(request.app.state.engine, request.app.state)
+    ready, checks = await readiness(request.app)
     if ready:
         return Response(Readiness(status="ready", checks=checks).model_dump_json(), media_type="application/json")
     failing = [part for part, state in checks.items() if not _is_fine(part, state)]
@@ -210,7 +218,7 @@ async def version() -> VersionInfo:
 @router.get("/metrics", name="metrics", include_in_schema=False)
 async def prometheus_metrics(request: Request) -> Response:
     """Prometheus text exposition. Pool and breaker gauges are read now, from this app."""
-    metrics.record_pool(request.app.state.engine.pool)
-    metrics.record_breaker_states(breaker_states(request.app.state))
+    metrics.record_pool(ENGINE.of(request).pool)
+    metrics.record_breaker_states(breaker_states(request.app))
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)

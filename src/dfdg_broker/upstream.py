@@ -36,6 +36,14 @@ class CallPolicy:
     attempts: int = 3
 
 
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """What every upstream client is built from: the one pooled HTTP client and the call policy."""
+
+    http: httpx.AsyncClient
+    policy: CallPolicy
+
+
 async def call(
     system: str,
     policy: CallPolicy,

@@ -18,7 +18,7 @@ from dfdg_broker import __version__
 from dfdg_broker.app import create_app
 from dfdg_broker.db.migrate import upgrade
 from dfdg_broker.db.session import DatabaseUnreachable, create_engine
-from dfdg_broker.health import expected_schema_revision
+from dfdg_broker.health import BREAKERS, ENGINE, expected_schema_revision
 from dfdg_broker.logging_setup import make_handler
 from dfdg_broker.settings import Environment, Settings
 from tests.conftest import TODAY
@@ -77,6 +77,12 @@ async def test_a_500_does_not_close_the_keep_alive_connection(app):
         await serving
 
 
+async def test_a_correlation_id_that_looks_like_a_cpr_number_is_replaced(client):
+    for supplied in ("1204882211", "trace-120488-2211-x"):
+        response = await client.get("/livez", headers={"X-Correlation-ID": supplied})
+        assert response.headers["x-correlation-id"] != supplied and "2211" not in response.headers["x-correlation-id"]
+
+
 # ---------------------------------------------------------------- logs
 
 
@@ -132,13 +138,13 @@ async def test_readyz_is_200_when_database_schema_and_upstreams_are_fine(client)
 
 
 async def test_readyz_is_503_naming_the_database_when_it_is_down(app, client):
-    working = app.state.engine
-    app.state.engine = create_engine(UNREACHABLE_DB)
+    working = ENGINE.get(app)
+    ENGINE.put(app, create_engine(UNREACHABLE_DB))
     try:
         response = await client.get("/readyz")
     finally:
-        await app.state.engine.dispose()
-        app.state.engine = working
+        await ENGINE.get(app).dispose()
+        ENGINE.put(app, working)
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "not_ready" and response.json()["failing"] == ["database"]
@@ -168,7 +174,7 @@ async def test_readyz_is_503_naming_the_schema_when_it_is_behind(tmp_path, clock
 
 
 async def test_readyz_is_503_naming_an_upstream_whose_breaker_is_open(app, client):
-    app.state.breakers = {"letasyl": SimpleNamespace(state="open"), "jobnet": SimpleNamespace(state="closed")}
+    BREAKERS.put(app, {"letasyl": SimpleNamespace(state="open"), "jobnet": SimpleNamespace(state="closed")})
     response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["upstream:letasyl"]
@@ -198,7 +204,7 @@ def _value(samples, name: str, **labels: str) -> float:
 
 
 async def test_metrics_after_a_scripted_session(app, client, auth, persona, upstream):
-    app.state.breakers = {"letasyl": SimpleNamespace(state="closed")}
+    BREAKERS.put(app, {"letasyl": SimpleNamespace(state="closed")})
     before = _samples((await client.get("/metrics")).text)
     p = persona("complete-adult")
     case = await create_case(client, auth, p, TODAY + days(10))
@@ -231,3 +237,32 @@ async def test_metrics_after_a_scripted_session(app, client, auth, persona, upst
     assert "dfdg_rate_limit_refusals" in response.text and "process_resident_memory_bytes" in response.text
     assert p.cpr not in response.text and "1204882211" not in response.text
     assert case["id"] not in response.text
+
+
+# ---------------------------------------------------------------- docs
+
+
+async def test_the_documented_problem_example_is_one_the_service_really_sends(client, auth, persona):
+    from datetime import date
+
+    from dfdg_broker.errors import PROBLEM_EXAMPLE
+
+    body = create_body(persona("complete-adult"), date(2026, 12, 7), cv_update_deadline=date(2027, 3, 1))
+    response = await client.post("/v1/contact-groups", json=body, headers=auth("101"))
+    sent = response.json()
+    assert response.status_code == PROBLEM_EXAMPLE["status"]
+    assert {k: sent[k] for k in PROBLEM_EXAMPLE if k != "correlation_id"} == {
+        k: v for k, v in PROBLEM_EXAMPLE.items() if k != "correlation_id"
+    }
+    assert (await client.get("/openapi.json")).json()["components"]["schemas"]["Problem"]["examples"] == [
+        PROBLEM_EXAMPLE
+    ]
+
+
+async def test_swagger_ui_and_redoc_are_served_from_packaged_assets(client):
+    for page in ("/docs", "/redoc"):
+        html = (await client.get(page)).text
+        assert "cdn." not in html and "unpkg" not in html and "fonts.googleapis" not in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        response = await client.get(f"/static-offline-docs/{asset}")
+        assert response.status_code == 200 and len(response.content) > 10_000

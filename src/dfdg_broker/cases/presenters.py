@@ -17,7 +17,6 @@ from dfdg_broker.cases.schemas import (
     ChildrenLink,
     ContactGroupInfo,
     ContactGroupRead,
-    CvWindow,
     IntegrationContractStatus,
     JobnetProfile,
     Municipality,
@@ -27,24 +26,13 @@ from dfdg_broker.cases.schemas import (
 from dfdg_broker.cases.service import AreaRead
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.domain.case_dates import CaseDates, CvWindowState
 from dfdg_broker.domain.minors import child_link
 from dfdg_broker.domain.municipalities import municipalities
+from dfdg_broker.presenters import cv_window
 
 
 def _municipality(code: str) -> Municipality:
     return Municipality(code=code, name=municipalities()[code])
-
-
-def cv_window(dates: CaseDates, today: date) -> CvWindow:
-    """G2, G3 as the API shows them."""
-    state = dates.cv_window_state(today)
-    return CvWindow(
-        opens_on=dates.effective_cv_date,
-        closes_on=dates.cv_update_deadline,
-        state=state,
-        jobcenter_may_edit=state is CvWindowState.JOBCENTER,
-    )
 
 
 def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> ContactGroupRead:

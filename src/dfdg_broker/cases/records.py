@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -76,8 +74,3 @@ class Attention:
     """the same for the caseworker's screen, in Danish"""
     due_date: date | None
     href: str
-
-
-def content_hash(document: Any) -> str:
-    """SHA-256 of a JSON document in canonical form: equal content, equal hash, whatever the key order."""
-    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

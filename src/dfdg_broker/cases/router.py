@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases import presenters
+from dfdg_broker.cases.dependencies import CaseServiceDep, CaseSummaryDep
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
     CallerNotParty,
@@ -17,17 +15,16 @@ from dfdg_broker.cases.errors import (
     PersonUnknownAtOperator,
 )
 from dfdg_broker.cases.examples import area_example
-from dfdg_broker.cases.records import Blob
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep
+from dfdg_broker.deps import CallerDep, ClockDep
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Contact groups"])
 
 _COMMON = (Unauthenticated, RequestInvalid)
-ATTACHMENT_CHUNK = 64 * 1024
 
 
 @router.post(
@@ -46,13 +43,18 @@ ATTACHMENT_CHUNK = 64 * 1024
     ),
 )
 async def create_contact_group(
-    body: ContactGroupCreate, response: Response, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
+    body: ContactGroupCreate,
+    response: Response,
+    caller: CallerDep,
+    service: CaseServiceDep,
+    summary: CaseSummaryDep,
+    clock: ClockDep,
 ) -> ContactGroupRead:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
     profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     response.headers["Location"] = f"{router.prefix}/{case.id}"
-    return presenters.case_read(case, clock.today(), await service.attention(case))
+    return presenters.case_read(case, clock.today(), await summary.attention(case))
 
 
 @router.get(
@@ -63,10 +65,10 @@ async def create_contact_group(
     responses=responses_for(*_COMMON, CaseNotFound),
 )
 async def get_contact_group(
-    case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep
+    case_id: str, caller: CallerDep, service: CaseServiceDep, summary: CaseSummaryDep, clock: ClockDep
 ) -> ContactGroupRead:
     case = await service.get(caller.municipality, case_id)
-    return presenters.case_read(case, clock.today(), await service.attention(case))
+    return presenters.case_read(case, clock.today(), await summary.attention(case))
 
 
 def _area_route(area: DataArea) -> None:
@@ -97,12 +99,6 @@ for _area in DataArea:
     _area_route(_area)
 
 
-PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "The document's bytes, checksum-verified."}
-}
-"""The 200 of a route that streams a stored document (see ``stream_blob``)."""
-
-
 @router.get(
     "/{case_id}/attachments/{attachment_id}",
     name="download_attachment",
@@ -118,22 +114,3 @@ async def download_attachment(
 ) -> StreamingResponse:
     blob = await service.attachment(caller.municipality, case_id, attachment_id)
     return stream_blob(blob, f"{blob.attachment_id}.pdf")
-
-
-def stream_blob(blob: Blob, filename: str) -> StreamingResponse:
-    """A stored, checksum-verified document, streamed in chunks with its SHA-256 in ``Digest`` and ``ETag``."""
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(blob.content), ATTACHMENT_CHUNK):
-            yield blob.content[start : start + ATTACHMENT_CHUNK]
-
-    return StreamingResponse(
-        chunks(),
-        media_type=blob.media_type,
-        headers={
-            "Content-Length": str(blob.size_bytes),
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Digest": f"sha-256={blob.sha256}",
-            "ETag": f'"{blob.sha256}"',
-        },
-    )

@@ -6,22 +6,16 @@ from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.config import JsonDict
 
 from dfdg_broker.cases.examples import CONTACT_GROUP_EXAMPLE
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.domain.case_dates import CvWindowState
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.minors import ChildLinkState
 from dfdg_broker.letasyl.schemas import AREA_MODELS, OtherArea, WireModel
+from dfdg_broker.schemas import CvWindow, rule
 
 # A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
 EXAMPLE_CPR = "1204882211"
-
-
-def rule(rule_id: str) -> JsonDict:
-    """Marks a request field with the rule a schema failure on it breaks (shown in OpenAPI as ``x-rule``)."""
-    return {"x-rule": rule_id}
 
 
 class ContactGroupCreate(BaseModel):
@@ -119,15 +113,6 @@ class AreaStatus(BaseModel):
     takeover_date: date = Field(description="the area follows this date (G1 reading)")
     mode: Literal["live", "frozen"] = Field(description="on the response's as_of date")
     frozen_since: date = Field(description="first day the area is (or will be) frozen")
-
-
-class CvWindow(BaseModel):
-    """G2, G3: who may create and update the Jobnet CV."""
-
-    opens_on: date = Field(description="effective CV date (G2)")
-    closes_on: date = Field(description="the deadline, last day for the jobcenter (G3)")
-    state: CvWindowState
-    jobcenter_may_edit: bool
 
 
 class IntegrationContractStatus(BaseModel):

@@ -1,7 +1,7 @@
 """The cases feature's logic: create a contact group, read it, read its data areas with the date rules applied.
 
-Each public method reads what it needs, ends the read transaction, talks to the upstream, then writes. The rules
-themselves live in ``domain``; this module only sequences them with I/O.
+Each public method reads what it needs, ends the read transaction, talks to the upstream, then writes (the
+phases of ``db.unit_of_work``). The rules themselves live in ``domain``; this module only sequences them with I/O.
 """
 
 from __future__ import annotations
@@ -22,40 +22,24 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import (
-    LOGIN_CODES_TASK_CODE,
-    LOGIN_CODES_TASK_TEXT,
-    LOGIN_CODES_TASK_TEXT_DA,
-    Attention,
-    Blob,
-    Case,
-    Snapshot,
-    content_hash,
-)
+from dfdg_broker.cases.records import Blob, Case, Snapshot
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
-from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
-from dfdg_broker.distribution.repository import DistributionRepository
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
-from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import build_case_dates
 from dfdg_broker.domain.contact_groups import ContactGroup
-from dfdg_broker.domain.minors import child_link, require_case_allowed
+from dfdg_broker.domain.content import content_hash
+from dfdg_broker.domain.minors import require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
-from dfdg_broker.errors import UpstreamUnavailable
+from dfdg_broker.errors import unavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
-from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
-from dfdg_broker.pdf_requests.repository import PdfRequestRepository
+from dfdg_broker.letasyl.schemas import AttachmentsArea
 from dfdg_broker.upstream import UpstreamFailure
 
 log = logging.getLogger(__name__)
-
-HeldDa3Da4 = tuple[OtherArea, AttachmentsArea]
-"""DA3 and DA4 as the broker serves them now without asking the operator (see ``CaseService.held_snapshot``)."""
-
-RETRY_AFTER_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +81,14 @@ class CaseService:
     def __init__(
         self,
         repo: CaseRepository,
+        uow: UnitOfWork,
         letasyl: LetAsylClient,
         jobnet: JobnetClient,
         clock: Clock,
         cpr_lookup_key: bytes,
-        pdf_requests: PdfRequestRepository,
-        receipts: DistributionRepository,
     ) -> None:
         self._repo = repo
-        self._pdf_requests = pdf_requests
-        self._receipts = receipts
+        self._uow = uow
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -135,7 +117,7 @@ class CaseService:
         existing = await self._repo.find(lookup, receiving)
         if existing is not None:
             raise self._already_exists(existing, caller_municipality)
-        await self._repo.end_read_phase()
+        await self._uow.end_read_phase()
 
         try:
             person = await self._letasyl.find_person(cpr.value, receiving)
@@ -166,7 +148,7 @@ class CaseService:
             created_at=self._clock.now(),
             created_by_municipality=caller_municipality,
         )
-        await self._repo.begin_write_phase()
+        await self._uow.begin_write_phase()
         try:
             await self._repo.add_case(case, lookup)
         except DuplicateCase:
@@ -197,7 +179,7 @@ class CaseService:
     async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         latest = await self._repo.latest_snapshot(case.id, area)
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
-        await self._repo.end_read_phase()
+        await self._uow.end_read_phase()
         try:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
@@ -213,7 +195,7 @@ class CaseService:
         else:
             served, store_snapshot = fresh, True
         if store_snapshot or capture.blobs:
-            await self._repo.begin_write_phase()
+            await self._uow.begin_write_phase()
             await self._store(case.id, capture, snapshot=store_snapshot)
         return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at)
 
@@ -223,12 +205,12 @@ class CaseService:
             return AreaRead(case, area, held, "frozen", takeover, final_snapshot_after_takeover=final)
         # Nothing held from before the freeze: take one final snapshot and freeze that (G1).
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
-        await self._repo.end_read_phase()
+        await self._uow.end_read_phase()
         try:
             capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
-        await self._repo.begin_write_phase()
+        await self._uow.begin_write_phase()
         await self._store(case.id, capture)
         return AreaRead(
             case,
@@ -271,82 +253,6 @@ class CaseService:
         if blob is None:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
-
-    # ---------------------------------------------------------------- what needs a human (from held data only)
-
-    async def unit_packages(self, case: Case, held: HeldDa3Da4 | None = None) -> list[UnitPackage]:
-        """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
-        no receipt covers."""
-        other, attachments = held or await self._held_da3_da4(case)
-        return unit_packages(other, attachments, await self._receipts.receipts(case.id), today=self._clock.today())
-
-    async def _held_da3_da4(self, case: Case) -> HeldDa3Da4:
-        other = await self.held_snapshot(case, DataArea.OTHER)
-        attachments = await self.held_snapshot(case, DataArea.ATTACHMENTS)
-        return (
-            OtherArea.model_validate(other.data) if other else OtherArea(),
-            AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
-        )
-
-    async def attention(self, case: Case) -> list[Attention]:
-        """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
-        documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
-        operator is not asked (a case read must not depend on it)."""
-        today = self._clock.today()
-        base = f"/v1/contact-groups/{case.id}"
-        items: list[Attention] = []
-        for request in await self._pdf_requests.for_case(case.id):
-            state = pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today)
-            if state is pdf_route.PdfRequestStatus.OVERDUE:
-                items.append(
-                    Attention(
-                        "pdf_request_overdue",
-                        "P1",
-                        f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
-                        f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
-                        request.due_date,
-                        f"{base}/pdf-requests",
-                    )
-                )
-        held = await self._held_da3_da4(case)  # read once: the child link and the packages both need it
-        link = child_link(held[0].children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
-        if link.needs_attention:
-            items.append(
-                Attention(
-                    f"children_link_{link.state.value}",
-                    "M3",
-                    "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
-                    "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
-                    link.due_date,
-                    f"{base}/data-areas/other",
-                )
-            )
-        for package in await self.unit_packages(case, held):
-            # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
-            documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
-            if documents:
-                items.append(
-                    Attention(
-                        f"undistributed_{package.unit.value.replace('-', '_')}",
-                        "P2",
-                        f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
-                        f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
-                        None,
-                        f"{base}/distribution",
-                    )
-                )
-        if case.dates.login_codes_task_pending(today):
-            items.append(
-                Attention(
-                    LOGIN_CODES_TASK_CODE,
-                    "C8",
-                    LOGIN_CODES_TASK_TEXT,
-                    LOGIN_CODES_TASK_TEXT_DA,
-                    case.dates.login_codes_due_from,
-                    base,
-                )
-            )
-        return items
 
     # ---------------------------------------------------------------- helpers
 
@@ -391,13 +297,3 @@ class CaseService:
             await self._repo.add_snapshot(case_id, capture.snapshot)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
-
-
-def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
-    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
-    log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
-    return UpstreamUnavailable(
-        f"{failure.system} did not answer usably and no earlier snapshot is held.",
-        retry_after_seconds=RETRY_AFTER_SECONDS,
-        system=failure.system,
-    )

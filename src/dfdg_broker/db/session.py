@@ -1,10 +1,8 @@
-"""Engine and sessions. One transaction per request, committed at the edge (see ``session_scope``)."""
+"""Engine and sessions. How a request uses its transactions is ``db.unit_of_work``'s to say."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
@@ -68,16 +66,3 @@ async def check_database(engine: AsyncEngine, timeout_seconds: float = 10.0) -> 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-@asynccontextmanager
-async def session_scope(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Commit once when the block ends normally, roll back otherwise."""
-    async with sessions() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()

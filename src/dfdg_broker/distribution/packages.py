@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dfdg_broker.cases.records import content_hash
 from dfdg_broker.distribution.repository import Receipt
 from dfdg_broker.domain import distribution as rules
+from dfdg_broker.domain.content import content_hash
 from dfdg_broker.domain.distribution import MunicipalUnit
 from dfdg_broker.letasyl.schemas import Attachment, AttachmentsArea, LinkedChild, OtherArea
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
+from dfdg_broker.deps import CallerDep, ClockDep
+from dfdg_broker.distribution.dependencies import DistributionServiceDep
 from dfdg_broker.distribution.errors import PackageEmpty
 from dfdg_broker.distribution.packages import UnitPackage, document_key
-from dfdg_broker.distribution.repository import DistributionRepository, Receipt
+from dfdg_broker.distribution.repository import Receipt
 from dfdg_broker.distribution.schemas import (
     DistributionRead,
     ReceiptCreate,
@@ -19,20 +17,12 @@ from dfdg_broker.distribution.schemas import (
     RoutedDocument,
     UnitDistribution,
 )
-from dfdg_broker.distribution.service import DistributionService
 from dfdg_broker.domain.distribution import MunicipalUnit
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 
 PREFIX = "/v1/contact-groups/{case_id}/distribution"
 router = APIRouter(prefix=PREFIX, tags=["Distribution to municipal units"])
 _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
-
-
-async def get_distribution_service(session: SessionDep, clock: ClockDep, cases: CaseServiceDep) -> DistributionService:
-    return DistributionService(cases, CaseRepository(session), DistributionRepository(session), clock)
-
-
-DistributionServiceDep = Annotated[DistributionService, Depends(get_distribution_service)]
 
 
 @router.get(

@@ -4,31 +4,34 @@
 from __future__ import annotations
 
 from dfdg_broker.cases.records import Case
-from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.distribution.errors import PackageEmpty
-from dfdg_broker.distribution.packages import UnitPackage
+from dfdg_broker.distribution.packages import UnitPackage, unit_packages
 from dfdg_broker.distribution.repository import DistributionRepository, Receipt
+from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.distribution import MunicipalUnit
+from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
+
+HeldDa3Da4 = tuple[OtherArea, AttachmentsArea]
+"""DA3 and DA4 as the broker serves them now without asking the operator (see ``CaseService.held_snapshot``)."""
 
 
 class DistributionService:
-    def __init__(
-        self, cases: CaseService, case_repo: CaseRepository, repo: DistributionRepository, clock: Clock
-    ) -> None:
+    def __init__(self, cases: CaseService, uow: UnitOfWork, repo: DistributionRepository, clock: Clock) -> None:
         self._cases = cases
-        self._case_repo = case_repo
+        self._uow = uow
         self._repo = repo
         self._clock = clock
 
     async def distribution(self, caller: str, case_id: str) -> tuple[Case, list[UnitPackage]]:
         case = await self._cases.get(caller, case_id)
-        return case, await self._cases.unit_packages(case)
+        return case, await self.unit_packages(case)
 
     async def record_receipt(self, caller: str, case_id: str, unit: MunicipalUnit, note: str | None) -> Receipt:
         """P2: the unit received its package as it stands now; the receipt keeps what the package held."""
-        await self._case_repo.begin_write_phase()  # reads then writes: take the write lock up front (SQLite)
+        await self._uow.begin_write_phase()  # reads then writes: take the write lock up front (SQLite)
         case, packages = await self.distribution(caller, case_id)
         package = next(p for p in packages if p.unit is unit)
         if not package.items:
@@ -44,4 +47,18 @@ class DistributionService:
                 note=note,
                 package=package.items,
             )
+        )
+
+    async def unit_packages(self, case: Case, held: HeldDa3Da4 | None = None) -> list[UnitPackage]:
+        """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
+        no receipt covers."""
+        other, attachments = held or await self.held_da3_da4(case)
+        return unit_packages(other, attachments, await self._repo.receipts(case.id), today=self._clock.today())
+
+    async def held_da3_da4(self, case: Case) -> HeldDa3Da4:
+        other = await self._cases.held_snapshot(case, DataArea.OTHER)
+        attachments = await self._cases.held_snapshot(case, DataArea.ATTACHMENTS)
+        return (
+            OtherArea.model_validate(other.data) if other else OtherArea(),
+            AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
         )

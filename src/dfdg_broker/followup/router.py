@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from dfdg_broker.cases.dependencies import CaseServiceDep
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import CallerDep, CaseServiceDep
+from dfdg_broker.deps import CallerDep
 from dfdg_broker.domain.followup import DEFAULT_HORIZON_MONTHS, MAX_HORIZON_MONTHS, MIN_HORIZON_MONTHS
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import FollowUpServiceDep

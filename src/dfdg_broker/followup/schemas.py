@@ -9,7 +9,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dfdg_broker.cases.schemas import rule
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.followup import (
     DEFAULT_HORIZON_MONTHS,
@@ -27,6 +26,7 @@ from dfdg_broker.domain.followup import (
     WorkloadBasis,
     WorkloadLine,
 )
+from dfdg_broker.schemas import rule
 
 HORIZON_DESCRIPTION = f"Months from the start date the plan covers ({MIN_HORIZON_MONTHS}-{MAX_HORIZON_MONTHS})."
 F6_DESCRIPTION = (

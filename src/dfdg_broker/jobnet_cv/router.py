@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.cases.presenters import cv_window
-from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cpr_register import CprRegisterClient
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
+from dfdg_broker.deps import CallerDep, ClockDep
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
-from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.findings import Severity
+from dfdg_broker.jobnet_cv.dependencies import JobnetCvServiceDep
 from dfdg_broker.jobnet_cv.errors import (
     CvHasBlockingFindings,
     CvHoldsPlaceholders,
@@ -25,34 +21,13 @@ from dfdg_broker.jobnet_cv.errors import (
     NoSubmission,
     PersonUnknownInRegister,
 )
-from dfdg_broker.jobnet_cv.repository import JobnetCvRepository, SubmissionRecord
+from dfdg_broker.jobnet_cv.repository import SubmissionRecord
 from dfdg_broker.jobnet_cv.schemas import DraftSource, FindingCounts, FindingRead, JobnetCvDraft, JobnetCvSubmission
-from dfdg_broker.jobnet_cv.service import JobnetCvService
-from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.presenters import cv_window
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Jobnet CV"])
 
 _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
-
-
-async def get_jobnet_cv_service(
-    request: Request, session: SessionDep, clock: ClockDep, cases: CaseServiceDep
-) -> JobnetCvService:
-    upstream = request.app.state.upstream
-    return JobnetCvService(
-        cases,
-        CaseRepository(session),
-        JobnetCvRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
-        CprRegisterClient(upstream.http, upstream.policy),
-        JobnetClient(upstream.http, upstream.policy),
-        clock,
-        request.app.state.classification,
-        request.app.state.cv_placeholders,
-    )
-
-
-JobnetCvServiceDep = Annotated[JobnetCvService, Depends(get_jobnet_cv_service)]
 
 
 @router.post(

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from dfdg_broker.cases.schemas import CvWindow
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.findings import Finding, Severity
+from dfdg_broker.schemas import CvWindow
 
 
 class SuggestionRead(BaseModel):

@@ -13,13 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from dfdg_broker.cases.records import Case
-from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.service import AreaRead, CaseService, unavailable
+from dfdg_broker.cases.service import AreaRead, CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.cpr_register import CprRegisterClient, RegisterEntry
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CvWindowState
+from dfdg_broker.errors import unavailable
 from dfdg_broker.jobnet.classification import Classification
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.jobnet.cv import Address, JobnetCv, PersonName
@@ -61,7 +62,7 @@ class JobnetCvService:
     def __init__(
         self,
         cases: CaseService,
-        case_repo: CaseRepository,
+        uow: UnitOfWork,
         repo: JobnetCvRepository,
         letasyl: LetAsylClient,
         cpr_register: CprRegisterClient,
@@ -71,7 +72,7 @@ class JobnetCvService:
         placeholders: frozenset[str],
     ) -> None:
         self._cases = cases
-        self._case_repo = case_repo
+        self._uow = uow
         self._repo = repo
         self._letasyl = letasyl
         self._cpr_register = cpr_register
@@ -84,7 +85,7 @@ class JobnetCvService:
         """DA1 as served under G1, normalised into a Jobnet CV with findings. Allowed on any day: it changes
         nothing, and a caseworker may prepare the CV before the window opens."""
         case = await self._cases.get(caller_municipality, case_id)
-        await self._case_repo.end_read_phase()
+        await self._uow.end_read_phase()
         register, (facts, operator_name) = await asyncio.gather(self._register(case), self._person(case))
         area = await self._cases.read_area(caller_municipality, case_id, DataArea.CV)
         operator_cv = CvArea.model_validate(area.snapshot.data)
@@ -108,7 +109,7 @@ class JobnetCvService:
                 closes_on=closes_on,
             )
         require_consent_for_searchable(cv)
-        await self._case_repo.end_read_phase()
+        await self._uow.end_read_phase()
         register = await self._register(case)
         result = normalise(cv, self._context(register, None))
         refusals = submit_refusals(result)
@@ -135,7 +136,7 @@ class JobnetCvService:
             cv=result.cv.model_dump(mode="json"),
             findings=[_finding_dict(f) for f in result.findings],
         )
-        await self._case_repo.begin_write_phase()
+        await self._uow.begin_write_phase()
         await self._repo.add_submission(record)
         log.info("Jobnet CV submitted for %s (status %s)", case.id, receipt.status)
         return record

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
-from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.router import PDF_RESPONSE, stream_blob
-from dfdg_broker.deps import CallerDep, CaseServiceDep, ClockDep, SessionDep
+from dfdg_broker.deps import CallerDep, ClockDep
 from dfdg_broker.domain import pdf_route
+from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
-from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import PdfRequestState
+from dfdg_broker.pdf_requests.dependencies import PdfRequestServiceDep
 from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
-from dfdg_broker.pdf_requests.repository import PdfRequestRepository, StoredPdfRequest
+from dfdg_broker.pdf_requests.repository import StoredPdfRequest
 from dfdg_broker.pdf_requests.schemas import (
     DeliveredAttachment,
     DeliveredFile,
@@ -25,27 +23,10 @@ from dfdg_broker.pdf_requests.schemas import (
     PdfRequestList,
     PdfRequestRead,
 )
-from dfdg_broker.pdf_requests.service import PdfRequestService
 
 PREFIX = "/v1/contact-groups/{case_id}/pdf-requests"
 router = APIRouter(prefix=PREFIX, tags=["PDF route"])
 _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
-
-
-async def get_pdf_request_service(
-    request: Request, session: SessionDep, clock: ClockDep, cases: CaseServiceDep
-) -> PdfRequestService:
-    upstream = request.app.state.upstream
-    return PdfRequestService(
-        cases,
-        CaseRepository(session),
-        PdfRequestRepository(session),
-        LetAsylClient(upstream.http, upstream.policy),
-        clock,
-    )
-
-
-PdfRequestServiceDep = Annotated[PdfRequestService, Depends(get_pdf_request_service)]
 
 
 @router.post(

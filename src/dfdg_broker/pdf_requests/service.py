@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from dfdg_broker.cases.errors import PersonUnknownAtOperator
 from dfdg_broker.cases.records import Blob, Case
 from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.service import CaseService, unavailable
+from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import pdf_route
+from dfdg_broker.errors import unavailable
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import PdfRequestCreate, PdfRequestState
 from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
@@ -42,12 +44,14 @@ class PdfRequestService:
     def __init__(
         self,
         cases: CaseService,
+        uow: UnitOfWork,
         case_repo: CaseRepository,
         repo: PdfRequestRepository,
         letasyl: LetAsylClient,
         clock: Clock,
     ) -> None:
         self._cases = cases
+        self._uow = uow
         self._case_repo = case_repo
         self._repo = repo
         self._letasyl = letasyl
@@ -58,7 +62,7 @@ class PdfRequestService:
         only once the operator accepted it. Nothing is forwarded or stored when a check fails."""
         case = await self._cases.get(caller, case_id)
         wanted = pdf_route.require_pdf_areas(areas)
-        await self._case_repo.end_read_phase()
+        await self._uow.end_read_phase()
         try:
             person = await self._letasyl.find_person(case.cpr, case.receiving_municipality)
             if person is None:
@@ -85,7 +89,7 @@ class PdfRequestService:
             due_date=pdf_route.due_date(today),
             requested_by_municipality=caller,
         )
-        await self._case_repo.begin_write_phase()
+        await self._uow.begin_write_phase()
         await self._repo.add(request)
         log.info("PDF request %s forwarded for contact group %s", request.id, case.id)
         return request
@@ -98,7 +102,7 @@ class PdfRequestService:
         open_requests = [r for r in requests if r.delivered_on is None]
         if not open_requests:
             return case, requests, True
-        await self._case_repo.end_read_phase()
+        await self._uow.end_read_phase()
         deliveries: list[_Delivery] = []
         checked = True
         try:
@@ -111,7 +115,7 @@ class PdfRequestService:
             log.warning("PDF route: operator not checked for contact group %s: %s", case.id, failure.reason)
             checked = False
         if deliveries:
-            await self._case_repo.begin_write_phase()
+            await self._uow.begin_write_phase()
             now = self._clock.now()
             for d in deliveries:
                 await self._case_repo.add_blobs(case.id, d.blobs, now)

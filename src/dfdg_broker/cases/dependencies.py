@@ -1,0 +1,56 @@
+"""The cases feature's dependencies: its service, and the case summary it shows but does not compute.
+
+The summary (``summary``) depends on cases, PDF requests and distribution; cases must not import it back. So cases
+declares what it needs (``CaseSummary``) and a key for the factory, and ``app.py`` plugs the summary feature's
+factory in at start-up (``CASE_SUMMARY``): the arrow points from summary to cases only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+
+from dfdg_broker.app_state import StateKey
+from dfdg_broker.cases.records import Attention, Case
+from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.cases.service import CaseService
+from dfdg_broker.clock import Clock
+from dfdg_broker.db.unit_of_work import UnitOfWork
+from dfdg_broker.deps import ClockDep, SettingsDep, UnitOfWorkDep, UpstreamDep
+from dfdg_broker.jobnet.client import JobnetClient
+from dfdg_broker.letasyl.client import LetAsylClient
+
+
+class CaseSummary(Protocol):
+    async def attention(self, case: Case) -> list[Attention]:
+        """What on the case needs a human, from what the broker holds (the operator is not asked)."""
+        ...
+
+
+CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
+CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
+
+
+async def get_case_service(
+    uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, settings: SettingsDep
+) -> CaseService:
+    return CaseService(
+        CaseRepository(uow.session),
+        uow,
+        LetAsylClient(upstream.http, upstream.policy),
+        JobnetClient(upstream.http, upstream.policy),
+        clock,
+        settings.cpr_lookup_key.get_secret_value().encode(),
+    )
+
+
+CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]
+
+
+async def get_case_summary(request: Request, cases: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep) -> CaseSummary:
+    return CASE_SUMMARY.of(request)(cases, uow, clock)
+
+
+CaseSummaryDep = Annotated[CaseSummary, Depends(get_case_summary)]

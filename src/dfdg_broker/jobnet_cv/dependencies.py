@@ -1,0 +1,41 @@
+"""The Jobnet CV feature's dependencies, and the reference data it keeps in ``app.state`` (loaded once, at start-up)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from dfdg_broker.app_state import StateKey
+from dfdg_broker.cases.dependencies import CaseServiceDep
+from dfdg_broker.cpr_register import CprRegisterClient
+from dfdg_broker.deps import ClockDep, UnitOfWorkDep, UpstreamDep
+from dfdg_broker.jobnet.classification import Classification
+from dfdg_broker.jobnet.client import JobnetClient
+from dfdg_broker.jobnet_cv.repository import JobnetCvRepository
+from dfdg_broker.jobnet_cv.service import JobnetCvService
+from dfdg_broker.letasyl.client import LetAsylClient
+
+CLASSIFICATION: StateKey[Classification] = StateKey("classification")
+"""N9: the occupation and qualification lists (``jobnet.classification.load_classification``)."""
+CV_PLACEHOLDERS: StateKey[frozenset[str]] = StateKey("cv_placeholders")
+"""N1: the texts that mark a placeholder (``jobnet.text_rules.placeholder_set``)."""
+
+
+async def get_jobnet_cv_service(
+    request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, cases: CaseServiceDep
+) -> JobnetCvService:
+    return JobnetCvService(
+        cases,
+        uow,
+        JobnetCvRepository(uow.session),
+        LetAsylClient(upstream.http, upstream.policy),
+        CprRegisterClient(upstream.http, upstream.policy),
+        JobnetClient(upstream.http, upstream.policy),
+        clock,
+        CLASSIFICATION.of(request),
+        CV_PLACEHOLDERS.of(request),
+    )
+
+
+JobnetCvServiceDep = Annotated[JobnetCvService, Depends(get_jobnet_cv_service)]

@@ -1,0 +1,88 @@
+"""The case summary: what on a case needs a human, computed from what the broker holds (never asking the operator).
+
+It depends on cases, PDF requests and distribution; none of them imports it. The cases routes show it through the
+``cases.dependencies.CaseSummary`` port, which ``app.py`` fills with ``summary.dependencies.case_summary``.
+"""
+
+from __future__ import annotations
+
+from dfdg_broker.cases.records import (
+    LOGIN_CODES_TASK_CODE,
+    LOGIN_CODES_TASK_TEXT,
+    LOGIN_CODES_TASK_TEXT_DA,
+    Attention,
+    Case,
+)
+from dfdg_broker.clock import Clock
+from dfdg_broker.distribution.packages import DOCUMENT_PREFIX
+from dfdg_broker.distribution.service import DistributionService
+from dfdg_broker.domain import pdf_route
+from dfdg_broker.domain.minors import child_link
+from dfdg_broker.pdf_requests.repository import PdfRequestRepository
+
+
+class SummaryService:
+    def __init__(self, pdf_requests: PdfRequestRepository, distribution: DistributionService, clock: Clock) -> None:
+        self._pdf_requests = pdf_requests
+        self._distribution = distribution
+        self._clock = clock
+
+    async def attention(self, case: Case) -> list[Attention]:
+        """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
+        documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
+        operator is not asked (a case read must not depend on it)."""
+        today = self._clock.today()
+        base = f"/v1/contact-groups/{case.id}"
+        items: list[Attention] = []
+        for request in await self._pdf_requests.for_case(case.id):
+            state = pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today)
+            if state is pdf_route.PdfRequestStatus.OVERDUE:
+                items.append(
+                    Attention(
+                        "pdf_request_overdue",
+                        "P1",
+                        f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
+                        f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
+                        request.due_date,
+                        f"{base}/pdf-requests",
+                    )
+                )
+        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
+        link = child_link(held[0].children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
+        if link.needs_attention:
+            items.append(
+                Attention(
+                    f"children_link_{link.state.value}",
+                    "M3",
+                    "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                    "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
+                    link.due_date,
+                    f"{base}/data-areas/other",
+                )
+            )
+        for package in await self._distribution.unit_packages(case, held):
+            # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
+            documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
+            if documents:
+                items.append(
+                    Attention(
+                        f"undistributed_{package.unit.value.replace('-', '_')}",
+                        "P2",
+                        f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
+                        f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
+                        None,
+                        f"{base}/distribution",
+                    )
+                )
+        if case.dates.login_codes_task_pending(today):
+            items.append(
+                Attention(
+                    LOGIN_CODES_TASK_CODE,
+                    "C8",
+                    LOGIN_CODES_TASK_TEXT,
+                    LOGIN_CODES_TASK_TEXT_DA,
+                    case.dates.login_codes_due_from,
+                    base,
+                )
+            )
+        return items
