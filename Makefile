@@ -30,6 +30,7 @@ lint: install
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 ## Re-export the committed OpenAPI documents after an API change (and the README's settings table).
 openapi: install settings-table

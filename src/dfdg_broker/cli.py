@@ -166,6 +166,35 @@ def migrate(revision: str = "head") -> None:
     upgrade(settings.database_url, revision)
 
 
+@app.command("sweep")
+def sweep_command() -> None:
+    """The scheduled work (cron, Kubernetes CronJob): G1 final snapshots on takeover dates, due PDF deliveries.
+    Idempotent. Exit 1 when something could not be done (an upstream outage): the next run tries again."""
+    from dfdg_broker.clock import FixedClock, SystemClock
+    from dfdg_broker.db.session import create_engine, create_sessionmaker
+    from dfdg_broker.sweep import sweep
+    from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
+
+    settings = _settings()
+    _start(settings)
+    _require_database(settings)
+    clock = FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        http = create_http_client(settings.upstream_base_url)
+        try:
+            policy = CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
+            report = await sweep(create_sessionmaker(engine), Upstream(http, policy), clock, settings)
+        finally:
+            await http.aclose()
+            await engine.dispose()
+        typer.echo(report.summary())
+        return 1 if report.failures else 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
 @app.command("settings-table")
 def settings_table_command(
     readme: Annotated[Path, typer.Option(help="the README whose settings table is rewritten")] = README,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 if TYPE_CHECKING:
     from dfdg_broker.upstream import UpstreamFailure
@@ -29,7 +29,7 @@ class InvalidParam(BaseModel):
     message: str
 
 
-PROBLEM_EXAMPLE = {
+PROBLEM_EXAMPLE: dict[str, JsonValue] = {
     "type": PROBLEM_TYPE_BASE + "cv_deadline_too_late",
     "title": "Rule C6 is not met",
     "status": 422,

@@ -92,8 +92,6 @@ RATE_LIMIT_REFUSALS = Counter(
     "dfdg_rate_limit_refusals", "Requests refused by a rate limit (429), by limit name.", ["limit"], registry=REGISTRY
 )
 
-SWEEP_ITEMS = Counter("dfdg_sweep_items", "Work done by `dfdg-broker sweep`, by kind.", ["kind"], registry=REGISTRY)
-
 
 def observe_upstream(system: str, operation: str, outcome: str, seconds: float) -> None:
     UPSTREAM_CALLS.labels(system=system, operation=operation, outcome=outcome).inc()

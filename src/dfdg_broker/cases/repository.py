@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -83,6 +83,22 @@ class CaseRepository:
             # Nothing else is lost: the case is the first row a create writes.
             await self._session.rollback()
             raise DuplicateCase from exc
+
+    async def taking_over_on(self, day: date) -> list[tuple[str, str, DataArea]]:
+        """(case id, receiving municipality, area) for each DA1/DA2 whose takeover date is ``day`` (the sweep's
+        final snapshots, G1): the early date where one is given, else the handover date (C5)."""
+        found: list[tuple[str, str, DataArea]] = []
+        for area, early in (
+            (DataArea.CV, CaseRow.early_takeover_cv),
+            (DataArea.INTEGRATION_CONTRACT, CaseRow.early_takeover_contract),
+        ):
+            rows = await self._session.execute(
+                select(CaseRow.id, CaseRow.receiving_municipality)
+                .where(or_(early == day, and_(early.is_(None), CaseRow.handover_date == day)))
+                .order_by(CaseRow.id)
+            )
+            found.extend((case_id, municipality, area) for case_id, municipality in rows)
+        return found
 
     # ---------------------------------------------------------------- snapshots (insert-only)
 
