@@ -31,6 +31,7 @@ from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.metrics import RequestMetricsMiddleware
+from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -132,6 +133,7 @@ def create_app(
     install_problem_handlers(
         app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
     )
+    install_readable_schema_names(app)
     # Outside Starlette's error middleware, so that 500s carry the correlation ID and are counted and logged.
     outermost(app, CorrelationIdMiddleware, RequestMetricsMiddleware, AccessLogMiddleware)
     return app

@@ -37,6 +37,7 @@ from dfdg_broker.mock.common import (
 )
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
 from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
+from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
 
 
@@ -366,6 +367,7 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
             )
         return response
 
+    install_readable_schema_names(app)
     outermost(app, CorrelationIdMiddleware)  # 500s carry the correlation ID too
 
     @app.get("/healthz", tags=["Health"], name="health")
