@@ -17,12 +17,15 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-## Migrate the database, start the mock upstream (:8001) and the broker (:8000), seed the demo cases.
+## Migrate the database, start the mock upstream (:8001, also the identity provider) and the broker (:8000), seed
+## the demo cases. The service defaults to production; these targets say development (or test) explicitly.
+run: export DFDG_ENVIRONMENT ?= development
 run: install
 	$(BIN)/dfdg-broker migrate
 	$(BIN)/dfdg-broker dev
 
 ## The whole suite; DFDG_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/dfdg_test for PostgreSQL.
+test: export DFDG_ENVIRONMENT ?= test
 test: install
 	$(BIN)/pytest
 
@@ -33,6 +36,7 @@ lint: install
 	$(BIN)/hadolint Dockerfile
 
 ## Re-export the committed OpenAPI documents after an API change (and the README's settings table).
+openapi: export DFDG_ENVIRONMENT ?= development
 openapi: install settings-table
 	$(BIN)/dfdg-broker export-openapi
 
@@ -44,6 +48,7 @@ clean:
 	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis
 
 ## Benchmarks (bounded, in-process, one core): requests per second on the hot paths.
+bench: export DFDG_ENVIRONMENT ?= test
 bench: install
 	$(BIN)/python bench/bench_reads.py
 	$(BIN)/python bench/bench_cv.py

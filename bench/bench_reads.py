@@ -23,10 +23,10 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from dfdg_broker.app import create_app
-from dfdg_broker.auth import issue_token
 from dfdg_broker.clock import FixedClock
 from dfdg_broker.db.migrate import recreate_postgres_database, upgrade
 from dfdg_broker.mock.app import create_mock_app
+from dfdg_broker.mock.identity import default_identity_provider
 from dfdg_broker.mock.state import MockState
 from dfdg_broker.settings import Environment, Settings
 
@@ -52,7 +52,8 @@ async def main(reads: int, concurrency: int) -> None:
                 if persona.person.birth_date > TODAY.replace(year=TODAY.year - 15):
                     continue  # minors under 15 need the special procedure (M1); not the point here
                 municipality = persona.person.receiving_municipality
-                headers = {"Authorization": f"Bearer {issue_token(settings, municipality)}"}
+                token = default_identity_provider().issue(str(settings.oidc_issuer), municipality)
+                headers = {"Authorization": f"Bearer {token}"}
                 body = {
                     "cpr": persona.cpr,
                     "receiving_municipality": municipality,

@@ -21,15 +21,19 @@ from fastapi import FastAPI
 from sqlalchemy import delete
 
 from dfdg_broker.app import create_app
-from dfdg_broker.auth import issue_token
 from dfdg_broker.clock import FixedClock
 from dfdg_broker.db.migrate import recreate_postgres_database, upgrade
 from dfdg_broker.db.models import Base
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.mock.app import create_mock_app
 from dfdg_broker.mock.fixtures import Persona
+from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
 from dfdg_broker.mock.state import MockState
 from dfdg_broker.settings import Environment, Settings
+
+# The service defaults to production (secure by default); the suite says it is a test, as `make test` does, so
+# that running pytest directly behaves the same.
+os.environ.setdefault("DFDG_ENVIRONMENT", "test")
 
 TODAY = date(2026, 11, 23)
 """The pinned 'today' of the suite: the demo reference date the persona ages are written for."""
@@ -94,8 +98,8 @@ def mock_state() -> MockState:
 
 
 @pytest.fixture
-def mock_app(mock_state: MockState) -> FastAPI:
-    return create_mock_app(mock_state)
+def mock_app(mock_state: MockState, identity: MockIdentityProvider) -> FastAPI:
+    return create_mock_app(mock_state, identity)
 
 
 @pytest.fixture
@@ -123,9 +127,20 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def auth(settings: Settings) -> Callable[[str], dict[str, str]]:
+def identity() -> MockIdentityProvider:
+    """The mock identity provider (its keys are made once per process)."""
+    return default_identity_provider()
+
+
+@pytest.fixture
+def auth(settings: Settings, identity: MockIdentityProvider) -> Callable[[str], dict[str, str]]:
+    """Headers with a token from the mock identity provider, verified by the broker through its JWKS (the path
+    production uses), carrying every scope."""
+    assert settings.oidc_issuer is not None
+    issuer = settings.oidc_issuer
+
     def headers(municipality: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(settings, municipality, subject='test')}"}
+        return {"Authorization": f"Bearer {identity.issue(issuer, municipality, subject='test')}"}
 
     return headers
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -11,20 +12,23 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
 from dfdg_broker import __version__, app_state
-from dfdg_broker.cases.dependencies import CASE_SUMMARY
+from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
+from dfdg_broker.cases.cooperations import load_cooperations
+from dfdg_broker.cases.dependencies import CASE_SUMMARY, COOPERATIONS
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
-from dfdg_broker.errors import Problem
+from dfdg_broker.errors import InsufficientScope, Problem, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.health import ENGINE
 from dfdg_broker.health import router as operations_router
+from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
@@ -35,7 +39,8 @@ from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
-from dfdg_broker.settings import Settings
+from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
+from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
 from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
 
@@ -43,9 +48,13 @@ DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
 what the asylum operator (LetAsyl) recorded, area by area, with the legal date rules applied.
 
-Every call carries `Authorization: Bearer <token>` naming the calling municipality; a case is visible only to its
-receiving and jobcenter municipality. Errors are RFC 9457 problem details with a stable `code` and, where a domain
-rule applies, its `rule` ID. CPR numbers travel in request bodies only and are never echoed in full.
+Every call carries `Authorization: Bearer <token>`: an access token from the identity provider (OAuth2 client
+credentials) naming the calling municipality and its scopes (`cases:read`, `cases:write`, `access-log:read`). A case
+is visible only to its receiving and jobcenter municipality. In development the mock upstream is the identity
+provider: client `kommune-<code>` (e.g. `kommune-101`), secret `mock-client-secret`.
+
+Errors are RFC 9457 problem details with a stable `code` and, where a domain rule applies, its `rule` ID.
+CPR numbers travel in request bodies only and are never echoed in full.
 All examples are synthetic.
 """
 
@@ -91,16 +100,23 @@ def create_app(
         await check_database(engine)  # fail fast, with the reason, rather than on the first request
         http = create_http_client(settings.upstream_base_url, upstream_transport)
         ENGINE.put(app, engine)
+        identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(
             app, Upstream(http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts))
         )
+        oidc = OidcVerifier(settings, identity_http, cvr_table)
+        AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
+        await oidc.keys.prefetch()
         try:
             yield
         finally:
+            await identity_http.aclose()
             await http.aclose()
             await engine.dispose()
 
+    cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
+    docs = bool(settings.api_docs)
     app = FastAPIOffline(  # Swagger UI and ReDoc from packaged assets: the docs work in a closed network
         title="dfdg-broker",
         version=__version__,
@@ -109,6 +125,9 @@ def create_app(
         license_info=LICENSE,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
         generate_unique_id_function=lambda route: route.name,
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
@@ -121,6 +140,7 @@ def create_app(
     CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
+    COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
 
     app.include_router(cases_router)
     app.include_router(pdf_requests_router)
@@ -133,9 +153,21 @@ def create_app(
     install_problem_handlers(
         app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
     )
+    install_openapi_security(
+        app,
+        token_url=settings.oidc_token_url or f"{settings.oidc_issuer}/token",
+        extra_responses=responses_for(Unauthenticated, InsufficientScope),
+    )
     install_readable_schema_names(app)
-    # Outside Starlette's error middleware, so that 500s carry the correlation ID and are counted and logged.
-    outermost(app, CorrelationIdMiddleware, RequestMetricsMiddleware, AccessLogMiddleware)
+    # Outside Starlette's error middleware, so that 500s carry the correlation ID and the security headers, and
+    # are counted and logged.
+    outermost(
+        app,
+        CorrelationIdMiddleware,
+        RequestMetricsMiddleware,
+        AccessLogMiddleware,
+        partial(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION),
+    )
     return app
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -243,32 +242,79 @@ def openapi_documents() -> dict[str, dict[str, Any]]:
     from dfdg_broker.mock.state import MockState
 
     return {
-        "broker.json": create_app(Settings()).openapi(),
+        "broker.json": create_app(_document_settings()).openapi(),
         "mock-upstream.json": create_mock_app(MockState()).openapi(),
     }
+
+
+def _document_settings() -> Settings:
+    """The committed document does not depend on the environment it is exported in: development defaults."""
+    from dfdg_broker.settings import Environment
+
+    return Settings(
+        _env_file=None,
+        environment=Environment.DEVELOPMENT,
+        upstream_base_url="http://127.0.0.1:8001",
+        oidc_issuer=None,
+        oidc_token_url=None,
+        api_docs=True,
+    )
 
 
 def render_openapi(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+MOCK_CLIENT_SECRET = "mock-client-secret"  # noqa: S105 - the mock identity provider's published test secret
+
+
 @app.command()
 def token(
     municipality: Annotated[str, typer.Option(help="official 3-digit municipality code, e.g. 101")],
-    subject: str = "dev",
-    ttl_hours: int = 8,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="repeatable; default: every scope the client may have")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option(help="default: kommune-<municipality>")] = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(envvar="DFDG_CLIENT_SECRET", help="default outside production: the mock provider's"),
+    ] = None,
+    local: Annotated[bool, typer.Option(help="sign locally with DFDG_JWT_SECRET (development HS256)")] = False,
 ) -> None:
-    """Print a development bearer token for a municipality (signed with DFDG_JWT_SECRET)."""
-    from dfdg_broker.auth import issue_token
+    """Print an access token: asked from the identity provider (DFDG_OIDC_ISSUER; in development the mock
+    upstream's) by OAuth2 client credentials, or with --local signed with the development HS256 secret."""
     from dfdg_broker.domain.municipalities import is_municipality
     from dfdg_broker.settings import Environment
 
     settings = _settings()
-    if settings.environment is Environment.PRODUCTION:
-        raise typer.BadParameter("development tokens are not issued in production")
     if not is_municipality(municipality):
         raise typer.BadParameter(f"{municipality!r} is not an official municipality code")
-    typer.echo(issue_token(settings, municipality, subject=subject, ttl=timedelta(hours=ttl_hours)))
+    production = settings.environment is Environment.PRODUCTION
+    if local:
+        from dfdg_broker.auth import ALL_SCOPES, issue_token
+
+        if production or settings.jwt_secret is None:
+            raise typer.BadParameter("--local needs DFDG_JWT_SECRET, outside production only")
+        typer.echo(issue_token(settings, municipality, scopes=scope or ALL_SCOPES))
+        return
+    secret = client_secret or (None if production else MOCK_CLIENT_SECRET)
+    if secret is None:
+        raise typer.BadParameter("--client-secret (or DFDG_CLIENT_SECRET) is needed in production")
+    typer.echo(asyncio.run(_ask_token(settings, client_id or f"kommune-{municipality}", secret, scope)))
+
+
+async def _ask_token(settings: Settings, client_id: str, secret: str, scopes: list[str] | None) -> str:
+    import httpx
+
+    from dfdg_broker.identity import fetch_client_credentials_token
+
+    assert settings.oidc_issuer is not None
+    async with httpx.AsyncClient() as http:
+        try:
+            return await fetch_client_credentials_token(http, settings.oidc_issuer, client_id, secret, scopes)
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            typer.echo(f"dfdg-broker token: no token from {settings.oidc_issuer}: {exc}", err=True)
+            raise typer.Exit(1) from None
 
 
 @app.command()

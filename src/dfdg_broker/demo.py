@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 
-from dfdg_broker.auth import issue_token
+from dfdg_broker.identity import fetch_client_credentials_token
 from dfdg_broker.settings import Settings
+
+DEMO_CLIENT_SECRET = "mock-client-secret"  # noqa: S105 - the mock identity provider's published test secret
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ DEMO_CASES = (
     DemoCase("placeholders-everywhere", 27, 5, early_cv_in_days=-2, shows="CV frozen early (C5, G1), rest live"),
     DemoCase("long-settled", 18, -30, shows="created after the handover: final snapshots frozen (G1)"),
     DemoCase("employed", 20, -90, shows="deadline passed: Jobnet login-code task pending (C8)"),
-    DemoCase("binding-cooperation", 27, 7, jobcenter_municipality="151", shows="binding cooperation (C2)"),
+    DemoCase("binding-cooperation", 27, 7, jobcenter_municipality="751", shows="Samsø with Aarhus's jobcenter (C2)"),
     DemoCase("unaccompanied-minor-16", 27, 3, shows="minor of 16 (M2)"),
     DemoCase("unaccompanied-minor-14", 27, 3, special_procedure_ref="LS-2026-000114", shows="under 15 (M1)"),
     DemoCase("parent-with-linked-children", 27, 10, shows="linked children and their documents (M3, DA4)"),
@@ -76,7 +78,10 @@ async def _create(
         "early_takeover_contract": day(demo.early_contract_in_days),
         "special_procedure_ref": demo.special_procedure_ref,
     }
-    token = issue_token(settings, receiving, subject="demo-seed")
+    assert settings.oidc_issuer is not None
+    token = await fetch_client_credentials_token(
+        http, settings.oidc_issuer, f"kommune-{receiving}", DEMO_CLIENT_SECRET, ["cases:write", "cases:read"]
+    )
     response = await http.post(
         f"{broker_url}/v1/contact-groups",
         json={k: v for k, v in body.items() if v is not None},

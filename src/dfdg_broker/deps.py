@@ -7,20 +7,37 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2, SecurityScopes
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker import app_state
-from dfdg_broker.auth import Caller, verify_token
+from dfdg_broker.auth import AUTHENTICATOR, SCOPE_DESCRIPTIONS, Caller, Scope
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
-from dfdg_broker.errors import Unauthenticated
+from dfdg_broker.errors import InsufficientScope, Unauthenticated
 from dfdg_broker.logging_setup import annotate_request
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import Upstream
 
-_bearer = HTTPBearer(auto_error=False, description="A signed JWT naming the calling municipality.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="BearerToken",
+    description="An access token from the identity provider (a signed JWT naming the calling municipality and its "
+    "scopes). In development: `dfdg-broker token --municipality 101`.",
+)
+# Declares the client-credentials flow and, per operation, the scopes it needs (the token URL is the deployment's:
+# ``security.install_openapi_security`` fills it in).
+_oauth2 = OAuth2(
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(
+            tokenUrl="/token", scopes={str(k): v for k, v in SCOPE_DESCRIPTIONS.items()}
+        )
+    ),
+    scheme_name="OAuth2",
+    auto_error=False,
+)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -57,13 +74,27 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_caller(
-    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    security_scopes: SecurityScopes,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _declared: Annotated[str | None, Depends(_oauth2)],
 ) -> Caller:
+    """The verified caller; 401 without a valid token, 403 when the token lacks a scope the route declares."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
-    caller = verify_token(settings, credentials.credentials)
+    caller = await AUTHENTICATOR.of(request).verify(credentials.credentials)
     annotate_request(municipality=caller.municipality, subject=caller.subject)  # for the request's log line
+    missing = caller.missing(security_scopes.scopes)
+    if missing:
+        raise InsufficientScope(missing)
     return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+"""Any valid token. Routes ask for a scope instead (the generated authorization test insists)."""
+ReadCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_READ])]
+"""``cases:read``: reading cases, and computations that change nothing."""
+WriteCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.CASES_WRITE])]
+"""``cases:write``: create, update, submit the Jobnet CV, PDF requests, receipts."""
+AccessLogCaller = Annotated[Caller, Security(get_caller, scopes=[Scope.ACCESS_LOG_READ])]
+"""``access-log:read``."""

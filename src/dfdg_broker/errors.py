@@ -133,6 +133,20 @@ class Unauthenticated(ProblemError):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="dfdg-broker"'})
 
 
+class InsufficientScope(ProblemError):
+    status = 403
+    code = "insufficient_scope"
+    title = "The token does not carry the scope this operation needs"
+
+    def __init__(self, missing: list[str]) -> None:
+        scope = " ".join(missing)
+        super().__init__(
+            f"Ask the identity provider for a token with the scope {scope}.",
+            headers={"WWW-Authenticate": f'Bearer realm="dfdg-broker", error="insufficient_scope", scope="{scope}"'},
+            required_scopes=missing,
+        )
+
+
 class RequestInvalid(ProblemError):
     status = 422
     code = "request_invalid"

@@ -33,6 +33,10 @@ from sqlalchemy.exc import ArgumentError
 from dfdg_broker.jobnet.text_rules import DEFAULT_PLACEHOLDERS
 
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105 - a known dev value
+DEVELOPMENT_CPR_LOOKUP_KEY = "dev-only-cpr-lookup-key"
+MIN_SECRET_LENGTH = 32
+"""A secret shorter than this (in characters) is refused: 32 random characters carry well over 128 bits."""
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 
 
 class Environment(StrEnum):
@@ -73,12 +77,19 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
 
+class MunicipalityClaimFormat(StrEnum):
+    CODE = "code"
+    """the claim holds the official 3-digit municipality code"""
+    CVR = "cvr"
+    """the claim holds the municipality's CVR number, mapped to the code through a table"""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     environment: Environment = Field(
-        default=Environment.DEVELOPMENT,
-        description="`development`, `test` or `production` (production refuses demo values and SQLite).",
+        default=Environment.PRODUCTION,
+        description="production (the default: secure), development (make run) or test (make test)",
     )
     database_url: str = Field(
         default="sqlite+aiosqlite:///./dfdg.db",
@@ -98,18 +109,52 @@ class Settings(BaseSettings):
     upstream_call_deadline_seconds: float = Field(default=8.0, gt=0, description="whole call, retries included")
     upstream_attempts: int = Field(default=3, ge=1, le=10, description="attempts per idempotent upstream call")
 
-    jwt_secret: SecretStr = Field(
-        default=SecretStr(DEVELOPMENT_JWT_SECRET), description="HS256 key of the bearer tokens; set in production"
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="The identity provider's issuer URL (the `iss` of its tokens; discovery at "
+        "{issuer}/.well-known/openid-configuration). Required in production; in development and test the mock "
+        "upstream's identity provider ({DFDG_UPSTREAM_BASE_URL}/idp).",
     )
-    jwt_issuer: str = Field(default="dfdg-broker", description="the tokens' required `iss`")
-    jwt_audience: str = Field(default="dfdg-broker", description="the tokens' required `aud`")
+    oidc_audience: str = Field(default="dfdg-broker", description="the `aud` tokens must carry")
+    oidc_jwks_url: str | None = Field(default=None, description="the key set's URL, if not from discovery")
+    oidc_token_url: str | None = Field(
+        default=None, description="the token endpoint shown in OpenAPI (Authorize button); default {issuer}/token"
+    )
+    oidc_algorithms: list[str] = Field(default=["RS256", "ES256"], description="accepted signature algorithms")
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300, description="clock skew allowed on exp/nbf/iat")
+    oidc_max_token_lifetime_seconds: int = Field(
+        default=3600, ge=60, le=86400, description="a token living longer (exp - iat) is refused"
+    )
+    oidc_jwks_cache_seconds: int = Field(default=300, ge=10, description="how long fetched keys are trusted")
+    oidc_municipality_claim: str = Field(default="municipality", description="the claim naming the municipality")
+    oidc_municipality_claim_format: MunicipalityClaimFormat = Field(
+        default=MunicipalityClaimFormat.CODE, description="code (3 digits) or cvr (mapped through the CVR table)"
+    )
+    oidc_cvr_table_file: Path | None = Field(
+        default=None, description="CSV cvr,code replacing the shipped table of the 98 municipalities' CVR numbers"
+    )
+    oidc_scope_claim: str = Field(default="scope", description="the claim with the granted scopes")
+    oidc_client_id_claim: str = Field(default="client_id", description="the claim naming the client (else azp)")
+
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Development only: a shared HS256 secret (at least 32 characters) for local tokens "
+        "(`dfdg-broker token --local`). Refused in production.",
+    )
+    jwt_issuer: str = Field(default="dfdg-broker", description="development tokens' `iss`")
+    jwt_audience: str = Field(default="dfdg-broker", description="development tokens' `aud`")
     jwt_dev_token_ttl_seconds: int = Field(
-        default=8 * 3600, ge=60, le=7 * 24 * 3600, description="lifetime of `dfdg-broker token` development tokens"
+        default=3600, ge=60, le=24 * 3600, description="lifetime of `dfdg-broker token` development tokens"
     )
 
     cpr_lookup_key: SecretStr = Field(
-        default=SecretStr("dev-only-cpr-lookup-key"),
-        description="HMAC key for the CPR lookup column: cases are found by CPR without indexing the CPR itself.",
+        default=SecretStr(DEVELOPMENT_CPR_LOOKUP_KEY),
+        description="HMAC key for the CPR lookup column: cases are found by CPR without indexing the CPR itself. "
+        "Production: at least 32 characters, not the development value.",
+    )
+    api_docs: bool | None = Field(
+        default=None,
+        description="Serve /docs, /redoc and /openapi.json. Default: off in production, on otherwise.",
     )
 
     fixed_today: date | None = Field(
@@ -125,6 +170,12 @@ class Settings(BaseSettings):
     followup_policy_dir: Path | None = Field(
         default=None,
         description="A folder of municipal follow-up policy files (*.json, see README), validated at start-up.",
+    )
+    binding_cooperations_file: Path | None = Field(
+        default=None,
+        description="A CSV of binding cooperations (receiving_municipality,jobcenter_municipality,source) replacing "
+        "the shipped pairs (C2): a jobcenter municipality may create a case only for a receiving municipality it is "
+        "paired with here.",
     )
     occupations_file: str | None = Field(
         default=None,
@@ -175,24 +226,51 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @model_validator(mode="after")
-    def _production_is_not_a_demo(self) -> Settings:
-        if self.environment is Environment.PRODUCTION:
-            if self.fixed_today is not None:
-                raise ValueError("DFDG_FIXED_TODAY must not be set when DFDG_ENVIRONMENT=production")
-            if self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
-                raise ValueError("DFDG_JWT_SECRET must be set to a real secret in production")
-            if self.cpr_lookup_key.get_secret_value() == "dev-only-cpr-lookup-key":
-                raise ValueError("DFDG_CPR_LOOKUP_KEY must be set to a real secret in production")
-        return self
-
-    @model_validator(mode="after")
-    def _production_needs_postgresql(self) -> Settings:
-        """SQLite has one writer and lives on one machine: production runs several instances on PostgreSQL."""
-        if (
-            self.environment is Environment.PRODUCTION
-            and make_url(self.database_url).get_backend_name() != "postgresql"
-        ):
-            raise ValueError("DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production")
+    def _secure_defaults(self) -> Settings:
+        """Production refuses to start with a development value, a weak secret or no identity provider; each
+        message says which setting and why."""
+        if self.api_docs is None:
+            self.api_docs = self.environment is not Environment.PRODUCTION
+        bad = [a for a in self.oidc_algorithms if a not in ASYMMETRIC_ALGORITHMS]
+        if bad or not self.oidc_algorithms:
+            raise ValueError(
+                f"DFDG_OIDC_ALGORITHMS may name asymmetric algorithms only (not {', '.join(bad) or 'nothing'}): "
+                "a shared-secret or 'none' token can be forged by anyone who knows the secret or no secret at all"
+            )
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"DFDG_JWT_SECRET is shorter than {MIN_SECRET_LENGTH} characters: it can be guessed")
+        if self.environment is not Environment.PRODUCTION:
+            if self.oidc_issuer is None:
+                self.oidc_issuer = self.upstream_base_url.rstrip("/") + "/idp"
+            return self
+        problems = []
+        if self.fixed_today is not None:
+            problems.append("DFDG_FIXED_TODAY must not be set when DFDG_ENVIRONMENT=production")
+        if self.jwt_secret is not None:
+            problems.append(
+                "DFDG_JWT_SECRET is set: the development HS256 path is refused in production (tokens come from "
+                "the identity provider)"
+            )
+        if not self.oidc_issuer:
+            problems.append(
+                "DFDG_OIDC_ISSUER is missing: in production tokens are verified against the identity provider's "
+                "published keys"
+            )
+        elif not self.oidc_issuer.startswith("https://"):
+            problems.append("DFDG_OIDC_ISSUER must be an https URL in production: keys fetched over http can be forged")
+        key = self.cpr_lookup_key.get_secret_value()
+        if key == DEVELOPMENT_CPR_LOOKUP_KEY:
+            problems.append("DFDG_CPR_LOOKUP_KEY is missing: the development value is public")
+        elif len(key) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"DFDG_CPR_LOOKUP_KEY is too weak ({len(key)} characters, at least {MIN_SECRET_LENGTH}): it keys the "
+                "HMAC of CPR numbers, and a short key lets anyone holding the database recompute them"
+            )
+        if make_url(self.database_url).get_backend_name() != "postgresql":
+            # SQLite has one writer and lives on one machine: production runs several instances on PostgreSQL.
+            problems.append("DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

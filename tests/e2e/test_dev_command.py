@@ -16,9 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dfdg_broker.auth import issue_token
-from dfdg_broker.settings import Settings
-
 CLI = shutil.which("dfdg-broker") or str(Path(sys.executable).with_name("dfdg-broker"))
 STARTUP_SECONDS = 60
 
@@ -30,7 +27,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str, dict[str, str]]]:
     broker_port, mock_port = _free_port(), _free_port()
     env = os.environ | {
         "DFDG_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('e2e') / 'dev.db'}",
@@ -56,7 +53,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
                 break
         else:
             pytest.fail("dfdg-broker dev did not finish seeding in time:\n" + "".join(output))
-        yield f"http://127.0.0.1:{broker_port}", f"http://127.0.0.1:{mock_port}", "".join(output)
+        yield f"http://127.0.0.1:{broker_port}", f"http://127.0.0.1:{mock_port}", "".join(output), env
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -66,21 +63,40 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
 
 
 def test_dev_seeds_the_demo_cases_and_serves_them_over_real_http(running) -> None:
-    broker, _mock, output = running
+    broker, _mock, output, running_env = running
     lines = [line.split() for line in output.splitlines() if line.strip().startswith("cg_")]
     assert len(lines) >= 6, output
     case_id, municipality = lines[0][0], lines[0][2]
-    token = issue_token(Settings(), municipality)
+    token = subprocess.run(
+        [CLI, "token", "--municipality", municipality],
+        env=running_env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
     with httpx.Client(base_url=broker, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
         case = client.get(f"/v1/contact-groups/{case_id}")
         assert case.status_code == 200 and case.json()["id"] == case_id
         area = client.get(f"/v1/contact-groups/{case_id}/data-areas/cv")
         assert area.status_code == 200 and area.json()["provenance"]["mode"] in {"live", "frozen"}
         assert client.get("/docs").status_code == 200
+        scheme = client.get("/openapi.json").json()["components"]["securitySchemes"]["OAuth2"]
+        token_url = scheme["flows"]["clientCredentials"]["tokenUrl"]
+    # The Authorize button's flow: client credentials at the mock identity provider, then a call with that token.
+    granted = httpx.post(
+        token_url,
+        data={"grant_type": "client_credentials", "scope": "cases:read"},
+        auth=(f"kommune-{municipality}", "mock-client-secret"),
+        timeout=10,
+    )
+    assert granted.status_code == 200, granted.text
+    headers = {"Authorization": f"Bearer {granted.json()['access_token']}"}
+    assert httpx.get(f"{broker}/v1/contact-groups/{case_id}", headers=headers, timeout=10).status_code == 200
 
 
 def test_dev_serves_the_mock_upstream_and_its_docs(running) -> None:
-    _broker, mock, _output = running
+    _broker, mock, _output, _env = running
     with httpx.Client(base_url=mock, timeout=10) as client:
         assert len(client.get("/admin/personas").json()) >= 25
         journal = client.get("/admin/journal", params={"system": "letasyl"}).json()

@@ -56,11 +56,11 @@ async def test_C2_response_masks_the_cpr_number(client, auth, persona):
 
 async def test_C2_receiving_and_jobcenter_municipality_both_see_the_case_no_other(client, auth, persona):
     p = persona("binding-cooperation")
-    case = await create_case(client, auth, p, HANDOVER, jobcenter_municipality="151")
-    assert case["receiving_municipality"] == {"code": "157", "name": "Gentofte"}
-    assert case["jobcenter_municipality"]["code"] == "151"
+    case = await create_case(client, auth, p, HANDOVER, jobcenter_municipality="751")
+    assert case["receiving_municipality"] == {"code": "741", "name": "Samsø"}
+    assert case["jobcenter_municipality"]["code"] == "751"
     base = f"/v1/contact-groups/{case['id']}"
-    for municipality in ("157", "151"):
+    for municipality in ("741", "751"):
         assert (await client.get(base, headers=auth(municipality))).status_code == 200
     for path in (
         base,
@@ -81,8 +81,8 @@ async def test_C2_case_invisible_to_other_municipality_on_attachment_download(cl
 
 async def test_C2_jobcenter_municipality_can_create_in_binding_cooperation(client, auth, persona):
     p = persona("binding-cooperation")
-    case = await create_case(client, auth, p, HANDOVER, jobcenter_municipality="151", caller="151")
-    assert case["jobcenter_municipality"]["code"] == "151"
+    case = await create_case(client, auth, p, HANDOVER, jobcenter_municipality="751", caller="751")
+    assert case["jobcenter_municipality"]["code"] == "751"
 
 
 async def test_C2_a_municipality_not_party_to_the_case_cannot_create_it(client, auth, persona, mock_state):
@@ -108,14 +108,20 @@ async def test_C2_invalid_cpr_is_refused_without_echoing_it(client, auth, person
 
 
 async def test_C2_unknown_municipality_code_is_refused(client, auth, persona):
-    body = create_body(persona("complete-adult"), HANDOVER, receiving_municipality="999")
+    body = create_body(persona("complete-adult"), HANDOVER, jobcenter_municipality="999")
     problem = _problem(
         await client.post("/v1/contact-groups", json=body, headers=auth("101")),
         422,
         "municipality_unknown",
         "C2",
     )
-    assert problem["field"] == "body.receiving_municipality"
+    assert problem["field"] == "body.jobcenter_municipality"
+
+
+async def test_C2_unknown_receiving_municipality_is_a_strangers_create(client, auth, persona):
+    """No token names 999, so the caller cannot be that receiving municipality: the stranger's answer."""
+    body = create_body(persona("complete-adult"), HANDOVER, receiving_municipality="999")
+    _problem(await client.post("/v1/contact-groups", json=body, headers=auth("101")), 403, "caller_not_party_to_case")
 
 
 async def test_C2_cpr_failing_modulus_11_is_accepted(client, auth, persona):

@@ -4,14 +4,25 @@ what-if plans, the workload estimate and the problems they answer with."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from dfdg_broker.domain.followup import add_months, spread
+from dfdg_broker.settings import Settings
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
 HANDOVER = TODAY + days(10)  # 2026-12-03
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """A deployment whose cooperations file pairs Samsø (741) with København's jobcenter (101): a test pair, so
+    that a case's plan follows a jobcenter municipality with its own policy (C2, F2)."""
+    pairs = tmp_path / "binding_cooperations.csv"
+    pairs.write_text("receiving_municipality,jobcenter_municipality,source\n741,101,test pair\n", encoding="utf-8")
+    return settings.model_copy(update={"binding_cooperations_file": pairs})
 
 
 def _problem(response, status: int, code: str, rule: str | None = None) -> dict:
@@ -88,11 +99,11 @@ async def test_F3_employed_case_has_a_follow_up_every_12_months(client, auth, pe
 
 
 async def test_F2_case_plan_uses_the_jobcenter_municipalitys_policy(client, auth, persona):
-    """Binding cooperation: 157 receives, 101 runs the jobcenter (and holds the conversations)."""
+    """Binding cooperation: 741 receives, 101 runs the jobcenter (and holds the conversations)."""
     case = await create_case(
         client, auth, persona("binding-cooperation"), HANDOVER, jobcenter_municipality="101", contact_group=18
     )
-    for municipality in ("157", "101"):
+    for municipality in ("741", "101"):
         plan = await _case_plan(client, auth, case, municipality)
         assert plan["rule_set"]["policy"] == "copenhagen"
         assert len(plan["conversations"]) == 8  # family-supported, not in work: 4 a year in Copenhagen

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+import time
 from typing import Any
 
 import jwt
 import pytest
 
-from dfdg_broker.auth import issue_token
 from dfdg_broker.cli import openapi_documents
 from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days
@@ -74,8 +73,8 @@ async def test_C2_every_case_route_is_closed_to_a_municipality_outside_the_case(
         assert (response.status_code, response.json()["code"]) == (404, "contact_group_not_found"), (method, path)
 
 
-async def test_expired_or_foreign_tokens_are_401(client, settings):
-    expired = issue_token(settings, "101", ttl=timedelta(seconds=-5))
+async def test_expired_or_foreign_tokens_are_401(client, settings, identity):
+    expired = identity.issue(settings.oidc_issuer, "101", issued_at=time.time() - 7200)
     foreign = jwt.encode(
         {"municipality": "101", "sub": "x", "iss": "x", "aud": "x", "exp": 9999999999}, "k" * 40, "HS256"
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dfdg_broker.auth import verify_token
+from dfdg_broker.auth import verify_dev_token
 from dfdg_broker.cli import app
 from dfdg_broker.settings import Settings
 
@@ -16,12 +16,20 @@ runner = CliRunner()
 SECRET = "s" * 48
 
 
-def test_token_prints_a_bearer_token_for_the_municipality(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_local_prints_a_development_token_for_the_municipality(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DFDG_ENVIRONMENT", "development")
     monkeypatch.setenv("DFDG_JWT_SECRET", SECRET)
-    result = runner.invoke(app, ["token", "--municipality", "751"])
+    result = runner.invoke(app, ["token", "--municipality", "751", "--local", "--scope", "cases:read"])
     assert result.exit_code == 0, result.output
-    caller = verify_token(Settings(jwt_secret=SECRET), result.output.strip())
-    assert caller.municipality == "751"
+    caller = verify_dev_token(Settings(environment="development", jwt_secret=SECRET), result.output.strip(), SECRET)
+    assert caller.municipality == "751" and caller.scopes == {"cases:read"}
+
+
+def test_token_local_is_refused_without_a_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DFDG_ENVIRONMENT", "development")
+    monkeypatch.delenv("DFDG_JWT_SECRET", raising=False)
+    result = runner.invoke(app, ["token", "--municipality", "751", "--local"])
+    assert result.exit_code != 0
 
 
 def test_token_refuses_an_unknown_municipality() -> None:
@@ -33,7 +41,7 @@ def test_token_refuses_an_unknown_municipality() -> None:
 def test_production_service_refuses_to_start_with_a_pinned_date(monkeypatch: pytest.MonkeyPatch, command: str) -> None:
     monkeypatch.setenv("DFDG_ENVIRONMENT", "production")
     monkeypatch.setenv("DFDG_FIXED_TODAY", "2026-11-23")
-    monkeypatch.setenv("DFDG_JWT_SECRET", SECRET)
+    monkeypatch.setenv("DFDG_OIDC_ISSUER", "https://login.example.dk")
     monkeypatch.setenv("DFDG_CPR_LOOKUP_KEY", SECRET)
     args = [command] + (["--municipality", "101"] if command == "token" else [])
     result = runner.invoke(app, args)

@@ -1,24 +1,22 @@
-"""Municipalities (C2), contact groups (C3), settings (production guards) and bearer tokens."""
+"""Municipalities (C2), contact groups (C3) and the development HS256 bearer tokens."""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from pydantic import ValidationError
 
-from dfdg_broker.auth import Caller, issue_token, verify_token
+from dfdg_broker.auth import issue_token, verify_dev_token
 from dfdg_broker.domain.contact_groups import DANISH_NAMES, ContactGroup
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.domain.municipalities import is_municipality, municipalities, require_municipality
 from dfdg_broker.errors import Unauthenticated
-from dfdg_broker.settings import DEVELOPMENT_JWT_SECRET, Environment, Settings
+from dfdg_broker.settings import Environment, Settings
 
 SECRET = "x" * 40
-REAL_CPR_KEY = "a-real-cpr-lookup-key-for-production-0123456789"
 
 
 def make_settings() -> Settings:
@@ -86,60 +84,6 @@ def test_C3_every_contact_group_has_a_danish_name() -> None:
     assert set(DANISH_NAMES) == set(ContactGroup)
 
 
-# ---------------------------------------------------------------- settings
-
-
-def test_settings_production_refuses_fixed_today() -> None:
-    with pytest.raises(ValidationError, match="DFDG_FIXED_TODAY"):
-        Settings(
-            environment="production",
-            fixed_today=date(2026, 11, 23),
-            jwt_secret=SECRET,
-            cpr_lookup_key=REAL_CPR_KEY,
-        )
-
-
-def test_settings_production_refuses_the_development_jwt_secret() -> None:
-    with pytest.raises(ValidationError, match="DFDG_JWT_SECRET"):
-        Settings(environment="production", fixed_today=None, cpr_lookup_key=REAL_CPR_KEY)
-    with pytest.raises(ValidationError, match="DFDG_JWT_SECRET"):
-        Settings(
-            environment="production", fixed_today=None, jwt_secret=DEVELOPMENT_JWT_SECRET, cpr_lookup_key=REAL_CPR_KEY
-        )
-
-
-def test_settings_production_refuses_the_development_cpr_lookup_key() -> None:
-    with pytest.raises(ValidationError, match="DFDG_CPR_LOOKUP_KEY"):
-        Settings(environment="production", fixed_today=None, jwt_secret=SECRET)
-
-
-def test_settings_production_with_real_secrets_and_no_fixed_today_is_accepted() -> None:
-    settings = Settings(
-        environment="production",
-        fixed_today=None,
-        jwt_secret=SECRET,
-        cpr_lookup_key=REAL_CPR_KEY,
-        database_url="postgresql+asyncpg://dfdg@db.example:5432/dfdg",
-    )
-
-    assert settings.environment is Environment.PRODUCTION
-    assert settings.fixed_today is None
-    assert settings.jwt_secret.get_secret_value() == SECRET
-
-
-def test_settings_development_may_pin_today_and_keep_dev_secrets() -> None:
-    settings = Settings(environment="development", fixed_today=date(2026, 11, 23))
-
-    assert settings.fixed_today == date(2026, 11, 23)
-
-
-def test_settings_secrets_are_not_shown_in_repr() -> None:
-    settings = Settings(environment="test", jwt_secret=SECRET, cpr_lookup_key=REAL_CPR_KEY)
-
-    assert SECRET not in repr(settings)
-    assert REAL_CPR_KEY not in repr(settings)
-
-
 # ---------------------------------------------------------------- bearer tokens
 
 
@@ -166,7 +110,7 @@ def _claims(settings: Settings, **overrides: object) -> dict[str, object]:
 
 def _assert_unauthenticated(settings: Settings, token: str) -> Unauthenticated:
     with pytest.raises(Unauthenticated) as exc:
-        verify_token(settings, token)
+        verify_dev_token(settings, token, SECRET)
     assert exc.value.status == 401
     assert exc.value.code == "unauthenticated"
     assert "WWW-Authenticate" in exc.value.headers
@@ -176,9 +120,10 @@ def _assert_unauthenticated(settings: Settings, token: str) -> Unauthenticated:
 def test_token_round_trip_names_the_municipality_and_subject() -> None:
     settings = make_settings()
 
-    caller = verify_token(settings, issue_token(settings, "751", subject="sagssystem"))
+    caller = verify_dev_token(settings, issue_token(settings, "751", subject="sagssystem"), SECRET)
 
-    assert caller == Caller(municipality="751", subject="sagssystem")
+    assert (caller.municipality, caller.subject) == ("751", "sagssystem")
+    assert caller.scopes == {"cases:read", "cases:write", "access-log:read"}
 
 
 def test_expired_token_is_unauthenticated() -> None:

@@ -19,6 +19,7 @@ from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.deps import ClockDep, SettingsDep, UnitOfWorkDep, UpstreamDep
+from dfdg_broker.domain.access import BindingCooperations
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 
@@ -31,10 +32,12 @@ class CaseSummary(Protocol):
 
 CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
+COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
+"""The binding cooperations the broker knows (C2), read once at start-up."""
 
 
 async def get_case_service(
-    uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, settings: SettingsDep
+    request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, settings: SettingsDep
 ) -> CaseService:
     return CaseService(
         CaseRepository(uow.session),
@@ -43,6 +46,7 @@ async def get_case_service(
         JobnetClient(upstream.http, upstream.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
+        COOPERATIONS.of(request),
     )
 
 

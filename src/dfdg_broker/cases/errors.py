@@ -19,10 +19,22 @@ class CaseAlreadyExists(ProblemError):
 
 
 class CallerNotParty(ProblemError):
+    """C2 (revised): the one answer a municipality that may not create the case gets, whatever exists (no oracle)."""
+
     status = 403
     code = "caller_not_party_to_case"
     rule = "C2"
-    title = "Only the receiving or the jobcenter municipality may create the case"
+    title = (
+        "Only the receiving municipality, or a jobcenter municipality in a binding cooperation with it, "
+        "may create the case"
+    )
+
+
+class BindingCooperationUnknown(ProblemError):
+    status = 422
+    code = "binding_cooperation_unknown"
+    rule = "C2"
+    title = "The broker knows no binding cooperation between the receiving and the named jobcenter municipality"
 
 
 class PersonUnknownAtOperator(ProblemError):

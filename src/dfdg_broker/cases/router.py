@@ -9,6 +9,7 @@ from dfdg_broker.cases import presenters
 from dfdg_broker.cases.dependencies import CaseServiceDep, CaseSummaryDep
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
+    BindingCooperationUnknown,
     CallerNotParty,
     CaseAlreadyExists,
     CaseNotFound,
@@ -17,7 +18,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import CallerDep, ClockDep
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
@@ -36,6 +37,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
     responses=responses_for(
         *_COMMON,
         CallerNotParty,
+        BindingCooperationUnknown,
         CaseAlreadyExists,
         PersonUnknownAtOperator,
         UpstreamUnavailable,
@@ -45,13 +47,17 @@ _COMMON = (Unauthenticated, RequestInvalid)
 async def create_contact_group(
     body: ContactGroupCreate,
     response: Response,
-    caller: CallerDep,
+    caller: WriteCaller,
     service: CaseServiceDep,
     summary: CaseSummaryDep,
     clock: ClockDep,
 ) -> ContactGroupRead:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
-    profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID."""
+    profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID.
+
+    C2: only the receiving municipality, or a jobcenter municipality in a binding cooperation with it that the broker
+    knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
+    case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     return presenters.case_read(case, clock.today(), await summary.attention(case))
@@ -65,7 +71,7 @@ async def create_contact_group(
     responses=responses_for(*_COMMON, CaseNotFound),
 )
 async def get_contact_group(
-    case_id: str, caller: CallerDep, service: CaseServiceDep, summary: CaseSummaryDep, clock: ClockDep
+    case_id: str, caller: ReadCaller, service: CaseServiceDep, summary: CaseSummaryDep, clock: ClockDep
 ) -> ContactGroupRead:
     case = await service.get(caller.municipality, case_id)
     return presenters.case_read(case, clock.today(), await summary.attention(case))
@@ -74,7 +80,7 @@ async def get_contact_group(
 def _area_route(area: DataArea) -> None:
     model = AREA_RESPONSE_MODELS[area]
 
-    async def read_area(case_id: str, caller: CallerDep, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
+    async def read_area(case_id: str, caller: ReadCaller, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
         read = await service.read_area(caller.municipality, case_id, area)
         return presenters.area_response(read, model, clock.today())
 
@@ -110,7 +116,7 @@ for _area in DataArea:
     },
 )
 async def download_attachment(
-    case_id: str, attachment_id: str, caller: CallerDep, service: CaseServiceDep
+    case_id: str, attachment_id: str, caller: ReadCaller, service: CaseServiceDep
 ) -> StreamingResponse:
     blob = await service.attachment(caller.municipality, case_id, attachment_id)
     return stream_blob(blob, f"{blob.attachment_id}.pdf")

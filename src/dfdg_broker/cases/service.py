@@ -17,6 +17,7 @@ from typing import Literal
 
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
+    BindingCooperationUnknown,
     CallerNotParty,
     CaseAlreadyExists,
     CaseNotFound,
@@ -27,6 +28,7 @@ from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
+from dfdg_broker.domain.access import BindingCooperations, CreateRight, create_right
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import build_case_dates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -86,9 +88,11 @@ class CaseService:
         jobnet: JobnetClient,
         clock: Clock,
         cpr_lookup_key: bytes,
+        cooperations: BindingCooperations | None = None,
     ) -> None:
         self._repo = repo
         self._uow = uow
+        self._cooperations = cooperations or BindingCooperations()
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -98,13 +102,25 @@ class CaseService:
 
     async def create(self, caller_municipality: str, new: NewCase) -> Case:
         today = self._clock.today()
-        cpr = cpr_rules.parse(new.cpr, today=today)
-        receiving = require_municipality(new.receiving_municipality, field="receiving_municipality")
-        jobcenter = require_municipality(new.jobcenter_municipality or receiving, field="jobcenter_municipality")
-        if caller_municipality not in (receiving, jobcenter):
-            raise CallerNotParty(
-                "The calling municipality is neither the receiving nor the jobcenter municipality of this case."
+        receiving = new.receiving_municipality
+        jobcenter = new.jobcenter_municipality or receiving
+        # C2 first, from the request alone: a stranger learns nothing about the citizen, the case or the input.
+        right = create_right(
+            caller_municipality,
+            receiving_municipality=receiving,
+            jobcenter_municipality=jobcenter,
+            cooperations=self._cooperations,
+        )
+        if right is CreateRight.STRANGER:
+            raise CallerNotParty()
+        require_municipality(receiving, field="receiving_municipality")
+        require_municipality(jobcenter, field="jobcenter_municipality")
+        if right is CreateRight.COOPERATION_UNKNOWN:
+            raise BindingCooperationUnknown(
+                "Name a jobcenter municipality in a binding cooperation with the receiving municipality, or none.",
+                field="body.jobcenter_municipality",
             )
+        cpr = cpr_rules.parse(new.cpr, today=today)
         dates = build_case_dates(
             new.handover_date,
             early_takeover_cv=new.early_takeover_cv,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import CallerDep, ClockDep
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.distribution.dependencies import DistributionServiceDep
 from dfdg_broker.distribution.errors import PackageEmpty
 from dfdg_broker.distribution.packages import UnitPackage, document_key
@@ -33,7 +33,7 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     responses=responses_for(*_COMMON),
 )
 async def get_distribution(
-    case_id: str, caller: CallerDep, service: DistributionServiceDep, clock: ClockDep
+    case_id: str, caller: ReadCaller, service: DistributionServiceDep, clock: ClockDep
 ) -> DistributionRead:
     """P2: derived from each document's kind and the concerned child's age (the table in `domain/distribution.py`),
     from the DA3 and DA4 data the broker serves now; the operator is not asked."""
@@ -59,7 +59,7 @@ async def record_distribution_receipt(
     case_id: str,
     unit: MunicipalUnit,
     response: Response,
-    caller: CallerDep,
+    caller: WriteCaller,
     service: DistributionServiceDep,
     body: ReceiptCreate | None = None,
 ) -> ReceiptRead:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from dfdg_broker.cases.dependencies import CaseServiceDep
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import CallerDep
+from dfdg_broker.deps import ReadCaller
 from dfdg_broker.domain.followup import DEFAULT_HORIZON_MONTHS, MAX_HORIZON_MONTHS, MIN_HORIZON_MONTHS
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import FollowUpServiceDep
@@ -38,7 +38,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
 )
 async def get_follow_up_plan(
     case_id: str,
-    caller: CallerDep,
+    caller: ReadCaller,
     cases: CaseServiceDep,
     service: FollowUpServiceDep,
     horizon_months: Annotated[
@@ -63,7 +63,7 @@ async def get_follow_up_plan(
     summary="A follow-up plan without a case (what-if); pure computation, nothing is stored",
     responses=responses_for(*_COMMON, UnknownPolicy, rules=("F1", "F2", "F6")),
 )
-async def plan_follow_up(body: FollowUpPlanCreate, caller: CallerDep, service: FollowUpServiceDep) -> FollowUpPlanRead:
+async def plan_follow_up(body: FollowUpPlanCreate, caller: ReadCaller, service: FollowUpServiceDep) -> FollowUpPlanRead:
     """F1-F6: the named policy, else `municipality`'s, else the calling municipality's."""
     return FollowUpPlanRead.of(service.what_if(caller.municipality, body))
 
@@ -75,7 +75,7 @@ async def plan_follow_up(body: FollowUpPlanCreate, caller: CallerDep, service: F
     summary="Conversations and caseworker hours per year per group and in total (F7); nothing is stored",
     responses=responses_for(*_COMMON, UnknownPolicy, PolicyHasNoWorkload, rules=("F7",)),
 )
-async def estimate_workload(body: WorkloadRequest, caller: CallerDep, service: FollowUpServiceDep) -> WorkloadRead:
+async def estimate_workload(body: WorkloadRequest, caller: ReadCaller, service: FollowUpServiceDep) -> WorkloadRead:
     """F7: full-time persons x conversations per person per year x norm minutes."""
     return WorkloadRead.of(service.workload(body))
 
@@ -87,6 +87,6 @@ async def estimate_workload(body: WorkloadRequest, caller: CallerDep, service: F
     summary="The follow-up policies loaded at start-up, in their file format",
     responses=responses_for(*_COMMON),
 )
-async def list_follow_up_policies(caller: CallerDep, service: FollowUpServiceDep) -> list[PolicyFile]:
+async def list_follow_up_policies(caller: ReadCaller, service: FollowUpServiceDep) -> list[PolicyFile]:
     """The packaged legal minimum and Copenhagen's policy, plus any supplied in DFDG_FOLLOWUP_POLICY_DIR."""
     return service.policy_files()

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import CallerDep, ClockDep
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.findings import Severity
@@ -38,7 +38,7 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable),
 )
 async def draft_jobnet_cv(
-    case_id: str, caller: CallerDep, service: JobnetCvServiceDep, clock: ClockDep
+    case_id: str, caller: ReadCaller, service: JobnetCvServiceDep, clock: ClockDep
 ) -> JobnetCvDraft:
     """N1-N17, DA-Q. Builds the CV from the case's DA1 data as served under G1 (live before the CV takeover date,
     the frozen snapshot after) and the CPR register's name and address (N15). Every change, doubt and gap is a
@@ -79,7 +79,7 @@ async def draft_jobnet_cv(
     ),
 )
 async def submit_jobnet_cv(
-    case_id: str, cv: JobnetCv, caller: CallerDep, service: JobnetCvServiceDep
+    case_id: str, cv: JobnetCv, caller: WriteCaller, service: JobnetCvServiceDep
 ) -> JobnetCvSubmission:
     """Allowed from the effective CV date to the deadline (G2, G3; 409 with the window's dates otherwise).
     `searchable: true` needs `consent: true` (G4). The CV is checked by the same normaliser as the draft: any
@@ -95,7 +95,7 @@ async def submit_jobnet_cv(
     summary="The last CV submitted to Jobnet for this case, with Jobnet's status",
     responses=responses_for(*_COMMON, NoSubmission),
 )
-async def get_jobnet_cv(case_id: str, caller: CallerDep, service: JobnetCvServiceDep) -> JobnetCvSubmission:
+async def get_jobnet_cv(case_id: str, caller: ReadCaller, service: JobnetCvServiceDep) -> JobnetCvSubmission:
     return _submission(await service.last_submission(caller.municipality, case_id))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
@@ -36,6 +37,8 @@ from dfdg_broker.mock.common import (
     refuse_unknown_fields,
 )
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
+from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
+from dfdg_broker.mock.identity import router as identity_router
 from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -340,7 +343,7 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
 # ---------------------------------------------------------------- the app
 
 
-def create_mock_app(state: MockState | None = None) -> FastAPI:
+def create_mock_app(state: MockState | None = None, identity: MockIdentityProvider | None = None) -> FastAPI:
     app = FastAPIOffline(  # docs from packaged assets, as the broker's
         title="dfdg-broker mock upstream",
         version="1.0.0",
@@ -348,6 +351,7 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name.replace(".", "_"),
     )
     app.state.mock = state or MockState.with_demo_fixtures()
+    app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
 
     @app.middleware("http")
@@ -367,6 +371,8 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
             )
         return response
 
+    # The broker's /docs (another origin) asks the mock identity provider for a token (Authorize button).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
     install_readable_schema_names(app)
     outermost(app, CorrelationIdMiddleware)  # 500s carry the correlation ID too
 
@@ -374,6 +380,15 @@ def create_mock_app(state: MockState | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (letasyl, jobnet, cpr_register, admin, child_links.router, pdf_route.router, jobnet_cv.router):
+    for router in (
+        letasyl,
+        jobnet,
+        cpr_register,
+        admin,
+        child_links.router,
+        pdf_route.router,
+        jobnet_cv.router,
+        identity_router,
+    ):
         app.include_router(router)
     return app

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
-from dfdg_broker.deps import CallerDep, ClockDep
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
@@ -41,7 +41,7 @@ async def create_pdf_request(
     case_id: str,
     body: PdfRequestCreate,
     response: Response,
-    caller: CallerDep,
+    caller: WriteCaller,
     service: PdfRequestServiceDep,
     clock: ClockDep,
 ) -> PdfRequestRead:
@@ -61,7 +61,7 @@ async def create_pdf_request(
     responses=responses_for(*_COMMON),
 )
 async def list_pdf_requests(
-    case_id: str, caller: CallerDep, service: PdfRequestServiceDep, clock: ClockDep
+    case_id: str, caller: ReadCaller, service: PdfRequestServiceDep, clock: ClockDep
 ) -> PdfRequestList:
     """P1: status by the clock: `requested` until the due date, `overdue` after it, `delivered` once the broker
     holds the PDF. Open requests are checked with the operator; a delivery is downloaded, verified and stored."""
@@ -80,7 +80,7 @@ async def list_pdf_requests(
     responses={**PDF_RESPONSE, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet)},
 )
 async def download_pdf_request_document(
-    case_id: str, request_id: str, caller: CallerDep, service: PdfRequestServiceDep
+    case_id: str, request_id: str, caller: ReadCaller, service: PdfRequestServiceDep
 ) -> StreamingResponse:
     blob = await service.document(caller.municipality, case_id, request_id)
     return stream_blob(blob, blob.attachment_id)
@@ -97,7 +97,7 @@ async def download_pdf_request_document(
     },
 )
 async def download_pdf_request_attachment(
-    case_id: str, request_id: str, attachment_id: str, caller: CallerDep, service: PdfRequestServiceDep
+    case_id: str, request_id: str, attachment_id: str, caller: ReadCaller, service: PdfRequestServiceDep
 ) -> StreamingResponse:
     blob = await service.attachment(caller.municipality, case_id, request_id, attachment_id)
     return stream_blob(blob, f"{blob.attachment_id}.pdf")
