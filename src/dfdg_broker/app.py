@@ -117,7 +117,8 @@ def create_app(
 
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
     docs = bool(settings.api_docs)
-    app = FastAPIOffline(  # Swagger UI and ReDoc from packaged assets: the docs work in a closed network
+    # With docs: Swagger UI and ReDoc from packaged assets (fastapi-offline), so they work in a closed network.
+    app = (FastAPIOffline if docs else FastAPI)(
         title="dfdg-broker",
         version=__version__,
         description=DESCRIPTION,

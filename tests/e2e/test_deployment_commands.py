@@ -49,16 +49,15 @@ async def fresh_database(tmp_path) -> str:
 
 def _env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DFDG_")}
-    production = database_url.startswith("postgresql")
     env |= {
         "DFDG_DATABASE_URL": database_url,
-        "DFDG_ENVIRONMENT": "production" if production else "test",
-        "DFDG_JWT_SECRET": SECRET,
         "DFDG_CPR_LOOKUP_KEY": SECRET,
         "DFDG_ALEMBIC_INI": str(ROOT / "alembic.ini"),
         "DFDG_LOG_FORMAT": "json",
     }
-    return env
+    if database_url.startswith("postgresql"):  # as the image runs: production (tokens from an identity provider)
+        return env | {"DFDG_ENVIRONMENT": "production", "DFDG_OIDC_ISSUER": "https://idp.example.invalid"}
+    return env | {"DFDG_ENVIRONMENT": "test", "DFDG_JWT_SECRET": SECRET}
 
 
 def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:

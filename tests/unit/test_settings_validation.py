@@ -22,6 +22,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("DFDG_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("DFDG_ENVIRONMENT", "test")  # production (the default) needs an identity provider
     monkeypatch.chdir(tmp_path)  # no .env from the checkout
 
 
@@ -49,14 +50,10 @@ def test_a_refused_setting_names_the_variable_and_the_rule(values, expected):
 
 
 def test_production_requires_postgresql():
-    refusals = _refusals(environment="production", jwt_secret=STRONG, cpr_lookup_key=STRONG)
+    production = {"environment": "production", "cpr_lookup_key": STRONG, "oidc_issuer": "https://idp.example"}
+    refusals = _refusals(**production)
     assert refusals == ["DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production"]
-    Settings(
-        environment="production",
-        jwt_secret=STRONG,
-        cpr_lookup_key=STRONG,
-        database_url="postgresql+asyncpg://dfdg@db:5432/dfdg",
-    )
+    Settings(**production, database_url="postgresql+asyncpg://dfdg@db:5432/dfdg")  # type: ignore[arg-type]
 
 
 def test_an_upstream_url_loses_its_trailing_slash_and_log_level_its_case():
