@@ -12,7 +12,7 @@ export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,mock]'
 	touch $@
 
 install: $(INSTALLED)

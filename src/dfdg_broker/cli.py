@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
 from pydantic import ValidationError
 
 from dfdg_broker.settings import Settings, SettingsError, describe_errors
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(no_args_is_help=True, help="The DFDG broker and its mock upstream.")
 
@@ -40,6 +44,10 @@ def main(
     ] = False,
 ) -> None:
     """The DFDG broker and its mock upstream."""
+
+
+MOCK_EXTRA_MODULES = frozenset({"fpdf"})
+"""What ``pip install 'dfdg-broker[mock]'`` adds (pyproject's ``[mock]`` extra); the broker itself imports none."""
 
 
 def _settings() -> Settings:
@@ -89,6 +97,23 @@ def _uvicorn_config(asgi: Any, host: str, port: int, settings: Settings) -> uvic
     )
 
 
+def _mock_app_factory() -> Callable[..., FastAPI]:
+    """The mock upstream's app factory. The mock is not part of the production install: it needs the ``[mock]``
+    extra (fpdf2 renders its PDFs), so without it the command says so instead of printing a traceback."""
+    try:
+        from dfdg_broker.mock.app import create_mock_app
+    except ModuleNotFoundError as missing:
+        if missing.name not in MOCK_EXTRA_MODULES:
+            raise
+        typer.echo(
+            f"dfdg-broker: the mock upstream needs the [mock] extra ({missing.name} is missing): "
+            "pip install 'dfdg-broker[mock]'",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    return create_mock_app
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="default: DFDG_HOST")] = None,
@@ -110,8 +135,8 @@ def mock(
     port: Annotated[int | None, typer.Option(help="default: DFDG_MOCK_PORT")] = None,
 ) -> None:
     """Run the mock upstream (LetAsyl, Jobnet, CPR register, admin API) with the demo personas."""
-    from dfdg_broker.mock.app import create_mock_app
 
+    create_mock_app = _mock_app_factory()
     settings = _settings()
     _start(settings)
     config = _uvicorn_config(create_mock_app(), host or settings.mock_host, port or settings.mock_port, settings)
@@ -124,8 +149,8 @@ def dev() -> None:
     from dfdg_broker import app_state
     from dfdg_broker.app import create_app
     from dfdg_broker.demo import seed_demo
-    from dfdg_broker.mock.app import create_mock_app
 
+    create_mock_app = _mock_app_factory()
     settings = _settings()
     _start(settings)
     broker_app = create_app(settings)
@@ -227,9 +252,11 @@ def replace_generated_section(text: str, begin: str, end: str, content: str) -> 
 
 @app.command("export-openapi")
 def export_openapi(
-    out: Annotated[Path, typer.Option(help="folder for broker.json and mock-upstream.json")] = OPENAPI_DIR,
+    out: Annotated[Path, typer.Option(help="folder for broker.json, mock-upstream.json and the upstream contracts")] = (
+        OPENAPI_DIR
+    ),
 ) -> None:
-    """Write both OpenAPI documents (committed; a test fails when code and files drift)."""
+    """Write the OpenAPI documents (committed; a test fails when code and files drift)."""
     out.mkdir(parents=True, exist_ok=True)
     for name, document in openapi_documents().items():
         (out / name).write_text(render_openapi(document), encoding="utf-8")
@@ -237,13 +264,19 @@ def export_openapi(
 
 
 def openapi_documents() -> dict[str, dict[str, Any]]:
+    """The broker's document, the mock's, and the upstream contracts (``letasyl.json``, ``jobnet.json``,
+    ``cpr-register.json``; see ``mock/contracts.py``)."""
     from dfdg_broker.app import create_app
-    from dfdg_broker.mock.app import create_mock_app
+
+    create_mock_app = _mock_app_factory()
+    from dfdg_broker.mock.contracts import upstream_contracts
     from dfdg_broker.mock.state import MockState
 
+    mock_app = create_mock_app(MockState())
     return {
         "broker.json": create_app(_document_settings()).openapi(),
-        "mock-upstream.json": create_mock_app(MockState()).openapi(),
+        "mock-upstream.json": mock_app.openapi(),
+        **upstream_contracts(mock_app),
     }
 
 

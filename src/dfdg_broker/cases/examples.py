@@ -1,24 +1,173 @@
-"""Realistic examples for /docs. Synthetic only: the data areas are the mock's demo persona "complete-adult"."""
+"""Realistic examples for /docs, written out here (static: building them must not run the mock). Synthetic only:
+the data areas are what the mock serves for its demo persona "complete-adult" (a test keeps them valid against the
+wire models)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from dfdg_broker.domain.areas import DataArea
 
 EXAMPLE_CASE_ID = "cg_3q2x9JkQdPk0m1vW8yZr4A"
-EXAMPLE_PERSONA = "complete-adult"
+
+AREA_DATA_EXAMPLES: dict[DataArea, dict[str, Any]] = {
+    DataArea.CV: {
+        "jobs_wanted": [
+            {"title": "Elektriker", "occupation_code": "7411"},
+            {"title": "Lagerarbejder", "occupation_code": "9333"},
+        ],
+        "work_experience": [
+            {
+                "title": "Elektriker",
+                "occupation_code": "7411",
+                "employer": "Al-Nour Elektro",
+                "country": "Syrien",
+                "start": "2010-09",
+                "end": "2022-12",
+                "description": (
+                    "El-installationer i nye og ældre boliger samt mindre erhvervsbygninger. Ansvar for to lærlinge de "
+                    "sidste fire år. Anbefalingsbrev fra arbejdsgiver medbragt (på arabisk)."
+                ),
+            },
+            {
+                "title": "Lagerarbejder",
+                "occupation_code": "9333",
+                "employer": "Yildiz Lojistik, Gaziantep",
+                "country": "Tyrkiet",
+                "start": "2023-02",
+                "end": "2024-11",
+                "description": "Pakning, plukning og læsning af lastbiler. Kørte gaffeltruck. Ingen dokumentation.",
+            },
+        ],
+        "education": [
+            {
+                "title": "Elektriker (teknisk institut)",
+                "level": "Erhvervsuddannelse",
+                "institution": "Teknisk Institut, Aleppo",
+                "country": "Syrien",
+                "start_year": "2006",
+                "end_year": "2009",
+                "description": "3-årig praktisk og teoretisk uddannelse. Eksamensbevis medbragt i kopi.",
+            },
+            {
+                "title": "Grundskole",
+                "level": "Grundskole",
+                "institution": "Al-Firdaws skole, Aleppo",
+                "country": "Syrien",
+                "start_year": "1994",
+                "end_year": "2003",
+                "description": "9 års skolegang.",
+            },
+        ],
+        "courses": [
+            {
+                "name": "Arbejdsmiljø og sikkerhed på danske arbejdspladser",
+                "end_date": "2026-06-20",
+                "duration": "3 dage",
+                "description": "Afholdt af Røde Kors på asylcentret. Kursusbevis udleveret.",
+            }
+        ],
+        "certificates": [
+            {
+                "name": "Førstehjælp (12 timer)",
+                "issuer": "Dansk Førstehjælpsråd",
+                "valid_from": "2026-05-12",
+                "valid_to": "2028-05-12",
+                "description": "Certifikat udleveret, kopi ligger i sagen.",
+            }
+        ],
+        "qualifications": [
+            {"name": "El-installation i boliger", "code": "10412"},
+            {"name": "Fejlfinding på el-anlæg", "code": "10418"},
+            {"name": "Gaffeltruckkørsel", "code": "20871"},
+        ],
+        "driving_licences": [{"category": "B", "description": "Udstedt i Syrien 2008."}],
+        "other_experience": [
+            {
+                "where": "Center Sandholm (Røde Kors)",
+                "start": "2025-09",
+                "end": "2026-10",
+                "tasks": "Hjalp centrets pedel med småreparationer og udskiftning af lamper og stikkontakter.",
+                "description": "Bekræftet af centrets driftsleder.",
+            }
+        ],
+        "professional_profile": (
+            "Uddannet elektriker med 12 års erfaring fra Syrien med el-installationer i boliger og erhverv. Har også "
+            "erfaring fra lager i Tyrkiet. Mødestabil og vant til at arbejde både selvstændigt og i team. Ønsker "
+            "fuldtidsarbejde."
+        ),
+        "website": "https://www.linkedin.com/in/omar-haddad-elektriker",
+        "contact": {"phone": "+45 20 12 34 56", "email": "omar.haddad@example.com"},
+    },
+    DataArea.INTEGRATION_CONTRACT: {
+        "languages": [
+            {
+                "language": "Arabisk",
+                "reading": "Modersmål",
+                "speaking": "Modersmål",
+                "writing": "Modersmål",
+                "understanding": "Modersmål",
+                "experience": "Modersmål.",
+            },
+            {
+                "language": "Engelsk",
+                "reading": "B1",
+                "speaking": "B1",
+                "writing": "A2",
+                "understanding": "B1",
+                "experience": "Lært i skolen og brugt på arbejde med udenlandske leverandører.",
+            },
+            {
+                "language": "Dansk",
+                "reading": "A1",
+                "speaking": "A1",
+                "writing": "A1",
+                "understanding": "A2",
+                "experience": "Har gået til danskundervisning på centret i 12 måneder.",
+            },
+        ],
+        "formal_education_assessment": {"informed": True, "case_started": False},
+        "notes": (
+            "Borgeren er orienteret om muligheden for at få sin medbragte uddannelse vurderet hos Uddannelses- og "
+            "Forskningsstyrelsen."
+        ),
+    },
+    DataArea.OTHER: {
+        "notes": "Enlig. Ingen børn. Motiveret for hurtigt at komme i arbejde.",
+        "raw_contact": {"phone": "+45 20 12 34 56", "email": "omar.haddad@example.com"},
+        "minor": None,
+        "children_link_status": "not_applicable",
+        "linked_children": [],
+    },
+    DataArea.ATTACHMENTS: {
+        "attachments": [
+            {
+                "attachment_id": "att-70000101-1",
+                "title": "Helbredsoplysninger (med samtykke)",
+                "kind": "health",
+                "concerns_person_id": None,
+                "media_type": "application/pdf",
+                "size_bytes": 1585,
+                "sha256": "6480aeb85b3fffe2589fce5c0ee96502eb1454ddba09442783a81b39d25126f2",
+                "created_on": "2026-10-08",
+            },
+            {
+                "attachment_id": "att-70000101-2",
+                "title": "Eksamensbevis, elektriker (oversat)",
+                "kind": "other",
+                "concerns_person_id": None,
+                "media_type": "application/pdf",
+                "size_bytes": 1577,
+                "sha256": "1db00ee21b1020236f3131f71307d2c61db08a301f84014d5f6d5ba79fc7b38a",
+                "created_on": "2026-10-09",
+            },
+        ]
+    },
+}
+"""The operator's data per area as LetAsyl sends it."""
 
 
-@cache
 def area_example(area: DataArea) -> dict[str, Any]:
-    from dfdg_broker.mock.fixtures import load_personas
-    from dfdg_broker.mock.state import MockState
-
-    state = MockState()
-    persona = next(p for p in load_personas() if p.key == EXAMPLE_PERSONA)
-    state.put_persona(persona)
     return {
         "case_id": EXAMPLE_CASE_ID,
         "area": area.value,
@@ -33,7 +182,7 @@ def area_example(area: DataArea) -> dict[str, Any]:
             "stale": False,
             "stale_reason": None,
         },
-        "data": state.area(persona, area).model_dump(mode="json") | _broker_fields(area),
+        "data": AREA_DATA_EXAMPLES[area] | _broker_fields(area),
     }
 
 

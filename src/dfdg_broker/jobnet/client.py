@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from dfdg_broker.jobnet.cv import JobnetCv
+from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload, Profile, ProfileCreate, ProfileLookup
 from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
 
 SYSTEM = "jobnet"
 M = TypeVar("M", bound=BaseModel)
-
-
-class ProfileLookup(BaseModel):
-    cpr: str
-
-
-class ProfileCreate(BaseModel):
-    cpr: str
-    first_name: str
-    last_name: str
-
-
-class Profile(BaseModel):
-    cv_number: int  # JobnetCVId
-
-
-class CvUpload(BaseModel):
-    """A CV sent to Jobnet under the citizen's CV number by the jobcenter (G3)."""
-
-    cv: JobnetCv
-    submitted_by_municipality: str
-
-
-class CvReceipt(BaseModel):
-    """Jobnet's answer: its status for the CV (e.g. "Klar til kvalitetssikring") and when it was received."""
-
-    cv_number: int
-    status: str
-    received_at: datetime
 
 
 class JobnetClient:

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.cases.dependencies import CaseServiceDep
-from dfdg_broker.cpr_register import CprRegisterClient
+from dfdg_broker.cpr_register.client import CprRegisterClient
 from dfdg_broker.deps import ClockDep, UnitOfWorkDep, UpstreamDep
 from dfdg_broker.jobnet.classification import Classification
 from dfdg_broker.jobnet.client import JobnetClient

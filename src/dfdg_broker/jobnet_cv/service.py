@@ -15,7 +15,8 @@ from typing import Any
 from dfdg_broker.cases.records import Case
 from dfdg_broker.cases.service import AreaRead, CaseService
 from dfdg_broker.clock import Clock
-from dfdg_broker.cpr_register import CprRegisterClient, RegisterEntry
+from dfdg_broker.cpr_register.client import CprRegisterClient
+from dfdg_broker.cpr_register.schemas import RegisterEntry
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.areas import DataArea

@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from dfdg_broker import correlation
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
+from dfdg_broker.cpr_register.schemas import RegisterLookup
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
-from dfdg_broker.jobnet.client import Profile, ProfileCreate, ProfileLookup
+from dfdg_broker.jobnet.schemas import Profile, ProfileCreate, ProfileLookup
 from dfdg_broker.letasyl.schemas import (
     AttachmentsArea,
     CvArea,
@@ -159,10 +160,6 @@ async def create_profile(body: ProfileCreate, request: Request, state: StateDep)
 # ---------------------------------------------------------------- CPR register
 
 
-class CprLookup(BaseModel):
-    cpr: str = Field(pattern=r"^[0-9]{10}$")
-
-
 cpr_register = APIRouter(prefix="/cpr/v1", tags=["CPR register"])
 
 
@@ -172,7 +169,7 @@ cpr_register = APIRouter(prefix="/cpr/v1", tags=["CPR register"])
     name="cpr.lookup_person",
     responses=responses_for(NotFound),
 )
-async def lookup_cpr(body: CprLookup, request: Request, state: StateDep) -> CprRegisterEntry:
+async def lookup_cpr(body: RegisterLookup, request: Request, state: StateDep) -> CprRegisterEntry:
     """N15: name and address as the CPR register holds them."""
     persona = state.by_cpr(body.cpr)
     if persona is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dfdg_broker.cpr_register import RegisterEntry
+from dfdg_broker.cpr_register.schemas import RegisterEntry
 from dfdg_broker.letasyl.schemas import AttachmentKind, CvArea, IntegrationContractArea, OtherArea, Person
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from dfdg_broker.errors import NotFound, responses_for
-from dfdg_broker.jobnet.client import CvReceipt, CvUpload
+from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload
 from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, journal_subject
 from dfdg_broker.mock.state import ReceivedCv
 

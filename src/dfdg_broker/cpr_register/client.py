@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from dfdg_broker.cpr_register.schemas import RegisterEntry, RegisterLookup
 from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
 
 SYSTEM = "cpr"
-
-
-class RegisterLookup(BaseModel):
-    cpr: str
-
-
-class RegisterEntry(BaseModel):
-    """What the register holds about a person: name and address (CPR's navn og adresse)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    first_name: str
-    last_name: str
-    street: str
-    postal_code: str
-    city: str
-    municipality: str
 
 
 class CprRegisterClient:
