@@ -7,9 +7,11 @@
 # The mock upstream is not in this image: build the test image with `--build-arg EXTRAS=mock` (see compose.yaml).
 #
 #   docker build --build-arg GIT_REVISION=$(git rev-parse --short=12 HEAD) -t dfdg-broker .
-#   docker run -e DFDG_DATABASE_URL=postgresql+asyncpg://dfdg:…@db:5432/dfdg \
-#              -e DFDG_JWT_SECRET_FILE=/run/secrets/jwt_secret -e DFDG_CPR_LOOKUP_KEY_FILE=/run/secrets/cpr_lookup_key \
-#              -e DFDG_UPSTREAM_BASE_URL=https://… -p 8000:8000 dfdg-broker
+#   docker run -e DFDG_DATABASE_URL=postgresql+asyncpg://dfdg:…@db:5432/dfdg -e DFDG_OIDC_ISSUER=https://login… \
+#              -e DFDG_CPR_LOOKUP_KEY_FILE=/run/secrets/cpr_lookup_key -e DFDG_UPSTREAM_BASE_URL=https://… \
+#              -p 8000:8000 dfdg-broker
+# The mock (test image only) runs with DFDG_ENVIRONMENT=development: `docker run -e DFDG_ENVIRONMENT=development
+#   IMAGE-with-mock mock`.
 #
 # Build status (2026-11-25): NOT built here. The development machines have a Docker client but no engine, so
 # nothing below was run by Docker. What was verified instead, outside a container: hadolint (from PyPI, part of

@@ -29,7 +29,8 @@ def test_compose_runs_migrations_once_before_the_broker_and_checks_health():
         assert services[name]["healthcheck"]["test"], name
     assert "/readyz" in " ".join(services["broker"]["healthcheck"]["test"])
     assert "dfdg-broker sweep" in " ".join(services["sweep"]["entrypoint"])
-    assert services["broker"]["environment"]["DFDG_ENVIRONMENT"] == "production"
+    assert services["broker"]["environment"]["DFDG_OIDC_ISSUER"] == "http://mock:8001/idp"  # the mock's provider
+    assert services["mock"]["environment"]["DFDG_ENVIRONMENT"] == "development"
     assert services["mock"]["build"]["args"]["EXTRAS"] == "mock"
 
 
