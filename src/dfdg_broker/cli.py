@@ -13,7 +13,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
-from dfdg_broker.settings import Settings, SettingsError, describe_errors
+from dfdg_broker.settings import Settings, SettingsError, deployment_problems, describe_errors
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -53,11 +53,14 @@ MOCK_EXTRA_MODULES = frozenset({"fpdf"})
 def _settings() -> Settings:
     """The settings, or a plain message naming each variable at fault and exit 2 when they are refused."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(describe_errors(exc))
     except SettingsError as exc:
         problems = str(exc)
+    else:
+        if not (problems := "; ".join(deployment_problems(settings))):
+            return settings
     typer.echo(f"dfdg-broker: refusing to start: {problems}", err=True)
     raise typer.Exit(2)
 

@@ -266,9 +266,6 @@ class Settings(BaseSettings):
                 f"DFDG_CPR_LOOKUP_KEY is too weak ({len(key)} characters, at least {MIN_SECRET_LENGTH}): it keys the "
                 "HMAC of CPR numbers, and a short key lets anyone holding the database recompute them"
             )
-        if make_url(self.database_url).get_backend_name() != "postgresql":
-            # SQLite has one writer and lives on one machine: production runs several instances on PostgreSQL.
-            problems.append("DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -301,6 +298,20 @@ class FileVariablesSource(PydanticBaseSettingsSource):
             if value is not None:
                 values[field_name] = json.loads(value) if is_complex else value
         return values
+
+
+def deployment_problems(settings: Settings) -> list[str]:
+    """What a production *process* (serve, migrate, sweep) refuses beyond the settings model's own checks.
+
+    Kept out of the model so that tests may run the app in production mode on their SQLite database; every command
+    that runs the service calls it at start-up."""
+    problems = []
+    if settings.environment is Environment.PRODUCTION and make_url(settings.database_url).get_backend_name() != (
+        "postgresql"
+    ):
+        # SQLite has one writer and lives on one machine: production runs several instances on PostgreSQL.
+        problems.append("DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production")
+    return problems
 
 
 def env_name(field_name: str) -> str:

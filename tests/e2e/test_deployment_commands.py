@@ -155,6 +155,12 @@ def test_refused_settings_name_the_variable_and_misspelt_ones_are_warned_about(t
     assert done.returncode == 2
     assert "DFDG_PORT: Input should be less than or equal to 65535" in done.stderr
     assert "DFDG_UPSTREAM_BASE_URL: must be an http:// or https:// URL" in done.stderr
+    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    env |= {"DFDG_ENVIRONMENT": "production", "DFDG_OIDC_ISSUER": "https://idp.example.invalid"}
+    env.pop("DFDG_JWT_SECRET")
+    done = subprocess.run([CLI, "migrate"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "DFDG_DATABASE_URL must name PostgreSQL" in done.stderr
     env = _env(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}") | {"DFDG_DATABSE_URL": "x"}
     done = subprocess.run([CLI, "migrate"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

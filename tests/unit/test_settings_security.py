@@ -19,7 +19,6 @@ def production(**overrides: object) -> Settings:
         "environment": "production",
         "oidc_issuer": ISSUER,
         "cpr_lookup_key": REAL_CPR_KEY,
-        "database_url": "postgresql+asyncpg://dfdg@db.example:5432/dfdg",  # production needs PostgreSQL
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

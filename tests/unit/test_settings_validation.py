@@ -9,7 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from dfdg_broker.cli import SETTINGS_BEGIN, SETTINGS_END
-from dfdg_broker.settings import Settings, SettingsError, describe_errors, settings_table, unknown_variables
+from dfdg_broker.settings import (
+    Settings,
+    SettingsError,
+    deployment_problems,
+    describe_errors,
+    settings_table,
+    unknown_variables,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 STRONG = "x" * 48
@@ -51,9 +58,13 @@ def test_a_refused_setting_names_the_variable_and_the_rule(values, expected):
 
 def test_production_requires_postgresql():
     production = {"environment": "production", "cpr_lookup_key": STRONG, "oidc_issuer": "https://idp.example"}
-    refusals = _refusals(**production)
-    assert refusals == ["DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production"]
-    Settings(**production, database_url="postgresql+asyncpg://dfdg@db:5432/dfdg")  # type: ignore[arg-type]
+    on_sqlite = Settings(**production)  # type: ignore[arg-type]
+    assert deployment_problems(on_sqlite) == [
+        "DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production"
+    ]
+    on_postgresql = Settings(**production, database_url="postgresql+asyncpg://dfdg@db:5432/dfdg")  # type: ignore[arg-type]
+    assert deployment_problems(on_postgresql) == []
+    assert deployment_problems(Settings(environment="test")) == []  # type: ignore[arg-type]
 
 
 def test_an_upstream_url_loses_its_trailing_slash_and_log_level_its_case():
