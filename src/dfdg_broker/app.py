@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from dfdg_broker import __version__, app_state
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
-from dfdg_broker.cases.dependencies import CASE_SUMMARY, COOPERATIONS
+from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -33,6 +33,9 @@ from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
 from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
+from dfdg_broker.lifecycle.dependencies import case_listener
+from dfdg_broker.lifecycle.router import router as lifecycle_router
+from dfdg_broker.lifecycle.schemas import ContactGroupPatch, ConversationWrite
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
 from dfdg_broker.metrics import RequestMetricsMiddleware
 from dfdg_broker.openapi_names import install_readable_schema_names
@@ -141,9 +144,11 @@ def create_app(
     CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
+    CASE_LISTENER.put(app, case_listener)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
 
     app.include_router(cases_router)
+    app.include_router(lifecycle_router)
     app.include_router(pdf_requests_router)
     app.include_router(distribution_router)
     app.include_router(followup_router)
@@ -152,7 +157,15 @@ def create_app(
     app.include_router(operations_router)
 
     install_problem_handlers(
-        app, field_rules=_field_rules(ContactGroupCreate, PdfRequestCreate, FollowUpPlanCreate, WorkloadRequest)
+        app,
+        field_rules=_field_rules(
+            ContactGroupCreate,
+            ContactGroupPatch,
+            ConversationWrite,
+            PdfRequestCreate,
+            FollowUpPlanCreate,
+            WorkloadRequest,
+        ),
     )
     install_openapi_security(
         app,

@@ -378,7 +378,8 @@ def workload(
     ] = None,
     basis: Annotated[str, typer.Option(help="first-year (upper estimate) or ongoing")] = "first-year",
 ) -> None:
-    """Conversations and caseworker hours per year per group and in total (F7); default: Copenhagen's tables."""
+    """Conversations and norm hours (not caseworker hours) per year per group and in total (F7); default:
+    Copenhagen's tables."""
     from dfdg_broker.errors import ProblemError
     from dfdg_broker.followup.registry import load_policies, validation_summary
     from dfdg_broker.followup.report import workload_table

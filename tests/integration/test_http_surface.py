@@ -47,8 +47,15 @@ _BODIES: dict[tuple[str, str], Any] = {
     # valid bodies, so that the case look-up (C2) is what answers, not the body's validation
     ("POST", "/v1/contact-groups/{case_id}/pdf-requests"): {"person_id": "70000000", "areas": ["other"]},
     ("PUT", "/v1/contact-groups/{case_id}/jobnet-cv"): {},
+    ("PATCH", "/v1/contact-groups/{case_id}"): {"not_learning_danish": True},
+    ("POST", "/v1/contact-groups/{case_id}/conversations"): {"held_on": "2026-11-20", "kind": "visitation"},
 }
-_PARAMETERS = {"attachment_id": "att-1", "request_id": "pdf_1", "unit": "school"}
+_PARAMETERS = {
+    "attachment_id": "att-1",
+    "request_id": "pdf_1",
+    "unit": "school",
+    "code": "hand_over_jobnet_login_codes",
+}
 
 
 def _url(path: str, case_id: str) -> str:

@@ -153,7 +153,8 @@ async def test_N13_igu_suggestion_names_what_was_and_was_not_checked(client, aut
     draft = await _draft_of(client, auth, persona, "igu-candidate")
     igu = _finding(draft, "n13_igu_candidate")
     assert igu["severity"] == "review" and igu["suggestions"] == [
-        {"value": "Kandidat til IGU", "code": None, "score": None}
+        {"value": "Kandidat til IGU", "code": None, "score": None},
+        {"value": "IGU", "code": None, "score": None},  # N13 (revised): or simply 'IGU'
     ]
     assert "age 18-50 (is 30)" in igu["message_en"] and "Not checked" in igu["message_en"]
     assert "Kandidat til IGU" not in (draft["cv"]["professional_profile"] or ""), "the caseworker confirms it"
@@ -300,7 +301,7 @@ async def test_G2_submit_before_the_effective_cv_date_is_409_with_the_window(cli
     assert problem["rule"] == "G2" and problem["code"] == "cv_window_not_open"
     assert (problem["opens_on"], problem["closes_on"]) == (
         (TODAY + days(3)).isoformat(),
-        (TODAY + days(70)).isoformat(),
+        (TODAY + days(63)).isoformat(),  # C6 (revised): the early CV date + 60 days
     )
     assert (await mock_client.get("/admin/jobnet/cvs")).json() == []
 
@@ -308,12 +309,12 @@ async def test_G2_submit_before_the_effective_cv_date_is_409_with_the_window(cli
 async def test_G3_submit_after_the_deadline_is_409_with_the_window(client, auth, persona, clock):
     case, draft, headers = await _draft(client, auth, persona, "complete-adult")
     url = f"/v1/contact-groups/{case['id']}/jobnet-cv"
-    clock.set(TODAY + days(70))  # the deadline itself: still the jobcenter's day
+    clock.set(TODAY + days(60))  # the deadline itself (C6: early CV date + 60): still the jobcenter's day
     assert (await client.put(url, json=_ready(draft), headers=headers)).status_code == 200
-    clock.set(TODAY + days(71))
+    clock.set(TODAY + days(61))
     response = await client.put(url, json=_ready(draft), headers=headers)
     assert response.status_code == 409
-    assert response.json()["rule"] == "G3" and response.json()["closes_on"] == (TODAY + days(70)).isoformat()
+    assert response.json()["rule"] == "G3" and response.json()["closes_on"] == (TODAY + days(60)).isoformat()
 
 
 async def test_G4_searchable_without_consent_is_422(client, auth, persona):
@@ -401,3 +402,24 @@ async def test_a_draft_without_blocking_findings_passes_the_submit(client, auth,
     response = await client.put(f"/v1/contact-groups/{case['id']}/jobnet-cv", json=draft["cv"], headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["cv"] == draft["cv"]
+
+
+async def test_N16_a_german_fixed_line_blocks_the_submit_until_corrected(client, auth, persona, mock_client):
+    """N16 (revised): "if it is not a mobile number, it must be corrected before the CV is saved on Jobnet"."""
+    p = persona("complete-adult")
+    held = (await mock_client.get(f"/admin/personas/{p.person.person_id}")).json()["cv"]
+    held["contact"]["phone"] = "+49 30 12345678"  # a Berlin fixed line
+    assert (await mock_client.put(f"/admin/personas/{p.person.person_id}/data-areas/cv", json=held)).status_code == 200
+    case, draft, headers = await _draft(client, auth, persona, "complete-adult")
+    assert draft["ready_to_submit"] is False
+    assert [f["severity"] for f in draft["findings"] if f["code"] == "n16_landline_marked_mobile"] == ["blocking"]
+    url = f"/v1/contact-groups/{case['id']}/jobnet-cv"
+
+    refused = await client.put(url, json=_ready(draft), headers=headers)
+
+    assert refused.status_code == 422 and refused.json()["code"] == "cv_has_blocking_findings"
+    assert {f["code"] for f in refused.json()["findings"]} == {"n16_landline_marked_mobile"}
+    corrected = _ready(
+        draft, contact=draft["cv"]["contact"] | {"phone": {"number": "+4915123456789", "kind": "mobile"}}
+    )
+    assert (await client.put(url, json=corrected, headers=headers)).status_code == 200

@@ -6,7 +6,7 @@ import asyncio
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from dfdg_broker.db.migrate import upgrade
 from dfdg_broker.db.models import Base
@@ -51,3 +51,36 @@ def _downgrade(url: str, revision: str) -> None:
     config.attributes["database_url"] = url
     config.attributes["configure_logging"] = False
     command.downgrade(config, revision)
+
+
+async def test_the_lifecycle_migration_puts_existing_cases_on_the_worklist(tmp_path):
+    """Cases created before the worklist existed are listed at once (sorted last until their next change)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'backfill.db'}"
+    await asyncio.to_thread(upgrade, url, configure_logging=False)
+    await asyncio.to_thread(_downgrade, url, "3c5e1d2a7b90")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO cases (id, cpr, cpr_lookup, receiving_municipality, jobcenter_municipality, "
+                    "contact_group, handover_date, early_takeover_cv, cv_update_deadline, person_id, "
+                    "asylum_decision_date, jobnet_cv_number, jobnet_profile_created, created_on, created_at, "
+                    "created_by_municipality) VALUES ('cg_old', '1204882211', 'x', '741', '751', 27, '2026-12-07', "
+                    "'2026-12-01', '2027-01-30', '70000101', '2026-09-14', 4100001, 0, '2026-11-20', "
+                    "'2026-11-20 10:00:00', '741')"
+                )
+            )
+        await asyncio.to_thread(upgrade, url, configure_logging=False)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT municipality, next_due_on, frozen_from, cpr_masked FROM worklist ORDER BY 1")
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            ("741", "9999-12-31", "2026-12-08", "120488-****"),
+            ("751", "9999-12-31", "2026-12-08", "120488-****"),
+        ]
+    finally:
+        await engine.dispose()

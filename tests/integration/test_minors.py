@@ -90,13 +90,14 @@ async def test_M3_pending_on_the_due_date_and_overdue_the_day_after(client, auth
     assert (await _other(client, auth, case, municipality))["data"]["children_link"]["status"] == "overdue"
 
 
-async def test_M3_overdue_is_computed_on_a_frozen_snapshot_too(client, auth, persona, clock):
+async def test_M3_overdue_is_computed_on_a_stale_snapshot_too(client, auth, persona, clock, upstream):
     municipality, case = await _case(client, auth, persona, "parent-children-pending", handover=TODAY)
     clock.set(date(2026, 12, 2))
+    upstream.down = True
 
     body = await _other(client, auth, case, municipality)
 
-    assert body["provenance"]["mode"] == "frozen" and body["provenance"]["snapshot_taken_on"] == TODAY.isoformat()
+    assert body["provenance"]["stale"] is True and body["provenance"]["snapshot_taken_on"] == TODAY.isoformat()
     assert body["data"]["children_link"]["status"] == "overdue"
 
 

@@ -103,6 +103,7 @@ def test_P2_age_bands_edges(age: int | None, band: AgeBand) -> None:
 
 
 H, J, S, D = MunicipalUnit.HEALTH_VISITOR, MunicipalUnit.JOBCENTER, MunicipalUnit.SCHOOL, MunicipalUnit.DAY_CARE
+B = MunicipalUnit.CHILDREN_AND_YOUTH_SERVICES
 
 
 @pytest.mark.parametrize(
@@ -111,7 +112,7 @@ H, J, S, D = MunicipalUnit.HEALTH_VISITOR, MunicipalUnit.JOBCENTER, MunicipalUni
         ("school_statement", {D}, {S}),
         ("wellbeing", {D, H}, {S, H}),
         ("health", {H}, {H}),
-        ("social_report", {D, H}, {S, H}),
+        ("social_report", {D, H, B}, {S, H, B}),
         ("companion_assessment", {D, H}, {S, H}),
         ("other", {D}, {S}),
     ],

@@ -139,7 +139,7 @@ def test_F7_copenhagen_workload_figures() -> None:
         "flex-job": None,
         "disability-pension": None,
     }
-    assert result.caseworker_hours == Fraction(1481639, 10)
+    assert result.norm_hours == Fraction(1481639, 10)
 
 
 # ---------------------------------------------------------------- loading

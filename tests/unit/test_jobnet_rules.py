@@ -350,6 +350,22 @@ def test_N13_no_suggestion_once_the_profile_says_it():
     )
 
 
+@pytest.mark.parametrize("profile", ["IGU", "Svejser. IGU.", "igu, truckcertifikat"])
+def test_N13_simply_IGU_in_the_profile_says_it_too(profile):
+    person = facts(date(1996, 8, 2))
+    assert not findings(normalise(cv(professional_profile=profile), context(person=person)), "n13_igu_candidate")
+
+
+def test_N13_the_suggestion_offers_kandidat_til_IGU_or_simply_IGU():
+    [finding] = findings(normalise(cv(), context(person=facts(date(1996, 8, 2)))), "n13_igu_candidate")
+    assert [s.value for s in finding.suggestions] == ["Kandidat til IGU", "IGU"]
+
+
+def test_N13_a_word_containing_igu_is_not_IGU():
+    person = facts(date(1996, 8, 2))
+    assert findings(normalise(cv(professional_profile="Ambiguous skills"), context(person=person)), "n13_igu_candidate")
+
+
 # ---------------------------------------------------------------- N14, N16, N17
 
 
@@ -392,11 +408,13 @@ def test_N16_phone_only_if_danish_german_or_swedish(raw, e164):
     assert check_phone(raw).e164 == e164
 
 
-def test_N16_a_german_landline_is_carried_as_mobile_with_a_review():
-    assert check_phone("+49 30 12345678").landline
-    result = normalise(cv(contact=Contact(phone=Phone(number="+49 30 12345678"))), context())
-    assert result.cv.contact.phone == Phone(number="+493012345678", kind="mobile")
-    assert findings(result, "n16_landline_marked_mobile")
+@pytest.mark.parametrize("landline", ["+49 30 12345678", "+46 8 123 456 78"])
+def test_N16_a_german_or_swedish_fixed_line_is_a_blocking_finding(landline):
+    assert check_phone(landline).landline
+    result = normalise(cv(contact=Contact(phone=Phone(number=landline))), context())
+    assert result.cv.contact.phone is not None and result.cv.contact.phone.kind == "mobile"
+    [finding] = findings(result, "n16_landline_marked_mobile")
+    assert finding.severity.value == "blocking" and "before the CV is saved" in finding.message_en
 
 
 @pytest.mark.parametrize(

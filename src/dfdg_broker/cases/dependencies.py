@@ -58,3 +58,23 @@ async def get_case_summary(request: Request, cases: CaseServiceDep, uow: UnitOfW
 
 
 CaseSummaryDep = Annotated[CaseSummary, Depends(get_case_summary)]
+
+
+class CaseListener(Protocol):
+    async def case_changed(self, case: Case) -> None:
+        """Called in the write phase after a case was created or changed (the worklist keeps its projection)."""
+        ...
+
+
+CaseListenerFactory = Callable[[Request, CaseService, UnitOfWork, Clock], CaseListener]
+CASE_LISTENER: StateKey[CaseListenerFactory] = StateKey("case_listener")
+"""Filled by ``app.py`` with ``lifecycle.dependencies.case_listener``: the arrow points from lifecycle to cases."""
+
+
+async def get_case_listener(
+    request: Request, cases: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
+) -> CaseListener:
+    return CASE_LISTENER.of(request)(request, cases, uow, clock)
+
+
+CaseListenerDep = Annotated[CaseListener, Depends(get_case_listener)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.case_dates import FREEZING_AREAS
 
 EXAMPLE_CASE_ID = "cg_3q2x9JkQdPk0m1vW8yZr4A"
 
@@ -138,6 +139,19 @@ AREA_DATA_EXAMPLES: dict[DataArea, dict[str, Any]] = {
         "minor": None,
         "children_link_status": "not_applicable",
         "linked_children": [],
+        "supplementary_competences": [
+            {
+                "kind": "competence",
+                "title": "Frivillig elektriker i asylcentret",
+                "description": "Har siden marts 2026 repareret lamper og stikkontakter i centret under opsyn af "
+                "pedellen.",
+            },
+            {
+                "kind": "qualification",
+                "title": "Syrisk svendebrev som elektriker (ikke dokumenteret)",
+                "description": "Oplyser at have svendebrev fra Aleppo 2010; papirerne er ikke medbragt.",
+            },
+        ],
     },
     DataArea.ATTACHMENTS: {
         "attachments": [
@@ -168,13 +182,14 @@ AREA_DATA_EXAMPLES: dict[DataArea, dict[str, Any]] = {
 
 
 def area_example(area: DataArea) -> dict[str, Any]:
+    """G1 (revised): DA1/DA2 shown frozen, DA3/DA4 (which never freeze) live."""
     return {
         "case_id": EXAMPLE_CASE_ID,
         "area": area.value,
         "provenance": {
-            "mode": "frozen",
+            "mode": "frozen" if area in FREEZING_AREAS else "live",
             "takeover_date": "2026-12-01",
-            "frozen_since": "2026-12-02",
+            "frozen_since": "2026-12-02" if area in FREEZING_AREAS else None,
             "snapshot_taken_at": "2026-12-01T09:14:03Z",
             "snapshot_taken_on": "2026-12-01",
             "retrieved_at": None,
@@ -187,7 +202,16 @@ def area_example(area: DataArea) -> dict[str, Any]:
 
 
 def _broker_fields(area: DataArea) -> dict[str, Any]:
-    """What the broker adds to the operator's data (M3's link status on DA3)."""
+    """What the broker adds to the operator's data (M3's link status on DA3; DA3's competence items on DA2)."""
+    if area is DataArea.INTEGRATION_CONTRACT:
+        source = {
+            "area": "other",
+            "rule": "DA3",
+            "snapshot_taken_at": "2026-12-01T09:14:03Z",
+            "snapshot_taken_on": "2026-12-01",
+        }
+        competences = AREA_DATA_EXAMPLES[DataArea.OTHER]["supplementary_competences"]
+        return {"supplementary_competences": [item | {"source": source} for item in competences]}
     if area is not DataArea.OTHER:
         return {}
     return {"children_link": {"status": "not_applicable", "due_date": None, "asylum_decision_date": "2026-09-14"}}
@@ -213,8 +237,8 @@ CONTACT_GROUP_EXAMPLE: dict[str, Any] = {
     "areas": [
         {"area": "cv", "takeover_date": "2026-12-01", "mode": "frozen", "frozen_since": "2026-12-02"},
         {"area": "integration-contract", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": "2026-12-08"},
-        {"area": "other", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": "2026-12-08"},
-        {"area": "attachments", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": "2026-12-08"},
+        {"area": "other", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": None},
+        {"area": "attachments", "takeover_date": "2026-12-07", "mode": "live", "frozen_since": None},
     ],
     "cv_window": {
         "opens_on": "2026-12-01",

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from dfdg_broker.cases.records import LOGIN_CODES_TASK_CODE, LOGIN_CODES_TASK_TEXT, Attention, Case
+from dfdg_broker.cases.records import LOGIN_CODES_TASK_CODE, LOGIN_CODES_TASK_TEXT, Attention, Case, Snapshot
 from dfdg_broker.cases.schemas import (
     AreaResponse,
     AreaStatus,
@@ -35,19 +35,25 @@ def _municipality(code: str) -> Municipality:
     return Municipality(code=code, name=municipalities()[code])
 
 
+def open_tasks(case: Case, today: date) -> list[Task]:
+    """C8 (revised): the login-code task from the day after the deadline until the jobcenter records it done."""
+    dates = case.dates
+    if not dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
+        return []
+    return [
+        Task(
+            code=LOGIN_CODES_TASK_CODE,
+            rule="C8",
+            title=LOGIN_CODES_TASK_TEXT,
+            due_from=dates.login_codes_due_from,
+            status="pending",
+        )
+    ]
+
+
 def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> ContactGroupRead:
     dates = case.dates
-    tasks = []
-    if dates.login_codes_task_pending(today):
-        tasks.append(
-            Task(
-                code=LOGIN_CODES_TASK_CODE,
-                rule="C8",
-                title=LOGIN_CODES_TASK_TEXT,
-                due_from=dates.login_codes_due_from,
-                status="pending",
-            )
-        )
+    tasks = open_tasks(case, today)
     return ContactGroupRead(
         id=case.id,
         cpr_masked=cpr_rules.mask(case.cpr),
@@ -85,6 +91,11 @@ def case_read(case: Case, today: date, attention: Sequence[Attention] = ()) -> C
             AttentionItem(code=a.code, rule=a.rule, text=a.text, text_da=a.text_da, due_date=a.due_date, href=a.href)
             for a in attention
         ],
+        visitation_date=case.visitation_date,
+        joint_handover_conversation_date=case.joint_handover_conversation_date,
+        not_learning_danish=case.not_learning_danish,
+        covered_by_repatriation_act=case.covered_by_repatriation_act,
+        revision=case.revision,
         created_at=case.created_at,
         as_of=today,
     )
@@ -96,6 +107,8 @@ def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaRe
     data = snapshot.data
     if read.area is DataArea.OTHER:
         data = data | {"children_link": children_link(read.case, data, today)}
+    if read.area is DataArea.INTEGRATION_CONTRACT:
+        data = data | {"supplementary_competences": supplementary_competences(read.supplement)}
     return AreaResponse[model](  # type: ignore[valid-type]
         case_id=read.case.id,
         area=read.area,
@@ -112,6 +125,21 @@ def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaRe
         ),
         data=model.model_validate(data),
     )
+
+
+def supplementary_competences(other: Snapshot | None) -> list[dict[str, Any]]:
+    """DA3 (seed 000): the supplementary competence and qualification items *must* go into the integration
+    contract; each is listed with where it came from (the DA3 snapshot held), so the caseworker builds 'Min plan'
+    from one place."""
+    if other is None:
+        return []
+    source = {
+        "area": DataArea.OTHER.value,
+        "rule": "DA3",
+        "snapshot_taken_at": other.taken_at,
+        "snapshot_taken_on": other.taken_on,
+    }
+    return [item | {"source": source} for item in other.data.get("supplementary_competences", [])]
 
 
 def children_link(case: Case, other: dict[str, Any], today: date) -> ChildrenLink:

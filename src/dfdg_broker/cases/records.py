@@ -10,6 +10,7 @@ from dfdg_broker.domain.access import may_access
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.followup import ConversationKind, Situation
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,23 @@ class Case:
     created_on: date
     created_at: datetime
     created_by_municipality: str
+    # The case as it changes over time (issue 13).
+    revision: int = 1
+    """ETag: raised by every change (PATCH), so two caseworkers cannot overwrite each other."""
+    visitation_date: date | None = None
+    """F3: the visitation actually held, when known."""
+    joint_handover_conversation_date: date | None = None
+    """C5: the joint handover conversation the early dates followed, when there was one."""
+    not_learning_danish: bool = False
+    """F6: the citizen does not learn Danish systematically."""
+    covered_by_repatriation_act: bool = True
+    """F4: covered by repatrieringsloven; every citizen who comes through DFDG is, by default."""
+    done_tasks: frozenset[str] = frozenset()
+    """C8: the codes of the tasks the jobcenter recorded as done."""
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.revision}"'
 
     def visible_to(self, municipality: str) -> bool:
         return may_access(
@@ -74,3 +92,49 @@ class Attention:
     """the same for the caseworker's screen, in Danish"""
     due_date: date | None
     href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One field of a case changed: who, what, when, from what to what (insert-only history)."""
+
+    revision: int
+    field: str
+    old_value: Any
+    new_value: Any
+    changed_at: datetime
+    changed_by_subject: str
+    changed_by_client: str | None
+    changed_by_municipality: str
+
+
+@dataclass(frozen=True, slots=True)
+class SituationEntry:
+    """F3: from ``since`` on, the citizen is in ``situation``."""
+
+    situation: Situation
+    since: date
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEntry:
+    """A conversation the jobcenter recorded as held."""
+
+    id: int
+    held_on: date
+    kind: ConversationKind
+    recorded_at: datetime
+    recorded_by_subject: str
+    recorded_by_municipality: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDone:
+    """C8: who recorded a task as done, and when."""
+
+    code: str
+    done_on: date
+    done_at: datetime
+    done_by_subject: str
+    done_by_municipality: str

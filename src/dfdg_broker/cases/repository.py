@@ -5,19 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker import metrics
-from dfdg_broker.cases.records import Blob, Case, Snapshot
-from dfdg_broker.db.models import AttachmentBlobRow, CaseRow, SnapshotRow
+from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
+from dfdg_broker.db.mapping import from_row
+from dfdg_broker.db.models import (
+    AttachmentBlobRow,
+    CaseChangeRow,
+    CaseConversationRow,
+    CaseRow,
+    CaseSituationRow,
+    CaseTaskDoneRow,
+    SnapshotRow,
+)
 from dfdg_broker.db.session import WRITE_TRANSACTION
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
+from dfdg_broker.domain.followup import ConversationKind, Situation
 
 
 class DuplicateCase(Exception):
@@ -42,8 +52,8 @@ class CaseRepository:
     # ---------------------------------------------------------------- cases
 
     async def get(self, case_id: str) -> Case | None:
-        row = await self._session.get(CaseRow, case_id)
-        return _case(row) if row else None
+        row = await self._session.get(CaseRow, case_id, populate_existing=True)
+        return _case(row, await self._done_codes(case_id)) if row else None
 
     async def find(self, cpr_lookup: str, receiving_municipality: str) -> Case | None:
         row = await self._session.scalar(
@@ -51,7 +61,89 @@ class CaseRepository:
                 CaseRow.cpr_lookup == cpr_lookup, CaseRow.receiving_municipality == receiving_municipality
             )
         )
-        return _case(row) if row else None
+        return _case(row, await self._done_codes(row.id)) if row else None
+
+    async def find_all(self, cpr_lookup: str) -> list[Case]:
+        """Every case of one citizen (one per receiving municipality), for a look-up by CPR number."""
+        rows = (await self._session.scalars(select(CaseRow).where(CaseRow.cpr_lookup == cpr_lookup))).all()
+        return [_case(row, await self._done_codes(row.id)) for row in rows]
+
+    async def _done_codes(self, case_id: str) -> frozenset[str]:
+        codes = await self._session.scalars(select(CaseTaskDoneRow.code).where(CaseTaskDoneRow.case_id == case_id))
+        return frozenset(codes)
+
+    # ---------------------------------------------------------------- the case over time (insert-only history)
+
+    async def update_case(self, case_id: str, expected_revision: int, values: dict[str, object]) -> int | None:
+        """Write changed columns and raise the revision, only if nobody changed the case since ``expected_revision``
+        was read (optimistic concurrency: the ETag). Returns the new revision, or None when it was stale."""
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id, CaseRow.revision == expected_revision)
+            .values(**values, revision=expected_revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return expected_revision + 1 if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    async def add_changes(self, case_id: str, changes: Iterable[Change]) -> None:
+        self._session.add_all(CaseChangeRow(case_id=case_id, **_values(change)) for change in changes)
+        await self._session.flush()
+
+    async def history(self, case_id: str) -> list[Change]:
+        rows = await self._session.scalars(
+            select(CaseChangeRow).where(CaseChangeRow.case_id == case_id).order_by(CaseChangeRow.id)
+        )
+        return [from_row(Change, row) for row in rows]
+
+    async def add_situation(self, case_id: str, entry: SituationEntry) -> None:
+        self._session.add(
+            CaseSituationRow(
+                case_id=case_id, situation=entry.situation.value, since=entry.since, recorded_at=entry.recorded_at
+            )
+        )
+        await self._session.flush()
+
+    async def situations(self, case_id: str) -> list[SituationEntry]:
+        """F3: the situations recorded, in the order they apply (by day; on one day the later record wins)."""
+        rows = await self._session.scalars(
+            select(CaseSituationRow)
+            .where(CaseSituationRow.case_id == case_id)
+            .order_by(CaseSituationRow.since, CaseSituationRow.id)
+        )
+        return [SituationEntry(Situation(row.situation), row.since, row.recorded_at) for row in rows]
+
+    async def add_conversation(self, case_id: str, entry: ConversationEntry) -> ConversationEntry:
+        row = CaseConversationRow(
+            case_id=case_id,
+            held_on=entry.held_on,
+            kind=entry.kind.value,
+            recorded_at=entry.recorded_at,
+            recorded_by_subject=entry.recorded_by_subject,
+            recorded_by_municipality=entry.recorded_by_municipality,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _conversation(row)
+
+    async def conversations(self, case_id: str) -> list[ConversationEntry]:
+        rows = await self._session.scalars(
+            select(CaseConversationRow)
+            .where(CaseConversationRow.case_id == case_id)
+            .order_by(CaseConversationRow.held_on, CaseConversationRow.id)
+        )
+        return [_conversation(row) for row in rows]
+
+    async def add_task_done(self, case_id: str, task: TaskDone) -> bool:
+        """C8: record a task as done; False when it already was (the first record stands)."""
+        insert = postgresql_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert(CaseTaskDoneRow).values(case_id=case_id, **_values(task)).on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def task_done(self, case_id: str, code: str) -> TaskDone | None:
+        row = await self._session.get(CaseTaskDoneRow, (case_id, code))
+        return from_row(TaskDone, row) if row else None
 
     async def add_case(self, case: Case, cpr_lookup: str) -> None:
         self._session.add(
@@ -173,7 +265,22 @@ class CaseRepository:
         return Blob(row.attachment_id, row.sha256, row.media_type, row.size_bytes, row.content)
 
 
-def _case(row: CaseRow) -> Case:
+def _values(record: Change | TaskDone) -> dict[str, object]:
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
+def _conversation(row: CaseConversationRow) -> ConversationEntry:
+    return ConversationEntry(
+        row.id,
+        row.held_on,
+        ConversationKind(row.kind),
+        row.recorded_at,
+        row.recorded_by_subject,
+        row.recorded_by_municipality,
+    )
+
+
+def _case(row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
     return Case(
         id=row.id,
         cpr=row.cpr,
@@ -189,6 +296,12 @@ def _case(row: CaseRow) -> Case:
         created_on=row.created_on,
         created_at=row.created_at,
         created_by_municipality=row.created_by_municipality,
+        revision=row.revision,
+        visitation_date=row.visitation_date,
+        joint_handover_conversation_date=row.joint_handover_conversation_date,
+        not_learning_danish=row.not_learning_danish,
+        covered_by_repatriation_act=row.covered_by_repatriation_act,
+        done_tasks=done_tasks,
     )
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases import presenters
-from dfdg_broker.cases.dependencies import CaseServiceDep, CaseSummaryDep
+from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
     BindingCooperationUnknown,
@@ -50,6 +50,7 @@ async def create_contact_group(
     caller: WriteCaller,
     service: CaseServiceDep,
     summary: CaseSummaryDep,
+    listener: CaseListenerDep,
     clock: ClockDep,
 ) -> ContactGroupRead:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
@@ -59,7 +60,9 @@ async def create_contact_group(
     knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
+    await listener.case_changed(case)
     response.headers["Location"] = f"{router.prefix}/{case.id}"
+    response.headers["ETag"] = case.etag
     return presenters.case_read(case, clock.today(), await summary.attention(case))
 
 
@@ -71,9 +74,16 @@ async def create_contact_group(
     responses=responses_for(*_COMMON, CaseNotFound),
 )
 async def get_contact_group(
-    case_id: str, caller: ReadCaller, service: CaseServiceDep, summary: CaseSummaryDep, clock: ClockDep
+    case_id: str,
+    response: Response,
+    caller: ReadCaller,
+    service: CaseServiceDep,
+    summary: CaseSummaryDep,
+    clock: ClockDep,
 ) -> ContactGroupRead:
+    """The case; its ``ETag`` goes into ``If-Match`` on a PATCH."""
     case = await service.get(caller.municipality, case_id)
+    response.headers["ETag"] = case.etag
     return presenters.case_read(case, clock.today(), await summary.attention(case))
 
 

@@ -11,7 +11,13 @@ from dfdg_broker.cases.examples import CONTACT_GROUP_EXAMPLE
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.minors import ChildLinkState
-from dfdg_broker.letasyl.schemas import AREA_MODELS, OtherArea, WireModel
+from dfdg_broker.letasyl.schemas import (
+    AREA_MODELS,
+    IntegrationContractArea,
+    OtherArea,
+    SupplementaryCompetence,
+    WireModel,
+)
 from dfdg_broker.schemas import CvWindow, rule
 
 # A synthetic CPR number: the mock's demo persona "complete-adult", never a real person's.
@@ -107,12 +113,15 @@ class CaseDatesRead(BaseModel):
 
 
 class AreaStatus(BaseModel):
-    """G1: when the area stops being refreshed from the operator."""
+    """G1: when the area stops being refreshed from the operator. Only DA1 (cv) and DA2 (integration-contract)
+    freeze; DA3 (other) and DA4 (attachments) refresh on every read while the operator answers (G1, revised)."""
 
     area: DataArea
     takeover_date: date = Field(description="the area follows this date (G1 reading)")
     mode: Literal["live", "frozen"] = Field(description="on the response's as_of date")
-    frozen_since: date = Field(description="first day the area is (or will be) frozen")
+    frozen_since: date | None = Field(
+        description="first day the area is (or will be) frozen; null for other and attachments, which never freeze"
+    )
 
 
 class IntegrationContractStatus(BaseModel):
@@ -176,6 +185,15 @@ class ContactGroupRead(BaseModel):
         description="what needs a human on the as_of date: overdue PDF requests (P1), a pending or overdue child "
         "link (M3), undistributed documents (P2), the Jobnet login-code task (C8)",
     )
+    visitation_date: date | None = Field(default=None, description="F3: the visitation actually held, when known")
+    joint_handover_conversation_date: date | None = Field(
+        default=None, description="C5: the joint handover conversation the early dates followed"
+    )
+    not_learning_danish: bool = Field(default=False, description="F6: does not learn Danish systematically")
+    covered_by_repatriation_act: bool = Field(
+        default=True, description="F4: covered by repatrieringsloven (on by default for every DFDG citizen)"
+    )
+    revision: int = Field(default=1, description="raised by every change; the ETag header carries it (If-Match)")
     created_at: datetime
     as_of: date = Field(description="the day the computed fields (mode, state, tasks) were computed for")
 
@@ -227,5 +245,29 @@ class OtherAreaRead(OtherArea):
     children_link: ChildrenLink
 
 
-AREA_RESPONSE_MODELS: dict[DataArea, type[WireModel]] = AREA_MODELS | {DataArea.OTHER: OtherAreaRead}
+class CompetenceSource(BaseModel):
+    """Where a competence item in the integration contract came from."""
+
+    area: Literal["other"] = Field(description="DA3")
+    rule: Literal["DA3"] = "DA3"
+    snapshot_taken_at: datetime
+    snapshot_taken_on: date
+
+
+class SourcedCompetence(SupplementaryCompetence):
+    source: CompetenceSource
+
+
+class IntegrationContractAreaRead(IntegrationContractArea):
+    """DA2 `integration-contract` as the broker serves it: the operator's contract data plus DA3's supplementary
+    competence and qualification items, which seed 000 says *must* go into the integration contract, each marked
+    with its source (the DA3 snapshot the broker holds; DA3 itself is not asked again on this read)."""
+
+    supplementary_competences: list[SourcedCompetence] = Field(default=[], description="from DA3 (other); see `source`")
+
+
+AREA_RESPONSE_MODELS: dict[DataArea, type[WireModel]] = AREA_MODELS | {
+    DataArea.OTHER: OtherAreaRead,
+    DataArea.INTEGRATION_CONTRACT: IntegrationContractAreaRead,
+}
 """The model of each area's ``data`` in responses: the wire model, or a broker-side extension of it."""

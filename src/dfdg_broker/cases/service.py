@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
@@ -23,14 +23,14 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
-from dfdg_broker.cases.records import Blob, Case, Snapshot
+from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.access import BindingCooperations, CreateRight, create_right
 from dfdg_broker.domain.areas import DataArea
-from dfdg_broker.domain.case_dates import build_case_dates
+from dfdg_broker.domain.case_dates import DateBounds, build_case_dates, check_bounds
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.content import content_hash
 from dfdg_broker.domain.minors import require_case_allowed
@@ -71,6 +71,7 @@ class AreaRead:
     retrieved_at: datetime | None = None  # when this request asked the operator, if it did
     final_snapshot_after_takeover: bool = False
     stale_reason: str | None = None
+    supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class CaseService:
             early_takeover_cv=new.early_takeover_cv,
             early_takeover_contract=new.early_takeover_contract,
             cv_update_deadline=new.cv_update_deadline,
+            bounds=DateBounds.for_case(created_on=today),  # C5: nothing more than a year ahead, before any call
         )
         require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
 
@@ -141,6 +143,11 @@ class CaseService:
                 raise PersonUnknownAtOperator(
                     "Check the CPR number and the receiving municipality against the immigration service's letter."
                 )
+            # C5 (added): no date before the asylum decision; M1 (added): the operator says which kind of minor.
+            check_bounds(given_dates(new), DateBounds(earliest=person.asylum_decision_date))
+            require_case_allowed(
+                cpr, today=today, special_procedure_ref=new.special_procedure_ref, minor_kind=person.minor_kind
+            )
             captures = await asyncio.gather(
                 *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea)
             )
@@ -184,13 +191,19 @@ class CaseService:
         return case
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
-        """G1: live before the area's takeover date (every read refreshes), frozen after it."""
+        """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
+        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held."""
         case = await self.get(caller_municipality, case_id)
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
+        supplement = None
+        if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
+            supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            return await self._read_frozen(case, area, takeover)
-        return await self._read_live(case, area, takeover)
+            read = await self._read_frozen(case, area, takeover)
+        else:
+            read = await self._read_live(case, area, takeover)
+        return replace(read, supplement=supplement) if supplement is not None else read
 
     async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         latest = await self._repo.latest_snapshot(case.id, area)
@@ -270,6 +283,50 @@ class CaseService:
             raise AttachmentNotFound("The attachment is listed but its bytes were never received from the operator.")
         return blob
 
+    # ---------------------------------------------------------------- the case over time (issue 13)
+
+    async def find_by_cpr(self, caller_municipality: str, cpr: str) -> list[Case]:
+        """The caller's cases of one citizen (a look-up by CPR number, which arrives in a body, never a URL). C2: a
+        case of another municipality is not there for the caller."""
+        parsed = cpr_rules.parse(cpr, today=self._clock.today())
+        cases = await self._repo.find_all(self._cpr_lookup(parsed.value))
+        return [case for case in cases if case.visible_to(caller_municipality)]
+
+    async def change(
+        self,
+        case: Case,
+        values: dict[str, object],
+        changes: list[Change],
+        situation: SituationEntry | None = None,
+    ) -> Case | None:
+        """Write a PATCH (the caller holds the write phase): the columns, the history rows and a new situation, all
+        or nothing. None when the case changed since ``case.revision`` was read (the ETag is stale)."""
+        revision = await self._repo.update_case(case.id, case.revision, values)
+        if revision is None:
+            return None
+        await self._repo.add_changes(case.id, [replace(c, revision=revision) for c in changes])
+        if situation is not None:
+            await self._repo.add_situation(case.id, situation)
+        return await self._repo.get(case.id)
+
+    async def history(self, case: Case) -> list[Change]:
+        return await self._repo.history(case.id)
+
+    async def situations(self, case: Case) -> list[SituationEntry]:
+        return await self._repo.situations(case.id)
+
+    async def conversations(self, case: Case) -> list[ConversationEntry]:
+        return await self._repo.conversations(case.id)
+
+    async def add_conversation(self, case: Case, entry: ConversationEntry) -> ConversationEntry:
+        return await self._repo.add_conversation(case.id, entry)
+
+    async def add_task_done(self, case: Case, task: TaskDone) -> bool:
+        return await self._repo.add_task_done(case.id, task)
+
+    async def task_done(self, case: Case, code: str) -> TaskDone | None:
+        return await self._repo.task_done(case.id, code)
+
     # ---------------------------------------------------------------- helpers
 
     def _cpr_lookup(self, cpr: str) -> str:
@@ -313,3 +370,13 @@ class CaseService:
             await self._repo.add_snapshot(case_id, capture.snapshot)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
+
+
+def given_dates(new: NewCase) -> dict[str, date | None]:
+    """The dates a create request gave, by field (C5 names the first one out of bounds)."""
+    return {
+        "handover_date": new.handover_date,
+        "early_takeover_cv": new.early_takeover_cv,
+        "early_takeover_contract": new.early_takeover_contract,
+        "cv_update_deadline": new.cv_update_deadline,
+    }

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
+    text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -56,6 +61,12 @@ class CaseRow(Base):
     created_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by_municipality: Mapped[str] = mapped_column(String(3))
+    # The case as it changes over time (issue 13); every change is also in case_changes.
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("1"), comment="ETag of the case (If-Match)")
+    visitation_date: Mapped[date | None] = mapped_column(comment="F3: the visitation actually held")
+    joint_handover_conversation_date: Mapped[date | None] = mapped_column(comment="C5: the joint handover talk")
+    not_learning_danish: Mapped[bool] = mapped_column(server_default=false(), comment="F6")
+    covered_by_repatriation_act: Mapped[bool] = mapped_column(server_default=true(), comment="F4, default on")
 
     __table_args__ = (
         UniqueConstraint("cpr_lookup", "receiving_municipality", name="uq_cases_cpr_lookup_receiving"),
@@ -134,7 +145,10 @@ class DistributionReceiptRow(Base):
     package: Mapped[dict[str, str]] = mapped_column(JsonDocument)
 
     __table_args__ = (
-        CheckConstraint("unit IN ('health-visitor', 'jobcenter', 'school', 'day-care')", name="unit_known"),
+        CheckConstraint(
+            "unit IN ('health-visitor', 'jobcenter', 'school', 'day-care', 'children-and-youth-services')",
+            name="unit_known",
+        ),
     )
 
 
@@ -157,3 +171,121 @@ class JobnetCvSubmissionRow(Base):
     findings: Mapped[list[dict[str, object]]] = mapped_column(JsonDocument)
 
     __table_args__ = (Index("ix_jobnet_cv_submissions_case", "case_id", "id"),)
+
+
+# ---------------------------------------------------------------- the case over time (issue 13): insert-only
+
+
+class CaseChangeRow(Base):
+    """One field of a case changed by a PATCH: who, what, when, from what to what. Never updated or deleted."""
+
+    __tablename__ = "case_changes"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer, comment="the case's revision this change produced")
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[Any] = mapped_column(JsonDocument, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JsonDocument, nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by_subject: Mapped[str] = mapped_column(String(200))
+    changed_by_client: Mapped[str | None] = mapped_column(String(200))
+    changed_by_municipality: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (Index("ix_case_changes_case", "case_id", "id"),)
+
+
+class CaseSituationRow(Base):
+    """F3: from ``since`` on, the citizen is in ``situation``. Insert-only; the latest row per day wins."""
+
+    __tablename__ = "case_situations"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    situation: Mapped[str] = mapped_column(String(32))
+    since: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_case_situations_case", "case_id", "since", "id"),
+        CheckConstraint(
+            "situation IN ('receives-benefit', 'in-work-or-education', 'other-self-supporting')",
+            name="situation_known",
+        ),
+    )
+
+
+class CaseConversationRow(Base):
+    """F1-F3: a conversation the jobcenter recorded as held. Insert-only."""
+
+    __tablename__ = "case_conversations"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    held_on: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by_subject: Mapped[str] = mapped_column(String(200))
+    recorded_by_municipality: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (Index("ix_case_conversations_case", "case_id", "held_on", "id"),)
+
+
+class CaseTaskDoneRow(Base):
+    """C8: a task the jobcenter recorded as done (who, when). One row per case and task; never updated."""
+
+    __tablename__ = "case_tasks_done"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    done_on: Mapped[date]
+    done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done_by_subject: Mapped[str] = mapped_column(String(200))
+    done_by_municipality: Mapped[str] = mapped_column(String(3))
+
+
+# ---------------------------------------------------------------- the worklist: a projection, rebuilt per case
+
+
+class WorklistRow(Base):
+    """One row per case and party municipality (receiving, and jobcenter when it differs), so that a caller's
+    worklist is one index range scan in due-date order. Rebuilt whenever the case changes or is read."""
+
+    __tablename__ = "worklist"
+
+    municipality: Mapped[str] = mapped_column(String(3), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    next_due_on: Mapped[date] = mapped_column(comment="9999-12-31 when nothing is due")
+    contact_group: Mapped[int] = mapped_column(SmallInteger)
+    frozen_from: Mapped[date] = mapped_column(comment="G1: the first day DA1 and DA2 are both frozen")
+    created_on: Mapped[date]
+    handover_date: Mapped[date]
+    person_id: Mapped[str] = mapped_column(String(40))
+    cpr_masked: Mapped[str] = mapped_column(String(11), comment="birth-date part only")
+
+    __table_args__ = (
+        Index("ix_worklist_due", "municipality", "next_due_on", "case_id"),
+        Index("ix_worklist_contact_group", "municipality", "contact_group", "next_due_on", "case_id"),
+        Index("ix_worklist_frozen", "municipality", "frozen_from", "next_due_on", "case_id"),
+        Index("ix_worklist_created", "municipality", "created_on", "next_due_on", "case_id"),
+    )
+
+
+class WorklistAttentionRow(Base):
+    """An attention item of a case (P1, M3, P2, C8) in force from ``active_from`` to ``active_until`` (inclusive;
+    null: open-ended), so that items that start by the clock (C8's task, M3's overdue link) need no rebuild."""
+
+    __tablename__ = "worklist_attention"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(60))
+    rule: Mapped[str] = mapped_column(String(8))
+    active_from: Mapped[date]
+    active_until: Mapped[date | None]
+    due_date: Mapped[date | None]
+
+    __table_args__ = (
+        Index("ix_worklist_attention_code", "code", "case_id", "active_from"),
+        Index("ix_worklist_attention_case", "case_id"),
+    )

@@ -45,6 +45,7 @@ def unit_packages(
         (rules.Document(a.attachment_id, a.kind.value, a.concerns_person_id) for a in attachments.attachments),
         (rules.Child(c.person_id, c.birth_date) for c in other.linked_children),
         today=today,
+        citizen_is_minor=other.minor is not None,  # P2 (added): DA3 holds a minor's M2 details
     )
     by_id = {a.attachment_id: a for a in attachments.attachments}
     part_hashes = _part_hashes(other)

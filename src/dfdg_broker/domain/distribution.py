@@ -11,7 +11,8 @@ kind and by the age, on the clock's today, of the linked child it concerns (M3):
 | school_statement       | day care                  | school                   | jobcenter               |
 | wellbeing              | day care, health visitor  | school, health visitor   | jobcenter               |
 | health                 | health visitor            | health visitor           | jobcenter               |
-| social_report          | day care, health visitor  | school, health visitor   | jobcenter               |
+| social_report          | day care, health visitor, | school, health visitor,  | jobcenter (+ children   |
+|                        | children and youth (P2)   | children and youth (P2)  | and youth, for a minor) |
 | companion_assessment   | day care, health visitor  | school, health visitor   | jobcenter               |
 | other                  | day care                  | school                   | jobcenter               |
 
@@ -19,6 +20,10 @@ kind and by the age, on the clock's today, of the linked child it concerns (M3):
   document goes to them, and wellbeing and social documents as well since they watch the child's development.
 - A document that concerns no child, or a person-ID that is not among the linked children, or a "child" of 17 or
   more, is the citizen's own business: it goes to the jobcenter, which holds the case.
+- **Reading (added, P2):** a minor's social report and support assessment (M2) go to the children and youth
+  services (børne- og ungeforvaltningen) as well: every ``social_report`` about a linked child, and, when the
+  citizen is a minor (DA3 holds the M2 details), the citizen's own ``social_report`` and the DA3 ``minor`` part
+  (which holds the support assessment).
 - DA3: the jobcenter gets the citizen's parts (``notes``, ``raw_contact``, ``minor``: the M2 details) and the
   overview of the children's link (``children_link``); each linked child's entry (``child:<person-ID>``: name, birth
   date, school or day-care status) goes to the day care (0-5) or the school (6-16) and to the health visitor.
@@ -41,6 +46,7 @@ class MunicipalUnit(StrEnum):
     JOBCENTER = "jobcenter"
     SCHOOL = "school"
     DAY_CARE = "day-care"  # dagtilbud: vuggestue, børnehave
+    CHILDREN_AND_YOUTH_SERVICES = "children-and-youth-services"  # børne- og ungeforvaltningen (P2, added)
 
     @property
     def danish_name(self) -> str:
@@ -53,6 +59,7 @@ _DANISH_NAMES = {
     MunicipalUnit.JOBCENTER: "jobcentret",
     MunicipalUnit.SCHOOL: "skolen",
     MunicipalUnit.DAY_CARE: "dagtilbuddet",
+    MunicipalUnit.CHILDREN_AND_YOUTH_SERVICES: "børne- og ungeforvaltningen",
 }
 
 
@@ -66,12 +73,13 @@ DAY_CARE_MAX_AGE = 5
 SCHOOL_MAX_AGE = 16
 
 _H, _J, _S, _D = MunicipalUnit.HEALTH_VISITOR, MunicipalUnit.JOBCENTER, MunicipalUnit.SCHOOL, MunicipalUnit.DAY_CARE
+_B = MunicipalUnit.CHILDREN_AND_YOUTH_SERVICES
 
 ROUTING: Mapping[str, Mapping[AgeBand, frozenset[MunicipalUnit]]] = {
     "school_statement": {AgeBand.DAY_CARE_AGE: frozenset({_D}), AgeBand.SCHOOL_AGE: frozenset({_S})},
     "wellbeing": {AgeBand.DAY_CARE_AGE: frozenset({_D, _H}), AgeBand.SCHOOL_AGE: frozenset({_S, _H})},
     "health": {AgeBand.DAY_CARE_AGE: frozenset({_H}), AgeBand.SCHOOL_AGE: frozenset({_H})},
-    "social_report": {AgeBand.DAY_CARE_AGE: frozenset({_D, _H}), AgeBand.SCHOOL_AGE: frozenset({_S, _H})},
+    "social_report": {AgeBand.DAY_CARE_AGE: frozenset({_D, _H, _B}), AgeBand.SCHOOL_AGE: frozenset({_S, _H, _B})},
     "companion_assessment": {AgeBand.DAY_CARE_AGE: frozenset({_D, _H}), AgeBand.SCHOOL_AGE: frozenset({_S, _H})},
     "other": {AgeBand.DAY_CARE_AGE: frozenset({_D}), AgeBand.SCHOOL_AGE: frozenset({_S})},
 }
@@ -79,6 +87,14 @@ ROUTING: Mapping[str, Mapping[AgeBand, frozenset[MunicipalUnit]]] = {
 
 CITIZEN_PARTS = ("notes", "raw_contact", "minor", "children_link")
 """P2: the DA3 parts about the citizen, for the jobcenter."""
+
+MINOR_PART = "minor"
+"""P2 (added): the DA3 part with a minor's M2 details (the support assessment), also for the children and youth
+services when the citizen is a minor."""
+
+MINOR_CITIZEN_KINDS = frozenset({"social_report"})
+"""P2 (added): the citizen's own documents that also go to the children and youth services when the citizen is a
+minor."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +130,11 @@ def age_band(age: int | None) -> AgeBand:
     return AgeBand.DAY_CARE_AGE if age <= DAY_CARE_MAX_AGE else AgeBand.SCHOOL_AGE
 
 
-def units_for(kind: str, band: AgeBand) -> frozenset[MunicipalUnit]:
+def units_for(kind: str, band: AgeBand, *, citizen_is_minor: bool = False) -> frozenset[MunicipalUnit]:
     """P2: the units a document of this kind about a child in this band goes to (see the table above)."""
     if band is AgeBand.CITIZEN:
+        if citizen_is_minor and kind in MINOR_CITIZEN_KINDS:
+            return frozenset({MunicipalUnit.JOBCENTER, MunicipalUnit.CHILDREN_AND_YOUTH_SERVICES})
         return frozenset({MunicipalUnit.JOBCENTER})
     return ROUTING.get(kind, ROUTING["other"])[band]
 
@@ -129,15 +147,21 @@ def child_part(person_id: str) -> str:
     return CHILD_PART_PREFIX + person_id
 
 
-def plan(documents: Iterable[Document], children: Iterable[Child], *, today: date) -> dict[MunicipalUnit, Package]:
-    """P2: every unit's package, derived from each document's kind and the concerned child's age on ``today``."""
+def plan(
+    documents: Iterable[Document], children: Iterable[Child], *, today: date, citizen_is_minor: bool = False
+) -> dict[MunicipalUnit, Package]:
+    """P2: every unit's package, derived from each document's kind and the concerned child's age on ``today``;
+    ``citizen_is_minor`` (DA3 holds M2 details) sends a minor's own social report and DA3 ``minor`` part to the
+    children and youth services as well."""
     ages = {c.person_id: age_on(c.birth_date, today) for c in children}
     docs: dict[MunicipalUnit, list[str]] = {unit: [] for unit in MunicipalUnit}
     parts: dict[MunicipalUnit, list[str]] = {unit: [] for unit in MunicipalUnit}
     parts[MunicipalUnit.JOBCENTER].extend(CITIZEN_PARTS)
+    if citizen_is_minor:
+        parts[MunicipalUnit.CHILDREN_AND_YOUTH_SERVICES].append(MINOR_PART)
     for document in documents:
         age = ages.get(document.concerns_person_id) if document.concerns_person_id else None
-        for unit in units_for(document.kind, age_band(age)):
+        for unit in units_for(document.kind, age_band(age), citizen_is_minor=citizen_is_minor):
             docs[unit].append(document.attachment_id)
     for person_id, age in ages.items():
         band = age_band(age)

@@ -26,21 +26,35 @@ Readings taken where the letter and DOMAIN.md are silent:
 - **"As needed"** (efter behov) schedules nothing: the legal minimum has no conversations after the initial period
   except where the law gives a cadence (in work or education without benefits: every 12 months, F3).
 - **Horizon.** Conversations in [start, start + horizon months) are listed; a period that straddles the end is cut.
-- **Content (F4-F6).** F5 rights and duties on the plan's first conversation. F4 repatriation on every
-  integration-act follow-up, and on every LAB job conversation (joint ones included) when the citizen is covered by
-  the repatriation act (hjemrejseloven). F6 Danish-language consequences on integration-act follow-ups when the
-  citizen is flagged as not learning Danish systematically. The visitation is not a follow-up: F5 only.
+- **Content (F4-F6).** F5 rights and duties on the plan's first conversation. F4 repatriation guidance on every
+  integration-act follow-up (§ 20 b), and on every LAB job conversation (joint ones included) when the citizen is
+  covered by the repatriation act (*repatrieringsloven*, not the different *hjemrejseloven*): tell the citizen of
+  the possibility, refer them to individual advice at the Danish Refugee Council (Dansk Flygtningehjælp), and hand
+  out its pamphlet. F6 Danish-language consequences on integration-act follow-ups when the citizen is flagged as
+  not learning Danish systematically. The visitation is not a follow-up: F5 only.
+- **No legal minimum (F1, added).** The letter states the 4-in-6 minimum for unemployment-insurance recipients and
+  the other *unemployed* LAB groups only; for sickness benefit, job clarification, resource course, flex-job
+  eligible and rehabilitation it states none: their plan shows the municipality's cadence and says so.
+- **Working days (F3, added).** A planned date on a Saturday, Sunday or Danish public holiday (the ``holidays``
+  package's Danish calendar) moves to the previous working day, so it stays inside its window.
+- **Situations (F3, added).** For a case, the integration-act cadence follows the citizen's *situation* (receives
+  a benefit; in ordinary work or education without a benefit, students on SU included; other self-supporting),
+  which may change over time; the contact group only gives the first situation. See ``case_plan``.
 """
 
 from __future__ import annotations
 
 import calendar
 import itertools
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
+
+import holidays
 
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.errors import RuleViolation
@@ -73,6 +87,9 @@ class TargetGroup(StrEnum):
     RESOURCE_COURSE = "resource-course"  # Ressourceforløb
     FLEX_JOB_ELIGIBLE = "flex-job-eligible"  # Fleksjobberettiget
     REHABILITATION = "rehabilitation"  # Revalidend
+    # selvforsørgelses- og hjemrejseydelse
+    SELF_SUPPORT_AND_REPATRIATION_BENEFIT = "self-support-and-repatriation-benefit"
+    TRANSITION_BENEFIT = "transition-benefit"  # overgangsydelse
     INTEGRATION_BENEFIT_RECIPIENT = "integration-benefit-recipient"  # ydelsesmodtager, integrationsloven § 20
     INTEGRATION_EMPLOYED_OR_IN_EDUCATION = "integration-employed-or-in-education"  # i ordinær beskæftigelse/uddannelse
     INTEGRATION_SELF_SUPPORTING = "integration-self-supporting"  # øvrige selvforsørgende (familieforsørgede)
@@ -82,20 +99,43 @@ class TargetGroup(StrEnum):
         return Act.INTEGRATION_ACT if self.value.startswith("integration-") else Act.LAB
 
 
-CONTACT_GROUP_TARGET_GROUPS: Mapping[ContactGroup, TargetGroup] = {
-    # 17 Selvforsørgede, ikke i beskæftigelse: self-supporting outside work -> "other self-supporting".
-    ContactGroup.SELF_SUPPORTING_NOT_EMPLOYED: TargetGroup.INTEGRATION_SELF_SUPPORTING,
-    # 18 Selvforsørgende udlændinge omfattet af integrationsprogrammet: self-supporting, not in work.
-    ContactGroup.SELF_SUPPORTING_INTEGRATION_PROGRAMME: TargetGroup.INTEGRATION_SELF_SUPPORTING,
-    # 19 Indvandrer i introduktionsforløb: receives no benefit through the programme -> self-supporting.
-    ContactGroup.IMMIGRANT_INTRODUCTION_COURSE: TargetGroup.INTEGRATION_SELF_SUPPORTING,
-    # 20 Beskæftigede: in ordinary work without benefits -> every 12 months (F3).
-    ContactGroup.EMPLOYED: TargetGroup.INTEGRATION_EMPLOYED_OR_IN_EDUCATION,
-    # 27 Integrationsydelsesmodtager: benefit recipient -> visitation, 4 within 6 months, then the cadence (F3).
-    ContactGroup.INTEGRATION_BENEFIT_RECIPIENT: TargetGroup.INTEGRATION_BENEFIT_RECIPIENT,
+class Situation(StrEnum):
+    """F3 (added): the citizen's situation, which decides the integration-act cadence (not the contact group)."""
+
+    RECEIVES_BENEFIT = "receives-benefit"  # ydelsesmodtager
+    IN_WORK_OR_EDUCATION = "in-work-or-education"  # i ordinær beskæftigelse eller uddannelse uden ydelse (SU incl.)
+    OTHER_SELF_SUPPORTING = "other-self-supporting"  # øvrige selvforsørgende (familieforsørgede)
+
+    @property
+    def target_group(self) -> TargetGroup:
+        return SITUATION_TARGET_GROUPS[self]
+
+
+SITUATION_TARGET_GROUPS: Mapping[Situation, TargetGroup] = {
+    Situation.RECEIVES_BENEFIT: TargetGroup.INTEGRATION_BENEFIT_RECIPIENT,
+    Situation.IN_WORK_OR_EDUCATION: TargetGroup.INTEGRATION_EMPLOYED_OR_IN_EDUCATION,
+    Situation.OTHER_SELF_SUPPORTING: TargetGroup.INTEGRATION_SELF_SUPPORTING,
 }
-"""Contact group (C3) -> target group. Every case is an integration-act case (a newly settled refugee); the contact
-group tells the benefit status."""
+
+CONTACT_GROUP_DEFAULT_SITUATION: Mapping[ContactGroup, Situation] = {
+    # 17 Selvforsørgede, ikke i beskæftigelse: self-supporting outside work -> "other self-supporting".
+    ContactGroup.SELF_SUPPORTING_NOT_EMPLOYED: Situation.OTHER_SELF_SUPPORTING,
+    # 18 Selvforsørgende udlændinge omfattet af integrationsprogrammet: self-supporting, not in work.
+    ContactGroup.SELF_SUPPORTING_INTEGRATION_PROGRAMME: Situation.OTHER_SELF_SUPPORTING,
+    # 19 Indvandrer i introduktionsforløb: receives no benefit through the programme -> self-supporting.
+    ContactGroup.IMMIGRANT_INTRODUCTION_COURSE: Situation.OTHER_SELF_SUPPORTING,
+    # 20 Beskæftigede: in ordinary work without benefits -> every 12 months (F3).
+    ContactGroup.EMPLOYED: Situation.IN_WORK_OR_EDUCATION,
+    # 27 Integrationsydelsesmodtager: benefit recipient -> visitation, 4 within 6 months, then the cadence (F3).
+    ContactGroup.INTEGRATION_BENEFIT_RECIPIENT: Situation.RECEIVES_BENEFIT,
+}
+"""F3, Reading (added): the contact group (C3) gives only the *default* situation of a new case; the caseworker
+records the actual one (e.g. a group-17 student on SU is in education) and every change of it."""
+
+CONTACT_GROUP_TARGET_GROUPS: Mapping[ContactGroup, TargetGroup] = {
+    group: situation.target_group for group, situation in CONTACT_GROUP_DEFAULT_SITUATION.items()
+}
+"""Contact group (C3) -> the default target group, through the default situation."""
 
 
 class ConversationKind(StrEnum):
@@ -119,11 +159,60 @@ class ContentItem(StrEnum):
     def rule(self) -> str:
         return _CONTENT_RULES[self]
 
+    @property
+    def legal_basis(self) -> str:
+        return _CONTENT_TEXTS[self][0]
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """What the caseworker does, in English."""
+        return _CONTENT_TEXTS[self][1]
+
+    @property
+    def steps_da(self) -> tuple[str, ...]:
+        """The same in Danish, as the letter words it."""
+        return _CONTENT_TEXTS[self][2]
+
 
 _CONTENT_RULES = {
     ContentItem.REPATRIATION: "F4",
     ContentItem.RIGHTS_AND_DUTIES: "F5",
     ContentItem.DANISH_LANGUAGE_CONSEQUENCES: "F6",
+}
+
+REPATRIATION_ACT = "repatrieringsloven"
+"""F4: the act the guidance is about (not the different hjemrejseloven)."""
+
+_CONTENT_TEXTS: Mapping[ContentItem, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    ContentItem.REPATRIATION: (
+        "integrationsloven § 20 b (follow-ups); LAB job conversations for persons covered by repatrieringsloven",
+        (
+            "Tell the citizen of the possibility of repatriation under the repatriation act (repatrieringsloven).",
+            "Refer the citizen to individual advice at the Danish Refugee Council (Dansk Flygtningehjælp).",
+            "Hand out the Danish Refugee Council's pamphlet on repatriation.",
+        ),
+        (
+            "Oplys borgeren om muligheden for repatriering efter repatrieringsloven.",
+            "Henvis til konkret og individuel rådgivning hos Dansk Flygtningehjælp.",
+            "Udlever Dansk Flygtningehjælps pjece om repatriering.",
+        ),
+    ),
+    ContentItem.RIGHTS_AND_DUTIES: (
+        "the first conversation (LAB and integrationsloven)",
+        ("Guide the citizen on all rights and duties regarding availability and sanctions.",),
+        ("Vejled borgeren om alle rettigheder og pligter i forhold til rådighed og sanktioner.",),
+    ),
+    ContentItem.DANISH_LANGUAGE_CONSEQUENCES: (
+        "integrationsloven § 20, stk. 9 og 10",
+        (
+            "State the possible consequences of not learning Danish systematically (danskuddannelsesloven).",
+            "Where relevant, guide on the main conditions for permanent residence.",
+        ),
+        (
+            "Meddel de mulige konsekvenser af manglende dansktilegnelse.",
+            "Vejled, hvis det er relevant, om hovedbetingelserne for at opnå permanent opholdstilladelse.",
+        ),
+    ),
 }
 
 
@@ -143,6 +232,8 @@ class Cadence:
     initial_months: int = 6
     visitation_after_months: int | None = None
     joint_conversations_after_months: tuple[int, ...] = ()
+    legal_minimum_stated: bool = True
+    """F1 (added): False where the letter states no legal minimum for the group (legal minimum policy only)."""
 
     def raised_by(self, municipal: Cadence | None) -> Cadence:
         """F2: this (legal) cadence with every count raised to the municipality's where that is larger."""
@@ -200,6 +291,7 @@ class PlanRequest:
     horizon_months: int = DEFAULT_HORIZON_MONTHS
     not_learning_danish: bool = False  # F6
     covered_by_repatriation_act: bool = True  # F4, LAB groups only; integration-act follow-ups always have it
+    visitation_held_on: date | None = None  # F3 (added): the actual visitation, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +302,8 @@ class Conversation:
     rule: str  # F1 / F3 for the legal minimum, F2 for a municipal addition
     period: str  # "visitation", "initial", "year-1", ... or "fixed"
     content: tuple[ContentItem, ...] = ()
+    moved_from: date | None = None  # F3 (added): the computed date, when it fell on a weekend or public holiday
+    situation: Situation | None = None  # a case plan: the situation whose cadence planned it
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +314,26 @@ class Plan:
     horizon_end: date  # exclusive
     conversations: tuple[Conversation, ...]
     warnings: tuple[str, ...] = ()
+    segments: tuple[Segment, ...] = ()  # a case plan: the situations it followed
+    legal_minimum_stated: bool = True  # F1 (added)
+
+
+@dataclass(frozen=True, slots=True)
+class SituationChange:
+    """F3 (added): from ``since`` on, the citizen is in ``situation``."""
+
+    situation: Situation
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of a case plan under one situation: [begins, ends)."""
+
+    situation: Situation
+    target_group: TargetGroup
+    begins: date
+    ends: date
 
 
 # ---------------------------------------------------------------- dates
@@ -230,6 +344,24 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@lru_cache(maxsize=256)
+def _danish_holidays(year: int) -> frozenset[date]:
+    """Danish public holidays of one year (``holidays``' calendar: no hand-made list), computed once per year."""
+    return frozenset(holidays.country_holidays("DK", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a Danish public holiday."""
+    return day.weekday() < 5 and day not in _danish_holidays(day.year)
+
+
+def previous_working_day(day: date) -> date:
+    """F3 (added): ``day`` itself when it is a working day, else the nearest working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
 
 
 def spread(start: date, end: date, count: int) -> list[date]:
@@ -263,9 +395,17 @@ def plan(request: PlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
     legal_rule = "F1" if group.act is Act.LAB else "F3"
     regular = ConversationKind.JOB_CONVERSATION if group.act is Act.LAB else ConversationKind.INTEGRATION_FOLLOW_UP
 
+    held = request.visitation_held_on if legal.visitation_after_months is not None else None
+
+    def boundary(months: int) -> date:
+        """``start + months``; once the visitation is held, the periods after it count from its actual day."""
+        if held is None or months < legal.initial_offset_months:
+            return add_months(start, months)
+        return add_months(held, months - legal.initial_offset_months)
+
     slots: list[Conversation] = []
     if legal.visitation_after_months is not None:
-        visitation = add_months(start, legal.visitation_after_months)
+        visitation = held or add_months(start, legal.visitation_after_months)
         slots.append(
             Conversation(visitation, ConversationKind.VISITATION, Basis.LEGAL_MINIMUM, legal_rule, "visitation")
         )
@@ -279,31 +419,50 @@ def plan(request: PlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
     if legal.initial_months:
         slots += _period(
             "initial",
-            add_months(start, offset),
-            add_months(start, offset + legal.initial_months),
+            boundary(offset),
+            boundary(offset + legal.initial_months),
             regular=(regular, legal.initial_conversations, cadence.initial_conversations),
             joint=(legal.initial_joint_conversations, cadence.initial_joint_conversations),
             legal_rule=legal_rule,
         )
     thereafter = offset + legal.initial_months
     for year in itertools.count(1):
-        begin = add_months(start, thereafter + 12 * (year - 1))
+        begin = boundary(thereafter + 12 * (year - 1))
         if not cadence.per_year_thereafter or begin >= horizon_end:
             break
         slots += _period(
             f"year-{year}",
             begin,
-            add_months(start, thereafter + 12 * year),
+            boundary(thereafter + 12 * year),
             regular=(regular, legal.per_year_thereafter, cadence.per_year_thereafter),
             joint=(0, 0),
             legal_rule=legal_rule,
         )
 
     inside = sorted((c for c in slots if c.on < horizon_end), key=lambda c: c.on)
-    conversations = tuple(
-        replace(c, content=_content(c.kind, first=index == 0, request=request)) for index, c in enumerate(inside)
+    conversations = _finish(inside, request)
+    return Plan(
+        request,
+        policy,
+        legal_minimum,
+        horizon_end,
+        conversations,
+        _warnings(request, policy, legal_minimum, (group,)),
+        legal_minimum_stated=legal.legal_minimum_stated,
     )
-    return Plan(request, policy, legal_minimum, horizon_end, conversations, _warnings(request, policy))
+
+
+def _finish(planned: Sequence[Conversation], request: PlanRequest) -> tuple[Conversation, ...]:
+    """Moves each date off weekends and holidays (F3, added) and adds the required content (F4-F6)."""
+    moved = sorted((_on_working_day(c) for c in planned), key=lambda c: c.on)
+    return tuple(
+        replace(c, content=_content(c.kind, first=index == 0, request=request)) for index, c in enumerate(moved)
+    )
+
+
+def _on_working_day(conversation: Conversation) -> Conversation:
+    day = previous_working_day(conversation.on)
+    return conversation if day == conversation.on else replace(conversation, on=day, moved_from=conversation.on)
 
 
 def _period(
@@ -355,14 +514,171 @@ def _content(kind: ConversationKind, *, first: bool, request: PlanRequest) -> tu
     return tuple(items)
 
 
-def _warnings(request: PlanRequest, policy: Policy) -> tuple[str, ...]:
+NO_LEGAL_MINIMUM_NOTICE = (
+    "F1: the letter states no legal minimum for the target group '{group}' (only for unemployment-insurance "
+    "recipients and the other unemployed LAB groups); the plan shows the municipality's cadence."
+)
+
+
+def _warnings(
+    request: PlanRequest, policy: Policy, legal_minimum: Policy, groups: Sequence[TargetGroup]
+) -> tuple[str, ...]:
+    notices = [
+        NO_LEGAL_MINIMUM_NOTICE.format(group=group.value)
+        for group in dict.fromkeys(groups)
+        if not legal_minimum.cadences[group].legal_minimum_stated
+    ]
     if policy.in_force_on(request.start_date):
-        return ()
+        return tuple(notices)
     until = policy.valid_to.isoformat() if policy.valid_to else "open-ended"
     return (
+        *notices,
         f"The start date {request.start_date.isoformat()} lies outside the validity of policy '{policy.name}' "
         f"({policy.valid_from.isoformat()} to {until}); the plan applies it all the same.",
     )
+
+
+# ---------------------------------------------------------------- a case's plan (F3, added): it follows the case
+
+
+@dataclass(frozen=True, slots=True)
+class CasePlanRequest:
+    """What a case's plan is computed from: the arrival (the handover date, C4), the citizen's situations over time,
+    the actual visitation when known, and the F4/F6 markers recorded on the case."""
+
+    arrival: date
+    situations: tuple[SituationChange, ...]
+    horizon_months: int = DEFAULT_HORIZON_MONTHS
+    visitation_held_on: date | None = None
+    not_learning_danish: bool = False
+    covered_by_repatriation_act: bool = True
+
+
+def segments(request: CasePlanRequest, horizon_end: date) -> tuple[Segment, ...]:
+    """F3, Reading (added): the situations as consecutive stretches [begins, ends) from the arrival to the horizon.
+    A situation recorded before the arrival counts from the arrival; a later change on the same day wins."""
+    ordered = sorted(request.situations, key=lambda change: change.since)
+    stretches: list[Segment] = []
+    for index, change in enumerate(ordered):
+        begins = max(change.since, request.arrival)
+        ends = min(ordered[index + 1].since, horizon_end) if index + 1 < len(ordered) else horizon_end
+        if begins < ends:
+            stretches.append(Segment(change.situation, change.situation.target_group, begins, ends))
+    return tuple(stretches)
+
+
+def case_plan(request: CasePlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
+    """F3, Reading (added): the plan follows the case. Each stretch under one situation keeps the conversations that
+    situation's cadence plans inside it:
+
+    - *receives a benefit*: the visitation 3 months after the arrival (or on the day it was actually held) and the
+      4 follow-ups in the 6 months after it, then the municipality's cadence; counted from the arrival (the law ties
+      them to the visitation), so a benefit stretch that begins later keeps the conversations that fall inside it;
+    - *in ordinary work or education without a benefit*: every 12 months, counted from the day the situation began;
+    - *other self-supporting*: as needed (the municipality's cadence, e.g. Copenhagen 4 a year), counted from the
+      day the situation began.
+
+    Conversations before a change stay in the plan as they were planned (they may have been held). The plan's
+    ``request`` carries the latest situation's target group.
+    """
+    check_horizon(request.horizon_months)
+    if not request.situations:
+        raise ValueError("a case plan needs at least one situation")
+    horizon_end = add_months(request.arrival, request.horizon_months)
+    stretches = segments(request, horizon_end)
+    planned: list[Conversation] = []
+    for stretch in stretches:
+        begins_at_arrival = stretch.target_group is TargetGroup.INTEGRATION_BENEFIT_RECIPIENT
+        start = request.arrival if begins_at_arrival else stretch.begins
+        sub = PlanRequest(
+            target_group=stretch.target_group,
+            start_date=start,
+            horizon_months=request.horizon_months,
+            visitation_held_on=request.visitation_held_on,
+        )
+        for conversation in plan(sub, policy, legal_minimum).conversations:
+            computed = conversation.moved_from or conversation.on
+            if stretch.begins <= computed < stretch.ends:
+                planned.append(replace(conversation, on=computed, moved_from=None, situation=stretch.situation))
+    latest = stretches[-1].target_group if stretches else request.situations[-1].situation.target_group
+    summary = PlanRequest(
+        target_group=latest,
+        start_date=request.arrival,
+        horizon_months=request.horizon_months,
+        not_learning_danish=request.not_learning_danish,
+        covered_by_repatriation_act=request.covered_by_repatriation_act,
+        visitation_held_on=request.visitation_held_on,
+    )
+    groups = [stretch.target_group for stretch in stretches]
+    return Plan(
+        summary,
+        policy,
+        legal_minimum,
+        horizon_end,
+        _finish(planned, summary),
+        _warnings(summary, policy, legal_minimum, groups),
+        segments=stretches,
+        legal_minimum_stated=all(legal_minimum.cadences[group].legal_minimum_stated for group in groups),
+    )
+
+
+class ConversationStatus(StrEnum):
+    """F3 (added): a planned conversation on a given day."""
+
+    HELD = "held"
+    DUE = "due"  # not held, its date is today or later
+    OVERDUE = "overdue"  # not held, its date has passed
+
+
+@dataclass(frozen=True, slots=True)
+class HeldConversation:
+    """A conversation the jobcenter recorded as held."""
+
+    held_on: date
+    kind: ConversationKind
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedConversation:
+    planned: Conversation
+    status: ConversationStatus
+    held_on: date | None
+
+
+def track(
+    planned: Sequence[Conversation], held: Sequence[HeldConversation], today: date
+) -> tuple[tuple[TrackedConversation, ...], tuple[HeldConversation, ...]]:
+    """F3, Reading (added): held conversations fulfil the planned ones of the same kind in order: each one, by date,
+    fulfils the earliest planned conversation of its kind still open (a late one catches up an overdue one; an early
+    one takes the next). The rest are due (today or later) or overdue. Returns the tracked plan and the held
+    conversations the plan had no place for (unplanned extras)."""
+    open_by_kind: dict[ConversationKind, list[int]] = defaultdict(list)
+    for index, conversation in enumerate(planned):
+        open_by_kind[conversation.kind].append(index)
+    fulfilled: dict[int, date] = {}
+    extras: list[HeldConversation] = []
+    for record in sorted(held, key=lambda h: h.held_on):
+        waiting = open_by_kind[record.kind]
+        if waiting:
+            fulfilled[waiting.pop(0)] = record.held_on
+        else:
+            extras.append(record)
+    tracked = tuple(
+        TrackedConversation(
+            c,
+            ConversationStatus.HELD
+            if index in fulfilled
+            else (ConversationStatus.OVERDUE if c.on < today else ConversationStatus.DUE),
+            fulfilled.get(index),
+        )
+        for index, c in enumerate(planned)
+    )
+    return tracked, tuple(extras)
+
+
+def next_due(tracked: Sequence[TrackedConversation]) -> date | None:
+    """The date of the earliest planned conversation not held (it may have passed: then it is overdue)."""
+    return min((t.planned.on for t in tracked if t.status is not ConversationStatus.HELD), default=None)
 
 
 # ---------------------------------------------------------------- workload (F7)
@@ -379,13 +695,24 @@ class WorkloadBasis(StrEnum):
     ONGOING = "ongoing"
 
 
+NORM_HOURS_CAVEAT = (
+    "F7: norm hours are the budget model's norm minutes per conversation times the conversations. The norm covers "
+    "the conversation itself, not summoning and preparation, and does not reflect how long a conversation actually "
+    "takes: the figure is not caseworker hours."
+)
+NORM_HOURS_CAVEAT_DA = (
+    "Normtimer er budgetmodellens normtid pr. samtale gange antal samtaler. Normen dækker selve samtalen, ikke "
+    "indkaldelse og forberedelse, og afspejler ikke nødvendigvis den faktiske samtaletid."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkloadLine:
     group: WorkloadGroup
     full_time_persons: Fraction
     conversations_per_person: Fraction | None  # None: the policy gives this group no cadence or no norm
     conversations: Fraction | None
-    caseworker_hours: Fraction | None
+    norm_hours: Fraction | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,8 +730,8 @@ class Workload:
         return sum((line.conversations for line in self.lines if line.conversations is not None), Fraction(0))
 
     @property
-    def caseworker_hours(self) -> Fraction:
-        return sum((line.caseworker_hours for line in self.lines if line.caseworker_hours is not None), Fraction(0))
+    def norm_hours(self) -> Fraction:
+        return sum((line.norm_hours for line in self.lines if line.norm_hours is not None), Fraction(0))
 
 
 def conversations_per_year(cadence: Cadence, basis: WorkloadBasis) -> Fraction:
@@ -426,7 +753,7 @@ def workload(
     full_time_persons: Mapping[str, Fraction],
     basis: WorkloadBasis = WorkloadBasis.FIRST_YEAR,
 ) -> Workload:
-    """F7: conversations and caseworker hours per year, per group of ``policy``'s tables 2-3 and in total.
+    """F7: conversations and norm hours per year, per group of ``policy``'s tables 2-3 and in total.
 
     ``full_time_persons`` overrides table 2 per group key; a key the policy does not know breaks F7."""
     known = {group.key for group in policy.workload_groups}

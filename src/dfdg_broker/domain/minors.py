@@ -14,21 +14,50 @@ from dfdg_broker.domain.errors import RuleViolation
 MINIMUM_AGE_FOR_CASE = 15
 
 
-def require_case_allowed(cpr: Cpr, *, today: date, special_procedure_ref: str | None) -> None:
+class MinorKind(StrEnum):
+    """M1 (added): which kind of minor the operator's person record says the person is."""
+
+    UNACCOMPANIED = "unaccompanied"  # uledsaget
+    ACCOMPANIED_BY_OTHER_ADULTS = "accompanied-by-other-adults"  # ledsaget af andre voksne end forældrene
+    ACCOMPANIED_BY_PARENTS = "accompanied-by-parents"  # kommet med forældrene (M3: linked to a parent)
+
+
+SPECIAL_PROCEDURE_KINDS = frozenset({MinorKind.UNACCOMPANIED, MinorKind.ACCOMPANIED_BY_OTHER_ADULTS})
+"""M1 (added): the kinds of minor under 15 the national support desk's special procedure is for."""
+
+
+def require_case_allowed(
+    cpr: Cpr, *, today: date, special_procedure_ref: str | None, minor_kind: MinorKind | None = None
+) -> None:
     """M1, Reading: a person under 15 (age from the CPR number on ``today``) gets a case only with a reference to
     the special procedure through the national support desk (landssupporten); without one the create is refused.
+
+    M1, Reading (added): the special procedure is for unaccompanied minors and minors accompanied by adults other
+    than parents. A child under 15 who came with its parents gets no case at all (its data comes through a parent's
+    DA3, M3): refused even with a reference. ``minor_kind`` is the operator's word; when the operator gives none,
+    the reference is required (the support desk checks the kind).
 
     A 29 February birthday is reached on 1 March in common years (see ``cpr.age_on``).
     """
     if cpr.age_on(today) >= MINIMUM_AGE_FOR_CASE:
         return
+    if minor_kind is MinorKind.ACCOMPANIED_BY_PARENTS:
+        raise RuleViolation(
+            "M1",
+            "minor_under_15_with_parents_has_no_case",
+            "The citizen is under 15 and came with its parents: no case can be created, not even through the "
+            "special procedure. The child's data comes through the DA3 of the parent it is linked to (M3).",
+            field="cpr",
+        )
     if special_procedure_ref is None or not special_procedure_ref.strip():
         raise RuleViolation(
             "M1",
             "minor_under_15_requires_special_procedure",
             "The citizen is under 15, so a case cannot be created the usual way. Contact the national support desk "
             "(landssupporten) for the jobcenter's case system, usually through the municipality's IT vendor; the "
-            "special procedure takes 1-2 days. Then repeat the request with its reference in special_procedure_ref.",
+            "special procedure takes 1-2 days. Then repeat the request with its reference in special_procedure_ref. "
+            "The procedure is for unaccompanied minors and minors accompanied by adults other than parents; a child "
+            "who came with its parents gets no case (its data comes through a parent's DA3).",
             field="special_procedure_ref",
         )
 

@@ -78,10 +78,14 @@ class CadenceFile(BaseModel):
     joint_conversations_after_months: list[int] | None = Field(
         default=None, description="Legal minimum only: one-off joint conversations after so many months (F1: [16])"
     )
+    legal_minimum_stated: bool = Field(
+        default=True,
+        description="Legal minimum only: false where the law (the letter) states no minimum for the group (F1)",
+    )
 
     def timing_given(self) -> bool:
         timing = (self.initial_months, self.visitation_after_months, self.joint_conversations_after_months)
-        return any(value is not None for value in timing)
+        return any(value is not None for value in timing) or not self.legal_minimum_stated
 
     def to_cadence(self) -> Cadence:
         return Cadence(
@@ -91,6 +95,7 @@ class CadenceFile(BaseModel):
             initial_months=6 if self.initial_months is None else self.initial_months,
             visitation_after_months=self.visitation_after_months,
             joint_conversations_after_months=tuple(self.joint_conversations_after_months or ()),
+            legal_minimum_stated=self.legal_minimum_stated,
         )
 
 
@@ -152,7 +157,8 @@ class PolicyFile(BaseModel):
             if timed:
                 raise ValueError(
                     "a municipal policy sets how many conversations, not when (initial_months, "
-                    f"visitation_after_months, joint_conversations_after_months): {', '.join(timed)}"
+                    "visitation_after_months, joint_conversations_after_months, legal_minimum_stated): "
+                    f"{', '.join(timed)}"
                 )
         else:
             missing = [group.value for group in TargetGroup if group not in self.cadences]

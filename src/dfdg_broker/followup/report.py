@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dfdg_broker.followup.schemas import WorkloadRead
 
-_HEADERS = ("Group", "Full-time persons", "Conversations/person", "Norm minutes", "Conversations", "Hours")
+_HEADERS = ("Group", "Full-time persons", "Conversations/person", "Norm minutes", "Conversations", "Norm hours")
 
 
 def _figure(value: float | int | None, decimals: int = 0) -> str:
@@ -20,7 +20,7 @@ def workload_table(workload: WorkloadRead) -> str:
             _figure(line.conversations_per_person, 2),
             _figure(line.norm_minutes),
             _figure(line.conversations),
-            _figure(line.caseworker_hours, 1),
+            _figure(line.norm_hours, 1),
         )
         for line in workload.groups
     ]
@@ -30,7 +30,7 @@ def workload_table(workload: WorkloadRead) -> str:
         "",
         "",
         _figure(workload.conversations),
-        _figure(workload.caseworker_hours, 1),
+        _figure(workload.norm_hours, 1),
     )
     widths = [max(len(row[i]) for row in [_HEADERS, *rows, total]) for i in range(len(_HEADERS))]
 
@@ -42,4 +42,4 @@ def workload_table(workload: WorkloadRead) -> str:
 
     rule = "  ".join("-" * width for width in widths)
     title = f"Workload per year (F7), policy '{workload.policy}', basis {workload.basis.value}"
-    return "\n".join([title, "", line(_HEADERS), rule, *map(line, rows), rule, line(total)])
+    return "\n".join([title, "", line(_HEADERS), rule, *map(line, rows), rule, line(total), "", workload.caveat])

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 
 from dfdg_broker.cases.dependencies import CaseServiceDep
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import ReadCaller
+from dfdg_broker.deps import ClockDep, ReadCaller
 from dfdg_broker.domain.followup import DEFAULT_HORIZON_MONTHS, MAX_HORIZON_MONTHS, MIN_HORIZON_MONTHS
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import FollowUpServiceDep
 from dfdg_broker.followup.errors import PolicyHasNoWorkload, UnknownPolicy
+from dfdg_broker.followup.presenters import case_plan_read
 from dfdg_broker.followup.registry import PolicyFile
 from dfdg_broker.followup.schemas import (
     F6_DESCRIPTION,
@@ -41,19 +42,24 @@ async def get_follow_up_plan(
     caller: ReadCaller,
     cases: CaseServiceDep,
     service: FollowUpServiceDep,
+    clock: ClockDep,
     horizon_months: Annotated[
         int, Query(ge=MIN_HORIZON_MONTHS, le=MAX_HORIZON_MONTHS, description=HORIZON_DESCRIPTION)
     ] = DEFAULT_HORIZON_MONTHS,
-    not_learning_danish: Annotated[bool, Query(description=F6_DESCRIPTION)] = False,
+    not_learning_danish: Annotated[
+        bool | None, Query(description=F6_DESCRIPTION + " Default: the case's own marker (PATCH).")
+    ] = None,
     policy: Annotated[str | None, Query(description="A policy by name instead of the jobcenter's")] = None,
 ) -> FollowUpPlanRead:
-    """F1-F6 for a case. The contact group gives the target group (17, 18, 19 -> integration-self-supporting;
-    20 -> integration-employed-or-in-education; 27 -> integration-benefit-recipient), the handover date is the
-    arrival, and the jobcenter municipality's policy applies unless `policy` names another. The F6 flag is the
-    caseworker's call and comes as a query parameter."""
+    """F1-F6 for a case as it stands (F3, added): the cadence follows the citizen's situation over time (the
+    contact group gives only the first one: 17, 18, 19 -> other self-supporting; 20 -> in work or education;
+    27 -> receives a benefit; a PATCH records each change), counted from the arrival (the handover date) and, for
+    benefit recipients, from the visitation actually held. Dates on a weekend or Danish public holiday move to the
+    previous working day. Each conversation is held, due or overdue; the open tasks (C8) are listed. The jobcenter
+    municipality's policy applies unless `policy` names another."""
     options = CasePlanOptions(horizon_months, not_learning_danish, policy)
-    case, plan = await service.for_case(cases, caller.municipality, case_id, options)
-    return FollowUpPlanRead.of(plan, case.contact_group)
+    today = clock.today()
+    return case_plan_read(await service.for_case(cases, caller.municipality, case_id, options, today), today)
 
 
 @router.post(
@@ -72,7 +78,7 @@ async def plan_follow_up(body: FollowUpPlanCreate, caller: ReadCaller, service: 
     "/workload",
     response_model=WorkloadRead,
     name="estimate_workload",
-    summary="Conversations and caseworker hours per year per group and in total (F7); nothing is stored",
+    summary="Conversations and norm hours per year per group and in total (F7); nothing is stored",
     responses=responses_for(*_COMMON, UnknownPolicy, PolicyHasNoWorkload, rules=("F7",)),
 )
 async def estimate_workload(body: WorkloadRequest, caller: ReadCaller, service: FollowUpServiceDep) -> WorkloadRead:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -9,18 +11,24 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dfdg_broker.cases.schemas import Task
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.followup import (
     DEFAULT_HORIZON_MONTHS,
     MAX_HORIZON_MONTHS,
     MIN_HORIZON_MONTHS,
+    NORM_HOURS_CAVEAT,
+    NORM_HOURS_CAVEAT_DA,
     Act,
     Basis,
     ContentItem,
+    Conversation,
     ConversationKind,
+    ConversationStatus,
     Plan,
     Policy,
     PolicyKind,
+    Situation,
     TargetGroup,
     Workload,
     WorkloadBasis,
@@ -73,8 +81,8 @@ class FollowUpPlanCreate(BaseModel):
     not_learning_danish: bool = Field(default=False, description=F6_DESCRIPTION, json_schema_extra=rule("F6"))
     covered_by_repatriation_act: bool = Field(
         default=True,
-        description="F4, LAB groups: covered by the repatriation act (hjemrejseloven), so every job conversation "
-        "includes repatriation guidance. Integration-act follow-ups always include it.",
+        description="F4, LAB groups: covered by the repatriation act (repatrieringsloven, not hjemrejseloven), so "
+        "every job conversation includes repatriation guidance. Integration-act follow-ups always include it.",
         json_schema_extra=rule("F4"),
     )
 
@@ -82,6 +90,9 @@ class FollowUpPlanCreate(BaseModel):
 class ContentItemRead(BaseModel):
     item: ContentItem
     rule: str = Field(examples=["F5"])
+    legal_basis: str = Field(default="", description="where the duty comes from")
+    steps: list[str] = Field(default=[], description="what the caseworker does, in English")
+    steps_da: list[str] = Field(default=[], description="the same in Danish")
 
 
 class ConversationRead(BaseModel):
@@ -91,6 +102,28 @@ class ConversationRead(BaseModel):
     rule: str = Field(description="F1 (LAB), F3 (integration act) or F2 (municipal addition)")
     period: str = Field(description="visitation, initial, year-1, year-2, ... or fixed (the 16-month joint one)")
     content: list[ContentItemRead] = Field(description="Required content items (F4-F6)")
+    moved_from: datetime.date | None = Field(
+        default=None, description="F3: the computed date, when it fell on a weekend or Danish public holiday"
+    )
+    situation: Situation | None = Field(default=None, description="a case's plan: the situation that planned it")
+    status: ConversationStatus | None = Field(
+        default=None, description="a case's plan: held, due (today or later) or overdue (date passed, not held)"
+    )
+    held_on: datetime.date | None = Field(default=None, description="a case's plan: the day it was recorded as held")
+
+
+class SegmentRead(BaseModel):
+    """F3: a stretch of the case's plan under one situation, [begins, ends)."""
+
+    situation: Situation
+    target_group: TargetGroup
+    begins: date
+    ends: date
+
+
+class HeldConversationRead(BaseModel):
+    held_on: date
+    kind: ConversationKind
 
 
 class RuleSetRead(BaseModel):
@@ -130,21 +163,22 @@ class FollowUpPlanRead(BaseModel):
     conversations: list[ConversationRead]
     legal_minimum_count: int
     municipal_addition_count: int
+    legal_minimum_stated: bool = Field(
+        default=True, description="F1: false where the law states no minimum for the group; see `warnings`"
+    )
     warnings: list[str]
+    segments: list[SegmentRead] = Field(default=[], description="a case's plan: the situations it followed (F3)")
+    next_due_date: date | None = Field(
+        default=None, description="a case's plan: the earliest planned conversation not held (may be overdue)"
+    )
+    unplanned_conversations: list[HeldConversationRead] = Field(
+        default=[], description="a case's plan: conversations recorded as held that the plan has no place for"
+    )
+    tasks: list[Task] = Field(default=[], description="a case's plan: the open tasks (C8), as on the case")
 
     @classmethod
     def of(cls, plan: Plan, contact_group: ContactGroup | None = None) -> FollowUpPlanRead:
-        conversations = [
-            ConversationRead(
-                date=c.on,
-                kind=c.kind,
-                basis=c.basis,
-                rule=c.rule,
-                period=c.period,
-                content=[ContentItemRead(item=item, rule=item.rule) for item in c.content],
-            )
-            for c in plan.conversations
-        ]
+        conversations = [conversation_read(c) for c in plan.conversations]
         legal = sum(1 for c in plan.conversations if c.basis is Basis.LEGAL_MINIMUM)
         return cls(
             target_group=plan.request.target_group,
@@ -157,8 +191,32 @@ class FollowUpPlanRead(BaseModel):
             conversations=conversations,
             legal_minimum_count=legal,
             municipal_addition_count=len(conversations) - legal,
+            legal_minimum_stated=plan.legal_minimum_stated,
             warnings=list(plan.warnings),
+            segments=[SegmentRead(**asdict(s)) for s in plan.segments],
         )
+
+
+def conversation_read(c: Conversation) -> ConversationRead:
+    return ConversationRead(
+        date=c.on,
+        kind=c.kind,
+        basis=c.basis,
+        rule=c.rule,
+        period=c.period,
+        content=[
+            ContentItemRead(
+                item=item,
+                rule=item.rule,
+                legal_basis=item.legal_basis,
+                steps=list(item.steps),
+                steps_da=list(item.steps_da),
+            )
+            for item in c.content
+        ],
+        moved_from=c.moved_from,
+        situation=c.situation,
+    )
 
 
 class WorkloadRequest(BaseModel):
@@ -197,7 +255,7 @@ class WorkloadLineRead(BaseModel):
     norm_minutes: int | None
     conversations_per_person: float | None
     conversations: float | None
-    caseworker_hours: float | None
+    norm_hours: float | None
 
     @classmethod
     def of(cls, line: WorkloadLine) -> WorkloadLineRead:
@@ -209,7 +267,7 @@ class WorkloadLineRead(BaseModel):
             norm_minutes=line.group.norm_minutes,
             conversations_per_person=_number(line.conversations_per_person),
             conversations=_number(line.conversations),
-            caseworker_hours=_number(line.caseworker_hours),
+            norm_hours=_number(line.norm_hours),
         )
 
 
@@ -219,7 +277,11 @@ class WorkloadRead(BaseModel):
     groups: list[WorkloadLineRead]
     full_time_persons: float
     conversations: float
-    caseworker_hours: float
+    norm_hours: float = Field(
+        description="F7: norm minutes x conversations / 60. Norm hours, not caseworker hours: see `caveat`."
+    )
+    caveat: str = Field(description="F7: what the norm covers and what it does not (summoning, preparation)")
+    caveat_da: str = Field(description="the same in Danish")
 
     @classmethod
     def of(cls, workload: Workload) -> WorkloadRead:
@@ -229,5 +291,7 @@ class WorkloadRead(BaseModel):
             groups=[WorkloadLineRead.of(line) for line in workload.lines],
             full_time_persons=float(workload.full_time_persons),
             conversations=round(float(workload.conversations), 2),
-            caseworker_hours=round(float(workload.caseworker_hours), 2),
+            norm_hours=round(float(workload.norm_hours), 2),
+            caveat=NORM_HOURS_CAVEAT,
+            caveat_da=NORM_HOURS_CAVEAT_DA,
         )

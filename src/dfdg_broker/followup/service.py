@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
-from dfdg_broker.cases.records import Case
+from dfdg_broker.cases.records import Case, ConversationEntry, SituationEntry
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.domain.followup import (
-    CONTACT_GROUP_TARGET_GROUPS,
+    CONTACT_GROUP_DEFAULT_SITUATION,
+    CasePlanRequest,
+    ConversationKind,
+    HeldConversation,
     Plan,
     PlanRequest,
     Policy,
+    SituationChange,
+    TrackedConversation,
     Workload,
+    case_plan,
+    next_due,
     plan,
+    track,
     workload,
 )
 from dfdg_broker.followup.errors import PolicyHasNoWorkload
@@ -24,8 +33,34 @@ from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 @dataclass(frozen=True, slots=True)
 class CasePlanOptions:
     horizon_months: int
-    not_learning_danish: bool
+    not_learning_danish: bool | None  # None: the case's own F6 marker
     policy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CasePlan:
+    """F1-F6 for a case as it stands: the plan, each planned conversation's status, the held ones it had no place
+    for, and the next date something is due."""
+
+    case: Case
+    plan: Plan
+    tracked: tuple[TrackedConversation, ...]
+    unplanned: tuple[HeldConversation, ...]
+    next_due: date | None
+
+
+def plan_inputs(
+    case: Case, situations: list[SituationEntry], conversations: list[ConversationEntry]
+) -> tuple[tuple[SituationChange, ...], tuple[HeldConversation, ...], date | None]:
+    """F3, Reading (added): the contact group's default situation from the arrival, then every situation recorded;
+    the visitation actually held is the case's visitation date, else the first visitation recorded as held."""
+    default = SituationChange(CONTACT_GROUP_DEFAULT_SITUATION[case.contact_group], case.dates.handover_date)
+    changes = (default, *(SituationChange(s.situation, s.since) for s in situations))
+    held = [HeldConversation(c.held_on, c.kind) for c in conversations]
+    visitations = [c.held_on for c in conversations if c.kind is ConversationKind.VISITATION]
+    if case.visitation_date is not None and not visitations:
+        held.append(HeldConversation(case.visitation_date, ConversationKind.VISITATION))  # the date says it was held
+    return changes, tuple(held), case.visitation_date or min(visitations, default=None)
 
 
 class FollowUpService:
@@ -45,19 +80,32 @@ class FollowUpService:
         return plan(request, policy, self._policies.legal_minimum)
 
     async def for_case(
-        self, cases: CaseService, caller_municipality: str, case_id: str, options: CasePlanOptions
-    ) -> tuple[Case, Plan]:
-        """The case's plan: its contact group's target group, from the handover date (arrival), under the jobcenter
-        municipality's policy (it holds the conversations; in a binding cooperation it is not the receiving one)."""
-        case = await cases.get(caller_municipality, case_id)  # C2: access as on every case route
-        request = PlanRequest(
-            target_group=CONTACT_GROUP_TARGET_GROUPS[case.contact_group],
-            start_date=case.dates.handover_date,
+        self, cases: CaseService, caller_municipality: str, case_id: str, options: CasePlanOptions, today: date
+    ) -> CasePlan:
+        """The case's plan as the case stands (C2: access as on every case route)."""
+        case = await cases.get(caller_municipality, case_id)
+        return await self.case_plan(cases, case, options, today)
+
+    async def case_plan(self, cases: CaseService, case: Case, options: CasePlanOptions, today: date) -> CasePlan:
+        """F3 (added): the plan follows the case. The latest situation gives the cadence from the day it began, the
+        follow-ups count from the visitation actually held, the F4/F6 markers are the case's; the jobcenter
+        municipality's policy applies (it holds the conversations; in a binding cooperation it is not the receiving
+        one). Held conversations mark the planned ones held; the rest are due or overdue by ``today``."""
+        situations, held, visitation = plan_inputs(case, await cases.situations(case), await cases.conversations(case))
+        request = CasePlanRequest(
+            arrival=case.dates.handover_date,
+            situations=situations,
             horizon_months=options.horizon_months,
-            not_learning_danish=options.not_learning_danish,
+            visitation_held_on=visitation,
+            not_learning_danish=case.not_learning_danish
+            if options.not_learning_danish is None
+            else options.not_learning_danish,
+            covered_by_repatriation_act=case.covered_by_repatriation_act,
         )
         policy = self._select(options.policy, case.jobcenter_municipality, field="query.policy")
-        return case, plan(request, policy, self._policies.legal_minimum)
+        result = case_plan(request, policy, self._policies.legal_minimum)
+        tracked, unplanned = track(result.conversations, held, today)
+        return CasePlan(case, result, tracked, unplanned, next_due(tracked))
 
     def workload(self, body: WorkloadRequest) -> Workload:
         """F7 under the named policy; it must carry workload groups (persons and norm minutes)."""

@@ -341,10 +341,12 @@ class FindingCode(StrEnum):
         "Nummeret er skrevet som {number} og markeret som mobil.",
         "The number is written as {number} and marked as mobile.",
     )
-    N16_LANDLINE_MARKED_MOBILE = (
-        "n16_landline_marked_mobile", "N16", REVIEW, FLAGGED,
-        "Nummeret er et fastnetnummer, men Jobnet markerer det som mobil.",
-        "The number is a landline, but Jobnet marks it as mobile.",
+    N16_LANDLINE_MARKED_MOBILE = (  # N16 (revised): "it must be corrected before the CV is saved on Jobnet"
+        "n16_landline_marked_mobile", "N16", BLOCKING, FLAGGED,
+        "Nummeret er et tysk eller svensk fastnetnummer, men Jobnet markerer det som mobil: ret det til et "
+        "mobilnummer (eller fjern det), før CV'et gemmes på Jobnet.",
+        "The number is a German or Swedish fixed line, but Jobnet marks it as mobile: correct it to a mobile "
+        "number (or remove it) before the CV is saved on Jobnet.",
     )
     N17_EMAIL_INVALID = (
         "n17_email_invalid", "N17", REVIEW, CHANGED,

@@ -14,6 +14,8 @@ IGU_MAX_AGE = 50
 IGU_MAX_YEARS_RESIDENT = 20
 IGU_SCHEME_ENDS = date(2027, 12, 31)
 IGU_PROFILE_TEXT = "Kandidat til IGU"
+IGU_SHORT_TEXT = "IGU"
+"""N13 (revised): 'kandidat til IGU' — or simply 'IGU' — can be written in the profile for employers to search."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.minors import MinorKind
 
 
 class WireModel(BaseModel):
@@ -45,6 +46,11 @@ class Person(WireModel):
     date_of_entry: date | None = Field(default=None, description="date of entry to Denmark (indrejsedato)")
     asylum_decision_date: date = Field(description="date asylum was granted (meddelelse af asyl)")
     receiving_municipality: str = Field(pattern=r"^[0-9]{3}$")
+    minor_kind: MinorKind | None = Field(
+        default=None,
+        description="for a minor: unaccompanied, accompanied by adults other than parents, or accompanied by parents "
+        "(M1: a child under 15 who came with its parents gets no case)",
+    )
 
 
 # ---------------------------------------------------------------- DA1: early competence assessment (CV)
@@ -207,6 +213,15 @@ class LinkedChild(WireModel):
     school_or_daycare_status: str | None = None
 
 
+class SupplementaryCompetence(WireModel):
+    """DA3: a supplementary competence or qualification outside the CV. Seed 000: such data *must* go into the
+    integration contract ('Min plan'), so the broker also lists it in the integration-contract area."""
+
+    kind: Literal["competence", "qualification"]
+    title: str
+    description: str | None = None
+
+
 class OtherArea(WireModel):
     """DA3 `other`: everything else relevant to integration; shown to caseworkers only."""
 
@@ -217,6 +232,9 @@ class OtherArea(WireModel):
     minor: MinorDetails | None = None
     children_link_status: Literal["not_applicable", "pending", "linked"] = "not_applicable"
     linked_children: list[LinkedChild] = []
+    supplementary_competences: list[SupplementaryCompetence] = Field(
+        default=[], description="competence and qualification data outside the CV (for the integration contract)"
+    )
 
 
 # ---------------------------------------------------------------- DA4: attachments

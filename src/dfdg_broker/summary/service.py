@@ -74,7 +74,7 @@ class SummaryService:
                         f"{base}/distribution",
                     )
                 )
-        if case.dates.login_codes_task_pending(today):
+        if case.dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
             items.append(
                 Attention(
                     LOGIN_CODES_TASK_CODE,
@@ -82,7 +82,7 @@ class SummaryService:
                     LOGIN_CODES_TASK_TEXT,
                     LOGIN_CODES_TASK_TEXT_DA,
                     case.dates.login_codes_due_from,
-                    base,
+                    f"{base}/tasks/{LOGIN_CODES_TASK_CODE}/done",
                 )
             )
         return items

@@ -10,7 +10,7 @@ from typing import Any
 from dfdg_broker.jobnet.classification import fold
 from dfdg_broker.jobnet.cv import Qualification
 from dfdg_broker.jobnet.findings import FindingCode, Suggestion
-from dfdg_broker.jobnet.igu import IGU_PROFILE_TEXT, assess_igu
+from dfdg_broker.jobnet.igu import IGU_PROFILE_TEXT, IGU_SHORT_TEXT, assess_igu
 from dfdg_broker.jobnet.normaliser.collector import Run
 
 _LICENCE_WITH_NOTE = re.compile(r"^(?P<category>[^()]+?)\s*\((?P<note>[^()]*)\)$")
@@ -88,10 +88,15 @@ def _to_profile(run: Run, line: str, original: str, code: FindingCode) -> None:
     run.report(code, "$.professional_profile", original=original, line=line)
 
 
+IGU_WORD = re.compile(r"\bigu\b")
+"""N13 (revised): 'kandidat til IGU' — or simply 'IGU' — in the profile already says it."""
+
+
 def igu(run: Run, profile: str | None) -> None:
-    """N13: suggest IGU where the citizen appears to meet its conditions and the profile does not say so yet."""
+    """N13: suggest IGU where the citizen appears to meet its conditions and the profile does not say so yet
+    (neither 'Kandidat til IGU' nor the word 'IGU' alone, which employers search for as well)."""
     person = run.context.person
-    if person is None or fold(IGU_PROFILE_TEXT) in fold(profile or ""):
+    if person is None or IGU_WORD.search(fold(profile or "")):
         return
     assessment = assess_igu(person, run.context.today)
     if not assessment.candidate:
@@ -99,7 +104,7 @@ def igu(run: Run, profile: str | None) -> None:
     run.report(
         FindingCode.N13_IGU_CANDIDATE,
         "$.professional_profile",
-        suggestions=(Suggestion(IGU_PROFILE_TEXT),),
+        suggestions=(Suggestion(IGU_PROFILE_TEXT), Suggestion(IGU_SHORT_TEXT)),
         igu_text=IGU_PROFILE_TEXT,
         checked_da="; ".join(c.da for c in assessment.met),
         checked_en="; ".join(c.en for c in assessment.met),

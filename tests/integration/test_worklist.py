@@ -1,0 +1,199 @@
+"""The caseworker's worklist (GET /v1/contact-groups) and the look-up by CPR number (POST …/search): the caller's
+cases only (C2), sorted by next due date, filtered, keyset-paginated, and served by an index for every filter."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from dfdg_broker.db.session import create_engine
+from tests.conftest import TODAY
+from tests.helpers import create_case, days
+
+
+async def worklist(client, auth, municipality: str, **params: Any) -> dict[str, Any]:
+    response = await client.get("/v1/contact-groups", params=params, headers=auth(municipality))
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def three_cases(client, auth, persona) -> dict[str, dict[str, Any]]:
+    """Three Copenhagen cases: a benefit recipient handed over soon, one later, one employed (group 20)."""
+    return {
+        "soon": await create_case(client, auth, persona("complete-adult"), TODAY + days(5)),
+        "later": await create_case(client, auth, persona("parent-with-linked-children"), TODAY + days(40)),
+        "employed": await create_case(client, auth, persona("student-19"), TODAY + days(20), contact_group=20),
+    }
+
+
+async def test_worklist_lists_the_callers_cases_by_next_due_date(client, auth, persona):
+    cases = await three_cases(client, auth, persona)
+
+    page = await worklist(client, auth, "101")
+
+    ids = [item["id"] for item in page["items"]]
+    assert set(ids) == {case["id"] for case in cases.values()}
+    dues = [item["next_due_date"] for item in page["items"]]
+    assert dues == sorted(dues)
+    soon = next(item for item in page["items"] if item["id"] == cases["soon"]["id"])
+    assert soon["next_due_date"] == "2027-01-28"  # the login-code task (C8) comes before the visitation
+    assert soon["cpr_masked"] == "120488-****" and soon["state"] == "live" and soon["contact_group"] == 27
+    assert page["next_cursor"] is None and page["as_of"] == TODAY.isoformat()
+
+
+async def test_C2_worklist_and_search_show_nothing_of_another_municipalitys_cases(client, auth, persona):
+    await three_cases(client, auth, persona)
+    assert (await worklist(client, auth, "751"))["items"] == []
+    response = await client.post(
+        "/v1/contact-groups/search", json={"cpr": persona("complete-adult").cpr}, headers=auth("751")
+    )
+    assert response.status_code == 200 and response.json() == []
+
+
+async def test_C2_binding_cooperation_both_municipalities_see_the_case(client, auth, persona):
+    case = await create_case(
+        client, auth, persona("binding-cooperation"), TODAY + days(10), jobcenter_municipality="751"
+    )
+    for municipality in ("741", "751"):
+        assert [i["id"] for i in (await worklist(client, auth, municipality))["items"]] == [case["id"]]
+
+
+async def test_worklist_keyset_pagination_visits_every_case_once_in_order(client, auth, persona):
+    cases = await three_cases(client, auth, persona)
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(5):
+        params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = await worklist(client, auth, "101", **params)
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(i["id"] for i in seen) == sorted(c["id"] for c in cases.values())
+    assert [i["next_due_date"] for i in seen] == sorted(i["next_due_date"] for i in seen)
+
+
+async def test_worklist_a_cursor_it_never_handed_out_is_400(client, auth):
+    response = await client.get("/v1/contact-groups", params={"cursor": "bm90IGEgY3Vyc29y"}, headers=auth("101"))
+    assert response.status_code == 400 and response.json()["code"] == "cursor_invalid"
+
+
+async def test_worklist_filters_contact_group_due_before_created_between_and_state(client, auth, persona, clock):
+    cases = await three_cases(client, auth, persona)
+    ids = lambda page: {item["id"] for item in page["items"]}  # noqa: E731
+
+    assert ids(await worklist(client, auth, "101", contact_group=20)) == {cases["employed"]["id"]}
+    assert ids(await worklist(client, auth, "101", due_before="2027-01-29")) == {cases["soon"]["id"]}
+    assert ids(await worklist(client, auth, "101", created_from=TODAY.isoformat(), created_to=TODAY.isoformat())) == {
+        c["id"] for c in cases.values()
+    }
+    assert ids(await worklist(client, auth, "101", created_from=(TODAY + days(1)).isoformat())) == set()
+    clock.set(TODAY + days(6))  # "soon" is handed over: DA1 and DA2 are frozen
+    assert ids(await worklist(client, auth, "101", state="frozen")) == {cases["soon"]["id"]}
+    assert ids(await worklist(client, auth, "101", state="live")) == {cases["later"]["id"], cases["employed"]["id"]}
+
+
+async def test_worklist_attention_filter_follows_the_clock_and_the_task_being_done(client, auth, persona, clock):
+    cases = await three_cases(client, auth, persona)
+    code = "hand_over_jobnet_login_codes"
+    assert (await worklist(client, auth, "101", attention=code))["items"] == []
+    clock.set(date(2027, 2, 4))  # the day after "soon"'s deadline (handover 2026-11-28 + 60 days)
+    page = await worklist(client, auth, "101", attention=code)
+    assert [i["id"] for i in page["items"]] == [cases["soon"]["id"]]
+    assert {"code": code, "rule": "C8", "due_date": "2027-01-28"} in page["items"][0]["attention"]
+
+    done = await client.post(f"/v1/contact-groups/{cases['soon']['id']}/tasks/{code}/done", headers=auth("101"))
+    assert done.status_code == 200
+    assert (await worklist(client, auth, "101", attention=code))["items"] == []
+
+
+async def test_M3_worklist_attention_pending_then_overdue_by_the_clock(client, auth, persona, clock):
+    p = persona("parent-children-pending")  # asylum decision 2026-11-16: link due 2026-11-30
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(30))
+    pending = await worklist(client, auth, municipality, attention="children_link_pending")
+    assert [i["id"] for i in pending["items"]] == [case["id"]]
+    clock.set(date(2026, 12, 1))
+    assert (await worklist(client, auth, municipality, attention="children_link_pending"))["items"] == []
+    overdue = await worklist(client, auth, municipality, attention="children_link_overdue")
+    assert [i["id"] for i in overdue["items"]] == [case["id"]]
+
+
+async def test_search_finds_the_callers_case_by_cpr_in_the_body(client, auth, persona):
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    response = await client.post("/v1/contact-groups/search", json={"cpr": p.cpr}, headers=auth("101"))
+    assert response.status_code == 200, response.text
+    assert [item["id"] for item in response.json()] == [case["id"]]
+    assert p.cpr not in response.text
+
+
+async def test_no_route_takes_a_cpr_number_in_its_query_string(app):
+    for path, operations in app.openapi()["paths"].items():
+        for operation in operations.values():
+            names = {p["name"] for p in operation.get("parameters", []) if p["in"] in ("query", "path")}
+            assert not any("cpr" in name for name in names), path
+
+
+# ---------------------------------------------------------------- an index per filter
+
+
+QUERIES = {
+    "default": "",
+    "due_before": "AND next_due_on < :day",
+    "contact_group": "AND contact_group = 27",
+    "frozen": "AND frozen_from <= :day",
+    "created": "AND created_on >= :day",
+}
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_worklist_every_filter_is_served_by_an_index_in_due_date_order(database_url, name):
+    """The planner may take every filter of a page query from an index and needs no sort: with sequential scans
+    and sorts made prohibitive (PostgreSQL) or by SQLite's plan, the worklist query must still run on an index."""
+    where = QUERIES[name]  # a constant of this module, never input
+    query = "SELECT case_id FROM worklist WHERE municipality = '101' " + where  # noqa: S608
+    query += " AND (next_due_on, case_id) > (:day, 'cg_') ORDER BY next_due_on, case_id LIMIT 51"
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            params = {"day": date(2027, 1, 1)}
+            if engine.dialect.name == "postgresql":
+                await connection.execute(text("SET enable_seqscan = off"))
+                await connection.execute(text("SET enable_sort = off"))
+                plan = "\n".join(row[0] for row in await connection.execute(text("EXPLAIN " + query), params))
+                assert "Seq Scan" not in plan and "Sort" not in plan, plan
+                assert "ix_worklist" in plan, plan
+            else:
+                rows = await connection.execute(text("EXPLAIN QUERY PLAN " + query), params)
+                plan = "\n".join(str(row[-1]) for row in rows)
+                assert "USING INDEX ix_worklist" in plan or "USING COVERING INDEX ix_worklist" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
+    finally:
+        await engine.dispose()
+
+
+async def test_worklist_attention_filter_is_served_by_its_index(database_url):
+    query = (
+        "SELECT 1 FROM worklist_attention WHERE code = 'children_link_overdue' AND case_id = 'cg_x' "
+        "AND active_from <= :day"
+    )
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            params = {"day": date(2027, 1, 1)}
+            if engine.dialect.name == "postgresql":
+                await connection.execute(text("SET enable_seqscan = off"))
+                plan = "\n".join(row[0] for row in await connection.execute(text("EXPLAIN " + query), params))
+            else:
+                rows = await connection.execute(text("EXPLAIN QUERY PLAN " + query), params)
+                plan = "\n".join(str(row[-1]) for row in rows)
+            assert (
+                "ix_worklist_attention" in plan and "Seq Scan" not in plan and "SCAN worklist_attention" not in plan
+            ), plan
+    finally:
+        await engine.dispose()
