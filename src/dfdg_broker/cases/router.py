@@ -90,9 +90,14 @@ async def get_contact_group(
 def _area_route(area: DataArea) -> None:
     model = AREA_RESPONSE_MODELS[area]
 
-    async def read_area(case_id: str, caller: ReadCaller, service: CaseServiceDep, clock: ClockDep) -> AreaResponse:  # type: ignore[type-arg]
-        read = await service.read_area(caller.municipality, case_id, area)
-        return presenters.area_response(read, model, clock.today())
+    async def read_area(case_id: str, caller: ReadCaller, service: CaseServiceDep, clock: ClockDep) -> Response:
+        # Serialised here, once: the presenter validated the data already (FastAPI would validate it again).
+        body = await service.cached_frozen_response(caller.municipality, case_id, area)
+        if body is None:
+            read = await service.read_area(caller.municipality, case_id, area)
+            body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
+            service.remember_frozen_response(read, body)
+        return Response(body, media_type="application/json")
 
     router.add_api_route(
         f"/{{case_id}}/data-areas/{area.value}",
