@@ -49,8 +49,10 @@ RUN groupadd --system --gid 10001 dfdg \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin dfdg
 WORKDIR /app
 # The wheel is bind-mounted from the build stage for this one step: it never becomes a layer of the image.
+# requirements.lock pins every dependency to the versions CI tested (a constraints file: see `make lock`).
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-cache-dir "$(ls /wheels/dfdg_broker-*.whl)${EXTRAS:+[$EXTRAS]}"
+    --mount=type=bind,source=requirements.lock,target=/tmp/requirements.lock \
+    pip install --no-cache-dir -c /tmp/requirements.lock "$(ls /wheels/dfdg_broker-*.whl)${EXTRAS:+[$EXTRAS]}"
 COPY alembic.ini ./
 COPY migrations ./migrations
 USER 10001:10001

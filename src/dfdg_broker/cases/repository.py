@@ -219,6 +219,7 @@ class CaseRepository:
 
     async def add_snapshots(self, case_id: str, snapshots: Iterable[Snapshot]) -> None:
         """Insert snapshots in one flush (one multi-row INSERT where the driver allows)."""
+        snapshots = list(snapshots)
         self._session.add_all(
             [
                 SnapshotRow(
@@ -233,7 +234,8 @@ class CaseRepository:
             ]
         )
         await self._session.flush()
-        metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
+        for snapshot in snapshots:
+            metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
 
     async def latest_snapshot(
         self, case_id: str, area: DataArea, *, on_or_before: date | None = None
