@@ -218,7 +218,7 @@ def sweep_command() -> None:
     from dfdg_broker.clock import FixedClock, SystemClock
     from dfdg_broker.db.session import create_engine, create_sessionmaker
     from dfdg_broker.sweep import sweep
-    from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
+    from dfdg_broker.upstream import create_upstreams
 
     settings = _settings()
     _start(settings)
@@ -227,12 +227,11 @@ def sweep_command() -> None:
 
     async def run() -> int:
         engine = create_engine(settings.database_url)
-        http = create_http_client(settings.upstream_base_url)
+        upstreams = await create_upstreams(settings)
         try:
-            policy = CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts)
-            report = await sweep(create_sessionmaker(engine), Upstream(http, policy), clock, settings)
+            report = await sweep(create_sessionmaker(engine), upstreams, clock, settings)
         finally:
-            await http.aclose()
+            await upstreams.aclose()
             await engine.dispose()
         typer.echo(report.summary())
         return 1 if report.failures else 0

@@ -29,7 +29,7 @@ from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.pdf_requests.service import PdfRequestService
 from dfdg_broker.settings import Settings
-from dfdg_broker.upstream import Upstream
+from dfdg_broker.upstream import Upstreams
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,12 @@ class SweepReport:
 
 
 class _Services:
-    def __init__(self, uow: UnitOfWork, upstream: Upstream, clock: Clock, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWork, upstream: Upstreams, clock: Clock, settings: Settings) -> None:
         self.cases = CaseService(
             CaseRepository(uow.session),
             uow,
-            LetAsylClient(upstream.http, upstream.policy),
-            JobnetClient(upstream.http, upstream.policy),
+            LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
+            JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),
             clock,
             settings.cpr_lookup_key.get_secret_value().encode(),
         )
@@ -62,13 +62,13 @@ class _Services:
             uow,
             CaseRepository(uow.session),
             PdfRequestRepository(uow.session),
-            LetAsylClient(upstream.http, upstream.policy),
+            LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
             clock,
         )
 
 
 async def sweep(
-    sessions: async_sessionmaker[AsyncSession], upstream: Upstream, clock: Clock, settings: Settings
+    sessions: async_sessionmaker[AsyncSession], upstream: Upstreams, clock: Clock, settings: Settings
 ) -> SweepReport:
     report = SweepReport()
     today = clock.today()

@@ -155,11 +155,6 @@ async def test_concurrent_creates_of_one_citizen_through_two_instances_give_one_
             assert read.status_code == 200, read.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each racing read stores its own row (7 rows for 6 reads, 2026-11-25): needs issue 12's race-proof "
-    "snapshots (res); remove this mark when they land",
-)
 async def test_G1_concurrent_live_reads_through_two_instances_store_one_snapshot_of_a_change(cluster):
     """The operator changed DA1; reads racing through both instances each fetch the new content. Snapshots are
     insert-only and one per content per day: the race must store one row, not one per instance."""

@@ -226,10 +226,10 @@ async def test_metrics_after_a_scripted_session(app, client, auth, persona, upst
     assert grew("dfdg_http_requests_total", route="<unmatched>", method="GET", status="404") == 1
     assert grew("dfdg_http_request_duration_seconds_count", route=area_route, method="GET") == 1
     assert 0 < grew("dfdg_http_request_duration_seconds_sum", route=area_route, method="GET") < 5
-    assert grew("dfdg_upstream_calls_total", system="letasyl", operation="person_lookup", outcome="ok") >= 1
-    assert grew("dfdg_upstream_calls_total", system="letasyl", operation="fetch_area", outcome="ok") >= 1
-    assert grew("dfdg_upstream_calls_total", system="letasyl", operation="fetch_area", outcome="failed") == 1
-    assert grew("dfdg_upstream_call_duration_seconds_count", system="jobnet", operation="profile_lookup") >= 1
+    assert grew("dfdg_upstream_calls_total", system="letasyl", operation="letasyl.lookup_person", outcome="ok") >= 1
+    assert grew("dfdg_upstream_calls_total", system="letasyl", operation="letasyl.area", outcome="ok") >= 1
+    assert grew("dfdg_upstream_calls_total", system="letasyl", operation="letasyl.area", outcome="failed") == 1
+    assert grew("dfdg_upstream_call_duration_seconds_count", system="jobnet", operation="jobnet.lookup_profile") >= 1
     assert grew("dfdg_snapshots_written_total", area="cv") >= 1
     assert _value(after, "dfdg_upstream_breaker_state", system="letasyl", state="closed") == 1
     assert _value(after, "dfdg_upstream_breaker_state", system="letasyl", state="open") == 0

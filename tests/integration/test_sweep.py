@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from dfdg_broker.db.models import SnapshotRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.sweep import sweep
-from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
+from dfdg_broker.upstream import create_upstreams
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
@@ -18,16 +18,16 @@ from tests.helpers import create_case, days
 @pytest.fixture
 async def run_sweep(database_url, upstream, clock, settings) -> AsyncIterator:
     engine = create_engine(database_url)
-    http = create_http_client("http://upstream.test", upstream)
+    upstreams = await create_upstreams(settings, upstream)
     sessions = create_sessionmaker(engine)
 
     async def run():
-        return await sweep(sessions, Upstream(http, CallPolicy(5, 2)), clock, settings)
+        return await sweep(sessions, upstreams, clock, settings)
 
     try:
         yield run, sessions
     finally:
-        await http.aclose()
+        await upstreams.aclose()
         await engine.dispose()
 
 
