@@ -13,7 +13,8 @@ from sqlalchemy import text
 from dfdg_broker import __version__, app_state
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
-from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS
+from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
+from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
@@ -29,7 +30,8 @@ from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
 from dfdg_broker.jobnet.text_rules import placeholder_set
-from dfdg_broker.jobnet_cv.dependencies import CLASSIFICATION, CV_PLACEHOLDERS
+from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS, CLASSIFICATION, CV_PLACEHOLDERS
+from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.lifecycle.dependencies import case_listener
 from dfdg_broker.lifecycle.router import router as lifecycle_router
@@ -69,8 +71,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        http = create_http_client(settings.upstream_base_url, upstream_transport)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_recycle_seconds=settings.db_pool_recycle_seconds,
+        )
+        http = create_http_client(
+            settings.upstream_base_url, upstream_transport, max_connections=settings.upstream_max_connections
+        )
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(
@@ -110,6 +119,8 @@ def create_app(
     CASE_SUMMARY.put(app, case_summary)
     CASE_LISTENER.put(app, case_listener)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
+    CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
+    FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
 
     app.include_router(cases_router)
     app.include_router(lifecycle_router)

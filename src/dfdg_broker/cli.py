@@ -35,7 +35,8 @@ def _settings() -> Settings:
 
 
 def _uvicorn_config(asgi: Any, host: str, port: int, settings: Settings) -> uvicorn.Config:
-    # Our own access log names route templates; uvicorn's would print raw paths.
+    # Our own access log names route templates; uvicorn's would print raw paths. The event loop and HTTP parser
+    # are uvicorn[standard]'s (uvloop, httptools) where installed: "auto" picks them.
     return uvicorn.Config(
         asgi, host=host, port=port, log_config=None, access_log=False, log_level=settings.log_level.lower()
     )
@@ -69,8 +70,21 @@ def serve(
 
     settings = _settings()
     configure_logging(settings.log_level)
-    config = _uvicorn_config(create_app(settings), host or settings.host, port or settings.port, settings)
-    uvicorn.Server(config).run()
+    host, port = host or settings.host, port or settings.port
+    if settings.workers > 1:
+        # Each worker process builds its own app (and pools) from the same environment.
+        uvicorn.run(
+            "dfdg_broker.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=settings.workers,
+            log_config=None,
+            access_log=False,
+            log_level=settings.log_level.lower(),
+        )
+        return
+    uvicorn.Server(_uvicorn_config(create_app(settings), host, port, settings)).run()
 
 
 @app.command()
@@ -84,7 +98,9 @@ def mock(
     create_mock_app = _mock_app_factory()
     settings = _settings()
     configure_logging(settings.log_level)
-    config = _uvicorn_config(create_mock_app(), host or settings.mock_host, port or settings.mock_port, settings)
+    config = _uvicorn_config(
+        create_mock_app(settings=settings), host or settings.mock_host, port or settings.mock_port, settings
+    )
     uvicorn.Server(config).run()
 
 
@@ -100,7 +116,9 @@ def dev() -> None:
     settings = _settings()
     configure_logging(settings.log_level)
     broker_app = create_app(settings)
-    mock_server = uvicorn.Server(_uvicorn_config(create_mock_app(), settings.mock_host, settings.mock_port, settings))
+    mock_server = uvicorn.Server(
+        _uvicorn_config(create_mock_app(settings=settings), settings.mock_host, settings.mock_port, settings)
+    )
     broker_server = uvicorn.Server(_uvicorn_config(broker_app, settings.host, settings.port, settings))
     broker_url = f"http://{settings.host}:{settings.port}"
     mock_url = f"http://{settings.mock_host}:{settings.mock_port}"

@@ -52,6 +52,48 @@ class Settings(BaseSettings):
     upstream_call_deadline_seconds: float = Field(default=8.0, gt=0, description="whole call, retries included")
     upstream_attempts: int = Field(default=3, ge=1, le=10)
 
+    workers: int = Field(
+        default=1, ge=1, le=64, description="uvicorn worker processes for `dfdg-broker serve` (each has its own pools)"
+    )
+    db_pool_size: int = Field(default=20, ge=1, le=500, description="database connections kept open per worker process")
+    db_max_overflow: int = Field(
+        default=0,
+        ge=0,
+        le=500,
+        description="extra connections opened under peaks and closed after use (0: requests wait for a pooled one; "
+        "opening a connection costs more than the wait)",
+    )
+    db_pool_recycle_seconds: int = Field(
+        default=1800,
+        ge=1,
+        description="a pooled connection older than this is replaced (instead of a liveness ping on every checkout)",
+    )
+    upstream_max_connections: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="concurrent requests (and kept-alive connections) to the upstream systems per worker; "
+        "more wait their turn within the call's deadline",
+    )
+    frozen_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="memory per worker for serialised frozen data-area responses (LRU); 0 turns the cache off",
+    )
+    citizen_facts_cache_size: int = Field(
+        default=10_000,
+        ge=0,
+        le=1_000_000,
+        description="Jobnet CV drafts: cases whose CPR-register and operator person facts are kept for the day "
+        "(the registers are asked once per case and day); 0 asks on every draft",
+    )
+    mock_journal_size: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="mock upstream: calls kept in its journal (a ring buffer)"
+    )
+    mock_journal_body_bytes: int = Field(
+        default=16 * 1024, ge=0, le=16 * 1024 * 1024, description="mock upstream: bytes kept of each journaled body"
+    )
+
     oidc_issuer: str | None = Field(
         default=None,
         description="The identity provider's issuer URL (the `iss` of its tokens; discovery at "

@@ -404,6 +404,36 @@ async def test_a_draft_without_blocking_findings_passes_the_submit(client, auth,
     assert response.json()["cv"] == draft["cv"]
 
 
+async def test_N15_drafts_ask_the_cpr_register_and_the_operator_once_per_case_and_day(
+    client, auth, persona, clock, mock_client
+):
+    p = persona("complete-adult")
+    case, headers = await _case(client, auth, persona, "complete-adult")
+    clock.set(TODAY + days(1))  # DA1 frozen: the draft needs no operator call for the CV itself
+    path = f"/v1/contact-groups/{case['id']}/jobnet-cv/draft"
+
+    async def calls(operation: str) -> int:
+        params = {"operation": operation, "person_id": p.person.person_id}
+        return int((await mock_client.get("/admin/journal/count", params=params)).json()["count"])
+
+    before = {op: await calls(op) for op in ("cpr.lookup_person", "letasyl.lookup_person", "letasyl.area.cv")}
+    first = (await client.post(path, headers=headers)).json()
+    second = (await client.post(path, headers=headers)).json()
+    assert second == first
+    assert await calls("cpr.lookup_person") == before["cpr.lookup_person"] + 1
+    assert await calls("letasyl.lookup_person") == before["letasyl.lookup_person"] + 1
+    assert await calls("letasyl.area.cv") == before["letasyl.area.cv"], "frozen DA1 comes from the database"
+
+    moved = p.cpr_register.model_dump(mode="json") | {"street": "Ny Vej 1"}
+    await mock_client.put(
+        f"/admin/personas/{p.person.person_id}", json=p.model_dump(mode="json") | {"cpr_register": moved}
+    )
+    assert (await client.post(path, headers=headers)).json()["cv"]["address"]["street"] != "Ny Vej 1"
+    clock.set(TODAY + days(2))  # the next day the register is asked again
+    assert (await client.post(path, headers=headers)).json()["cv"]["address"]["street"] == "Ny Vej 1"
+    assert await calls("cpr.lookup_person") == before["cpr.lookup_person"] + 2
+
+
 async def test_N16_a_german_fixed_line_blocks_the_submit_until_corrected(client, auth, persona, mock_client):
     """N16 (revised): "if it is not a mobile number, it must be corrected before the CV is saved on Jobnet"."""
     p = persona("complete-adult")

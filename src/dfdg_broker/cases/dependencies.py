@@ -13,6 +13,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from dfdg_broker.app_state import StateKey
+from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.records import Attention, Case
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
@@ -32,6 +33,8 @@ class CaseSummary(Protocol):
 
 CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
+FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
+"""The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
 COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
 """The binding cooperations the broker knows (C2), read once at start-up."""
 
@@ -46,7 +49,8 @@ async def get_case_service(
         JobnetClient(upstream.http, upstream.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
-        COOPERATIONS.of(request),
+        cooperations=COOPERATIONS.of(request),
+        frozen_cache=FROZEN_CACHE.of(request),
     )
 
 

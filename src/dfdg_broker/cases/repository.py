@@ -54,6 +54,26 @@ class CaseRepository:
         row = await self._session.get(CaseRow, case_id, populate_existing=True)
         return _case(row, await self._done_codes(case_id)) if row else None
 
+    async def get_with_snapshot_check(
+        self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
+    ) -> tuple[Case, bool] | None:
+        """The case and whether a snapshot of the area taken on that day with that content is still stored, in one
+        round trip (a cached frozen read's check)."""
+        held = (
+            select(SnapshotRow.id)
+            .where(
+                SnapshotRow.case_id == CaseRow.id,
+                SnapshotRow.area == area.value,
+                SnapshotRow.taken_on == taken_on,
+                SnapshotRow.content_sha256 == content_sha256,
+            )
+            .exists()
+        )
+        row = (await self._session.execute(select(CaseRow, held).where(CaseRow.id == case_id))).first()
+        if row is None:
+            return None
+        return _case(row[0]), bool(row[1])
+
     async def find(self, cpr_lookup: str, receiving_municipality: str) -> Case | None:
         row = await self._session.scalar(
             select(CaseRow).where(
@@ -178,15 +198,22 @@ class CaseRepository:
     # ---------------------------------------------------------------- snapshots (insert-only)
 
     async def add_snapshot(self, case_id: str, snapshot: Snapshot) -> None:
-        self._session.add(
-            SnapshotRow(
-                case_id=case_id,
-                area=snapshot.area.value,
-                taken_on=snapshot.taken_on,
-                taken_at=snapshot.taken_at,
-                content_sha256=snapshot.content_sha256,
-                data=snapshot.data,
-            )
+        await self.add_snapshots(case_id, [snapshot])
+
+    async def add_snapshots(self, case_id: str, snapshots: Iterable[Snapshot]) -> None:
+        """Insert snapshots in one flush (one multi-row INSERT where the driver allows)."""
+        self._session.add_all(
+            [
+                SnapshotRow(
+                    case_id=case_id,
+                    area=snapshot.area.value,
+                    taken_on=snapshot.taken_on,
+                    taken_at=snapshot.taken_at,
+                    content_sha256=snapshot.content_sha256,
+                    data=snapshot.data,
+                )
+                for snapshot in snapshots
+            ]
         )
         await self._session.flush()
 

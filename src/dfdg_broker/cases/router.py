@@ -95,11 +95,16 @@ def _area_route(area: DataArea) -> None:
 
     async def read_area(
         request: Request, case_id: str, caller: ReadCaller, service: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
-    ) -> AreaResponse:  # type: ignore[type-arg]
-        read = await service.read_area(caller.municipality, case_id, area)
-        if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist follows
-            await notify_case_changed(request, service, uow, clock, read.case)
-        return presenters.area_response(read, model, clock.today())
+    ) -> Response:
+        # Serialised here, once: the presenter validated the data already (FastAPI would validate it again).
+        body = await service.cached_frozen_response(caller.municipality, case_id, area)
+        if body is None:
+            read = await service.read_area(caller.municipality, case_id, area)
+            if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist
+                await notify_case_changed(request, service, uow, clock, read.case)
+            body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
+            service.remember_frozen_response(read, body)
+        return Response(body, media_type="application/json")
 
     router.add_api_route(
         f"/{{case_id}}/data-areas/{area.value}",

@@ -13,7 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, cast
 
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
@@ -23,6 +23,7 @@ from dfdg_broker.cases.errors import (
     CaseNotFound,
     PersonUnknownAtOperator,
 )
+from dfdg_broker.cases.frozen_cache import CACHEABLE_AREAS, FrozenAreaCache, FrozenEntry
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
 from dfdg_broker.clock import Clock
@@ -91,10 +92,15 @@ class CaseService:
         clock: Clock,
         cpr_lookup_key: bytes,
         cooperations: BindingCooperations | None = None,
+        frozen_cache: FrozenAreaCache | None = None,
     ) -> None:
         self._repo = repo
         self._uow = uow
         self._cooperations = cooperations or BindingCooperations()
+        self._frozen_cache = frozen_cache
+        # The snapshots of a case this request created: what ``held_snapshot`` serves for it (no earlier ones
+        # exist), so the summary shown with the create reads nothing back while SQLite's write lock is held.
+        self._created: tuple[str, dict[DataArea, Snapshot]] | None = None
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -149,10 +155,14 @@ class CaseService:
             require_case_allowed(
                 cpr, today=today, special_procedure_ref=new.special_procedure_ref, minor_kind=person.minor_kind
             )
-            captures = await asyncio.gather(
-                *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea)
+            # The areas and the Jobnet profile at once (C7 needs only the person's name). If an area fails, a
+            # profile created meanwhile stays: the retried create finds it (created_by_broker is then false).
+            *results, profile = await asyncio.gather(
+                *(self._capture(cpr.value, receiving, person.person_id, area, set()) for area in DataArea),
+                self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name),
             )
-            cv_number, created = await self._jobnet.ensure_profile(cpr.value, person.first_name, person.last_name)
+            captures = cast(list[_Capture], results)
+            cv_number, created = cast(tuple[int, bool], profile)
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
 
@@ -178,8 +188,12 @@ class CaseService:
         except DuplicateCase:
             # Another request created it while we were asking the upstream.
             raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
-        for capture in captures:
-            await self._store(case.id, capture)
+        # Every insert in one write phase, in as few round trips as the driver allows (one per table).
+        await self._repo.add_snapshots(case.id, [capture.snapshot for capture in captures])
+        blobs = [blob for capture in captures for blob in capture.blobs]
+        if blobs:
+            await self._repo.add_blobs(case.id, blobs, self._clock.now())
+        self._created = (case.id, {capture.snapshot.area: capture.snapshot for capture in captures})
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
@@ -194,7 +208,10 @@ class CaseService:
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
         """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
         live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held."""
-        case = await self.get(caller_municipality, case_id)
+        return await self.read_area_of(await self.get(caller_municipality, case_id), area)
+
+    async def read_area_of(self, case: Case, area: DataArea) -> AreaRead:
+        """``read_area`` for a case the caller already holds (access checked)."""
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
         supplement = None
@@ -205,6 +222,42 @@ class CaseService:
         else:
             read = await self._read_live(case, area, takeover)
         return replace(read, supplement=supplement) if supplement is not None else read
+
+    async def cached_frozen_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
+        """The serialised response of a frozen area read earlier by this process, if it still holds: one query
+        checks the case (C2; its dates: the area must be frozen, under the same takeover date) and that the cached
+        snapshot is still stored. None means "read it the ordinary way" (then ``remember_frozen_response``)."""
+        cache = self._frozen_cache
+        if cache is None or area not in CACHEABLE_AREAS:
+            return None
+        entry = cache.get(case_id, area)
+        if entry is None:
+            return None
+        found = await self._repo.get_with_snapshot_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2, exactly as on the ordinary path
+        case, still_held = found
+        if (
+            still_held
+            and case.dates.is_frozen(area, self._clock.today())
+            and case.dates.takeover_date(area) == entry.takeover_date
+        ):
+            return entry.body
+        cache.discard(case_id, area)
+        return None
+
+    def remember_frozen_response(self, read: AreaRead, body: bytes) -> None:
+        """Keep a frozen read's serialised response for the next reads, when it came from the database alone (a
+        response that asked the operator carries this request's ``retrieved_at``)."""
+        if (
+            self._frozen_cache is None
+            or read.mode != "frozen"
+            or read.retrieved_at is not None
+            or read.stale_reason is not None
+        ):
+            return
+        entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
+        self._frozen_cache.put(read.case.id, read.area, entry)
 
     async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         latest = await self._repo.latest_snapshot(case.id, area)
@@ -265,6 +318,8 @@ class CaseService:
         """The snapshot the broker serves for the area now without asking the operator: the frozen one (G1) once
         the area is frozen, the latest one while it is live. For what is computed from held data (DA4 downloads,
         P2 distribution, the case summary)."""
+        if self._created is not None and self._created[0] == case.id:
+            return self._created[1].get(area)  # created by this request: its first snapshots are all there is
         takeover = case.dates.takeover_date(area)
         if case.dates.is_frozen(area, self._clock.today()):
             served, _final = await self._frozen_snapshot(case, area, takeover)

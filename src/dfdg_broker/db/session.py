@@ -12,14 +12,22 @@ WRITE_TRANSACTION = "dfdg_write_transaction"
 """Execution option: this transaction will write (on SQLite it begins IMMEDIATE; elsewhere it changes nothing)."""
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 20, max_overflow: int = 0, pool_recycle_seconds: int = 1800
+) -> AsyncEngine:
     """An engine that never echoes parameters (they hold CPR numbers) and, on SQLite, behaves as a server would:
-    WAL, a busy timeout, foreign keys on, and write transactions that take the lock when they begin."""
-    kwargs: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": not database_url.startswith("sqlite")}
+    WAL, a busy timeout, foreign keys on, and write transactions that take the lock when they begin.
+
+    No liveness ping on every checkout (a round trip per request): connections are recycled after
+    ``pool_recycle_seconds``, and one that died anyway fails its request, which SQLAlchemy detects as a disconnect
+    and answers by discarding the pool's connections (the request gets a 503, the next one a fresh connection)."""
+    kwargs: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": False}
+    if ":memory:" in database_url or "mode=memory" in database_url:
+        kwargs["poolclass"] = StaticPool
+    else:
+        kwargs |= {"pool_size": pool_size, "max_overflow": max_overflow, "pool_recycle": pool_recycle_seconds}
     if database_url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
-        if ":memory:" in database_url or "mode=memory" in database_url:
-            kwargs["poolclass"] = StaticPool
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

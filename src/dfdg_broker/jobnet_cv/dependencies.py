@@ -12,6 +12,7 @@ from dfdg_broker.cpr_register.client import CprRegisterClient
 from dfdg_broker.deps import ClockDep, UnitOfWorkDep, UpstreamDep
 from dfdg_broker.jobnet.classification import Classification
 from dfdg_broker.jobnet.client import JobnetClient
+from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.repository import JobnetCvRepository
 from dfdg_broker.jobnet_cv.service import JobnetCvService
 from dfdg_broker.letasyl.client import LetAsylClient
@@ -20,6 +21,8 @@ CLASSIFICATION: StateKey[Classification] = StateKey("classification")
 """N9: the occupation and qualification lists (``jobnet.classification.load_classification``)."""
 CV_PLACEHOLDERS: StateKey[frozenset[str]] = StateKey("cv_placeholders")
 """N1: the texts that mark a placeholder (``jobnet.text_rules.placeholder_set``)."""
+CITIZEN_FACTS: StateKey[CitizenFactsCache] = StateKey("citizen_facts")
+"""N13, N15: the register's and the operator's facts about a case's citizen, once per case and day."""
 
 
 async def get_jobnet_cv_service(
@@ -35,6 +38,7 @@ async def get_jobnet_cv_service(
         clock,
         CLASSIFICATION.of(request),
         CV_PLACEHOLDERS.of(request),
+        CITIZEN_FACTS.of(request),
     )
 
 

@@ -44,6 +44,7 @@ from dfdg_broker.jobnet_cv.errors import (
     NoSubmission,
     PersonUnknownInRegister,
 )
+from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.repository import JobnetCvRepository, SubmissionRecord
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import CvArea
@@ -71,7 +72,9 @@ class JobnetCvService:
         clock: Clock,
         classification: Classification,
         placeholders: frozenset[str],
+        facts: CitizenFactsCache | None = None,
     ) -> None:
+        self._facts = facts or CitizenFactsCache(0)
         self._cases = cases
         self._uow = uow
         self._repo = repo
@@ -86,9 +89,16 @@ class JobnetCvService:
         """DA1 as served under G1, normalised into a Jobnet CV with findings. Allowed on any day: it changes
         nothing, and a caseworker may prepare the CV before the window opens."""
         case = await self._cases.get(caller_municipality, case_id)
-        await self._uow.end_read_phase()
-        register, (facts, operator_name) = await asyncio.gather(self._register(case), self._person(case))
-        area = await self._cases.read_area(caller_municipality, case_id, DataArea.CV)
+        today = self._clock.today()
+        held_register, held_person = self._facts.register(case.id, today), self._facts.person(case.id, today)
+        if held_register is not None and held_person is not None:
+            register, person = held_register, held_person
+        else:  # each helper asks only if its part is not held for today
+            await self._uow.end_read_phase()
+            register, person = await asyncio.gather(self._register(case), self._person(case))
+        facts, operator_name = person
+        # DA1 as served under G1: the frozen snapshot from the database, or a live read from the operator.
+        area = await self._cases.read_area_of(case, DataArea.CV)
         operator_cv = CvArea.model_validate(area.snapshot.data)
         context = self._context(register, facts)
         return Draft(case, area, draft_from_operator(operator_cv, context, operator_name=operator_name))
@@ -162,18 +172,28 @@ class JobnetCvService:
         )
 
     async def _register(self, case: Case) -> RegisterEntry:
-        """N15: name and address from the CPR register. Without them no CV can be sent, so failures are fatal."""
+        """N15: name and address from the CPR register, asked once per case and day (``CitizenFactsCache``).
+        Without them no CV can be sent, so failures are fatal."""
+        today = self._clock.today()
+        cached = self._facts.register(case.id, today)
+        if cached is not None:
+            return cached
         try:
             entry = await self._cpr_register.lookup(case.cpr)
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
         if entry is None:
             raise PersonUnknownInRegister()
+        self._facts.remember_register(case.id, today, entry)
         return entry
 
     async def _person(self, case: Case) -> tuple[PersonFacts, PersonName | None]:
         """N13 facts, and the name the operator holds (to report a difference from the register, N15). The
-        operator's person record only adds the date of entry: if it cannot be had, that condition is unchecked."""
+        operator's person record only adds the date of entry: if it cannot be had, that condition is unchecked.
+        Asked once per case and day."""
+        cached = self._facts.person(case.id, self._clock.today())
+        if cached is not None:
+            return cached
         birth_date = cpr_rules.parse(case.cpr, today=self._clock.today()).birth_date
         try:
             person = await self._letasyl.find_person(case.cpr, case.receiving_municipality)
@@ -182,6 +202,8 @@ class JobnetCvService:
             person = None
         facts = PersonFacts(birth_date, case.asylum_decision_date, person.date_of_entry if person else None)
         name = PersonName(first_name=person.first_name, last_name=person.last_name) if person else None
+        if person is not None:  # a failed look-up is asked again next time
+            self._facts.remember_person(case.id, self._clock.today(), (facts, name))
         return facts, name
 
 

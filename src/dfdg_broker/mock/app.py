@@ -7,13 +7,13 @@ at the journal middleware (per route), which is why every route has a stable nam
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel, Field
 
-from dfdg_broker import correlation
 from dfdg_broker.correlation import CorrelationIdMiddleware
 from dfdg_broker.cpr_register.schemas import RegisterLookup
 from dfdg_broker.domain.areas import DataArea
@@ -39,8 +39,10 @@ from dfdg_broker.mock.common import (
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
 from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
 from dfdg_broker.mock.identity import router as identity_router
-from dfdg_broker.mock.state import CprTaken, JournalEntry, MockState
+from dfdg_broker.mock.journal import JournalEntry, JournalFilter, JournalMiddleware
+from dfdg_broker.mock.state import CprTaken, MockState
 from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.settings import Settings
 
 
 class CprInUse(ProblemError):
@@ -301,27 +303,65 @@ for _area, _body in (
     _area_update_route(_area, _body)
 
 
+class JournalCount(BaseModel):
+    count: int = Field(description="calls that match the filters")
+    expected: int | None = Field(default=None, description="the `expect` asked for, if any")
+
+
+class JournalVerificationFailed(ProblemError):
+    status = 409
+    code = "journal_verification_failed"
+    title = "The journal does not hold the expected number of matching calls"
+
+
+def journal_filter(
+    system: Annotated[Literal["letasyl", "jobnet", "cpr"] | None, Query()] = None,
+    operation: Annotated[str | None, Query(max_length=100, description="route name, e.g. letasyl.area.cv")] = None,
+    person_id: Annotated[str | None, Query(max_length=100, description="the person-ID the call was about")] = None,
+    since: Annotated[int, Query(ge=0, description="only entries with seq greater than this")] = 0,
+    since_time: Annotated[datetime | None, Query(description="only entries from this instant on (ISO 8601)")] = None,
+    correlation_id: Annotated[str | None, Query(max_length=64, description="X-Correlation-ID of the call")] = None,
+) -> JournalFilter:
+    return JournalFilter(system, operation, person_id, since, since_time, correlation_id)
+
+
+JournalFilterDep = Annotated[JournalFilter, Depends(journal_filter)]
+
+
 @admin.get("/journal", response_model=list[JournalEntry], name="admin.journal")
 async def journal(
+    where: JournalFilterDep,
     state: StateDep,
-    system: Annotated[Literal["letasyl", "jobnet", "cpr"] | None, Query()] = None,
-    operation: Annotated[str | None, Query(description="route name, e.g. letasyl.area.cv")] = None,
-    person_id: str | None = None,
-    since: Annotated[int, Query(ge=0, description="only entries with seq greater than this")] = 0,
+    limit: Annotated[int | None, Query(ge=0, le=10_000, description="only the newest N matching entries")] = None,
 ) -> list[JournalEntry]:
-    """What the broker asked, when, about whom: to verify calls in integration tests."""
-    return [
-        e
-        for e in state.journal
-        if e.seq > since
-        and (system is None or e.system == system)
-        and (operation is None or e.operation == operation)
-        and (person_id is None or e.person_id == person_id)
-    ]
+    """What the broker asked and what it got, when, about whom, with the bodies: to verify calls in integration
+    tests. Oldest first. The journal keeps the last `DFDG_MOCK_JOURNAL_SIZE` calls (a ring buffer) and each body up
+    to `DFDG_MOCK_JOURNAL_BODY_BYTES` (`truncated` says when it cut one); binary answers (PDFs) are noted, not kept."""
+    return state.journal.entries(where, limit=limit)
+
+
+@admin.get(
+    "/journal/count",
+    response_model=JournalCount,
+    name="admin.journal_count",
+    responses=responses_for(JournalVerificationFailed),
+)
+async def journal_count(
+    where: JournalFilterDep,
+    state: StateDep,
+    expect: Annotated[int | None, Query(ge=0, description="answer 409 unless exactly this many calls match")] = None,
+) -> JournalCount:
+    """How many calls match, e.g. `?operation=letasyl.area.cv&person_id=70000101&since_time=2026-11-25T10:00:00Z`.
+    With `expect`, a verification: 200 when the count is exactly that, else 409 with the count found."""
+    count = state.journal.count(where)
+    if expect is not None and count != expect:
+        raise JournalVerificationFailed(f"Expected {expect} matching calls, found {count}.", count=count)
+    return JournalCount(count=count, expected=expect)
 
 
 @admin.delete("/journal", status_code=status.HTTP_204_NO_CONTENT, name="admin.clear_journal")
 async def clear_journal(state: StateDep) -> Response:
+    """Empty the journal; sequence numbers keep counting."""
     state.journal.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -338,7 +378,13 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
 # ---------------------------------------------------------------- the app
 
 
-def create_mock_app(state: MockState | None = None, identity: MockIdentityProvider | None = None) -> FastAPI:
+def create_mock_app(
+    state: MockState | None = None,
+    identity: MockIdentityProvider | None = None,
+    *,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """The mock upstream; ``settings`` bound its journal (``DFDG_MOCK_JOURNAL_SIZE``, ``..._BODY_BYTES``)."""
     app = FastAPI(
         title="dfdg-broker mock upstream",
         version="1.0.0",
@@ -346,26 +392,13 @@ def create_mock_app(state: MockState | None = None, identity: MockIdentityProvid
         generate_unique_id_function=lambda route: route.name.replace(".", "_"),
     )
     app.state.mock = state or MockState.with_demo_fixtures()
+    if settings is not None:
+        app.state.mock.journal.configure(size=settings.mock_journal_size, body_bytes=settings.mock_journal_body_bytes)
     app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
 
-    @app.middleware("http")
-    async def journal_upstream_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        route = request.scope.get("route")
-        system = request.url.path.split("/")[1]
-        if system in {"letasyl", "jobnet", "cpr"}:
-            app.state.mock.record(
-                system=system,
-                operation=getattr(route, "name", "unknown"),
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-                person_id=getattr(request.state, "person_id", None),
-                correlation_id=request.headers.get(correlation.HEADER),
-            )
-        return response
-
+    # Pure ASGI, outside everything but the correlation ID: it journals what the client got.
+    app.add_middleware(JournalMiddleware, journal=app.state.mock.journal)
     app.add_middleware(CorrelationIdMiddleware)
     # The broker's /docs (another origin) asks the mock identity provider for a token (Authorize button).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])

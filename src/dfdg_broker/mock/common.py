@@ -33,7 +33,8 @@ async def refuse_unknown_fields(request: Request, parsed: BaseModel | list[BaseM
         raise UnknownFields(", ".join(unknown), field=unknown[0])
 
 
-def get_state(request: Request) -> MockState:
+async def get_state(request: Request) -> MockState:
+    """``async``: a plain ``def`` dependency would cost a threadpool hop on every request."""
     state: MockState = request.app.state.mock
     return state
 

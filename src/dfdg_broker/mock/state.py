@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -17,6 +16,9 @@ from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.letasyl.schemas import Attachment, AttachmentsArea, WireModel
 from dfdg_broker.mock import pdf
 from dfdg_broker.mock.fixtures import AttachmentFixture, Persona, load_personas
+from dfdg_broker.mock.journal import Journal, JournalEntry
+
+__all__ = ["CprTaken", "JournalEntry", "MockState", "PdfRequest", "ReceivedCv"]
 
 FIRST_CREATED_CV_NUMBER = 5_000_001
 
@@ -27,20 +29,6 @@ class CprTaken(Exception):
     def __init__(self, person_id: str) -> None:
         super().__init__(person_id)
         self.person_id = person_id
-
-
-class JournalEntry(BaseModel):
-    """One request the mock received: what was asked, when, about whom (person-ID, never the CPR number)."""
-
-    seq: int
-    at: datetime
-    system: str
-    operation: str
-    method: str
-    path: str
-    status: int
-    person_id: str | None = None
-    correlation_id: str | None = None
 
 
 class ReceivedCv(BaseModel):
@@ -70,12 +58,11 @@ class PdfRequest:
 class MockState:
     personas: dict[str, Persona] = field(default_factory=dict)
     jobnet_profiles: dict[str, int] = field(default_factory=dict)
-    journal: list[JournalEntry] = field(default_factory=list)
+    journal: Journal = field(default_factory=Journal)
     pdf_requests: dict[str, PdfRequest] = field(default_factory=dict)
     jobnet_cvs: dict[int, ReceivedCv] = field(default_factory=dict)
     next_cv_number: int = FIRST_CREATED_CV_NUMBER
     _by_cpr: dict[str, str] = field(default_factory=dict)
-    _journal_seq: int = 0  # never reset, so a ``since`` taken before a clear or reset stays meaningful
 
     @classmethod
     def with_demo_fixtures(cls) -> MockState:
@@ -149,10 +136,6 @@ class MockState:
         self.next_cv_number += 1
         self.jobnet_profiles[cpr] = cv_number
         return cv_number
-
-    def record(self, **entry: Any) -> None:
-        self._journal_seq += 1
-        self.journal.append(JournalEntry(seq=self._journal_seq, at=datetime.now(UTC), **entry))
 
 
 def _listing(attachment: AttachmentFixture) -> Attachment:

@@ -1,0 +1,521 @@
+"""What clients see: the broker's hot paths over real HTTP, as a ratio of a bare FastAPI app's throughput.
+
+Starts, on loopback, the floor (bench/floor.py: FastAPI + uvicorn checking an HS256 JWT, ~350 bytes), the mock
+upstream (with synthetic personas, bench/mock_server.py) and the broker (``dfdg-broker serve``) on SQLite, plus a
+second broker on PostgreSQL when ``DFDG_BENCH_DATABASE_URL`` is set (that database is dropped and recreated). It seeds
+cases through the broker's API, then measures each path with wrk (1 thread, 50 connections) in interleaved rounds:
+each round measures the floor, then every path, so a path's ratio compares two figures taken seconds apart on the
+same (shared, noisy) machine. Prints, per path, ``ratio <path> <median> (min-max) p99=<ms>`` and the floor's req/s,
+then the goals of issue 14 and a Markdown table for the README.
+
+Bounded: a fixed number of rounds of fixed length, and a hard deadline for the whole run.
+
+    .venv/bin/python bench/bench_http.py [--rounds 3] [--duration 3] [--warmup 1] [--connections 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from personas import MUNICIPALITY, bench_personas  # noqa: E402
+
+from dfdg_broker.auth import issue_token  # noqa: E402
+from dfdg_broker.db.migrate import recreate_postgres_database  # noqa: E402
+from dfdg_broker.settings import Environment, Settings  # noqa: E402
+
+TODAY = date(2026, 11, 23)
+BIN = Path(sys.executable).parent
+PORT_BASE = int(os.environ.get("DFDG_BENCH_PORT_BASE", "18710"))
+PERSONAS = 20000
+SEED_CASES = 60  # per kind (live, frozen) and database
+
+# path -> (minimum ratio to the floor, p99 limit in ms or None): issue 14's goals
+GOALS: dict[str, tuple[float, float | None]] = {
+    "frozen-read": (0.5, 50.0),
+    "live-read": (0.25, 100.0),
+    "case-read": (0.4, None),
+    "cv-draft": (0.1, None),
+    "create": (0.05, None),
+    "mock-lookup": (0.5, None),
+}
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    used: int
+
+
+@dataclass
+class Target:
+    name: str  # e.g. "sqlite/frozen-read"
+    port: int
+    requests_file: Path
+    consumes: bool = False  # each request is used once (creates): later runs start where the last one stopped
+    offset: int = 0
+    runs: list[Run] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+
+
+class Processes:
+    """The servers this benchmark started; each is stopped by its own process group, nothing else."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log = (self.logs / f"{name}.log").open("wb")
+        self.started.append(
+            subprocess.Popen(  # noqa: S603 - our own executables, no shell
+                command, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
+
+    def stop(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in self.started:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_until_up(port: int, processes: Processes, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return
+        except httpx.TransportError:
+            if any(p.poll() is not None for p in processes.started):
+                break
+            time.sleep(0.1)
+    raise SystemExit(f"{name} did not start on port {port}; see {processes.logs / (name + '.log')}")
+
+
+def settle(port: int, limit_ms: float = 50, timeout: float = 15) -> None:
+    """Wait until the server has drained what the last run left queued (wrk stops; the server finishes its
+    backlog): a probe must answer within ``limit_ms``. Otherwise the backlog would be charged to the next path."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as client:
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            client.get("/bench-probe")
+            if (time.perf_counter() - began) * 1000 < limit_ms:
+                return
+            time.sleep(0.05)
+
+
+def write_requests(path: Path, lines: Iterator[tuple[str, str, str]]) -> Path:
+    path.write_text("".join(f"{method}\t{target}\t{body}\n" for method, target, body in lines), encoding="utf-8")
+    return path
+
+
+def create_body(cpr: str, handover: date) -> str:
+    return json.dumps(
+        {
+            "cpr": cpr,
+            "receiving_municipality": MUNICIPALITY,
+            "contact_group": 27,
+            "handover_date": handover.isoformat(),
+        }
+    )
+
+
+async def seed(port: int, token: str, cprs: list[str], handover: date) -> list[str]:
+    """Create one case per CPR number through the broker's API; returns the case ids."""
+    headers = {"Authorization": f"Bearer {token}"}
+    ids: list[str] = []
+    gate = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as client:
+
+        async def one(cpr: str) -> None:
+            async with gate:
+                response = await client.post(
+                    "/v1/contact-groups",
+                    content=create_body(cpr, handover),
+                    headers={"Content-Type": "application/json"},
+                )
+            if response.status_code != 201:
+                raise SystemExit(f"seeding failed: {response.status_code} {response.text[:300]}")
+            ids.append(response.json()["id"])
+
+        await asyncio.gather(*(one(c) for c in cprs))
+    return ids
+
+
+async def add_filler_cases(url: str, template_case_id: str, count: int) -> None:
+    """``count`` more cases, copies of a seeded one (its snapshots too) under new ids and look-up keys, inserted
+    straight into the database: the scale check (the hot paths must use index scans only)."""
+    from sqlalchemy import MetaData, select
+
+    from dfdg_broker.db.session import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            metadata = MetaData()
+            await connection.run_sync(lambda sync: metadata.reflect(sync, only=["cases", "snapshots"]))
+            cases, snapshots = metadata.tables["cases"], metadata.tables["snapshots"]
+            case = (await connection.execute(select(cases).where(cases.c.id == template_case_id))).mappings().one()
+            shots = (
+                (await connection.execute(select(snapshots).where(snapshots.c.case_id == template_case_id)))
+                .mappings()
+                .all()
+            )
+            unique = [c.name for c in cases.columns if "lookup" in c.name]
+            for start in range(0, count, 2000):
+                ids = [f"cg_filler{n:012d}" for n in range(start, min(start + 2000, count))]
+                await connection.execute(
+                    cases.insert(),
+                    [
+                        dict(case)
+                        | {"id": i}
+                        | {u: secrets.token_hex(32)[: cases.c[u].type.length or 64] for u in unique}
+                        for i in ids
+                    ],
+                )
+                await connection.execute(
+                    snapshots.insert(),
+                    [{k: v for k, v in shot.items() if k != "id"} | {"case_id": i} for i in ids for shot in shots],
+                )
+    finally:
+        await engine.dispose()
+
+
+def wrk(target: Target, token: str, seconds: float, connections: int) -> Run:
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "-H",
+        "Content-Type: application/json",
+        "-s",
+        str(HERE / "requests.lua"),
+        f"http://127.0.0.1:{target.port}",
+        "--",
+        str(target.requests_file),
+        str(target.offset),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout  # noqa: S603
+    line = next((x for x in output.splitlines() if x.startswith("WRKJSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no summary for {target.name}:\n{output}")
+    summary = json.loads(line.removeprefix("WRKJSON "))
+    settle(target.port)
+    if target.consumes:
+        target.offset += summary["used"]
+    errors = sum(summary[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return Run(
+        rps=summary["requests"] / (summary["duration_us"] / 1e6),
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        errors=errors,
+        used=summary["used"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds measured per path and round")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before each path's first round")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--only", default="", help="comma-separated path names (e.g. frozen-read,create)")
+    parser.add_argument("--deadline", type=float, default=170, help="seconds; later rounds are skipped after it")
+    parser.add_argument(
+        "--scale", type=int, default=0, help="then add this many cases and measure the reads again (make bench-scale)"
+    )
+    parser.add_argument("--keep-logs", default="", help="copy the servers' logs and request files to this folder")
+    args = parser.parse_args()
+    started = time.monotonic()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it)")
+
+    databases = {"sqlite": None}
+    if os.environ.get("DFDG_BENCH_DATABASE_URL"):
+        databases["postgresql"] = os.environ["DFDG_BENCH_DATABASE_URL"]
+    secret = "bench-" + secrets.token_hex(32)
+    settings = Settings(environment=Environment.DEVELOPMENT, jwt_secret=secret)
+    token = issue_token(settings, MUNICIPALITY, ttl=timedelta(hours=1))
+
+    with tempfile.TemporaryDirectory(prefix="dfdg-bench-") as folder_name:
+        folder = Path(folder_name)
+        processes = Processes(folder)
+        try:
+            floor_port, mock_port = PORT_BASE, PORT_BASE + 1
+            common = {"DFDG_JWT_SECRET": secret, "DFDG_LOG_LEVEL": "WARNING"}
+            processes.start(
+                "floor",
+                [
+                    str(BIN / "python"),
+                    "-m",
+                    "uvicorn",
+                    "floor:app",
+                    "--app-dir",
+                    str(HERE),
+                    "--port",
+                    str(floor_port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                common,
+            )
+            processes.start(
+                "mock",
+                [
+                    str(BIN / "python"),
+                    str(HERE / "mock_server.py"),
+                    "--port",
+                    str(mock_port),
+                    "--personas",
+                    str(PERSONAS),
+                ],
+                common,
+            )
+            brokers: dict[str, int] = {}
+            urls: dict[str, str] = {}
+            templates: dict[str, str] = {}
+            for i, (kind, url) in enumerate(databases.items()):
+                url = url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+                if url.startswith("postgresql"):
+                    asyncio.run(recreate_postgres_database(url))
+                env = common | {
+                    "DFDG_DATABASE_URL": url,
+                    "DFDG_UPSTREAM_BASE_URL": f"http://127.0.0.1:{mock_port}",
+                    "DFDG_FIXED_TODAY": TODAY.isoformat(),
+                    "DFDG_ENVIRONMENT": "development",
+                }
+                subprocess.run(  # noqa: S603 - our own executable, no shell
+                    [str(BIN / "dfdg-broker"), "migrate"],
+                    env=os.environ | env,
+                    check=True,
+                    timeout=120,
+                    capture_output=True,
+                )
+                urls[kind] = url
+                port = PORT_BASE + 2 + i
+                processes.start(f"broker-{kind}", [str(BIN / "dfdg-broker"), "serve", "--port", str(port)], env)
+                brokers[kind] = port
+            for name, port in [("floor", floor_port), ("mock", mock_port)] + [
+                (f"broker-{k}", p) for k, p in brokers.items()
+            ]:
+                wait_until_up(port, processes, name)
+
+            personas = [p.cpr for p in bench_personas(PERSONAS)]
+            used = 0
+            targets: list[Target] = []
+            floor = Target("floor", floor_port, write_requests(folder / "floor.txt", iter([("GET", "/floor", "")])))
+            for kind, port in brokers.items():
+                live_cprs, frozen_cprs = (
+                    personas[used : used + SEED_CASES],
+                    personas[used + SEED_CASES : used + 2 * SEED_CASES],
+                )
+                used += 2 * SEED_CASES
+                seed_started = time.monotonic()
+                live = asyncio.run(seed(port, token, live_cprs, TODAY + timedelta(days=5)))
+                frozen = asyncio.run(seed(port, token, frozen_cprs, TODAY - timedelta(days=10)))
+                templates[kind] = frozen[0]
+                print(
+                    f"{kind}: seeded {len(live) + len(frozen)} cases in {time.monotonic() - seed_started:.1f} s",
+                    flush=True,
+                )
+                base = "/v1/contact-groups"
+                targets += [
+                    Target(
+                        f"{kind}/frozen-read",
+                        port,
+                        write_requests(
+                            folder / f"{kind}-frozen.txt", (("GET", f"{base}/{c}/data-areas/cv", "") for c in frozen)
+                        ),
+                    ),
+                    Target(
+                        f"{kind}/live-read",
+                        port,
+                        write_requests(
+                            folder / f"{kind}-live.txt", (("GET", f"{base}/{c}/data-areas/cv", "") for c in live)
+                        ),
+                    ),
+                    Target(
+                        f"{kind}/case-read",
+                        port,
+                        write_requests(folder / f"{kind}-case.txt", (("GET", f"{base}/{c}", "") for c in live)),
+                    ),
+                    Target(
+                        f"{kind}/cv-draft",
+                        port,
+                        write_requests(
+                            folder / f"{kind}-draft.txt", (("POST", f"{base}/{c}/jobnet-cv/draft", "") for c in frozen)
+                        ),
+                    ),
+                ]
+            # Creates: every request a new person; the databases share the pool, each run continues the last one.
+            pool = personas[used:]
+            create_file = write_requests(
+                folder / "create.txt",
+                (("POST", "/v1/contact-groups", create_body(c, TODAY + timedelta(days=5))) for c in pool),
+            )
+            shared_offset = Target("create", 0, create_file, consumes=True)
+            for kind, port in brokers.items():
+                targets.append(Target(f"{kind}/create", port, create_file, consumes=True))
+            targets.append(
+                Target(
+                    "mock-lookup",
+                    mock_port,
+                    write_requests(
+                        folder / "lookup.txt",
+                        (
+                            (
+                                "POST",
+                                "/letasyl/v1/person-lookups",
+                                json.dumps({"cpr": c, "receiving_municipality": MUNICIPALITY}),
+                            )
+                            for c in personas[:2000]
+                        ),
+                    ),
+                )
+            )
+            if args.only:
+                wanted = set(args.only.split(","))
+                targets = [t for t in targets if t.name.split("/")[-1] in wanted]
+
+            print(
+                f"rounds {args.rounds} x ({len(targets)} paths + floor), {args.duration:g} s each, "
+                f"{args.connections} connections, wrk 1 thread",
+                flush=True,
+            )
+            for round_number in range(args.rounds):
+                for target in [floor, *targets]:
+                    if target.consumes:
+                        target.offset = shared_offset.offset
+                    if round_number == 0 and args.warmup > 0:
+                        wrk(target, token, args.warmup, args.connections)
+                    run = wrk(target, token, args.duration, args.connections)
+                    if target.consumes:
+                        shared_offset.offset = target.offset
+                    target.runs.append(run)
+                    if target is not floor:
+                        target.ratios.append(run.rps / floor.runs[-1].rps)
+                    if time.monotonic() - started > args.deadline:
+                        print("deadline reached; reporting the rounds done so far", flush=True)
+                        break
+                else:
+                    continue
+                break
+            if shared_offset.offset > len(pool):
+                print(f"warning: {shared_offset.offset} creates but {len(pool)} persons: later ones were 409s")
+            report(floor, targets, args, started)
+            if args.scale:
+                measure_at_scale(args, token, floor, targets, urls, templates)
+        finally:
+            processes.stop()
+            if args.keep_logs:
+                shutil.copytree(folder, args.keep_logs, dirs_exist_ok=True)
+
+
+def measure_at_scale(
+    args: argparse.Namespace,
+    token: str,
+    floor: Target,
+    targets: list[Target],
+    urls: dict[str, str],
+    templates: dict[str, str],
+) -> None:
+    """The reads again after adding ``args.scale`` cases: each path's ratio to the floor at scale divided by its
+    ratio before (issue 14: at most 1.2 slower, i.e. a quotient of at least 1 / 1.2)."""
+    for kind, url in urls.items():
+        began = time.monotonic()
+        asyncio.run(add_filler_cases(url, templates[kind], args.scale))
+        print(f"{kind}: added {args.scale} cases in {time.monotonic() - began:.0f} s", flush=True)
+    reads = [t for t in targets if t.name.split("/")[-1] in {"frozen-read", "case-read", "live-read"}]
+    before = {t.name: statistics.median(t.ratios) for t in reads}
+    floor_at_scale = Target("floor", floor.port, floor.requests_file)
+    at_scale = {t.name: Target(t.name, t.port, t.requests_file) for t in reads}
+    for _round in range(args.rounds):
+        floor_at_scale.runs.append(wrk(floor_at_scale, token, args.duration, args.connections))
+        for target in at_scale.values():
+            run = wrk(target, token, args.duration, args.connections)
+            target.runs.append(run)
+            target.ratios.append(run.rps / floor_at_scale.runs[-1].rps)
+    print(f"\nat {args.scale} more cases (latency at scale / latency before; goal <= 1.2):")
+    for name, target in at_scale.items():
+        slowdown = before[name] / statistics.median(target.ratios)
+        print(
+            f"scale {name} {slowdown:.2f} (ratio to floor {before[name]:.3f} -> {statistics.median(target.ratios):.3f})"
+        )
+
+
+def report(floor: Target, targets: list[Target], args: argparse.Namespace, started: float) -> None:
+    def spread(values: list[float], digits: int) -> str:
+        return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+    floor_rps = [r.rps for r in floor.runs]
+    print(f"\nfloor {spread(floor_rps, 0)} req/s p99={statistics.median(r.p99_ms for r in floor.runs):.1f}ms")
+    rows = []
+    for target in targets:
+        if not target.ratios:
+            continue
+        p99 = statistics.median(r.p99_ms for r in target.runs)
+        errors = sum(r.errors for r in target.runs)
+        rps = statistics.median(r.rps for r in target.runs)
+        path = target.name.split("/")[-1]
+        goal, p99_limit = GOALS.get(path, (0.0, None))
+        ratio = statistics.median(target.ratios)
+        met = ratio >= goal and (p99_limit is None or p99 < p99_limit) and errors == 0
+        verdict = "met" if met else "NOT MET"
+        goal_text = f">= {goal:g}" + (f", p99 < {p99_limit:g} ms" if p99_limit else "")
+        print(
+            f"ratio {target.name} {spread(target.ratios, 3)} p99={p99:.1f}ms  [{rps:.0f} req/s; goal {goal_text}: "
+            f"{verdict}]" + (f" errors={errors}" if errors else ""),
+            flush=True,
+        )
+        rows.append((target.name, spread(target.ratios, 3), f"{p99:.0f}", f"{rps:.0f}", goal_text, verdict))
+    print(
+        f"\nMarkdown ({datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}; floor {statistics.median(floor_rps):.0f} req/s; "
+        f"{args.rounds} rounds x {args.duration:g} s, {args.connections} connections; "
+        f"{time.monotonic() - started:.0f} s):"
+    )
+    print("| path | ÷ floor, median (range) | p99 ms | req/s | goal | |\n|---|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
