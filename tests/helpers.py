@@ -45,3 +45,18 @@ async def create_case(
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def set_upstream_deadline(app: Any, seconds: float) -> None:
+    """From here on every upstream call of ``app`` has this deadline. Tests of deadlines set the scene (a case, a
+    draft, a delivery) with the suite's long one, so that a loaded machine cannot fail the set-up, then shorten it."""
+    from dataclasses import replace
+
+    from dfdg_broker.upstream import UpstreamLink, Upstreams
+
+    upstreams: Upstreams = app.state.upstream
+
+    def short(link: UpstreamLink) -> UpstreamLink:
+        return UpstreamLink(link.http, replace(link.policy, deadline_seconds=seconds))
+
+    app.state.upstream = Upstreams(short(upstreams.letasyl), short(upstreams.jobnet), short(upstreams.cpr))

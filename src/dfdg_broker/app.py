@@ -43,7 +43,7 @@ from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
-from dfdg_broker.upstream import CallPolicy, Upstream, create_http_client
+from dfdg_broker.upstream import breakers_of, create_upstreams
 
 DESCRIPTION = """
 The DFDG broker: municipal case systems create the contact group (case) for a newly settled refugee and then fetch
@@ -77,14 +77,11 @@ def create_app(
             max_overflow=settings.db_max_overflow,
             pool_recycle_seconds=settings.db_pool_recycle_seconds,
         )
-        http = create_http_client(
-            settings.upstream_base_url, upstream_transport, max_connections=settings.upstream_max_connections
-        )
+        upstreams = await create_upstreams(settings, upstream_transport)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
-        app_state.UPSTREAM.put(
-            app, Upstream(http, CallPolicy(settings.upstream_call_deadline_seconds, settings.upstream_attempts))
-        )
+        app_state.UPSTREAM.put(app, upstreams)
+        app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
         oidc = OidcVerifier(settings, identity_http, cvr_table)
         AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
         await oidc.keys.prefetch()
@@ -92,7 +89,7 @@ def create_app(
             yield
         finally:
             await identity_http.aclose()
-            await http.aclose()
+            await upstreams.aclose()
             await engine.dispose()
 
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)

@@ -13,11 +13,13 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from dfdg_broker.clock import Clock
     from dfdg_broker.settings import Settings
-    from dfdg_broker.upstream import Upstream
+    from dfdg_broker.upstream import Breaker, Upstreams
 
 T = TypeVar("T")
 
@@ -48,5 +50,7 @@ SETTINGS: StateKey[Settings] = StateKey("settings")
 CLOCK: StateKey[Clock] = StateKey("clock")
 SESSIONS: StateKey[async_sessionmaker[AsyncSession]] = StateKey("sessions")
 """Set by the lifespan (the engine lives as long as the app serves)."""
-UPSTREAM: StateKey[Upstream] = StateKey("upstream")
-"""Set by the lifespan: the shared HTTP client and call policy for every upstream client."""
+UPSTREAM: StateKey[Upstreams] = StateKey("upstream")
+"""Set by the lifespan: per upstream (``.letasyl``, ``.jobnet``, ``.cpr``) its HTTP client and call policy."""
+BREAKERS: StateKey[Mapping[str, Breaker]] = StateKey("breakers")
+"""Set by the lifespan: each upstream's circuit breaker by system name, for /readyz and metrics (issue 12)."""

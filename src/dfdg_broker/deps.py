@@ -18,7 +18,7 @@ from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.errors import InsufficientScope, Unauthenticated
 from dfdg_broker.settings import Settings
-from dfdg_broker.upstream import Upstream
+from dfdg_broker.upstream import Upstreams
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -54,14 +54,14 @@ async def get_clock(request: Request) -> Clock:
     return app_state.CLOCK.of(request)
 
 
-async def get_upstream(request: Request) -> Upstream:
+async def get_upstream(request: Request) -> Upstreams:
     return app_state.UPSTREAM.of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+UpstreamDep = Annotated[Upstreams, Depends(get_upstream)]
 
 
 async def get_session(uow: UnitOfWorkDep) -> AsyncSession:

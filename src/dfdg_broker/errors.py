@@ -153,17 +153,51 @@ class UpstreamUnavailable(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)}, **extra)
 
 
+class UpstreamRefused(ProblemError):
+    status = 409
+    code = "upstream_refused"
+    title = "The upstream system refused the request for good; asking again will not help"
+
+
 RETRY_AFTER_SECONDS = 30
+"""Our Retry-After when the upstream gave none and no breaker is open."""
 
 
-def unavailable(failure: UpstreamFailure) -> UpstreamUnavailable:
-    """503 with Retry-After: an upstream failed and nothing is held to serve instead."""
+def stale_reason(failure: UpstreamFailure) -> str:
+    """Why a held snapshot is served instead of a fresh one: ``upstream_unavailable``, ``circuit_open``,
+    ``upstream_contract_violation`` (the operator's answer could not be stored), ``person_unknown_at_operator``."""
+    return failure.reason_code if failure.reason_code != "unavailable" else "upstream_unavailable"
+
+
+def unavailable(failure: UpstreamFailure) -> ProblemError:
+    """An upstream failed and nothing is held to serve instead. A permanent refusal (4xx) is a 409 that says what
+    the upstream refused, since asking again will not help; anything else is a 503 whose Retry-After is the
+    upstream's own figure or the breaker's remaining cool-down where known."""
+    from dfdg_broker.upstream import UpstreamRefusal, our_retry_after
+
+    if isinstance(failure, UpstreamRefusal):
+        log.warning("upstream refused: %s: %s (%s)", failure.system, failure.reason, failure.reason_code)
+        return UpstreamRefused(
+            REFUSAL_TEXT.get(failure.reason_code, f"{failure.system} refused the request (status {failure.status})."),
+            system=failure.system,
+            reason=failure.reason_code,
+            upstream_status=failure.status,
+            upstream_code=failure.upstream_code,
+        )
     log.warning("upstream failure, nothing held to serve: %s: %s", failure.system, failure.reason)
     return UpstreamUnavailable(
         f"{failure.system} did not answer usably and no earlier snapshot is held.",
-        retry_after_seconds=RETRY_AFTER_SECONDS,
+        retry_after_seconds=our_retry_after(failure, RETRY_AFTER_SECONDS),
         system=failure.system,
+        reason=stale_reason(failure),
     )
+
+
+REFUSAL_TEXT = {
+    "person_unknown_at_operator": "The asylum operator no longer knows the case's citizen; ask the operator.",
+    "jobnet_profile_unknown": "Jobnet knows no profile under the case's CV number; check the citizen's profile.",
+    "document_unknown_at_operator": "The asylum operator no longer has the document; ask the operator.",
+}
 
 
 class UpstreamContractViolation(ProblemError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,20 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamSettings:
+    """How to reach one upstream (see ``Settings.upstream``)."""
+
+    base_url: str
+    connect_timeout_seconds: float
+    read_timeout_seconds: float
+    deadline_seconds: float
+    bearer_token: str | None
+    client_cert_file: Path | None
+    client_key_file: Path | None
+    ca_file: Path | None
 
 
 class MunicipalityClaimFormat(StrEnum):
@@ -49,8 +64,102 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8001",
         description="Where LetAsyl, Jobnet and the CPR register answer (the mock upstream in development).",
     )
-    upstream_call_deadline_seconds: float = Field(default=8.0, gt=0, description="whole call, retries included")
-    upstream_attempts: int = Field(default=3, ge=1, le=10)
+    upstream_call_deadline_seconds: float = Field(
+        default=8.0, gt=0, description="Default for every upstream: a whole call, retries included."
+    )
+    upstream_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per idempotent upstream call.")
+    upstream_breaker_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed calls in a row after which an upstream's circuit opens."
+    )
+    upstream_breaker_cooldown_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long an open circuit fails fast before one probe call may go (half-open).",
+    )
+    letasyl_base_url: str | None = Field(
+        default=None, description="Where LetAsyl answers; unset: DFDG_UPSTREAM_BASE_URL."
+    )
+    letasyl_connect_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="LetAsyl: time to open a connection."
+    )
+    letasyl_read_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="LetAsyl: time to wait for each chunk of an answer."
+    )
+    letasyl_deadline_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=300,
+        description="LetAsyl: a whole call, retries included; unset: DFDG_UPSTREAM_CALL_DEADLINE_SECONDS.",
+    )
+    letasyl_bearer_token: SecretStr | None = Field(
+        default=None, description="LetAsyl: a bearer token sent with every call (unset: none)."
+    )
+    letasyl_client_cert_file: Path | None = Field(
+        default=None, description="LetAsyl: client certificate (PEM) for mutual TLS; with _CLIENT_KEY_FILE."
+    )
+    letasyl_client_key_file: Path | None = Field(
+        default=None, description="LetAsyl: the client certificate's private key (PEM), if not in the cert file."
+    )
+    letasyl_ca_file: Path | None = Field(
+        default=None, description="LetAsyl: CA bundle (PEM) to verify the server with, instead of the system's."
+    )
+    jobnet_base_url: str | None = Field(
+        default=None, description="Where Jobnet answers; unset: DFDG_UPSTREAM_BASE_URL."
+    )
+    jobnet_connect_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="Jobnet: time to open a connection."
+    )
+    jobnet_read_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Jobnet: time to wait for each chunk of an answer."
+    )
+    jobnet_deadline_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=300,
+        description="Jobnet: a whole call, retries included; unset: DFDG_UPSTREAM_CALL_DEADLINE_SECONDS.",
+    )
+    jobnet_bearer_token: SecretStr | None = Field(
+        default=None, description="Jobnet: a bearer token sent with every call (unset: none)."
+    )
+    jobnet_client_cert_file: Path | None = Field(
+        default=None, description="Jobnet: client certificate (PEM) for mutual TLS; with _CLIENT_KEY_FILE."
+    )
+    jobnet_client_key_file: Path | None = Field(
+        default=None, description="Jobnet: the client certificate's private key (PEM), if not in the cert file."
+    )
+    jobnet_ca_file: Path | None = Field(
+        default=None, description="Jobnet: CA bundle (PEM) to verify the server with, instead of the system's."
+    )
+    cpr_base_url: str | None = Field(
+        default=None, description="Where the CPR register answers; unset: DFDG_UPSTREAM_BASE_URL."
+    )
+    cpr_connect_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="the CPR register: time to open a connection."
+    )
+    cpr_read_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="the CPR register: time to wait for each chunk of an answer."
+    )
+    cpr_deadline_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=300,
+        description="the CPR register: a whole call, retries included; unset: DFDG_UPSTREAM_CALL_DEADLINE_SECONDS.",
+    )
+    cpr_bearer_token: SecretStr | None = Field(
+        default=None, description="the CPR register: a bearer token sent with every call (unset: none)."
+    )
+    cpr_client_cert_file: Path | None = Field(
+        default=None, description="the CPR register: client certificate (PEM) for mutual TLS; with _CLIENT_KEY_FILE."
+    )
+    cpr_client_key_file: Path | None = Field(
+        default=None,
+        description="the CPR register: the client certificate's private key (PEM), if not in the cert file.",
+    )
+    cpr_ca_file: Path | None = Field(
+        default=None,
+        description="the CPR register: CA bundle (PEM) to verify the server with, instead of the system's.",
+    )
 
     workers: int = Field(
         default=1, ge=1, le=64, description="uvicorn worker processes for `dfdg-broker serve` (each has its own pools)"
@@ -165,6 +274,21 @@ class Settings(BaseSettings):
         description="Values that mean 'nothing recorded' and are removed from a CV (N1); JSON list.",
     )
 
+    def upstream(self, system: str) -> UpstreamSettings:
+        """One upstream's settings ("letasyl", "jobnet", "cpr"), with the shared defaults filled in."""
+        token: SecretStr | None = getattr(self, f"{system}_bearer_token")
+        deadline: float | None = getattr(self, f"{system}_deadline_seconds")
+        return UpstreamSettings(
+            base_url=getattr(self, f"{system}_base_url") or self.upstream_base_url,
+            connect_timeout_seconds=getattr(self, f"{system}_connect_timeout_seconds"),
+            read_timeout_seconds=getattr(self, f"{system}_read_timeout_seconds"),
+            deadline_seconds=deadline or self.upstream_call_deadline_seconds,
+            bearer_token=token.get_secret_value() if token else None,
+            client_cert_file=getattr(self, f"{system}_client_cert_file"),
+            client_key_file=getattr(self, f"{system}_client_key_file"),
+            ca_file=getattr(self, f"{system}_ca_file"),
+        )
+
     @model_validator(mode="after")
     def _secure_defaults(self) -> Settings:
         """Production refuses to start with a development value, a weak secret or no identity provider; each
@@ -208,4 +332,11 @@ class Settings(BaseSettings):
             )
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _client_key_needs_its_certificate(self) -> Settings:
+        for system in ("letasyl", "jobnet", "cpr"):
+            if getattr(self, f"{system}_client_key_file") and not getattr(self, f"{system}_client_cert_file"):
+                raise ValueError(f"DFDG_{system.upper()}_CLIENT_KEY_FILE needs DFDG_{system.upper()}_CLIENT_CERT_FILE")
         return self

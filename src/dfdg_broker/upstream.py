@@ -1,56 +1,239 @@
-"""How the broker calls an upstream system: one overall deadline per call (retries included), retries only for
-idempotent requests, the correlation ID on every request, and one error type for "it did not answer"."""
+"""How the broker calls an upstream system (LetAsyl, Jobnet, the CPR register): one overall deadline per call
+(retries included), retries only for idempotent requests and within the upstream's own ``Retry-After``, a circuit
+breaker per upstream, the correlation ID on every request, and one error type for "it did not answer".
+
+The breaker is purgatory's (asyncio-native, typed, maintained): after ``failures`` failed calls in a row the
+upstream is not called for ``cooldown_seconds``; then one probe goes through (half-open) while the other calls
+still fail fast, and its outcome closes or re-opens the circuit. A failed call is one whose whole retry sequence
+ended without an answer below 500 (or 429); an answer that breaks the contract is the client's to judge and does not
+count: one person's odd data must not cut every caseworker off.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
+import re
+import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from dfdg_broker import correlation
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
+
+    from dfdg_broker.settings import Settings, UpstreamSettings
+
+SYSTEMS = ("letasyl", "jobnet", "cpr")
+M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 class UpstreamFailure(Exception):
-    """The upstream did not give a usable answer (down, timed out, 5xx, or broke its contract)."""
+    """The upstream did not give a usable answer (down, timed out, 5xx, circuit open, or broke its contract).
 
-    def __init__(self, system: str, reason: str) -> None:
+    ``retry_after_seconds``: when it is worth asking again, if known (the upstream's ``Retry-After``, or what is
+    left of the breaker's cool-down). ``reason_code`` is a fixed vocabulary for ``stale_reason`` and metrics."""
+
+    def __init__(
+        self, system: str, reason: str, *, retry_after_seconds: float | None = None, reason_code: str = "unavailable"
+    ) -> None:
         super().__init__(f"{system}: {reason}")
         self.system = system
         self.reason = reason
+        self.retry_after_seconds = retry_after_seconds
+        self.reason_code = reason_code
+
+
+class UpstreamRefusal(UpstreamFailure):
+    """A permanent refusal (4xx other than 429): asking again will not help, so it is no 503 with Retry-After.
+
+    ``upstream_code``: the upstream's own problem ``code``, if it sent a well-formed one."""
+
+    def __init__(self, system: str, status: int, *, reason_code: str, upstream_code: str | None = None) -> None:
+        super().__init__(system, f"refused with status {status}", reason_code=reason_code)
+        self.status = status
+        self.upstream_code = upstream_code
+
+
+_PROBLEM_CODE = re.compile(r"^[a-z0-9_]{1,60}$")
+
+
+def refusal(system: str, response: httpx.Response, *, reason_code: str = "refused_by_upstream") -> UpstreamRefusal:
+    """The permanent 4xx ``response`` as an ``UpstreamRefusal``, keeping the upstream's problem code if it is one of
+    ours to repeat (a short snake_case word; free text is not echoed: it may hold personal data)."""
+    code: str | None = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("code"), str) and _PROBLEM_CODE.match(body["code"]):
+        code = body["code"]
+    return UpstreamRefusal(system, response.status_code, reason_code=reason_code, upstream_code=code)
+
+
+def contract_violation(system: str, what: str) -> UpstreamFailure:
+    """An answer the broker must not store or serve: logged (with the correlation ID, by the log format) and turned
+    into a failure whose ``reason_code`` names it, so a read serves the held snapshot with that ``stale_reason``."""
+    log.warning("%s broke its contract: %s", system, what)
+    return UpstreamFailure(system, f"answer breaks the contract: {what}", reason_code="upstream_contract_violation")
+
+
+def parse_json(system: str, response: httpx.Response, model: type[M]) -> M:
+    """The body as ``model``: JSON (by media type) without NUL characters (no database stores them) and valid."""
+    content_type = response.headers.get("content-type", "")
+    if not content_type.startswith("application/") or "json" not in content_type:
+        raise contract_violation(system, f"media type {content_type[:60]!r} instead of JSON")
+    if b"\\u0000" in response.content:
+        raise contract_violation(system, "a NUL character in a value")
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})[:5]
+        raise contract_violation(system, f"{exc.error_count()} invalid value(s) at {', '.join(fields)}") from None
 
 
 class _Retryable(Exception):
-    """An answer worth asking again for (5xx, 429, transport error)."""
+    """An answer worth asking again for (5xx, 429, transport error), with the upstream's Retry-After if it sent one."""
+
+    def __init__(self, reason: str, retry_after_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class Breaker:
+    """One upstream's circuit breaker. Read by /readyz and metrics through ``state``, ``retry_after_seconds()`` and
+    ``consecutive_failures``; used by ``call`` through ``guard()``."""
+
+    def __init__(self, system: str, circuit: AsyncCircuitBreaker, cooldown_seconds: float) -> None:
+        self.system = system
+        self._circuit = circuit
+        self._cooldown = cooldown_seconds
+        self._probe_in_flight = False
+
+    @property
+    def state(self) -> BreakerState:
+        context = self._circuit.context
+        if context.state == "closed":
+            return BreakerState.CLOSED
+        if context.state == "half-opened" or self.retry_after_seconds() == 0:
+            return BreakerState.HALF_OPEN  # cooled down: the next call is the probe
+        return BreakerState.OPEN
+
+    @property
+    def consecutive_failures(self) -> int:
+        return self._circuit.context.failure_count or 0
+
+    def retry_after_seconds(self) -> float | None:
+        """What is left of the cool-down while open (0 once a probe may go); None when closed."""
+        context = self._circuit.context
+        if context.state == "closed":
+            return None
+        if context.state == "half-opened" or context.opened_at is None:
+            return 0.0
+        return max(0.0, context.opened_at + self._cooldown - time.time())
+
+    def _open_failure(self) -> UpstreamFailure:
+        remaining = self.retry_after_seconds() or 0.0
+        return UpstreamFailure(
+            self.system,
+            f"circuit open after repeated failures (cool-down {remaining:.0f}s left)",
+            retry_after_seconds=max(1.0, remaining),
+            reason_code="circuit_open",
+        )
+
+    @asynccontextmanager
+    async def guard(self) -> AsyncIterator[None]:
+        """Fail fast while open (and while another call is the half-open probe); count the block's outcome."""
+        probe = self._circuit.context.state != "closed"
+        if probe and self._probe_in_flight:
+            raise self._open_failure()
+        try:
+            await self._circuit.__aenter__()
+        except OpenedState:
+            raise self._open_failure() from None
+        if probe:
+            self._probe_in_flight = True
+        try:
+            yield
+        except BaseException as exc:
+            await self._circuit.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        else:
+            await self._circuit.__aexit__(None, None, None)
+        finally:
+            if probe:
+                self._probe_in_flight = False
+
+
+async def create_breakers(failures: int, cooldown_seconds: float) -> dict[str, Breaker]:
+    """One breaker per upstream system, in memory (per process: each instance judges its own view of the upstream)."""
+    factory = AsyncCircuitBreakerFactory(default_threshold=failures, default_ttl=cooldown_seconds)
+    await factory.initialize()
+    return {system: Breaker(system, await factory.get_breaker(system), cooldown_seconds) for system in SYSTEMS}
 
 
 @dataclass(frozen=True, slots=True)
 class CallPolicy:
     deadline_seconds: float = 8.0
     attempts: int = 3
+    breaker: Breaker | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Upstream:
-    """What every upstream client is built from: the one pooled HTTP client and the call policy."""
-
-    http: httpx.AsyncClient
-    policy: CallPolicy
+def retry_after_seconds(response: httpx.Response, *, now: datetime | None = None) -> float | None:
+    """The ``Retry-After`` header in seconds (delta-seconds or an HTTP date), None if absent or unreadable."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 async def call(
-    system: str, policy: CallPolicy, send: Callable[[], Awaitable[httpx.Response]], *, idempotent: bool
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    *,
+    idempotent: bool,
+    operation: str = "unknown",
 ) -> httpx.Response:
     """Send, retrying transient failures of idempotent requests, all within ``policy.deadline_seconds``.
 
-    Returns any response below 500 (the caller interprets 4xx); raises ``UpstreamFailure`` otherwise.
-    A non-idempotent request is retried only when it provably never reached the server (connect errors).
+    Returns any response below 500 but 429 (the caller interprets 4xx); raises ``UpstreamFailure`` otherwise. A
+    non-idempotent request is retried only when it provably never reached the server (connect errors). A retry
+    waits at least what the upstream's ``Retry-After`` asks; if that does not fit in the deadline, the call gives
+    up at once and passes the upstream's figure on. ``operation`` is a fixed name (for metrics and logs).
     """
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + policy.deadline_seconds
 
     async def attempt() -> httpx.Response:
         try:
@@ -62,27 +245,51 @@ async def call(
                 raise _Retryable(f"transport error: {type(exc).__name__}") from exc
             raise UpstreamFailure(system, f"transport error: {type(exc).__name__}") from exc
         if response.status_code >= 500 or response.status_code == 429:
+            wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
             if idempotent:
-                raise _Retryable(f"status {response.status_code}")
-            raise UpstreamFailure(system, f"status {response.status_code}")
+                raise _Retryable(f"status {response.status_code}", wait)
+            raise UpstreamFailure(system, f"status {response.status_code}", retry_after_seconds=wait)
         return response
 
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1),
-        retry=retry_if_exception_type(_Retryable),
-        reraise=True,
-    )
+    def wait(state: RetryCallState) -> float:
+        return max(_BACKOFF(state), _asked_wait(state) or 0.0)
+
+    def stop(state: RetryCallState) -> bool:
+        asked = _asked_wait(state)
+        return stop_after_attempt(policy.attempts)(state) or (asked is not None and loop.time() + asked >= ends_at)
+
+    retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
+    guard = policy.breaker.guard() if policy.breaker else _no_breaker()
     try:
-        async with asyncio.timeout(policy.deadline_seconds):
+        async with asyncio.timeout_at(ends_at), guard:
             async for attempt_ctx in retrying:
                 with attempt_ctx:
                     return await attempt()
     except _Retryable as exc:
-        raise UpstreamFailure(system, str(exc)) from exc
+        raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
     except TimeoutError as exc:
         raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
     raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
+
+
+_BACKOFF = wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1)
+
+
+def _asked_wait(state: RetryCallState) -> float | None:
+    exc = state.outcome.exception() if state.outcome else None
+    return exc.retry_after_seconds if isinstance(exc, _Retryable) else None
+
+
+@asynccontextmanager
+async def _no_breaker() -> AsyncIterator[None]:
+    yield
+
+
+def our_retry_after(failure: UpstreamFailure, default_seconds: int) -> int:
+    """The ``Retry-After`` the broker gives its own caller: the upstream's or the breaker's figure if known."""
+    if failure.retry_after_seconds is None:
+        return default_seconds
+    return max(1, math.ceil(failure.retry_after_seconds))
 
 
 def correlation_headers() -> dict[str, str]:
@@ -91,9 +298,16 @@ def correlation_headers() -> dict[str, str]:
 
 
 def create_http_client(
-    base_url: str, transport: httpx.AsyncBaseTransport | None = None, *, max_connections: int = 20
+    base_url: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    connect_timeout: float = 2.0,
+    read_timeout: float = 5.0,
+    bearer_token: str | None = None,
+    verify: ssl.SSLContext | bool = True,
+    max_connections: int = 20,
 ) -> httpx.AsyncClient:
-    """The one pooled client for all upstream calls; per-phase timeouts here, the overall deadline in ``call``.
+    """One pooled client per upstream; per-phase timeouts here, the overall deadline in ``call``.
 
     Every connection it may open is kept alive for reuse (a smaller keep-alive limit closes and reopens connections
     under load), and no more requests than connections are handed to the pool at once (``BoundedTransport``)."""
@@ -101,14 +315,73 @@ def create_http_client(
     async def add_correlation_id(request: httpx.Request) -> None:
         request.headers.update(correlation_headers())
 
+    headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    inner = transport or httpx.AsyncHTTPTransport(limits=limits)
+    inner = transport or httpx.AsyncHTTPTransport(limits=limits, verify=verify)
     return httpx.AsyncClient(
         base_url=base_url,
         transport=BoundedTransport(inner, max_connections),
-        timeout=httpx.Timeout(5.0, connect=2.0),
+        headers=headers,
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         event_hooks={"request": [add_correlation_id]},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamLink:
+    """What a client needs to reach one upstream: its HTTP client and its call policy (deadline, breaker)."""
+
+    http: httpx.AsyncClient
+    policy: CallPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Upstreams:
+    letasyl: UpstreamLink
+    jobnet: UpstreamLink
+    cpr: UpstreamLink
+
+    async def aclose(self) -> None:
+        for link in (self.letasyl, self.jobnet, self.cpr):
+            await link.http.aclose()
+
+
+def _tls(config: UpstreamSettings) -> ssl.SSLContext | bool:
+    """Mutual TLS when a client certificate is configured (the CA file, if given, replaces the system's)."""
+    if config.client_cert_file is None and config.ca_file is None:
+        return True
+    context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+    if config.client_cert_file is not None:
+        context.load_cert_chain(
+            str(config.client_cert_file), str(config.client_key_file) if config.client_key_file else None
+        )
+    return context
+
+
+async def create_upstreams(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Upstreams:
+    """The three upstream links, each from its own settings, with a breaker each (built once per process)."""
+    breakers = await create_breakers(settings.upstream_breaker_failures, settings.upstream_breaker_cooldown_seconds)
+
+    def link(system: str) -> UpstreamLink:
+        config = settings.upstream(system)
+        http = create_http_client(
+            config.base_url,
+            transport,
+            connect_timeout=config.connect_timeout_seconds,
+            read_timeout=config.read_timeout_seconds,
+            bearer_token=config.bearer_token,
+            verify=_tls(config),
+            max_connections=settings.upstream_max_connections,
+        )
+        return UpstreamLink(http, CallPolicy(config.deadline_seconds, settings.upstream_attempts, breakers[system]))
+
+    return Upstreams(link("letasyl"), link("jobnet"), link("cpr"))
+
+
+def breakers_of(upstreams: Upstreams) -> dict[str, Breaker]:
+    """System name -> breaker, as ``app.state.breakers`` exposes them (for /readyz and metrics)."""
+    links = {"letasyl": upstreams.letasyl, "jobnet": upstreams.jobnet, "cpr": upstreams.cpr}
+    return {system: link.policy.breaker for system, link in links.items() if link.policy.breaker is not None}
 
 
 class BoundedTransport(httpx.AsyncBaseTransport):

@@ -172,10 +172,14 @@ async def test_letasyl_client_sends_what_the_letasyl_contract_allows(check: Cont
     assert (await letasyl.download_attachment(persona.person.person_id, first))[:5] == b"%PDF-"
 
     asked = PdfRequestCreate(
-        person_id=persona.person.person_id, areas=["other", "attachments"], requesting_municipality=municipality
+        person_id=persona.person.person_id,
+        areas=["other", "attachments"],
+        requesting_municipality=municipality,
+        client_reference="dfdg-0123456789abcdef",
     )
     requested = await letasyl.request_pdf(asked)
     assert requested is not None and requested.status == "requested"
+    assert await letasyl.request_pdf(asked) == requested, "the same key: the request made then (200)"
     async with httpx.AsyncClient(transport=check._inner, base_url="http://upstream.test") as admin:
         delivery = f"/admin/pdf-requests/{requested.request_id}/deliveries"
         (await admin.post(delivery, json={"delivered_on": "2026-11-30"})).raise_for_status()
@@ -186,7 +190,7 @@ async def test_letasyl_client_sends_what_the_letasyl_contract_allows(check: Cont
     assert pdf_attachment[:5] == b"%PDF-"
 
     assert check.violations == []
-    assert len(check.checked) == 2 + len(DataArea) + 1 + 1 + 1 + 2
+    assert len(check.checked) == 2 + len(DataArea) + 1 + 2 + 1 + 2
 
 
 async def test_jobnet_client_sends_what_the_jobnet_contract_allows(check: ContractCheck, http: httpx.AsyncClient):
@@ -202,11 +206,14 @@ async def test_jobnet_client_sends_what_the_jobnet_contract_allows(check: Contra
     cv = JobnetCv(
         jobs_wanted=[JobWanted(title="Elektriker", occupation_code="7411")], professional_profile="Elektriker."
     )
-    receipt = await jobnet.put_cv(cv_number, cv, "101")
+    assert await jobnet.cv_receipt(cv_number) is None
+    receipt = await jobnet.put_cv(cv_number, cv, "101", submission_key="dfdg-0123456789abcdef")
     assert receipt.cv_number == cv_number and receipt.status
+    held = await jobnet.cv_receipt(cv_number)
+    assert held is not None and held.submission_key == "dfdg-0123456789abcdef"
 
     assert check.violations == []
-    assert [method for method, _ in check.checked] == ["POST", "POST", "POST", "POST", "POST", "PUT"]
+    assert [method for method, _ in check.checked] == ["POST", "POST", "POST", "POST", "POST", "GET", "PUT", "GET"]
 
 
 async def test_cpr_register_client_sends_what_the_cpr_register_contract_allows(
@@ -233,7 +240,7 @@ EXERCISED = {
         "download_pdf_document",
         "download_pdf_attachment",
     },
-    JobnetClient: {"find_profile", "create_profile", "ensure_profile", "put_cv"},
+    JobnetClient: {"find_profile", "create_profile", "ensure_profile", "put_cv", "cv_receipt"},
     CprRegisterClient: {"lookup"},
 }
 

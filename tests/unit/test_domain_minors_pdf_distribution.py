@@ -166,3 +166,14 @@ def test_P2_property_every_document_reaches_a_unit_and_the_jobcenter_only_when_i
     age = age_on(birth, date(2026, 11, 23)) if birth else None
     assert receivers
     assert (MunicipalUnit.JOBCENTER in receivers) == (p2.age_band(age) is AgeBand.CITIZEN)
+
+
+def test_P1_a_request_the_operator_lost_is_lost_until_delivered():
+    from dfdg_broker.domain.pdf_route import PdfRequestStatus, status
+
+    requested = date(2026, 11, 1)
+    lost = status(requested_on=requested, delivered_on=None, today=date(2026, 11, 30), lost_on=date(2026, 11, 3))
+    assert lost is PdfRequestStatus.LOST, "lost wins over overdue: the request must be made again"
+    assert status(requested_on=requested, delivered_on=requested, today=requested, lost_on=requested) is (
+        PdfRequestStatus.DELIVERED
+    )

@@ -45,8 +45,8 @@ async def get_case_service(
     return CaseService(
         CaseRepository(uow.session),
         uow,
-        LetAsylClient(upstream.http, upstream.policy),
-        JobnetClient(upstream.http, upstream.policy),
+        LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
+        JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),
         clock,
         settings.cpr_lookup_key.get_secret_value().encode(),
         cooperations=COOPERATIONS.of(request),

@@ -62,6 +62,9 @@ class Snapshot:
     taken_at: datetime
     content_sha256: str
     data: dict[str, Any]
+    seq: int = 0
+    """position in the area's history (1, 2, ...); 0 until stored. Unique per case and area, which is what makes
+    concurrent identical reads store one row (see ``CaseRepository.add_snapshot``)."""
 
 
 @dataclass(frozen=True, slots=True)

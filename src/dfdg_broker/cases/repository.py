@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -197,11 +198,31 @@ class CaseRepository:
 
     # ---------------------------------------------------------------- snapshots (insert-only)
 
-    async def add_snapshot(self, case_id: str, snapshot: Snapshot) -> None:
-        await self.add_snapshots(case_id, [snapshot])
+    async def add_snapshot(self, case_id: str, snapshot: Snapshot, *, after: Snapshot | None) -> bool:
+        """Store the snapshot as the one following ``after`` (the latest this request saw; None: the first).
+
+        Insert-if-unclaimed: the row claims ``after.seq + 1`` and the unique key (case, area, seq) lets exactly one
+        of several racing writers have it; the others insert nothing. This holds on both databases without locks:
+        fifty identical reads after one upstream change add one row. Returns whether this call stored the row."""
+        values = {
+            "case_id": case_id,
+            "area": snapshot.area.value,
+            "taken_on": snapshot.taken_on,
+            "taken_at": snapshot.taken_at,
+            "content_sha256": snapshot.content_sha256,
+            "data": snapshot.data,
+            "seq": (after.seq if after else 0) + 1,
+        }
+        result = await self._session.execute(self._insert(SnapshotRow).values(values).on_conflict_do_nothing())
+        return bool(getattr(result, "rowcount", 0))
+
+    def _insert(self, table: type[SnapshotRow] | type[AttachmentBlobRow]) -> Any:
+        dialect = self._session.get_bind().dialect.name
+        return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
 
     async def add_snapshots(self, case_id: str, snapshots: Iterable[Snapshot]) -> None:
-        """Insert snapshots in one flush (one multi-row INSERT where the driver allows)."""
+        """A new case's first snapshot of each area (``seq`` 1), in one flush (one multi-row INSERT where the
+        driver allows). The case row was written in the same transaction, so nobody can race these."""
         self._session.add_all(
             [
                 SnapshotRow(
@@ -211,6 +232,7 @@ class CaseRepository:
                     taken_at=snapshot.taken_at,
                     content_sha256=snapshot.content_sha256,
                     data=snapshot.data,
+                    seq=1,
                 )
                 for snapshot in snapshots
             ]
@@ -224,7 +246,7 @@ class CaseRepository:
         query = select(SnapshotRow).where(SnapshotRow.case_id == case_id, SnapshotRow.area == area.value)
         if on_or_before is not None:
             query = query.where(SnapshotRow.taken_on <= on_or_before)
-        row = await self._session.scalar(query.order_by(SnapshotRow.taken_on.desc(), SnapshotRow.id.desc()).limit(1))
+        row = await self._session.scalar(query.order_by(SnapshotRow.seq.desc()).limit(1))
         return _snapshot(row) if row else None
 
     async def first_snapshot_after(self, case_id: str, area: DataArea, day: date) -> Snapshot | None:
@@ -232,7 +254,7 @@ class CaseRepository:
         row = await self._session.scalar(
             select(SnapshotRow)
             .where(SnapshotRow.case_id == case_id, SnapshotRow.area == area.value, SnapshotRow.taken_on > day)
-            .order_by(SnapshotRow.taken_on, SnapshotRow.id)
+            .order_by(SnapshotRow.seq)
             .limit(1)
         )
         return _snapshot(row) if row else None
@@ -264,8 +286,7 @@ class CaseRepository:
         ]
         if not rows:
             return
-        insert = postgresql_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await self._session.execute(insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
+        await self._session.execute(self._insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
 
     async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
         row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))
@@ -315,4 +336,4 @@ def _case(row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
 
 
 def _snapshot(row: SnapshotRow) -> Snapshot:
-    return Snapshot(DataArea(row.area), row.taken_on, row.taken_at, row.content_sha256, row.data)
+    return Snapshot(DataArea(row.area), row.taken_on, row.taken_at, row.content_sha256, row.data, row.seq)

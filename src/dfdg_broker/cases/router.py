@@ -21,7 +21,7 @@ from dfdg_broker.cases.service import NewCase
 from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Contact groups"])
 
@@ -44,6 +44,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
         CaseAlreadyExists,
         PersonUnknownAtOperator,
         UpstreamUnavailable,
+        UpstreamRefused,
         rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
 )
@@ -118,7 +119,7 @@ def _area_route(area: DataArea) -> None:
         "Retry-After.",
         responses={
             200: {"content": {"application/json": {"example": area_example(area)}}},
-            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable),
+            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable, UpstreamRefused),
         },
     )
 

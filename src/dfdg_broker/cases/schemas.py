@@ -152,7 +152,7 @@ class AttentionItem(BaseModel):
     """Something on the case that needs a human (P1, M3, P2, C8), computed from what the broker holds."""
 
     code: str = Field(
-        description="stable: pdf_request_overdue, children_link_pending, children_link_overdue, "
+        description="stable: pdf_request_overdue, pdf_request_lost, children_link_pending, children_link_overdue, "
         "undistributed_<unit>, hand_over_jobnet_login_codes",
         examples=["children_link_overdue"],
     )

@@ -36,7 +36,7 @@ from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.content import content_hash
 from dfdg_broker.domain.minors import require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
-from dfdg_broker.errors import unavailable
+from dfdg_broker.errors import stale_reason, unavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import AttachmentsArea
@@ -189,11 +189,12 @@ class CaseService:
             # Another request created it while we were asking the upstream.
             raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
         # Every insert in one write phase, in as few round trips as the driver allows (one per table).
-        await self._repo.add_snapshots(case.id, [capture.snapshot for capture in captures])
+        first = [replace(capture.snapshot, seq=1) for capture in captures]
+        await self._repo.add_snapshots(case.id, first)
         blobs = [blob for capture in captures for blob in capture.blobs]
         if blobs:
             await self._repo.add_blobs(case.id, blobs, self._clock.now())
-        self._created = (case.id, {capture.snapshot.area: capture.snapshot for capture in captures})
+        self._created = (case.id, {snapshot.area: snapshot for snapshot in first})
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
@@ -269,9 +270,7 @@ class CaseService:
             if latest is None:
                 raise unavailable(failure) from None
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
-            return AreaRead(
-                case, area, latest, "live", takeover, retrieved_at=None, stale_reason="upstream_unavailable"
-            )
+            return AreaRead(case, area, latest, "live", takeover, retrieved_at=None, stale_reason=stale_reason(failure))
         fresh = capture.snapshot
         if latest is not None and latest.content_sha256 == fresh.content_sha256 and latest.taken_on == fresh.taken_on:
             served, store_snapshot = latest, False  # the stored row already proves what was held on this day
@@ -279,7 +278,7 @@ class CaseService:
             served, store_snapshot = fresh, True
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
-            await self._store(case.id, capture, snapshot=store_snapshot)
+            await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
         changed = latest is None or latest.content_sha256 != fresh.content_sha256
         return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed)
 
@@ -295,7 +294,7 @@ class CaseService:
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
         await self._uow.begin_write_phase()
-        await self._store(case.id, capture)
+        await self._store(case.id, capture, after=None)  # nothing is held for the area at all
         return AreaRead(
             case,
             area,
@@ -422,9 +421,11 @@ class CaseService:
         )
         return _Capture(snapshot, blobs)
 
-    async def _store(self, case_id: str, capture: _Capture, *, snapshot: bool = True) -> None:
+    async def _store(self, case_id: str, capture: _Capture, *, after: Snapshot | None, snapshot: bool = True) -> None:
+        """``after``: the latest snapshot this request saw before asking the operator. If a concurrent request
+        stored the next one first, this one stores nothing (see ``CaseRepository.add_snapshot``)."""
         if snapshot:
-            await self._repo.add_snapshot(case_id, capture.snapshot)
+            await self._repo.add_snapshot(case_id, capture.snapshot, after=after)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from pydantic import ValidationError
 
 from dfdg_broker.cpr_register.schemas import RegisterEntry, RegisterLookup
-from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
+from dfdg_broker.upstream import CallPolicy, call, contract_violation, parse_json, refusal
 
 SYSTEM = "cpr"
 
@@ -20,13 +19,16 @@ class CprRegisterClient:
         """The register's entry, or None when the register does not know the number."""
         body = RegisterLookup(cpr=cpr).model_dump()
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.post("/cpr/v1/person-lookups", json=body), idempotent=True
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post("/cpr/v1/person-lookups", json=body),
+            idempotent=True,
+            operation="cpr.lookup_person",
         )
         if response.status_code == 404:
             return None
+        if 400 <= response.status_code < 500:
+            raise refusal(SYSTEM, response)
         if response.status_code != 200:
-            raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
-        try:
-            return RegisterEntry.model_validate_json(response.content)
-        except ValidationError:
-            raise UpstreamFailure(SYSTEM, "answer breaks the contract") from None
+            raise contract_violation(SYSTEM, f"unexpected status {response.status_code}")
+        return parse_json(SYSTEM, response, RegisterEntry)

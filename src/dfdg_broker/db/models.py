@@ -86,9 +86,13 @@ class SnapshotRow(Base):
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
     content_sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, object]] = mapped_column(JsonDocument)
+    seq: Mapped[int] = mapped_column(Integer)
+    """1, 2, ... per case and area. A writer claims latest + 1 and the unique key lets only one of several racing
+    identical reads have it: snapshots are stored on change only, even under concurrency."""
 
     __table_args__ = (
         Index("ix_snapshots_case_area_taken", "case_id", "area", "taken_on", "id"),
+        UniqueConstraint("case_id", "area", "seq", name="uq_snapshots_case_area_seq"),
         CheckConstraint(f"area IN {AREA_NAMES!r}", name="area_known"),
     )
 
@@ -127,6 +131,8 @@ class PdfRequestRow(Base):
     delivered_on: Mapped[date | None]
     stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivery: Mapped[dict[str, object] | None] = mapped_column(JsonDocument)
+    lost_on: Mapped[date | None]
+    """the day the operator answered that it no longer knows the request (P1: it must be made again)"""
 
 
 class DistributionReceiptRow(Base):

@@ -24,6 +24,7 @@ class PdfRequestStatus(StrEnum):
     REQUESTED = "requested"  # asked for, the due date has not passed
     OVERDUE = "overdue"  # asked for, not delivered, and the due date has passed
     DELIVERED = "delivered"  # the broker holds the PDF and its attachments
+    LOST = "lost"  # the operator no longer knows the request: it must be made again
 
 
 def due_date(requested_on: date) -> date:
@@ -31,10 +32,15 @@ def due_date(requested_on: date) -> date:
     return requested_on + timedelta(days=DELIVERY_DAYS)
 
 
-def status(*, requested_on: date, delivered_on: date | None, today: date) -> PdfRequestStatus:
-    """P1: delivered once the broker holds it; otherwise requested until the due date and overdue after it."""
+def status(
+    *, requested_on: date, delivered_on: date | None, today: date, lost_on: date | None = None
+) -> PdfRequestStatus:
+    """P1: delivered once the broker holds it; lost once the operator said it no longer knows the request;
+    otherwise requested until the due date and overdue after it."""
     if delivered_on is not None:
         return PdfRequestStatus.DELIVERED
+    if lost_on is not None:
+        return PdfRequestStatus.LOST
     return PdfRequestStatus.OVERDUE if today > due_date(requested_on) else PdfRequestStatus.REQUESTED
 
 

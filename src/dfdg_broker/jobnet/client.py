@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload, Profile, ProfileCreate, ProfileLookup
-from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, contract_violation, parse_json, refusal
 
 SYSTEM = "jobnet"
 M = TypeVar("M", bound=BaseModel)
@@ -27,6 +27,7 @@ class JobnetClient:
             self._policy,
             lambda: self._http.post("/jobnet/v1/profile-lookups", json=body),
             idempotent=True,
+            operation="jobnet.lookup_profile",
         )
         if response.status_code == 404:
             return None
@@ -38,7 +39,11 @@ class JobnetClient:
         Not idempotent: retried only when the request provably never reached Jobnet."""
         body = ProfileCreate(cpr=cpr, first_name=first_name, last_name=last_name).model_dump()
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.post("/jobnet/v1/profiles", json=body), idempotent=False
+            SYSTEM,
+            self._policy,
+            lambda: self._http.post("/jobnet/v1/profiles", json=body),
+            idempotent=False,
+            operation="jobnet.create_profile",
         )
         if response.status_code == 409:
             return None
@@ -60,22 +65,44 @@ class JobnetClient:
             raise UpstreamFailure(SYSTEM, "profile reported as existing but not found")
         return raced, False
 
-    async def put_cv(self, cv_number: int, cv: JobnetCv, municipality: str) -> CvReceipt:
-        """Create or replace the CV under its CV number. A PUT is idempotent, so it may be retried."""
-        body = CvUpload(cv=cv, submitted_by_municipality=municipality).model_dump(mode="json")
+    async def cv_receipt(self, cv_number: int) -> CvReceipt | None:
+        """Jobnet's receipt for the CV it holds under the CV number now; None if it holds none."""
         response = await call(
-            SYSTEM, self._policy, lambda: self._http.put(f"/jobnet/v1/cvs/{cv_number}", json=body), idempotent=True
+            SYSTEM,
+            self._policy,
+            lambda: self._http.get(f"/jobnet/v1/cvs/{cv_number}"),
+            idempotent=True,
+            operation="jobnet.get_cv",
         )
+        if response.status_code == 404:
+            return None
+        return _parse(response, CvReceipt, expected=200)
+
+    async def put_cv(
+        self, cv_number: int, cv: JobnetCv, municipality: str, *, submission_key: str | None = None
+    ) -> CvReceipt:
+        """Create or replace the CV under its CV number. A PUT is idempotent, so it may be retried."""
+        body = CvUpload(cv=cv, submitted_by_municipality=municipality, submission_key=submission_key).model_dump(
+            mode="json"
+        )
+        response = await call(
+            SYSTEM,
+            self._policy,
+            lambda: self._http.put(f"/jobnet/v1/cvs/{cv_number}", json=body),
+            idempotent=True,
+            operation="jobnet.put_cv",
+        )
+        if response.status_code == 404:
+            raise refusal(SYSTEM, response, reason_code="jobnet_profile_unknown")
         return _parse(response, CvReceipt, expected=200)
 
 
 def _parse(response: httpx.Response, model: type[M], *, expected: int) -> M:
     if response.status_code != expected:
-        raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError:
-        raise UpstreamFailure(SYSTEM, "answer breaks the contract") from None
+        if 400 <= response.status_code < 500:
+            raise refusal(SYSTEM, response)
+        raise contract_violation(SYSTEM, f"unexpected status {response.status_code}")
+    return parse_json(SYSTEM, response, model)
 
 
 def _cv_number(response: httpx.Response, *, expected: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dfdg_broker.jobnet.cv import JobnetCv
 
@@ -30,6 +30,12 @@ class CvUpload(BaseModel):
 
     cv: JobnetCv
     submitted_by_municipality: str
+    submission_key: str | None = Field(
+        default=None,
+        max_length=80,
+        description="the sender's key for this content, echoed in the receipt, so that a sender whose record of "
+        "the upload was lost can tell that Jobnet already holds it",
+    )
 
 
 class CvReceipt(BaseModel):
@@ -38,3 +44,4 @@ class CvReceipt(BaseModel):
     cv_number: int
     status: str
     received_at: datetime
+    submission_key: str | None = None

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.findings import Severity
 from dfdg_broker.jobnet_cv.dependencies import JobnetCvServiceDep
@@ -35,7 +35,7 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     response_model=JobnetCvDraft,
     name="draft_jobnet_cv",
     summary="A Jobnet CV drafted from DA1 and the CPR register, with findings for the caseworker",
-    responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable),
+    responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable, UpstreamRefused),
 )
 async def draft_jobnet_cv(
     case_id: str, caller: ReadCaller, service: JobnetCvServiceDep, clock: ClockDep
@@ -75,6 +75,7 @@ async def draft_jobnet_cv(
         CvHasBlockingFindings,
         PersonUnknownInRegister,
         UpstreamUnavailable,
+        UpstreamRefused,
         rules=("G4",),
     ),
 )

@@ -8,6 +8,8 @@ calls happen while no transaction is open; the submission row is written after J
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -36,6 +38,7 @@ from dfdg_broker.jobnet.normaliser import (
     require_consent_for_searchable,
     submit_refusals,
 )
+from dfdg_broker.jobnet.schemas import CvReceipt
 from dfdg_broker.jobnet_cv.errors import (
     CvHasBlockingFindings,
     CvHoldsPlaceholders,
@@ -130,10 +133,19 @@ class JobnetCvService:
             refused = CvHoldsPlaceholders if placeholders else CvHasBlockingFindings
             first = (placeholders or refusals)[0]
             raise refused(field="body" + first.path.removeprefix("$"), findings=listed)
+        key = submission_key(case.id, caller_municipality, result.cv)
+        held = await self._held_by_jobnet(case, key)
         try:
-            receipt = await self._jobnet.put_cv(case.jobnet_cv_number, result.cv, caller_municipality)
+            receipt = held or await self._jobnet.put_cv(
+                case.jobnet_cv_number, result.cv, caller_municipality, submission_key=key
+            )
         except UpstreamFailure as failure:
             raise unavailable(failure) from None
+        await self._uow.begin_write_phase()
+        if held is not None:
+            recorded = await self._repo.latest_submission(case.id)
+            if recorded is not None and recorded.jobnet_received_at == held.received_at:
+                return recorded  # Jobnet holds exactly this, and so do we: nothing to send or record
         record = SubmissionRecord(
             case_id=case.id,
             cv_number=case.jobnet_cv_number,
@@ -147,10 +159,20 @@ class JobnetCvService:
             cv=result.cv.model_dump(mode="json"),
             findings=[_finding_dict(f) for f in result.findings],
         )
-        await self._uow.begin_write_phase()
         await self._repo.add_submission(record)
         log.info("Jobnet CV submitted for %s (status %s)", case.id, receipt.status)
         return record
+
+    async def _held_by_jobnet(self, case: Case, key: str) -> CvReceipt | None:
+        """Jobnet's receipt if the CV it holds is this very upload (same key): sent before, by a request whose
+        record was lost (a failed commit), or recorded already. None if not, or if Jobnet cannot say: the PUT is
+        idempotent, so sending again is then the safe way."""
+        try:
+            receipt = await self._jobnet.cv_receipt(case.jobnet_cv_number)
+        except UpstreamFailure as failure:
+            log.warning("Jobnet CV receipt not checked before the upload: %s", failure.reason)
+            return None
+        return receipt if receipt is not None and receipt.submission_key == key else None
 
     async def last_submission(self, caller_municipality: str, case_id: str) -> SubmissionRecord:
         case = await self._cases.get(caller_municipality, case_id)
@@ -205,6 +227,14 @@ class JobnetCvService:
         if person is not None:  # a failed look-up is asked again next time
             self._facts.remember_person(case.id, self._clock.today(), (facts, name))
         return facts, name
+
+
+def submission_key(case_id: str, municipality: str, cv: JobnetCv) -> str:
+    """Our key for an upload: the case, the submitting municipality and the CV's content (canonical JSON)."""
+    material = json.dumps(
+        [case_id, municipality, cv.model_dump(mode="json")], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return "dfdg-" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import hashlib
 from typing import TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.letasyl.schemas import (
@@ -19,7 +18,7 @@ from dfdg_broker.letasyl.schemas import (
     PersonLookupRequest,
     WireModel,
 )
-from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call
+from dfdg_broker.upstream import CallPolicy, call, contract_violation, parse_json, refusal
 
 SYSTEM = "letasyl"
 M = TypeVar("M", bound=WireModel)
@@ -38,6 +37,7 @@ class LetAsylClient:
             self._policy,
             lambda: self._http.post("/letasyl/v1/person-lookups", json=body),
             idempotent=True,
+            operation="letasyl.lookup_person",
         )
         if response.status_code == 404:
             return None
@@ -51,9 +51,10 @@ class LetAsylClient:
             self._policy,
             lambda: self._http.post(f"/letasyl/v1/data-areas/{area.value}", json=body),
             idempotent=True,
+            operation="letasyl.area",
         )
         if response.status_code == 404:
-            raise UpstreamFailure(SYSTEM, "person no longer known to the operator")
+            raise refusal(SYSTEM, response, reason_code="person_unknown_at_operator")
         return _parse(response, AREA_MODELS[area])
 
     async def download_attachment(self, person_id: str, attachment: Attachment) -> bytes:
@@ -67,27 +68,32 @@ class LetAsylClient:
     # ---------------------------------------------------------------- P1: the PDF route
 
     async def request_pdf(self, body: PdfRequestCreate) -> PdfRequestState | None:
-        """P1: ask the operator for DA3/DA4 as PDF. Not idempotent (each call is a new request), so it is retried
+        """P1: ask the operator for DA3/DA4 as PDF. With a ``client_reference`` (our idempotency key) the operator
+        answers a repeated request with the one made before (200), so it may be retried like a read; without one,
         only when it provably never arrived. None if the operator knows no such person-ID."""
         payload = body.model_dump()
         response = await call(
             SYSTEM,
             self._policy,
             lambda: self._http.post("/letasyl/v1/pdf-requests", json=payload),
-            idempotent=False,
+            idempotent=body.client_reference is not None,
+            operation="letasyl.request_pdf",
         )
         if response.status_code == 404:
             return None
-        return _parse(response, PdfRequestState, expect=201)
+        return _parse(response, PdfRequestState, expect=200 if response.status_code == 200 else 201)
 
-    async def pdf_request(self, request_id: str) -> PdfRequestState:
-        """P1: the request's status at the operator."""
+    async def pdf_request(self, request_id: str) -> PdfRequestState | None:
+        """P1: the request's status at the operator; None if the operator no longer knows the request (404)."""
         response = await call(
             SYSTEM,
             self._policy,
             lambda: self._http.get(f"/letasyl/v1/pdf-requests/{request_id}"),
             idempotent=True,
+            operation="letasyl.get_pdf_request",
         )
+        if response.status_code == 404:
+            return None
         return _parse(response, PdfRequestState)
 
     async def download_pdf_document(self, request_id: str, document: PdfDocument) -> bytes:
@@ -105,19 +111,22 @@ class LetAsylClient:
         )
 
     async def _download_verified(self, path: str, sha256: str, size_bytes: int) -> bytes:
-        response = await call(SYSTEM, self._policy, lambda: self._http.get(path), idempotent=True)
+        response = await call(
+            SYSTEM, self._policy, lambda: self._http.get(path), idempotent=True, operation="letasyl.download"
+        )
+        if 400 <= response.status_code < 500:
+            raise refusal(SYSTEM, response, reason_code="document_unknown_at_operator")
         if response.status_code != 200:
-            raise UpstreamFailure(SYSTEM, f"download answered {response.status_code}")
+            raise contract_violation(SYSTEM, f"download answered {response.status_code}")
         content = response.content
         if hashlib.sha256(content).hexdigest() != sha256 or len(content) != size_bytes:
-            raise UpstreamFailure(SYSTEM, "downloaded bytes do not match the listed SHA-256 and size")
+            raise contract_violation(SYSTEM, "downloaded bytes do not match the listed SHA-256 and size")
         return content
 
 
 def _parse(response: httpx.Response, model: type[M], *, expect: int = 200) -> M:
     if response.status_code != expect:
-        raise UpstreamFailure(SYSTEM, f"unexpected status {response.status_code}")
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise UpstreamFailure(SYSTEM, f"answer breaks the contract ({exc.error_count()} errors)") from None
+        if 400 <= response.status_code < 500:
+            raise refusal(SYSTEM, response)
+        raise contract_violation(SYSTEM, f"unexpected status {response.status_code}")
+    return parse_json(SYSTEM, response, model)

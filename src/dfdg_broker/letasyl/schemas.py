@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.minors import MinorKind
+
+UPSTREAM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+"""Identifiers the operator gives us travel into URLs, file names and database keys: letters, digits and ``._:-``
+only, never quotes, CR/LF, NUL or spaces. An answer breaking this is a contract violation, refused at the client."""
+MEDIA_TYPE_PATTERN = r"^[a-z]+/[A-Za-z0-9.+-]+$"
+
+
+def person_id_field(description: str | None = None) -> Any:
+    return Field(pattern=UPSTREAM_ID_PATTERN, max_length=40, description=description)
+
+
+def document_id_field(description: str | None = None) -> Any:
+    return Field(pattern=UPSTREAM_ID_PATTERN, max_length=80, description=description)
 
 
 class WireModel(BaseModel):
@@ -36,7 +49,7 @@ class PersonLookupRequest(WireModel):
 class Person(WireModel):
     """The person as LetAsyl knows them (EksterneData.AsyldataService)."""
 
-    person_id: str = Field(description="asylPersonId: the immigration service's person-ID, not the CPR number")
+    person_id: str = person_id_field("asylPersonId: the immigration service's person-ID, not the CPR number")
     first_name: str
     last_name: str
     gender: Literal["female", "male", "unknown"]
@@ -206,7 +219,7 @@ class MinorDetails(WireModel):
 class LinkedChild(WireModel):
     """M3: a child under 15 linked to this parent in LetAsyl."""
 
-    person_id: str
+    person_id: str = person_id_field()
     first_name: str
     last_name: str
     birth_date: date
@@ -252,11 +265,13 @@ class AttachmentKind(StrEnum):
 class Attachment(WireModel):
     """DA4: one document's metadata; the bytes are downloaded separately."""
 
-    attachment_id: str
+    attachment_id: str = document_id_field()
     title: str
     kind: AttachmentKind
-    concerns_person_id: str | None = Field(default=None, description="the linked child it concerns, if any")
-    media_type: str = "application/pdf"
+    concerns_person_id: str | None = Field(
+        default=None, pattern=UPSTREAM_ID_PATTERN, max_length=40, description="the linked child it concerns, if any"
+    )
+    media_type: str = Field(default="application/pdf", pattern=MEDIA_TYPE_PATTERN, max_length=100)
     size_bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     created_on: date | None = None
@@ -285,12 +300,19 @@ class PdfRequestCreate(WireModel):
     person_id: str = Field(description="asylPersonId, from the immigration service's letter")
     areas: list[Literal["other", "attachments"]] = Field(min_length=1)
     requesting_municipality: str = Field(pattern=r"^[0-9]{3}$")
+    client_reference: str | None = Field(
+        default=None,
+        pattern=UPSTREAM_ID_PATTERN,
+        max_length=80,
+        description="the requester's idempotency key: a request with a key already used answers the request made "
+        "then (200) instead of making another, so a request whose answer was lost can be sent again safely",
+    )
 
 
 class PdfDocument(WireModel):
     """P1: the delivered PDF of the requested areas."""
 
-    media_type: str = "application/pdf"
+    media_type: str = Field(default="application/pdf", pattern=MEDIA_TYPE_PATTERN, max_length=100)
     size_bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
@@ -298,8 +320,8 @@ class PdfDocument(WireModel):
 class PdfRequestState(WireModel):
     """P1: a PDF request as the operator holds it. Once delivered, the PDF's and the attachments' checksums."""
 
-    request_id: str
-    person_id: str
+    request_id: str = document_id_field()
+    person_id: str = person_id_field()
     areas: list[Literal["other", "attachments"]]
     status: Literal["requested", "delivered"]
     delivered_on: date | None = None

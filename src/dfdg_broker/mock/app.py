@@ -27,7 +27,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock import child_links, jobnet_cv, pdf_route
+from dfdg_broker.mock import child_links, faults, jobnet_cv, pdf_route
 from dfdg_broker.mock.common import (
     ADMIN_PREFIX,
     PersonUnknown,
@@ -208,7 +208,7 @@ class JobnetProfileView(BaseModel):
 
 @admin.post("/reset", status_code=status.HTTP_204_NO_CONTENT, name="admin.reset")
 async def reset(state: StateDep) -> Response:
-    """Back to the demo fixtures; empties the journal and the profiles Jobnet created."""
+    """Back to the demo fixtures; empties the journal and the profiles Jobnet created, and clears every fault."""
     state.reset()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -396,6 +396,12 @@ def create_mock_app(
         app.state.mock.journal.configure(size=settings.mock_journal_size, body_bytes=settings.mock_journal_body_bytes)
     app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
+    # Inside the journal (added before it), so a faulted call is journaled with what the client got.
+    app.state.faults = faults.FaultRegistry()
+    upstream_routes = [
+        r for router in (letasyl, jobnet, cpr_register, pdf_route.router, jobnet_cv.router) for r in router.routes
+    ]
+    app.add_middleware(faults.FaultInjectionMiddleware, registry=app.state.faults, routes=upstream_routes)
 
     # Pure ASGI, outside everything but the correlation ID: it journals what the client got.
     app.add_middleware(JournalMiddleware, journal=app.state.mock.journal)
@@ -415,6 +421,7 @@ def create_mock_app(
         child_links.router,
         pdf_route.router,
         jobnet_cv.router,
+        faults.router,
         identity_router,
     ):
         app.include_router(router)

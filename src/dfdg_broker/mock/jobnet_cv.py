@@ -46,9 +46,37 @@ async def put_cv(cv_number: int, body: CvUpload, request: Request, state: StateD
         status=READY_FOR_QUALITY_ASSURANCE,
         received_at=datetime.now(UTC),
         version=previous.version + 1 if previous else 1,
+        submission_key=body.submission_key,
     )
     state.jobnet_cvs[cv_number] = received
-    return CvReceipt(cv_number=cv_number, status=received.status, received_at=received.received_at)
+    return _receipt(received)
+
+
+@router.get(
+    "/jobnet/v1/cvs/{cv_number}",
+    response_model=CvReceipt,
+    name="jobnet.get_cv",
+    tags=["Jobnet"],
+    responses=responses_for(CvNumberUnknown),
+)
+async def get_cv_receipt(cv_number: int, request: Request, state: StateDep) -> CvReceipt:
+    """The receipt for the CV held under a CV number (404 if none): lets a sender check what Jobnet holds."""
+    received = state.jobnet_cvs.get(cv_number)
+    if received is None:
+        raise CvNumberUnknown("No CV is held under this CV number.")
+    persona = next((state.by_cpr(c) for c, n in state.jobnet_profiles.items() if n == cv_number), None)
+    if persona is not None:
+        journal_subject(request, persona.person.person_id)
+    return _receipt(received)
+
+
+def _receipt(received: ReceivedCv) -> CvReceipt:
+    return CvReceipt(
+        cv_number=received.cv_number,
+        status=received.status,
+        received_at=received.received_at,
+        submission_key=received.submission_key,
+    )
 
 
 @router.get(

@@ -43,18 +43,28 @@ class AlreadyDelivered(ProblemError):
     response_model=PdfRequestState,
     tags=["LetAsyl"],
     name="letasyl.request_pdf",
-    responses=responses_for(PersonUnknown),
+    responses={
+        200: {"model": PdfRequestState, "description": "the request made earlier under the same client_reference"},
+        **responses_for(PersonUnknown),
+    },
 )
-async def request_pdf(body: PdfRequestCreate, request: Request, state: StateDep) -> PdfRequestState:
-    """P1: a municipality asks for DA3 and/or DA4 as PDF, by the refugee's person-ID (delivery within 14 days)."""
+async def request_pdf(body: PdfRequestCreate, request: Request, response: Response, state: StateDep) -> PdfRequestState:
+    """P1: a municipality asks for DA3 and/or DA4 as PDF, by the refugee's person-ID (delivery within 14 days).
+    With a `client_reference` already used, the request made then is answered (200), and no new one is made."""
     if body.person_id not in state.personas:
         raise PersonUnknown()
     journal_subject(request, body.person_id)
+    if body.client_reference is not None:
+        earlier = next((r for r in state.pdf_requests.values() if r.client_reference == body.client_reference), None)
+        if earlier is not None:
+            response.status_code = status.HTTP_200_OK
+            return _view(state, earlier)
     record = PdfRequest(
         request_id="pdfreq-" + secrets.token_hex(6),
         person_id=body.person_id,
         areas=list(dict.fromkeys(body.areas)),
         requesting_municipality=body.requesting_municipality,
+        client_reference=body.client_reference,
     )
     state.pdf_requests[record.request_id] = record
     return _view(state, record)

@@ -40,6 +40,7 @@ class ReceivedCv(BaseModel):
     status: str
     received_at: datetime
     version: int
+    submission_key: str | None = None
 
 
 @dataclass
@@ -52,6 +53,7 @@ class PdfRequest:
     requesting_municipality: str
     delivered_on: date | None = None
     delivered: Persona | None = None
+    client_reference: str | None = None
 
 
 @dataclass

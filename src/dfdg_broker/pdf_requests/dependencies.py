@@ -22,7 +22,7 @@ async def get_pdf_request_service(
         uow,
         CaseRepository(uow.session),
         PdfRequestRepository(uow.session),
-        LetAsylClient(upstream.http, upstream.policy),
+        LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
         clock,
     )
 

@@ -29,6 +29,12 @@ class StoredPdfRequest:
     delivered_on: date | None = None
     stored_at: datetime | None = None
     delivery: dict[str, Any] | None = None
+    lost_on: date | None = None
+
+    @property
+    def open(self) -> bool:
+        """Still to be collected from the operator: neither delivered nor lost."""
+        return self.delivered_on is None and self.lost_on is None
 
 
 class PdfRequestRepository:
@@ -39,6 +45,14 @@ class PdfRequestRepository:
         self._session.add(PdfRequestRow(**row_values(request)))
         await self._session.flush()
 
+    async def by_operator_request_id(self, case_id: str, operator_request_id: str) -> StoredPdfRequest | None:
+        row = await self._session.scalar(
+            select(PdfRequestRow).where(
+                PdfRequestRow.case_id == case_id, PdfRequestRow.operator_request_id == operator_request_id
+            )
+        )
+        return from_row(StoredPdfRequest, row) if row else None
+
     async def for_case(self, case_id: str) -> list[StoredPdfRequest]:
         rows = await self._session.scalars(
             select(PdfRequestRow)
@@ -46,6 +60,16 @@ class PdfRequestRepository:
             .order_by(PdfRequestRow.requested_at, PdfRequestRow.id)
         )
         return [from_row(StoredPdfRequest, row) for row in rows]
+
+    async def mark_lost(self, request_id: str, *, on: date) -> None:
+        """The operator no longer knows the request. Never overrides a delivery a concurrent read stored."""
+        await self._session.execute(
+            update(PdfRequestRow)
+            .where(
+                PdfRequestRow.id == request_id, PdfRequestRow.delivered_on.is_(None), PdfRequestRow.lost_on.is_(None)
+            )
+            .values(lost_on=on)
+        )
 
     async def mark_delivered(
         self, request_id: str, *, delivered_on: date, stored_at: datetime, delivery: dict[str, Any]

@@ -11,7 +11,7 @@ from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
-from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamUnavailable, responses_for
+from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.letasyl.schemas import PdfRequestState
 from dfdg_broker.pdf_requests.dependencies import PdfRequestServiceDep
 from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
@@ -35,7 +35,7 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     response_model=PdfRequestRead,
     name="create_pdf_request",
     summary="Ask the operator for DA3/DA4 as PDF (delivery within 14 days)",
-    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, rules=("P1",)),
+    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, UpstreamRefused, rules=("P1",)),
 )
 async def create_pdf_request(
     case_id: str,
@@ -116,7 +116,9 @@ def _read(request: StoredPdfRequest, today: date) -> PdfRequestRead:
         requested_at=request.requested_at,
         requested_by_municipality=request.requested_by_municipality,
         due_date=request.due_date,
-        status=pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today),
+        status=pdf_route.status(
+            requested_on=request.requested_on, delivered_on=request.delivered_on, today=today, lost_on=request.lost_on
+        ),
         delivered_on=request.delivered_on,
         delivered_late=pdf_route.delivered_late(requested_on=request.requested_on, delivered_on=request.delivered_on),
         document=DeliveredFile(**document.model_dump(), href=f"{base}/document") if document else None,

@@ -59,7 +59,8 @@ class PdfRequestRead(BaseModel):
     requested_by_municipality: str
     due_date: date = Field(description="requested_on + 14 days: the operator must deliver by then (P1)")
     status: PdfRequestStatus = Field(
-        description="requested until the due date, overdue after it, delivered once the broker holds the PDF"
+        description="requested until the due date, overdue after it, delivered once the broker holds the PDF, "
+        "lost when the operator no longer knows the request (make it again)"
     )
     delivered_on: date | None = Field(description="the day the operator delivered")
     delivered_late: bool = Field(description="delivered after the due date")

@@ -7,9 +7,12 @@ if it has delivered, downloads the PDF and its attachments, verifies their SHA-2
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from dfdg_broker.cases.errors import PersonUnknownAtOperator
 from dfdg_broker.cases.records import Blob, Case
@@ -18,6 +21,7 @@ from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import pdf_route
+from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import unavailable
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import PdfRequestCreate, PdfRequestState
@@ -28,9 +32,25 @@ from dfdg_broker.upstream import UpstreamFailure
 log = logging.getLogger(__name__)
 
 
+def request_key(case_id: str, person_id: str, areas: Iterable[DataArea], day: date, caller: str) -> str:
+    """Our idempotency key for a PDF request (the operator's ``client_reference``): the same case, person, areas,
+    day and municipality make the same request. If the operator accepted a request but our commit failed (a crash,
+    a lost connection), asking again finds the operator's request instead of making a second one."""
+    material = "|".join([case_id, person_id, ",".join(sorted(a.value for a in areas)), day.isoformat(), caller])
+    return "dfdg-" + hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
 def document_key(request_id: str) -> str:
     """The delivered PDF's key among the case's stored documents (``attachment_blobs``)."""
     return f"{request_id}.pdf"
+
+
+_FAILED = object()
+"""A request the operator could not be asked about this time."""
+
+
+class _Lost(Exception):
+    """The operator answered that it does not know the request (404)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +90,10 @@ class PdfRequestService:
             pdf_route.require_citizens_person_id(person_id, citizens_person_id=person.person_id)
             accepted = await self._letasyl.request_pdf(
                 PdfRequestCreate(
-                    person_id=person.person_id, areas=[a.value for a in wanted], requesting_municipality=caller
+                    person_id=person.person_id,
+                    areas=[a.value for a in wanted],
+                    requesting_municipality=caller,
+                    client_reference=request_key(case.id, person.person_id, wanted, self._clock.today(), caller),
                 )
             )
         except UpstreamFailure as failure:
@@ -90,6 +113,9 @@ class PdfRequestService:
             requested_by_municipality=caller,
         )
         await self._uow.begin_write_phase()
+        earlier = await self._repo.by_operator_request_id(case.id, accepted.request_id)
+        if earlier is not None:
+            return earlier  # asked again for a request already recorded: the same one
         await self._repo.add(request)
         log.info("PDF request %s forwarded for contact group %s", request.id, case.id)
         return request
@@ -99,24 +125,21 @@ class PdfRequestService:
         Returns (case, requests, whether the operator answered)."""
         case = await self._cases.get(caller, case_id)
         requests = await self._repo.for_case(case.id)
-        open_requests = [r for r in requests if r.delivered_on is None]
+        open_requests = [r for r in requests if r.open]
         if not open_requests:
             return case, requests, True
         await self._uow.end_read_phase()
-        deliveries: list[_Delivery] = []
-        checked = True
-        try:
-            for request in open_requests:
-                delivery = await self._collect(request)
-                if delivery is not None:
-                    deliveries.append(delivery)
-        except UpstreamFailure as failure:
-            # Keep what was collected; the rest is asked for again on the next read.
-            log.warning("PDF route: operator not checked for contact group %s: %s", case.id, failure.reason)
-            checked = False
-        if deliveries:
+        # Each request on its own, side by side: one the operator is stuck on (or that fails) neither delays nor
+        # stops the collection of the others. What failed is asked for again on the next read.
+        outcomes = await asyncio.gather(*(self._collect_one(case, request) for request in open_requests))
+        checked = all(outcome is not _FAILED for outcome in outcomes)
+        deliveries = [o for o in outcomes if isinstance(o, _Delivery)]
+        lost = [o for o in outcomes if isinstance(o, StoredPdfRequest)]
+        if deliveries or lost:
             await self._uow.begin_write_phase()
             now = self._clock.now()
+            for request in lost:
+                await self._repo.mark_lost(request.id, on=self._clock.today())
             for d in deliveries:
                 await self._case_repo.add_blobs(case.id, d.blobs, now)
                 assert d.state.delivered_on is not None  # _collect returns delivered states only
@@ -145,8 +168,22 @@ class PdfRequestService:
 
     # ---------------------------------------------------------------- helpers
 
+    async def _collect_one(self, case: Case, request: StoredPdfRequest) -> _Delivery | StoredPdfRequest | object:
+        """The delivery, the request itself if the operator no longer knows it (lost), None if not delivered yet,
+        or ``_FAILED`` if the operator could not be asked."""
+        try:
+            return await self._collect(request)
+        except _Lost:
+            log.warning("PDF route: the operator no longer knows request %s of %s", request.id, case.id)
+            return request
+        except UpstreamFailure as failure:
+            log.warning("PDF route: request %s of %s not checked: %s", request.id, case.id, failure.reason)
+            return _FAILED
+
     async def _collect(self, request: StoredPdfRequest) -> _Delivery | None:
         state = await self._letasyl.pdf_request(request.operator_request_id)
+        if state is None:
+            raise _Lost
         if state.status != "delivered" or state.document is None or state.delivered_on is None:
             return None
         document = await self._letasyl.download_pdf_document(request.operator_request_id, state.document)

@@ -35,7 +35,24 @@ class SummaryService:
         base = f"/v1/contact-groups/{case.id}"
         items: list[Attention] = []
         for request in await self._pdf_requests.for_case(case.id):
-            state = pdf_route.status(requested_on=request.requested_on, delivered_on=request.delivered_on, today=today)
+            state = pdf_route.status(
+                requested_on=request.requested_on,
+                delivered_on=request.delivered_on,
+                today=today,
+                lost_on=request.lost_on,
+            )
+            if state is pdf_route.PdfRequestStatus.LOST:
+                requested = request.requested_on.isoformat()
+                items.append(
+                    Attention(
+                        "pdf_request_lost",
+                        "P1",
+                        f"The operator no longer knows the PDF request of {requested}; make the request again.",
+                        f"Operatøren kender ikke længere PDF-bestillingen fra {requested}; bestil den igen.",
+                        None,
+                        f"{base}/pdf-requests",
+                    )
+                )
             if state is pdf_route.PdfRequestStatus.OVERDUE:
                 items.append(
                     Attention(
