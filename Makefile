@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Re-export the committed OpenAPI documents after an API change.
 openapi: export DFDG_ENVIRONMENT ?= development
