@@ -50,7 +50,7 @@ class CaseRepository:
         newest = (
             select(inner.id)
             .where(inner.case_id == CaseRow.id, inner.area == area.value)
-            .order_by(inner.taken_on.desc(), inner.id.desc())
+            .order_by(inner.seq.desc())  # as latest_snapshot: the sequence is the order of the area's history
             .limit(1)
             .correlate(CaseRow)
             .scalar_subquery()
