@@ -31,7 +31,7 @@ from dfdg_broker.health import ENGINE
 from dfdg_broker.health import router as operations_router
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
-from dfdg_broker.jobnet.text_rules import placeholder_set
+from dfdg_broker.jobnet.text_rules import DEFAULT_PLACEHOLDERS, placeholder_set
 from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS, CLASSIFICATION, CV_PLACEHOLDERS
 from dfdg_broker.jobnet_cv.facts_cache import CitizenFactsCache
 from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
@@ -147,7 +147,8 @@ def create_app(
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
     POLICIES.put(app, load_policies(settings.followup_policy_dir))
     CLASSIFICATION.put(app, load_classification(settings.occupations_file))
-    CV_PLACEHOLDERS.put(app, placeholder_set(settings.cv_placeholders))
+    placeholders = DEFAULT_PLACEHOLDERS if settings.cv_placeholders is None else settings.cv_placeholders
+    CV_PLACEHOLDERS.put(app, placeholder_set(placeholders))
     # The case summary depends on cases, PDF requests and distribution; cases shows it through this port.
     CASE_SUMMARY.put(app, case_summary)
     CASE_LISTENER.put(app, case_listener)

@@ -398,9 +398,10 @@ def workload(
     """Conversations and norm hours (not caseworker hours) per year per group and in total (F7); default:
     Copenhagen's tables."""
     from dfdg_broker.errors import ProblemError
+    from dfdg_broker.followup.presenters import workload_read
     from dfdg_broker.followup.registry import load_policies, validation_summary
     from dfdg_broker.followup.report import workload_table
-    from dfdg_broker.followup.schemas import WorkloadRead, WorkloadRequest
+    from dfdg_broker.followup.schemas import WorkloadRequest
     from dfdg_broker.followup.service import FollowUpService
 
     try:
@@ -414,7 +415,7 @@ def workload(
         detail = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
         typer.echo(f"dfdg-broker workload: {detail}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(workload_table(WorkloadRead.of(result)))
+    typer.echo(workload_table(workload_read(result)))
 
 
 if __name__ == "__main__":

@@ -31,8 +31,6 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from dfdg_broker.jobnet.text_rules import DEFAULT_PLACEHOLDERS
-
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105 - a known dev value
 DEVELOPMENT_CPR_LOOKUP_KEY = "dev-only-cpr-lookup-key"
 MIN_SECRET_LENGTH = 32
@@ -333,9 +331,10 @@ class Settings(BaseSettings):
         description="A fuller occupation list (CSV code,title_da under ISCO-08 codes) replacing the shipped Danish "
         "titles (N4, N5).",
     )
-    cv_placeholders: list[str] = Field(
-        default=list(DEFAULT_PLACEHOLDERS),
-        description="Values that mean 'nothing recorded' and are removed from a CV (N1); JSON list.",
+    cv_placeholders: list[str] | None = Field(
+        default=None,
+        description="Values that mean 'nothing recorded' and are removed from a CV (N1); JSON list. Unset: the "
+        "shipped list (jobnet.text_rules.DEFAULT_PLACEHOLDERS).",
     )
 
     @field_validator("log_level", mode="before")

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import dfdg_broker.jobnet.normaliser as normaliser_package
 from dfdg_broker.jobnet import findings as findings_module
+from dfdg_broker.jobnet.classification import load_classification
+from dfdg_broker.jobnet.cv import Address, JobnetCv
 from dfdg_broker.jobnet.findings import FindingCode, Severity
+from dfdg_broker.jobnet.normaliser import CvContext, normalise
+from dfdg_broker.jobnet.text_rules import DEFAULT_PLACEHOLDERS, placeholder_set
 
 ROOT = Path(__file__).resolve().parents[2]
 CODES = list(FindingCode)
@@ -72,3 +77,48 @@ def test_finding_codes_named_in_the_readme_exist() -> None:
     named = set(re.findall(r"\b((?:n\d+|daq)_[a-z_]+[a-z])\b", readme))
     assert {"n4_title_not_classified", "daq_third_person"} <= named
     assert named <= {code.value for code in CODES}
+
+
+# ---------------------------------------------------------------- the codes no other test reaches
+
+
+def _context(**overrides: object) -> CvContext:
+    values: dict[str, object] = {
+        "today": date(2026, 11, 23),
+        "classification": load_classification(),
+        "placeholders": placeholder_set(DEFAULT_PLACEHOLDERS),
+        **overrides,
+    }
+    return CvContext(**values)  # type: ignore[arg-type]
+
+
+def _cv(**fields: object) -> JobnetCv:
+    return JobnetCv.model_validate({"jobs_wanted": [{"title": "Elektriker"}], **fields})
+
+
+def test_N5_a_work_experience_title_missing_is_set_from_its_occupation_code():
+    result = normalise(_cv(work_experience=[{"occupation_code": "7411", "employer": "Al-Nour"}]), _context())
+    [finding] = [f for f in result.findings if f.code is FindingCode.N5_TITLE_FROM_CODE]
+    assert result.cv.work_experience[0].title == "Elektriker"
+    assert finding.path == "$.work_experience[0].title"
+    assert finding.message_en == "The title was missing; 'Elektriker' was set from code 7411."
+
+
+def test_N5_a_work_experience_code_that_does_not_fit_its_title_is_corrected():
+    result = normalise(_cv(work_experience=[{"title": "Elektriker", "occupation_code": "9333"}]), _context())
+    [finding] = [f for f in result.findings if f.code is FindingCode.N5_CODE_CORRECTED]
+    assert result.cv.work_experience[0].occupation_code == "7411"
+    assert (finding.path, finding.original) == ("$.work_experience[0].occupation_code", "9333")
+
+
+def test_N15_the_address_is_taken_from_the_cpr_register_and_the_old_one_kept_in_the_finding():
+    register = Address(street="Amagerbrogade 214", postal_code="2300", city="København S")
+    edited = _cv(address={"street": "Nørrebrogade 1", "postal_code": "2200", "city": "København N"})
+    result = normalise(edited, _context(address=register))
+    [finding] = [f for f in result.findings if f.code is FindingCode.N15_ADDRESS_FROM_REGISTER]
+    assert result.cv.address == register
+    assert (finding.original, finding.severity, finding.changed) == (
+        "Nørrebrogade 1, 2200 København N",
+        Severity.INFO,
+        True,
+    )

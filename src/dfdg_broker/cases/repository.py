@@ -11,10 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from dfdg_broker import metrics
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
-from dfdg_broker.db.mapping import from_row
+from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
     AttachmentBlobRow,
     CaseChangeRow,
@@ -24,7 +25,6 @@ from dfdg_broker.db.models import (
     CaseTaskDoneRow,
     SnapshotRow,
 )
-from dfdg_broker.db.session import WRITE_TRANSACTION
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -39,22 +39,28 @@ class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def end_read_phase(self) -> None:
-        """End the current read-only transaction before a slow outbound call, so that no database lock or
-        connection is held while the network is waited on. Refuses if anything is waiting to be written."""
-        if self._session.new or self._session.dirty or self._session.deleted:
-            raise RuntimeError("end_read_phase with pending writes")
-        await self._session.rollback()
-
-    async def begin_write_phase(self) -> None:
-        """Start the transaction that will write, after the outbound calls (see ``WRITE_TRANSACTION``)."""
-        await self._session.connection(execution_options={WRITE_TRANSACTION: True})
-
     # ---------------------------------------------------------------- cases
 
     async def get(self, case_id: str) -> Case | None:
         row = await self._session.get(CaseRow, case_id, populate_existing=True)
         return _case(row, await self._done_codes(case_id)) if row else None
+
+    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
+        """The case and the area's newest snapshot (None if it has none), in one round trip."""
+        inner = aliased(SnapshotRow)
+        newest = (
+            select(inner.id)
+            .where(inner.case_id == CaseRow.id, inner.area == area.value)
+            .order_by(inner.seq.desc())  # as latest_snapshot: the sequence is the order of the area's history
+            .limit(1)
+            .correlate(CaseRow)
+            .scalar_subquery()
+        )
+        query = select(CaseRow, SnapshotRow).outerjoin(SnapshotRow, SnapshotRow.id == newest)
+        row = (await self._session.execute(query.where(CaseRow.id == case_id))).first()
+        if row is None:
+            return None
+        return _case(row[0]), (_snapshot(row[1]) if row[1] is not None else None)
 
     async def get_with_snapshot_check(
         self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
@@ -107,7 +113,7 @@ class CaseRepository:
         return expected_revision + 1 if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
     async def add_changes(self, case_id: str, changes: Iterable[Change]) -> None:
-        self._session.add_all(CaseChangeRow(case_id=case_id, **_values(change)) for change in changes)
+        self._session.add_all(CaseChangeRow(case_id=case_id, **row_values(change)) for change in changes)
         await self._session.flush()
 
     async def history(self, case_id: str) -> list[Change]:
@@ -117,11 +123,7 @@ class CaseRepository:
         return [from_row(Change, row) for row in rows]
 
     async def add_situation(self, case_id: str, entry: SituationEntry) -> None:
-        self._session.add(
-            CaseSituationRow(
-                case_id=case_id, situation=entry.situation.value, since=entry.since, recorded_at=entry.recorded_at
-            )
-        )
+        self._session.add(CaseSituationRow(case_id=case_id, **row_values(entry, situation=entry.situation.value)))
         await self._session.flush()
 
     async def situations(self, case_id: str) -> list[SituationEntry]:
@@ -131,17 +133,10 @@ class CaseRepository:
             .where(CaseSituationRow.case_id == case_id)
             .order_by(CaseSituationRow.since, CaseSituationRow.id)
         )
-        return [SituationEntry(Situation(row.situation), row.since, row.recorded_at) for row in rows]
+        return [from_row(SituationEntry, row, situation=Situation(row.situation)) for row in rows]
 
     async def add_conversation(self, case_id: str, entry: ConversationEntry) -> ConversationEntry:
-        row = CaseConversationRow(
-            case_id=case_id,
-            held_on=entry.held_on,
-            kind=entry.kind.value,
-            recorded_at=entry.recorded_at,
-            recorded_by_subject=entry.recorded_by_subject,
-            recorded_by_municipality=entry.recorded_by_municipality,
-        )
+        row = CaseConversationRow(case_id=case_id, **row_values(entry, drop=("id",), kind=entry.kind.value))
         self._session.add(row)
         await self._session.flush()
         return _conversation(row)
@@ -158,7 +153,7 @@ class CaseRepository:
         """C8: record a task as done; False when it already was (the first record stands)."""
         insert = postgresql_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
         result = await self._session.execute(
-            insert(CaseTaskDoneRow).values(case_id=case_id, **_values(task)).on_conflict_do_nothing()
+            insert(CaseTaskDoneRow).values(case_id=case_id, **row_values(task)).on_conflict_do_nothing()
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -169,24 +164,10 @@ class CaseRepository:
     async def add_case(self, case: Case, cpr_lookup: str) -> None:
         self._session.add(
             CaseRow(
-                id=case.id,
-                cpr=case.cpr,
-                cpr_lookup=cpr_lookup,
-                receiving_municipality=case.receiving_municipality,
-                jobcenter_municipality=case.jobcenter_municipality,
-                contact_group=int(case.contact_group),
-                handover_date=case.dates.handover_date,
-                early_takeover_cv=case.dates.early_takeover_cv,
-                early_takeover_contract=case.dates.early_takeover_contract,
-                cv_update_deadline=case.dates.cv_update_deadline,
-                special_procedure_ref=case.special_procedure_ref,
-                person_id=case.person_id,
-                asylum_decision_date=case.asylum_decision_date,
-                jobnet_cv_number=case.jobnet_cv_number,
-                jobnet_profile_created=case.jobnet_profile_created,
-                created_on=case.created_on,
-                created_at=case.created_at,
-                created_by_municipality=case.created_by_municipality,
+                **row_values(
+                    case, drop=("dates", "done_tasks"), contact_group=int(case.contact_group), cpr_lookup=cpr_lookup
+                ),
+                **row_values(case.dates),
             )
         )
         try:
@@ -221,15 +202,7 @@ class CaseRepository:
         Insert-if-unclaimed: the row claims ``after.seq + 1`` and the unique key (case, area, seq) lets exactly one
         of several racing writers have it; the others insert nothing. This holds on both databases without locks:
         fifty identical reads after one upstream change add one row. Returns whether this call stored the row."""
-        values = {
-            "case_id": case_id,
-            "area": snapshot.area.value,
-            "taken_on": snapshot.taken_on,
-            "taken_at": snapshot.taken_at,
-            "content_sha256": snapshot.content_sha256,
-            "data": snapshot.data,
-            "seq": (after.seq if after else 0) + 1,
-        }
+        values = row_values(snapshot, case_id=case_id, area=snapshot.area.value, seq=(after.seq if after else 0) + 1)
         result = await self._session.execute(self._insert(SnapshotRow).values(values).on_conflict_do_nothing())
         return bool(getattr(result, "rowcount", 0))
 
@@ -242,18 +215,7 @@ class CaseRepository:
         driver allows). The case row was written in the same transaction, so nobody can race these."""
         snapshots = list(snapshots)
         self._session.add_all(
-            [
-                SnapshotRow(
-                    case_id=case_id,
-                    area=snapshot.area.value,
-                    taken_on=snapshot.taken_on,
-                    taken_at=snapshot.taken_at,
-                    content_sha256=snapshot.content_sha256,
-                    data=snapshot.data,
-                    seq=1,
-                )
-                for snapshot in snapshots
-            ]
+            [SnapshotRow(case_id=case_id, **row_values(s, area=s.area.value, seq=1)) for s in snapshots]
         )
         await self._session.flush()
         for snapshot in snapshots:
@@ -292,68 +254,25 @@ class CaseRepository:
     async def add_blobs(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> None:
         """Store documents' bytes. Two concurrent reads may fetch the same new document: the key is
         (case, attachment, SHA-256), so the bytes are identical and the second insert is skipped, not an error."""
-        rows = [
-            {
-                "case_id": case_id,
-                "attachment_id": b.attachment_id,
-                "sha256": b.sha256,
-                "media_type": b.media_type,
-                "size_bytes": b.size_bytes,
-                "content": b.content,
-                "fetched_at": fetched_at,
-            }
-            for b in blobs
-        ]
+        rows = [{**row_values(b), "case_id": case_id, "fetched_at": fetched_at} for b in blobs]
         if not rows:
             return
         await self._session.execute(self._insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
 
     async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
         row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))
-        if row is None:
-            return None
-        return Blob(row.attachment_id, row.sha256, row.media_type, row.size_bytes, row.content)
-
-
-def _values(record: Change | TaskDone) -> dict[str, object]:
-    return {name: getattr(record, name) for name in record.__slots__}
+        return None if row is None else from_row(Blob, row)
 
 
 def _conversation(row: CaseConversationRow) -> ConversationEntry:
-    return ConversationEntry(
-        row.id,
-        row.held_on,
-        ConversationKind(row.kind),
-        row.recorded_at,
-        row.recorded_by_subject,
-        row.recorded_by_municipality,
-    )
+    return from_row(ConversationEntry, row, kind=ConversationKind(row.kind))
 
 
 def _case(row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
-    return Case(
-        id=row.id,
-        cpr=row.cpr,
-        receiving_municipality=row.receiving_municipality,
-        jobcenter_municipality=row.jobcenter_municipality,
-        contact_group=ContactGroup(row.contact_group),
-        dates=CaseDates(row.handover_date, row.early_takeover_cv, row.early_takeover_contract, row.cv_update_deadline),
-        special_procedure_ref=row.special_procedure_ref,
-        person_id=row.person_id,
-        asylum_decision_date=row.asylum_decision_date,
-        jobnet_cv_number=row.jobnet_cv_number,
-        jobnet_profile_created=row.jobnet_profile_created,
-        created_on=row.created_on,
-        created_at=row.created_at,
-        created_by_municipality=row.created_by_municipality,
-        revision=row.revision,
-        visitation_date=row.visitation_date,
-        joint_handover_conversation_date=row.joint_handover_conversation_date,
-        not_learning_danish=row.not_learning_danish,
-        covered_by_repatriation_act=row.covered_by_repatriation_act,
-        done_tasks=done_tasks,
+    return from_row(
+        Case, row, contact_group=ContactGroup(row.contact_group), dates=from_row(CaseDates, row), done_tasks=done_tasks
     )
 
 
 def _snapshot(row: SnapshotRow) -> Snapshot:
-    return Snapshot(DataArea(row.area), row.taken_on, row.taken_at, row.content_sha256, row.data, row.seq)
+    return from_row(Snapshot, row, area=DataArea(row.area))

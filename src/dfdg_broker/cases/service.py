@@ -73,6 +73,7 @@ class AreaRead:
     final_snapshot_after_takeover: bool = False
     stale_reason: str | None = None
     supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
+    content_changed: bool = False  # this read stored a snapshot whose content differs from the last one
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,20 +208,32 @@ class CaseService:
 
     async def read_area(self, caller_municipality: str, case_id: str, area: DataArea) -> AreaRead:
         """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
-        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held."""
-        return await self.read_area_of(await self.get(caller_municipality, case_id), area)
+        live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held.
+        The case and the area's latest snapshot come in one query."""
+        found = await self._repo.get_with_latest_snapshot(case_id, area)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2: to any other municipality the case does not exist
+        case, latest = found
+        return await self.read_area_of(case, area, latest=(latest,))
 
-    async def read_area_of(self, case: Case, area: DataArea) -> AreaRead:
-        """``read_area`` for a case the caller already holds (access checked)."""
+    async def read_area_of(
+        self, case: Case, area: DataArea, *, latest: tuple[Snapshot | None] | None = None
+    ) -> AreaRead:
+        """``read_area`` for a case the caller already holds (access checked); ``latest``, when given, is the
+        area's latest snapshot as already read."""
         today = self._clock.today()
         takeover = case.dates.takeover_date(area)
         supplement = None
         if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
             supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            read = await self._read_frozen(case, area, takeover)
+            if latest is not None and latest[0] is not None and latest[0].taken_on <= takeover:
+                # The newest snapshot is from on or before the date, so it is the last one from then (G1).
+                read = AreaRead(case, area, latest[0], "frozen", takeover)
+            else:
+                read = await self._read_frozen(case, area, takeover)
         else:
-            read = await self._read_live(case, area, takeover)
+            read = await self._read_live(case, area, takeover, prefetched=latest)
         return replace(read, supplement=supplement) if supplement is not None else read
 
     async def cached_frozen_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
@@ -259,8 +272,10 @@ class CaseService:
         entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
         self._frozen_cache.put(read.case.id, read.area, entry)
 
-    async def _read_live(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
-        latest = await self._repo.latest_snapshot(case.id, area)
+    async def _read_live(
+        self, case: Case, area: DataArea, takeover: date, *, prefetched: tuple[Snapshot | None] | None = None
+    ) -> AreaRead:
+        latest = prefetched[0] if prefetched is not None else await self._repo.latest_snapshot(case.id, area)
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
         await self._uow.end_read_phase()
         try:
@@ -278,7 +293,8 @@ class CaseService:
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
             await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
-        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at)
+        changed = latest is None or latest.content_sha256 != fresh.content_sha256
+        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         held, final = await self._frozen_snapshot(case, area, takeover)

@@ -1,8 +1,17 @@
-"""Rows to the repositories' dataclasses and back, where the two share their field names."""
+"""Rows to the repositories' dataclasses and back: the one row-mapping style of every repository.
+
+Fields are matched by name; a field whose shape differs between record and row (an enum stored as its value, a
+nested value object stored as columns) is given as a keyword override, so each difference is written once, in the
+repository, and everything else follows the field names::
+
+    from_row(Receipt, row, unit=MunicipalUnit(row.unit))
+    ReceiptRow(**row_values(receipt, drop=("id",), unit=receipt.unit.value))
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from collections.abc import Iterable
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -11,11 +20,18 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound="DataclassInstance")
 
 
-def from_row(record_type: type[R], row: object) -> R:
-    """The record with each of its fields read from the row's attribute of that name (the row may have more)."""
-    return record_type(**{field.name: getattr(row, field.name) for field in fields(record_type)})
+def from_row(record_type: type[R], row: object, **overrides: Any) -> R:
+    """The record with each of its fields read from the row's attribute of that name (the row may have more),
+    except the fields given in ``overrides``."""
+    return record_type(
+        **{f.name: overrides[f.name] if f.name in overrides else getattr(row, f.name) for f in fields(record_type)}
+    )
 
 
-def row_values(record: DataclassInstance) -> dict[str, Any]:
-    """The record's fields, as keyword arguments for a row of the same names."""
-    return asdict(record)
+def row_values(record: DataclassInstance, *, drop: Iterable[str] = (), **overrides: Any) -> dict[str, Any]:
+    """The record's fields (minus ``drop``), as keyword arguments for a row of the same names; ``overrides``
+    replace or add columns."""
+    dropped = set(drop)
+    values = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in dropped}
+    values.update(overrides)
+    return values

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import DistributionReceiptRow
 from dfdg_broker.domain.distribution import MunicipalUnit
 
@@ -31,15 +32,7 @@ class DistributionRepository:
         self._session = session
 
     async def add_receipt(self, receipt: Receipt) -> Receipt:
-        row = DistributionReceiptRow(
-            case_id=receipt.case_id,
-            unit=receipt.unit.value,
-            received_on=receipt.received_on,
-            received_at=receipt.received_at,
-            recorded_by_municipality=receipt.recorded_by_municipality,
-            note=receipt.note,
-            package=receipt.package,
-        )
+        row = DistributionReceiptRow(**row_values(receipt, drop=("id",), unit=receipt.unit.value))
         self._session.add(row)
         await self._session.flush()
         return _receipt(row)
@@ -54,13 +47,4 @@ class DistributionRepository:
 
 
 def _receipt(row: DistributionReceiptRow) -> Receipt:
-    return Receipt(
-        id=row.id,
-        case_id=row.case_id,
-        unit=MunicipalUnit(row.unit),
-        received_on=row.received_on,
-        received_at=row.received_at,
-        recorded_by_municipality=row.recorded_by_municipality,
-        note=row.note,
-        package=dict(row.package),
-    )
+    return from_row(Receipt, row, unit=MunicipalUnit(row.unit), package=dict(row.package))

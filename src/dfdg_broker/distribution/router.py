@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from dfdg_broker.cases.dependencies import CaseServiceDep, notify_case_changed
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
+from dfdg_broker.distribution import presenters
 from dfdg_broker.distribution.dependencies import DistributionServiceDep
 from dfdg_broker.distribution.errors import PackageEmpty
-from dfdg_broker.distribution.packages import UnitPackage, document_key
-from dfdg_broker.distribution.repository import Receipt
 from dfdg_broker.distribution.schemas import (
     DistributionRead,
     ReceiptCreate,
     ReceiptRead,
-    RoutedDocument,
-    UnitDistribution,
 )
 from dfdg_broker.domain.distribution import MunicipalUnit
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
@@ -38,13 +36,7 @@ async def get_distribution(
     """P2: derived from each document's kind and the concerned child's age (the table in `domain/distribution.py`),
     from the DA3 and DA4 data the broker serves now; the operator is not asked."""
     case, packages = await service.distribution(caller.municipality, case_id)
-    units = [_unit(case.id, p) for p in packages]
-    return DistributionRead(
-        case_id=case.id,
-        as_of=clock.today(),
-        units=units,
-        undistributed_count=sum(len(u.undistributed) for u in units),
-    )
+    return presenters.distribution_read(case, packages, clock.today())
 
 
 @router.post(
@@ -61,46 +53,15 @@ async def record_distribution_receipt(
     response: Response,
     caller: WriteCaller,
     service: DistributionServiceDep,
+    request: Request,
+    cases: CaseServiceDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
     body: ReceiptCreate | None = None,
 ) -> ReceiptRead:
     """P2: the receipt keeps what the package held; a document added or changed later shows as undistributed."""
     receipt = await service.record_receipt(caller.municipality, case_id, unit, body.note if body else None)
+    case = await cases.get(caller.municipality, case_id)
+    await notify_case_changed(request, cases, uow, clock, case)  # the worklist's P2 items follow
     response.headers["Location"] = f"/v1/contact-groups/{case_id}/distribution"
-    return _receipt(receipt)
-
-
-def _receipt(receipt: Receipt) -> ReceiptRead:
-    assert receipt.id is not None  # stored receipts have their id
-    return ReceiptRead(
-        id=receipt.id,
-        unit=receipt.unit,
-        received_on=receipt.received_on,
-        received_at=receipt.received_at,
-        recorded_by_municipality=receipt.recorded_by_municipality,
-        note=receipt.note,
-        items=sorted(receipt.package),
-    )
-
-
-def _unit(case_id: str, package: UnitPackage) -> UnitDistribution:
-    undistributed = set(package.undistributed)
-    return UnitDistribution(
-        unit=package.unit,
-        documents=[
-            RoutedDocument(
-                attachment_id=a.attachment_id,
-                title=a.title,
-                kind=a.kind,
-                concerns_person_id=a.concerns_person_id,
-                sha256=a.sha256,
-                href=f"/v1/contact-groups/{case_id}/attachments/{a.attachment_id}",
-                distributed=document_key(a.attachment_id) not in undistributed,
-            )
-            for a in package.documents
-        ],
-        other_parts=package.other_parts,
-        children=package.children,
-        undistributed=package.undistributed,
-        complete=not package.undistributed,
-        receipts=[_receipt(r) for r in package.receipts],
-    )
+    return presenters.receipt_read(receipt)

@@ -11,9 +11,9 @@ from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import ClockDep, ReadCaller
 from dfdg_broker.domain.followup import DEFAULT_HORIZON_MONTHS, MAX_HORIZON_MONTHS, MIN_HORIZON_MONTHS
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
+from dfdg_broker.followup import presenters
 from dfdg_broker.followup.dependencies import FollowUpServiceDep
 from dfdg_broker.followup.errors import PolicyHasNoWorkload, UnknownPolicy
-from dfdg_broker.followup.presenters import case_plan_read
 from dfdg_broker.followup.registry import PolicyFile
 from dfdg_broker.followup.schemas import (
     F6_DESCRIPTION,
@@ -59,7 +59,7 @@ async def get_follow_up_plan(
     municipality's policy applies unless `policy` names another."""
     options = CasePlanOptions(horizon_months, not_learning_danish, policy)
     today = clock.today()
-    return case_plan_read(await service.for_case(cases, caller.municipality, case_id, options, today), today)
+    return presenters.case_plan_read(await service.for_case(cases, caller.municipality, case_id, options, today), today)
 
 
 @router.post(
@@ -71,7 +71,7 @@ async def get_follow_up_plan(
 )
 async def plan_follow_up(body: FollowUpPlanCreate, caller: ReadCaller, service: FollowUpServiceDep) -> FollowUpPlanRead:
     """F1-F6: the named policy, else `municipality`'s, else the calling municipality's."""
-    return FollowUpPlanRead.of(service.what_if(caller.municipality, body))
+    return presenters.follow_up_plan_read(service.what_if(caller.municipality, body))
 
 
 @router.post(
@@ -83,7 +83,7 @@ async def plan_follow_up(body: FollowUpPlanCreate, caller: ReadCaller, service: 
 )
 async def estimate_workload(body: WorkloadRequest, caller: ReadCaller, service: FollowUpServiceDep) -> WorkloadRead:
     """F7: full-time persons x conversations per person per year x norm minutes."""
-    return WorkloadRead.of(service.workload(body))
+    return presenters.workload_read(service.workload(body))
 
 
 @router.get(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,22 +15,15 @@ from dfdg_broker.domain.followup import (
     DEFAULT_HORIZON_MONTHS,
     MAX_HORIZON_MONTHS,
     MIN_HORIZON_MONTHS,
-    NORM_HOURS_CAVEAT,
-    NORM_HOURS_CAVEAT_DA,
     Act,
     Basis,
     ContentItem,
-    Conversation,
     ConversationKind,
     ConversationStatus,
-    Plan,
-    Policy,
     PolicyKind,
     Situation,
     TargetGroup,
-    Workload,
     WorkloadBasis,
-    WorkloadLine,
 )
 from dfdg_broker.schemas import rule
 
@@ -138,19 +129,6 @@ class RuleSetRead(BaseModel):
     legal_minimum: str
     notes: list[str]
 
-    @classmethod
-    def of(cls, policy: Policy, legal_minimum: Policy) -> RuleSetRead:
-        return cls(
-            policy=policy.name,
-            kind=policy.kind,
-            title=policy.title,
-            legal_basis=policy.legal_basis,
-            valid_from=policy.valid_from,
-            valid_to=policy.valid_to,
-            legal_minimum=legal_minimum.name,
-            notes=list(policy.notes if policy is legal_minimum else policy.notes + legal_minimum.notes),
-        )
-
 
 class FollowUpPlanRead(BaseModel):
     target_group: TargetGroup
@@ -175,48 +153,6 @@ class FollowUpPlanRead(BaseModel):
         default=[], description="a case's plan: conversations recorded as held that the plan has no place for"
     )
     tasks: list[Task] = Field(default=[], description="a case's plan: the open tasks (C8), as on the case")
-
-    @classmethod
-    def of(cls, plan: Plan, contact_group: ContactGroup | None = None) -> FollowUpPlanRead:
-        conversations = [conversation_read(c) for c in plan.conversations]
-        legal = sum(1 for c in plan.conversations if c.basis is Basis.LEGAL_MINIMUM)
-        return cls(
-            target_group=plan.request.target_group,
-            act=plan.request.target_group.act,
-            contact_group=contact_group,
-            start_date=plan.request.start_date,
-            horizon_months=plan.request.horizon_months,
-            horizon_last_day=plan.horizon_end - timedelta(days=1),
-            rule_set=RuleSetRead.of(plan.policy, plan.legal_minimum),
-            conversations=conversations,
-            legal_minimum_count=legal,
-            municipal_addition_count=len(conversations) - legal,
-            legal_minimum_stated=plan.legal_minimum_stated,
-            warnings=list(plan.warnings),
-            segments=[SegmentRead(**asdict(s)) for s in plan.segments],
-        )
-
-
-def conversation_read(c: Conversation) -> ConversationRead:
-    return ConversationRead(
-        date=c.on,
-        kind=c.kind,
-        basis=c.basis,
-        rule=c.rule,
-        period=c.period,
-        content=[
-            ContentItemRead(
-                item=item,
-                rule=item.rule,
-                legal_basis=item.legal_basis,
-                steps=list(item.steps),
-                steps_da=list(item.steps_da),
-            )
-            for item in c.content
-        ],
-        moved_from=c.moved_from,
-        situation=c.situation,
-    )
 
 
 class WorkloadRequest(BaseModel):
@@ -243,10 +179,6 @@ class WorkloadRequest(BaseModel):
     )
 
 
-def _number(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
 class WorkloadLineRead(BaseModel):
     key: str
     danish_name: str
@@ -256,19 +188,6 @@ class WorkloadLineRead(BaseModel):
     conversations_per_person: float | None
     conversations: float | None
     norm_hours: float | None
-
-    @classmethod
-    def of(cls, line: WorkloadLine) -> WorkloadLineRead:
-        return cls(
-            key=line.group.key,
-            danish_name=line.group.danish_name,
-            target_group=line.group.cadence,
-            full_time_persons=float(line.full_time_persons),
-            norm_minutes=line.group.norm_minutes,
-            conversations_per_person=_number(line.conversations_per_person),
-            conversations=_number(line.conversations),
-            norm_hours=_number(line.norm_hours),
-        )
 
 
 class WorkloadRead(BaseModel):
@@ -282,16 +201,3 @@ class WorkloadRead(BaseModel):
     )
     caveat: str = Field(description="F7: what the norm covers and what it does not (summoning, preparation)")
     caveat_da: str = Field(description="the same in Danish")
-
-    @classmethod
-    def of(cls, workload: Workload) -> WorkloadRead:
-        return cls(
-            policy=workload.policy.name,
-            basis=workload.basis,
-            groups=[WorkloadLineRead.of(line) for line in workload.lines],
-            full_time_persons=float(workload.full_time_persons),
-            conversations=round(float(workload.conversations), 2),
-            norm_hours=round(float(workload.norm_hours), 2),
-            caveat=NORM_HOURS_CAVEAT,
-            caveat_da=NORM_HOURS_CAVEAT_DA,
-        )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict
-
 from fastapi import APIRouter
 
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.jobnet.cv import JobnetCv
-from dfdg_broker.jobnet.findings import Severity
+from dfdg_broker.jobnet_cv import presenters
 from dfdg_broker.jobnet_cv.dependencies import JobnetCvServiceDep
 from dfdg_broker.jobnet_cv.errors import (
     CvHasBlockingFindings,
@@ -21,9 +18,7 @@ from dfdg_broker.jobnet_cv.errors import (
     NoSubmission,
     PersonUnknownInRegister,
 )
-from dfdg_broker.jobnet_cv.repository import SubmissionRecord
-from dfdg_broker.jobnet_cv.schemas import DraftSource, FindingCounts, FindingRead, JobnetCvDraft, JobnetCvSubmission
-from dfdg_broker.presenters import cv_window
+from dfdg_broker.jobnet_cv.schemas import JobnetCvDraft, JobnetCvSubmission
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Jobnet CV"])
 
@@ -44,22 +39,7 @@ async def draft_jobnet_cv(
     the frozen snapshot after) and the CPR register's name and address (N15). Every change, doubt and gap is a
     finding with a stable `code`, the rule ID, the JSON `path`, a `severity` and messages in Danish and English.
     `blocking` findings are exactly those Jobnet would refuse; submit the reviewed CV with PUT."""
-    draft = await service.draft(caller.municipality, case_id)
-    counts = Counter(f.severity for f in draft.result.findings)
-    return JobnetCvDraft(
-        case_id=draft.case.id,
-        cv_number=draft.case.jobnet_cv_number,
-        cv_window=cv_window(draft.case.dates, clock.today()),
-        source=DraftSource(
-            da1_mode=draft.area.mode,
-            da1_snapshot_taken_at=draft.area.snapshot.taken_at,
-            da1_stale=draft.area.stale_reason is not None,
-        ),
-        ready_to_submit=not draft.result.blocking,
-        counts=FindingCounts(**{severity.value: counts[severity] for severity in Severity}),
-        findings=[FindingRead.of(f) for f in draft.result.findings],
-        cv=draft.result.cv,
-    )
+    return presenters.draft_read(await service.draft(caller.municipality, case_id), clock.today())
 
 
 @router.put(
@@ -86,7 +66,7 @@ async def submit_jobnet_cv(
     `searchable: true` needs `consent: true` (G4). The CV is checked by the same normaliser as the draft: any
     placeholder (N1) or blocking finding answers 422 listing the findings. Name and address are always the CPR
     register's (N15). Jobnet receives the normalised CV; the accepted submission is recorded."""
-    return _submission(await service.submit(caller.municipality, case_id, cv))
+    return presenters.submission_read(await service.submit(caller.municipality, case_id, cv))
 
 
 @router.get(
@@ -97,8 +77,4 @@ async def submit_jobnet_cv(
     responses=responses_for(*_COMMON, NoSubmission),
 )
 async def get_jobnet_cv(case_id: str, caller: ReadCaller, service: JobnetCvServiceDep) -> JobnetCvSubmission:
-    return _submission(await service.last_submission(caller.municipality, case_id))
-
-
-def _submission(record: SubmissionRecord) -> JobnetCvSubmission:
-    return JobnetCvSubmission.model_validate(asdict(record))
+    return presenters.submission_read(await service.last_submission(caller.municipality, case_id))

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dfdg_broker.jobnet.cv import JobnetCv
-from dfdg_broker.jobnet.findings import Finding, Severity
+from dfdg_broker.jobnet.findings import Severity
 from dfdg_broker.schemas import CvWindow
 
 
@@ -33,20 +33,6 @@ class FindingRead(BaseModel):
     original: str | None = Field(default=None, description="the value before it was changed or dropped")
     suggestions: list[SuggestionRead] = []
     changed: bool = Field(description="true when the broker changed or dropped a value")
-
-    @classmethod
-    def of(cls, finding: Finding) -> FindingRead:
-        return cls(
-            code=finding.code,
-            rule=finding.rule,
-            path=finding.path,
-            severity=finding.severity,
-            message_da=finding.message_da,
-            message_en=finding.message_en,
-            original=finding.original,
-            suggestions=[SuggestionRead(value=s.value, code=s.code, score=s.score) for s in finding.suggestions],
-            changed=finding.changed,
-        )
 
 
 class FindingCounts(BaseModel):

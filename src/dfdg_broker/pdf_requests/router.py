@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
-from dfdg_broker.domain import pdf_route
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
-from dfdg_broker.letasyl.schemas import PdfRequestState
+from dfdg_broker.pdf_requests import presenters
 from dfdg_broker.pdf_requests.dependencies import PdfRequestServiceDep
 from dfdg_broker.pdf_requests.errors import PdfAttachmentNotFound, PdfNotDeliveredYet, PdfRequestNotFound
-from dfdg_broker.pdf_requests.repository import StoredPdfRequest
 from dfdg_broker.pdf_requests.schemas import (
-    DeliveredAttachment,
-    DeliveredFile,
     PdfRequestCreate,
     PdfRequestList,
     PdfRequestRead,
@@ -50,7 +44,7 @@ async def create_pdf_request(
     with its due date 14 days later, only once the operator accepted it (operator down: 503 and Retry-After)."""
     stored = await service.create(caller.municipality, case_id, body.person_id, body.areas)
     response.headers["Location"] = f"/v1/contact-groups/{case_id}/pdf-requests/{stored.id}"
-    return _read(stored, clock.today())
+    return presenters.pdf_request_read(stored, clock.today())
 
 
 @router.get(
@@ -66,10 +60,7 @@ async def list_pdf_requests(
     """P1: status by the clock: `requested` until the due date, `overdue` after it, `delivered` once the broker
     holds the PDF. Open requests are checked with the operator; a delivery is downloaded, verified and stored."""
     case, requests, checked = await service.list_for_case(caller.municipality, case_id)
-    today = clock.today()
-    return PdfRequestList(
-        case_id=case.id, as_of=today, operator_checked=checked, requests=[_read(r, today) for r in requests]
-    )
+    return presenters.pdf_request_list(case, requests, checked, clock.today())
 
 
 @router.get(
@@ -101,38 +92,3 @@ async def download_pdf_request_attachment(
 ) -> StreamingResponse:
     blob = await service.attachment(caller.municipality, case_id, request_id, attachment_id)
     return stream_blob(blob, f"{blob.attachment_id}.pdf")
-
-
-def _read(request: StoredPdfRequest, today: date) -> PdfRequestRead:
-    base = f"/v1/contact-groups/{request.case_id}/pdf-requests/{request.id}"
-    delivery = PdfRequestState.model_validate(request.delivery) if request.delivery else None
-    document = delivery.document if delivery else None
-    return PdfRequestRead(
-        id=request.id,
-        case_id=request.case_id,
-        person_id=request.person_id,
-        areas=request.areas,
-        requested_on=request.requested_on,
-        requested_at=request.requested_at,
-        requested_by_municipality=request.requested_by_municipality,
-        due_date=request.due_date,
-        status=pdf_route.status(
-            requested_on=request.requested_on, delivered_on=request.delivered_on, today=today, lost_on=request.lost_on
-        ),
-        delivered_on=request.delivered_on,
-        delivered_late=pdf_route.delivered_late(requested_on=request.requested_on, delivered_on=request.delivered_on),
-        document=DeliveredFile(**document.model_dump(), href=f"{base}/document") if document else None,
-        attachments=[
-            DeliveredAttachment(
-                attachment_id=a.attachment_id,
-                title=a.title,
-                kind=a.kind,
-                concerns_person_id=a.concerns_person_id,
-                media_type=a.media_type,
-                size_bytes=a.size_bytes,
-                sha256=a.sha256,
-                href=f"{base}/attachments/{a.attachment_id}",
-            )
-            for a in (delivery.attachments if delivery else [])
-        ],
-    )

@@ -1,0 +1,60 @@
+"""Database round trips per request on the hot paths (issue 14): each statement and each commit is a round trip
+(a thread hop on SQLite), so these counts are pinned; a change that adds one must say why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from dfdg_broker import app_state
+from tests.conftest import TODAY
+from tests.helpers import create_case, days
+
+
+@contextmanager
+def round_trips(app) -> Iterator[list[str]]:
+    engine = app_state.SESSIONS.get(app).kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        verb = statement.split()[0].upper()
+        if verb != "BEGIN":  # SQLite's BEGIN is a statement here, PostgreSQL's is not: leave both out
+            seen.append(verb)
+
+    def on_commit(conn):  # type: ignore[no-untyped-def]
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+
+
+async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
+    p = persona("complete-adult")
+    handover = TODAY + days(2)
+    case = await create_case(client, auth, p, handover)
+    base = f"/v1/contact-groups/{case['id']}"
+    counts = {}
+    with round_trips(app) as seen:
+        assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
+    counts["live read"] = list(seen)
+    with round_trips(app) as seen:
+        assert (await client.get(base, headers=auth("101"))).status_code == 200
+    counts["case read"] = list(seen)
+    clock.set(handover + days(1))
+    assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
+    with round_trips(app) as seen:
+        assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
+    counts["cached frozen read"] = list(seen)
+    # One SELECT (case and latest snapshot together); the read phase then ends before the operator call.
+    assert counts["live read"] == ["SELECT"], counts
+    # The case, then the summary's parts (PDF requests, DA3, DA4, receipts, tasks done): one query each, no writes.
+    assert set(counts["case read"]) == {"SELECT", "COMMIT"} and len(counts["case read"]) <= 7, counts
+    # One SELECT (the case and "is the cached snapshot still stored") and the commit.
+    assert counts["cached frozen read"] == ["SELECT", "COMMIT"], counts
