@@ -3,16 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+LOCK := requirements.lock
 
 # The embedded default database; override with e.g. DFDG_DATABASE_URL=postgresql+asyncpg://...
 export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
 
-.PHONY: install run test lint openapi bench bench-scale clean
+.PHONY: install run test lint openapi settings-table lock bench bench-scale clean
 
-$(INSTALLED): pyproject.toml
+# requirements.lock is a constraints file: it pins every package it names, and a dependency added to pyproject.toml
+# without re-locking still installs (unpinned) instead of breaking the build. Re-lock with `make lock`.
+$(INSTALLED): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,mock]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev,mock]'
 	touch $@
 
 install: $(INSTALLED)
@@ -34,11 +37,21 @@ lint: install
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
-## Re-export the committed OpenAPI documents after an API change.
+## Re-export the committed OpenAPI documents after an API change (and the README's settings table).
 openapi: export DFDG_ENVIRONMENT ?= development
-openapi: install
+openapi: install settings-table
 	$(BIN)/dfdg-broker export-openapi
+
+## Rewrite the README's settings table from src/dfdg_broker/settings.py (a test fails when they drift).
+settings-table: install
+	$(BIN)/dfdg-broker settings-table
+
+## Re-pin every dependency (runtime, dev, mock) in requirements.lock from pyproject.toml (pip-tools).
+lock: install
+	$(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --extra mock --output-file $(LOCK) pyproject.toml
 
 clean:
 	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis

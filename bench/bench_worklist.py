@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import statistics
 import tempfile
 import time
@@ -115,7 +116,12 @@ async def fill(url: str, cases: int) -> None:
 
 
 async def measure(url: str, reads: int) -> dict[str, float]:
-    settings = Settings(environment=Environment.TEST, database_url=url, upstream_base_url="http://upstream.test")
+    settings = Settings(
+        environment=Environment.DEVELOPMENT,
+        database_url=url,
+        upstream_base_url="http://upstream.test",
+        jwt_secret=secrets.token_urlsafe(32),  # development HS256 tokens for the bench only
+    )
     app = create_app(settings, clock=FixedClock(TODAY))
     headers = {"Authorization": f"Bearer {issue_token(settings, '101', subject='bench')}"}
     timings: dict[str, float] = {}

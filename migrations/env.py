@@ -6,6 +6,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from dfdg_broker.db.models import Base
@@ -32,7 +33,14 @@ def _configure(connection: Connection) -> None:
     )
 
 
+MIGRATION_LOCK = 0x64666467_6D696772  # "dfdgmigr": the advisory lock key every `dfdg-broker migrate` takes
+
+
 def _run_sync(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several replicas may run `dfdg-broker migrate` at once: one migrates, the others wait here and then find
+        # the schema at head. A transaction-level lock: released by the commit (or rollback) below, whatever happens.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()

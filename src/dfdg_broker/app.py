@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import httpx
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from dfdg_broker import __version__, app_state
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
@@ -18,15 +19,16 @@ from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.clock import Clock, FixedClock, SystemClock
-from dfdg_broker.correlation import CorrelationIdMiddleware
-from dfdg_broker.db.session import create_engine, create_sessionmaker
-from dfdg_broker.deps import SessionDep
+from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
+from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.errors import InsufficientScope, Problem, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
+from dfdg_broker.health import ENGINE
+from dfdg_broker.health import router as operations_router
 from dfdg_broker.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_response
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
 from dfdg_broker.jobnet.classification import load_classification
@@ -38,6 +40,8 @@ from dfdg_broker.lifecycle.dependencies import case_listener
 from dfdg_broker.lifecycle.router import router as lifecycle_router
 from dfdg_broker.lifecycle.schemas import ContactGroupPatch, ConversationWrite
 from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
+from dfdg_broker.metrics import RequestMetricsMiddleware
+from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
@@ -63,6 +67,32 @@ All examples are synthetic.
 """
 
 
+CONTACT = {"name": "dfdg-broker maintainers", "url": "https://dfdg-broker.example/support"}
+LICENSE = {"name": "MPL-2.0", "identifier": "MPL-2.0"}
+TAGS = [
+    {
+        "name": "Contact groups",
+        "description": "Create the case (contact group) for a newly settled refugee (C1-C8), read it and its data "
+        "areas: live while the municipality has not taken over, frozen from the takeover date on (G1).",
+    },
+    {
+        "name": "PDF route",
+        "description": "P1: ask the asylum operator for DA3/DA4 as PDF and collect the delivery.",
+    },
+    {
+        "name": "Distribution to municipal units",
+        "description": "P2: which documents and DA3 parts each municipal unit should receive, and receipts.",
+    },
+    {"name": "Jobnet CV", "description": "Draft the Jobnet CV from DA1 (N1-N18) and submit the reviewed CV (G2-G4)."},
+    {"name": "Follow-up plans", "description": "F1-F7: the follow-up conversations due and the workload they cost."},
+    {
+        "name": "Operations",
+        "description": "Liveness, readiness and version for the platform (and `/metrics`, Prometheus text, "
+        "not listed here). No token needed; nothing personal is served.",
+    },
+]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -80,7 +110,9 @@ def create_app(
             max_overflow=settings.db_max_overflow,
             pool_recycle_seconds=settings.db_pool_recycle_seconds,
         )
+        await check_database(engine)  # fail fast, with the reason, rather than on the first request
         upstreams = await create_upstreams(settings, upstream_transport)
+        ENGINE.put(app, engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(app, upstreams)
@@ -97,10 +129,14 @@ def create_app(
 
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
     docs = bool(settings.api_docs)
-    app = FastAPI(
+    # With docs: Swagger UI and ReDoc from packaged assets (fastapi-offline), so they work in a closed network.
+    app = (FastAPIOffline if docs else FastAPI)(
         title="dfdg-broker",
         version=__version__,
         description=DESCRIPTION,
+        contact=CONTACT,
+        license_info=LICENSE,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
@@ -136,15 +172,7 @@ def create_app(
     app.include_router(followup_router)
     app.include_router(jobnet_cv_router)
 
-    class Health(BaseModel):
-        status: str
-        database: str
-
-    @app.get("/healthz", tags=["Health"], name="health", response_model=Health)
-    async def healthz(session: SessionDep) -> Health:
-        """Liveness and database reachability."""
-        await session.execute(text("SELECT 1"))
-        return Health(status="ok", database="ok")
+    app.include_router(operations_router)
 
     install_problem_handlers(
         app,
@@ -165,9 +193,16 @@ def create_app(
     app.add_exception_handler(IdempotentReplay, _replay)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION)
-    app.add_middleware(CorrelationIdMiddleware)
+    install_readable_schema_names(app)
+    # Outside Starlette's error middleware, so that 500s carry the correlation ID and the security headers, and
+    # are counted and logged.
+    outermost(
+        app,
+        CorrelationIdMiddleware,
+        RequestMetricsMiddleware,
+        AccessLogMiddleware,
+        partial(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION),
+    )
     return app
 
 

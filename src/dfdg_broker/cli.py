@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,7 +13,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
-from dfdg_broker.settings import Settings
+from dfdg_broker.settings import Settings, SettingsError, deployment_problems, describe_errors
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -20,17 +21,75 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, help="The DFDG broker and its mock upstream.")
 
 OPENAPI_DIR = Path("openapi")
+README = Path("README.md")
+log = logging.getLogger("dfdg_broker.cli")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dfdg_broker.health import version_info
+
+        info = version_info()
+        typer.echo(
+            f"dfdg-broker {info.version} (git revision {info.git_revision or 'unknown'}, "
+            f"schema revision {info.schema_revision or 'unknown'})"
+        )
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="version, git and schema revision")
+    ] = False,
+) -> None:
+    """The DFDG broker and its mock upstream."""
+
+
 MOCK_EXTRA_MODULES = frozenset({"fpdf"})
 """What ``pip install 'dfdg-broker[mock]'`` adds (pyproject's ``[mock]`` extra); the broker itself imports none."""
 
 
 def _settings() -> Settings:
-    """The settings, or a plain message and exit 2 when they are refused (e.g. a pinned date in production)."""
+    """The settings, or a plain message naming each variable at fault and exit 2 when they are refused."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        typer.echo(f"dfdg-broker: refusing to start: {problems}", err=True)
+        problems = "; ".join(describe_errors(exc))
+    except SettingsError as exc:
+        problems = str(exc)
+    else:
+        if not (problems := "; ".join(deployment_problems(settings))):
+            return settings
+    typer.echo(f"dfdg-broker: refusing to start: {problems}", err=True)
+    raise typer.Exit(2)
+
+
+def _start(settings: Settings) -> None:
+    """Logging as configured, then a warning for each DFDG_* variable that is no setting (likely misspelt)."""
+    from dfdg_broker.logging_setup import configure_logging
+    from dfdg_broker.settings import unknown_variables
+
+    configure_logging(settings.log_level, settings.effective_log_format)
+    for warning in unknown_variables():
+        log.warning("%s", warning)
+
+
+def _require_database(settings: Settings) -> None:
+    """Fail fast, with where and why, when the database does not answer (exit 2)."""
+    from dfdg_broker.db.session import DatabaseUnreachable, check_database, create_engine
+
+    async def check() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_database(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(check())
+    except DatabaseUnreachable as exc:
+        typer.echo(f"dfdg-broker: refusing to start: {exc}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -66,10 +125,10 @@ def serve(
 ) -> None:
     """Run the broker (migrate first: `dfdg-broker migrate`)."""
     from dfdg_broker.app import create_app
-    from dfdg_broker.logging_setup import configure_logging
 
     settings = _settings()
-    configure_logging(settings.log_level)
+    _start(settings)
+    _require_database(settings)
     host, port = host or settings.host, port or settings.port
     if settings.workers > 1:
         # Each worker process builds its own app (and pools) from the same environment.
@@ -93,11 +152,10 @@ def mock(
     port: Annotated[int | None, typer.Option(help="default: DFDG_MOCK_PORT")] = None,
 ) -> None:
     """Run the mock upstream (LetAsyl, Jobnet, CPR register, admin API) with the demo personas."""
-    from dfdg_broker.logging_setup import configure_logging
 
     create_mock_app = _mock_app_factory()
     settings = _settings()
-    configure_logging(settings.log_level)
+    _start(settings)
     config = _uvicorn_config(
         create_mock_app(settings=settings), host or settings.mock_host, port or settings.mock_port, settings
     )
@@ -110,11 +168,10 @@ def dev() -> None:
     from dfdg_broker import app_state
     from dfdg_broker.app import create_app
     from dfdg_broker.demo import seed_demo
-    from dfdg_broker.logging_setup import configure_logging
 
     create_mock_app = _mock_app_factory()
     settings = _settings()
-    configure_logging(settings.log_level)
+    _start(settings)
     broker_app = create_app(settings)
     mock_server = uvicorn.Server(
         _uvicorn_config(create_mock_app(settings=settings), settings.mock_host, settings.mock_port, settings)
@@ -144,10 +201,73 @@ def dev() -> None:
 
 @app.command()
 def migrate(revision: str = "head") -> None:
-    """Apply the Alembic migrations to DFDG_DATABASE_URL."""
+    """Apply the Alembic migrations to DFDG_DATABASE_URL. Safe to run from several replicas at once: on
+    PostgreSQL an advisory lock lets one migrate while the others wait, then find nothing left to do."""
     from dfdg_broker.db.migrate import upgrade
 
-    upgrade(_settings().database_url, revision)
+    settings = _settings()
+    _start(settings)
+    _require_database(settings)
+    upgrade(settings.database_url, revision)
+
+
+@app.command("sweep")
+def sweep_command() -> None:
+    """The scheduled work (cron, Kubernetes CronJob): G1 final snapshots on takeover dates, due PDF deliveries.
+    Idempotent. Exit 1 when something could not be done (an upstream outage): the next run tries again."""
+    from dfdg_broker.clock import FixedClock, SystemClock
+    from dfdg_broker.db.session import create_engine, create_sessionmaker
+    from dfdg_broker.sweep import sweep
+    from dfdg_broker.upstream import create_upstreams
+
+    settings = _settings()
+    _start(settings)
+    _require_database(settings)
+    clock = FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        upstreams = await create_upstreams(settings)
+        try:
+            report = await sweep(create_sessionmaker(engine), upstreams, clock, settings)
+        finally:
+            await upstreams.aclose()
+            await engine.dispose()
+        typer.echo(report.summary())
+        return 1 if report.failures else 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
+@app.command("settings-table")
+def settings_table_command(
+    readme: Annotated[Path, typer.Option(help="the README whose settings table is rewritten")] = README,
+    check: Annotated[bool, typer.Option(help="only check that the README's table is current (exit 1 if not)")] = False,
+) -> None:
+    """Rewrite the README's settings table from the settings model (`make settings-table`)."""
+    from dfdg_broker.settings import settings_table
+
+    current = readme.read_text(encoding="utf-8")
+    updated = replace_generated_section(current, SETTINGS_BEGIN, SETTINGS_END, settings_table())
+    if check:
+        if updated != current:
+            typer.echo(f"{readme}: the settings table is out of date; run `make settings-table`", err=True)
+            raise typer.Exit(1)
+        return
+    readme.write_text(updated, encoding="utf-8")
+    typer.echo(f"wrote the settings table in {readme}")
+
+
+SETTINGS_BEGIN = "<!-- settings-table: generated from src/dfdg_broker/settings.py by `make settings-table` -->"
+SETTINGS_END = "<!-- /settings-table -->"
+
+
+def replace_generated_section(text: str, begin: str, end: str, content: str) -> str:
+    head, found, rest = text.partition(begin)
+    if not found or end not in rest:
+        raise typer.BadParameter(f"the markers {begin!r} and {end!r} are missing")
+    _old, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{content}{end}{tail}"
 
 
 @app.command("export-openapi")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "X-Correlation-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+"""A caller's id that looks like it holds a CPR number is replaced: the id goes into every log line."""
+log = logging.getLogger(__name__)
 _current: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 
@@ -19,7 +25,14 @@ def current() -> str | None:
 
 
 class CorrelationIdMiddleware:
-    """Takes the caller's X-Correlation-ID when it is well-formed (never echo arbitrary input), else makes one."""
+    """Takes the caller's X-Correlation-ID when it is well-formed (never echo arbitrary input), else makes one.
+
+    It must wrap the whole application, Starlette's ``ServerErrorMiddleware`` included (see ``outermost``): that
+    is where an unexpected exception becomes the 500 problem, and the problem needs the correlation ID in its body
+    and header like every other response. ``ServerErrorMiddleware`` re-raises after answering; once the 500 has been
+    sent in full, the exception stops here, so the server keeps the keep-alive connection open (uvicorn closes it
+    for any exception that reaches it). The exception is logged, with its traceback, by the problem handler.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,19 +42,61 @@ class CorrelationIdMiddleware:
             await self.app(scope, receive, send)
             return
         supplied = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
-        correlation_id = supplied if _VALID.match(supplied) else uuid.uuid4().hex
+        acceptable = _VALID.match(supplied) and not _CPR_LIKE.search(supplied)
+        correlation_id = supplied if acceptable else uuid.uuid4().hex
         token = _current.set(correlation_id)
+        started = complete = False
 
         async def send_with_header(message: Message) -> None:
+            nonlocal started, complete
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", [])
                 message["headers"].append((HEADER.lower().encode(), correlation_id.encode()))
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_header)
+        except Exception:
+            if complete:
+                return  # answered (the 500 problem) and logged: the connection stays usable
+            if started:
+                raise  # half a response: only closing the connection tells the client
+            log.exception("unhandled exception outside the application's error handling")
+            await _send_internal_error(send_with_header, correlation_id)
         finally:
             _current.reset(token)
+
+
+async def _send_internal_error(send: Send, correlation_id: str) -> None:
+    body = json.dumps(
+        {
+            "type": "https://dfdg-broker.example/problems/internal_error",
+            "title": "Internal error",
+            "status": 500,
+            "code": "internal_error",
+            "correlation_id": correlation_id,
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def outermost(app: Starlette, *middlewares: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Wrap ``app``'s whole middleware stack (ServerErrorMiddleware included) in ``middlewares``, the first
+    outermost. Starlette's ``add_middleware`` can only place a middleware inside ServerErrorMiddleware."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        stack = build()
+        for middleware in reversed(middlewares):
+            stack = middleware(stack)
+        return stack
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 class CorrelationIdFilter(logging.Filter):

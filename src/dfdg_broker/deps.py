@@ -18,6 +18,7 @@ from dfdg_broker.auth import AUTHENTICATOR, SCOPE_DESCRIPTIONS, Caller, Scope
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.errors import InsufficientScope, Unauthenticated
+from dfdg_broker.logging_setup import annotate_request
 from dfdg_broker.rate_limits import RATE_LIMITS
 from dfdg_broker.settings import Settings
 from dfdg_broker.upstream import Upstreams
@@ -85,6 +86,7 @@ async def get_caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
     caller = await AUTHENTICATOR.of(request).verify(credentials.credentials)
+    annotate_request(municipality=caller.municipality, subject=caller.subject)  # for the request's log line
     missing = caller.missing(security_scopes.scopes)
     if missing:
         raise InsufficientScope(missing)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 if TYPE_CHECKING:
     from dfdg_broker.upstream import UpstreamFailure
@@ -29,10 +29,25 @@ class InvalidParam(BaseModel):
     message: str
 
 
+PROBLEM_EXAMPLE: dict[str, JsonValue] = {
+    "type": PROBLEM_TYPE_BASE + "cv_deadline_too_late",
+    "title": "Rule C6 is not met",
+    "status": 422,
+    "detail": "The CV update deadline may be at most 60 days after the handover date, i.e. on or before 2027-02-05.",
+    "instance": "/v1/contact-groups",
+    "code": "cv_deadline_too_late",
+    "rule": "C6",
+    "field": "body.cv_update_deadline",
+    "correlation_id": "3f2c9a7e5b1d4c8e9a0b6d2f4e8c1a57",
+    "latest_allowed": "2027-02-05",
+}
+"""A problem the service really sends (a test replays it), shown in the OpenAPI document."""
+
+
 class Problem(BaseModel):
     """The body of every error response (RFC 9457, with the extension members ``code`` and ``rule``)."""
 
-    type: str = Field(examples=[PROBLEM_TYPE_BASE + "C6-deadline-out-of-range"])
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "cv_deadline_too_late"])
     title: str
     status: int
     detail: str | None = None
@@ -43,7 +58,7 @@ class Problem(BaseModel):
     correlation_id: str | None = None
     invalid_params: list[InvalidParam] | None = None
 
-    model_config = {"extra": "allow"}
+    model_config = {"extra": "allow", "json_schema_extra": {"examples": [PROBLEM_EXAMPLE]}}
 
 
 class ProblemError(Exception):

@@ -1,25 +1,78 @@
-"""Logging: one line per record with the correlation ID. Loggers that would print URLs or SQL parameters with
-personal data in them are quietened; the access log names the route template, never the raw path or query."""
+"""Logging: JSON lines in production, readable text in development; the correlation ID on every line.
+
+Request lines (logger ``dfdg_broker.access``) carry the method, the route template (never the raw path or query),
+the status, the duration and, when known, the calling municipality, the token's subject and the case id. A CPR
+number never reaches a log line: loggers that would print URLs or SQL parameters are quietened, and nothing here
+logs a body. A traceback is one field (``exc_info``) of one JSON line, not many lines.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import time
+from contextvars import ContextVar
+from typing import Any, Literal
 
+from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dfdg_broker.correlation import CorrelationIdFilter
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
+LogFormat = Literal["json", "text"]
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s"
+REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "municipality", "subject", "case_id")
+"""The fields of a request line. ``municipality`` and ``subject`` come from the bearer token, ``case_id`` from the
+path; none of them is personal data of the citizen."""
+
+_CASE_ID = re.compile(r"^cg_[A-Za-z0-9_-]{8,40}$")
 access_log = logging.getLogger("dfdg_broker.access")
+_request_fields: ContextVar[dict[str, str] | None] = ContextVar("request_fields", default=None)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+def annotate_request(**fields: str) -> None:
+    """Add fields to the current request's log line (e.g. the caller, once the token is verified)."""
+    current = _request_fields.get()
+    if current is not None:
+        current.update(fields)
+
+
+class TextFormatter(logging.Formatter):
+    """The readable development format, with a request line's fields appended as ``key=value``."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = [f"{name}={getattr(record, name)}" for name in _EXTRA_TEXT_FIELDS if hasattr(record, name)]
+        return line + (" " + " ".join(extras) if extras else "")
+
+
+_EXTRA_TEXT_FIELDS = ("municipality", "subject", "case_id")
+
+
+def json_formatter() -> logging.Formatter:
+    return JsonFormatter(
+        JSON_FIELDS,
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+
+
+def make_handler(log_format: LogFormat, stream: Any = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(json_formatter() if log_format == "json" else TextFormatter())
     handler.addFilter(CorrelationIdFilter())
+    return handler
+
+
+def configure_logging(level: str = "INFO", log_format: LogFormat = "text") -> None:
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [make_handler(log_format)]
     root.setLevel(level)
     silence_personal_data_loggers()
 
@@ -36,7 +89,7 @@ def silence_personal_data_loggers() -> None:
 
 
 class AccessLogMiddleware:
-    """method, route template, status, duration: enough to operate the service, nothing that identifies a person."""
+    """One line per request: enough to operate the service, nothing that identifies a citizen."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,6 +100,8 @@ class AccessLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        fields: dict[str, str] = {}
+        token = _request_fields.set(fields)
 
         async def capture_status(message: Message) -> None:
             nonlocal status
@@ -57,11 +112,18 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, capture_status)
         finally:
-            route = scope.get("route")
+            _request_fields.reset(token)
+            route = getattr(scope.get("route"), "path", "<unmatched>")
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            case_id = (scope.get("path_params") or {}).get("case_id")
+            if isinstance(case_id, str) and _CASE_ID.match(case_id):  # whatever else a caller typed stays out
+                fields["case_id"] = case_id
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                getattr(route, "path", "<unmatched>"),
+                route,
                 status,
-                (time.perf_counter() - started) * 1000,
+                duration_ms,
+                extra={"method": scope["method"], "route": route, "status": status, "duration_ms": duration_ms}
+                | fields,
             )

@@ -1,15 +1,36 @@
-"""The one settings object. Every value comes from an environment variable with the prefix ``DFDG_``."""
+"""The one settings object. Every value comes from an environment variable with the prefix ``DFDG_``.
+
+A value may also come from a file: ``DFDG_<NAME>_FILE=/run/secrets/x`` (the file's content, without the trailing
+newline), or from a file named ``dfdg_<name>`` in the folder ``DFDG_SECRETS_DIR`` (Docker and Kubernetes secrets).
+Precedence: the variable itself, then its ``_FILE``, then ``.env``, then the secrets folder. Each value is checked
+at start-up; a refusal names the variable and the rule (see ``describe_errors``). The README's settings table is
+generated from this class (``make settings-table``): give every setting a ``description``.
+"""
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse_many
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105 - a known dev value
 DEVELOPMENT_CPR_LOOKUP_KEY = "dev-only-cpr-lookup-key"
@@ -22,6 +43,38 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+ENV_PREFIX = "DFDG_"
+FILE_SUFFIX = "_FILE"
+NOT_SETTINGS = frozenset(
+    {
+        "DFDG_TEST_DATABASE_URL",  # the test suite's database
+        "DFDG_BENCH_DATABASE_URL",  # the benchmark's database
+        "DFDG_CI_POSTGRES_URL",  # .ci/run's PostgreSQL
+        "DFDG_ALEMBIC_INI",  # where alembic.ini is (db/migrate.py)
+        "DFDG_SECRETS_DIR",  # the secrets folder (this module)
+        "DFDG_GIT_REVISION",  # set when the image is built (/version)
+    }
+)
+"""``DFDG_*`` variables that are read elsewhere and are not settings: never warned about."""
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host, e.g. https://letasyl.example")
+    if parts.query or parts.fragment:
+        raise ValueError("must not carry a query or a fragment")
+    return value.rstrip("/")
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""An http(s) base URL with a host, checked at start-up, without a trailing slash. Use it for every URL setting."""
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +99,24 @@ class MunicipalityClaimFormat(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DFDG_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     environment: Environment = Field(
         default=Environment.PRODUCTION,
         description="production (the default: secure), development (make run) or test (make test)",
     )
-    database_url: str = "sqlite+aiosqlite:///./dfdg.db"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./dfdg.db",
+        description="SQLAlchemy URL: `sqlite+aiosqlite:///path` (development) or "
+        "`postgresql+asyncpg://user:password@host:5432/dfdg` (required in production).",
+    )
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    mock_host: str = "127.0.0.1"
-    mock_port: int = 8001
+    host: str = Field(default="127.0.0.1", description="the broker's listen address (`0.0.0.0` in a container)")
+    port: Port = Field(default=8000, description="the broker's port")
+    mock_host: str = Field(default="127.0.0.1", description="the mock upstream's listen address")
+    mock_port: Port = Field(default=8001, description="the mock upstream's port")
 
-    upstream_base_url: str = Field(
+    upstream_base_url: HttpUrl = Field(
         default="http://127.0.0.1:8001",
         description="Where LetAsyl, Jobnet and the CPR register answer (the mock upstream in development).",
     )
@@ -234,9 +291,11 @@ class Settings(BaseSettings):
         description="Development only: a shared HS256 secret (at least 32 characters) for local tokens "
         "(`dfdg-broker token --local`). Refused in production.",
     )
-    jwt_issuer: str = "dfdg-broker"
-    jwt_audience: str = "dfdg-broker"
-    jwt_dev_token_ttl_seconds: int = 3600
+    jwt_issuer: str = Field(default="dfdg-broker", description="development tokens' `iss`")
+    jwt_audience: str = Field(default="dfdg-broker", description="development tokens' `aud`")
+    jwt_dev_token_ttl_seconds: int = Field(
+        default=3600, ge=60, le=24 * 3600, description="lifetime of `dfdg-broker token` development tokens"
+    )
 
     cpr_lookup_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_CPR_LOOKUP_KEY),
@@ -275,7 +334,12 @@ class Settings(BaseSettings):
     fixed_today: date | None = Field(
         default=None, description="Pins the clock's today (demos, acceptance tests). Refused in production."
     )
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="the root log level"
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", description="`json` lines or readable `text`; `auto`: JSON in production, text otherwise"
+    )
 
     followup_policy_dir: Path | None = Field(
         default=None,
@@ -297,6 +361,44 @@ class Settings(BaseSettings):
         description="Values that mean 'nothing recorded' and are removed from a CV (N1); JSON list. Unset: the "
         "shipped list (jobnet.text_rules.DEFAULT_PLACEHOLDERS).",
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL, e.g. postgresql+asyncpg://user@host:5432/dfdg") from None
+        if url.drivername not in DATABASE_DRIVERS:
+            raise ValueError(f"driver {url.drivername!r} is not supported; use one of {sorted(DATABASE_DRIVERS)}")
+        return value
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format == "auto":
+            return "json" if self.environment is Environment.PRODUCTION else "text"
+        return self.log_format
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings, FileVariablesSource(settings_cls), dotenv_settings]
+        if secrets_dir := os.environ.get("DFDG_SECRETS_DIR"):
+            if not Path(secrets_dir).is_dir():
+                raise SettingsError(f"DFDG_SECRETS_DIR: {secrets_dir} is not a folder")
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
 
     def upstream(self, system: str) -> UpstreamSettings:
         """One upstream's settings ("letasyl", "jobnet", "cpr"), with the shared defaults filled in."""
@@ -364,6 +466,101 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+class SettingsError(ValueError):
+    """A setting cannot even be read (an unreadable ``_FILE``, a variable given twice)."""
+
+
+class FileVariablesSource(PydanticBaseSettingsSource):
+    """``DFDG_<NAME>_FILE``: the setting's value is the content of that file (a mounted secret)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        variable = env_name(field_name) + FILE_SUFFIX
+        path = os.environ.get(variable)
+        if not path:
+            return None, field_name, False
+        if os.environ.get(env_name(field_name)):
+            raise SettingsError(f"{env_name(field_name)} and {variable} are both set; keep one")
+        try:
+            content = Path(path).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+        except OSError as exc:
+            raise SettingsError(f"{variable}: cannot read {path}: {exc.strerror}") from None
+        return content, field_name, self.field_is_complex(field)
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, _, is_complex = self.get_field_value(field, field_name)
+            if value is not None:
+                values[field_name] = json.loads(value) if is_complex else value
+        return values
+
+
+def deployment_problems(settings: Settings) -> list[str]:
+    """What a production *process* (serve, migrate, sweep) refuses beyond the settings model's own checks.
+
+    Kept out of the model so that tests may run the app in production mode on their SQLite database; every command
+    that runs the service calls it at start-up."""
+    problems = []
+    if settings.environment is Environment.PRODUCTION and make_url(settings.database_url).get_backend_name() != (
+        "postgresql"
+    ):
+        # SQLite has one writer and lives on one machine: production runs several instances on PostgreSQL.
+        problems.append("DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production")
+    return problems
+
+
+def env_name(field_name: str) -> str:
+    return ENV_PREFIX + field_name.upper()
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One line per refusal, naming the variable: ``DFDG_PORT: Input should be less than or equal to 65535``."""
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        location = [str(part) for part in error.get("loc", ())]
+        lines.append(f"{env_name(location[0])}: {message}" if location else message)
+    return lines
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A warning for each ``DFDG_*`` variable that is no setting (a misspelling is otherwise silently ignored)."""
+    environ = os.environ if environ is None else environ
+    known = {env_name(name) for name in Settings.model_fields}
+    known |= {name + FILE_SUFFIX for name in known} | NOT_SETTINGS
+    warnings = []
+    for variable in sorted(name for name in environ if name.upper().startswith(ENV_PREFIX)):
+        if variable.upper() in known:
+            continue
+        close = difflib.get_close_matches(variable.upper(), sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        warnings.append(f"{variable} is not a setting and is ignored{hint}")
+    return warnings
+
+
+def settings_table() -> str:
+    """The README's settings table, from the fields' descriptions (``make settings-table`` writes it)."""
+    rows = ["| variable | default | what |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        what = (field.description or "").strip().replace("|", "\\|")
+        rows.append(f"| `{env_name(name)}` | {_default_text(field)} | {what} |")
+    return "\n".join(rows) + "\n"
+
+
+def _default_text(field: FieldInfo) -> str:
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, SecretStr):
+        return "a development value"
+    if default is None:
+        return "unset"
+    if isinstance(default, StrEnum):
+        return f"`{default.value}`"
+    if isinstance(default, list | dict):
+        text = json.dumps(default, ensure_ascii=False)
+        return f"`{text}`" if len(text) <= 40 else "see description"
+    return f"`{default}`"
 
     @model_validator(mode="after")
     def _client_key_needs_its_certificate(self) -> Settings:

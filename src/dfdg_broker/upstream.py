@@ -31,7 +31,7 @@ from purgatory.domain.model import OpenedState
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from dfdg_broker import correlation
+from dfdg_broker import correlation, metrics
 
 if TYPE_CHECKING:
     from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
@@ -218,6 +218,30 @@ def retry_after_seconds(response: httpx.Response, *, now: datetime | None = None
 
 
 async def call(
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    *,
+    idempotent: bool,
+    operation: str = "unknown",
+) -> httpx.Response:
+    """``_call``, measured: ``dfdg_upstream_calls_total{system,operation,outcome}`` and its duration (see
+    ``metrics``). Outcomes: ok (< 400), rejected (4xx), short_circuited (the breaker refused), failed."""
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
+        outcome = "ok" if response.status_code < 400 else "rejected"
+        return response
+    except UpstreamFailure as failure:
+        if failure.reason_code == "circuit_open":
+            outcome = "short_circuited"
+        raise
+    finally:
+        metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
+
+
+async def _call(
     system: str,
     policy: CallPolicy,
     send: Callable[[], Awaitable[httpx.Response]],

@@ -161,6 +161,7 @@ async def test_no_route_takes_a_cpr_number_in_the_url(app):
         assert "cpr" not in path.lower()
 
 
-async def test_health_reports_the_database(client):
-    response = await client.get("/healthz")
-    assert response.json() == {"status": "ok", "database": "ok"}
+async def test_readiness_reports_the_database_and_schema(client):
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] | {"database": "ok", "schema": "ok"} == response.json()["checks"]

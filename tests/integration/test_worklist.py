@@ -197,3 +197,27 @@ async def test_worklist_attention_filter_is_served_by_its_index(database_url):
             ), plan
     finally:
         await engine.dispose()
+
+
+async def test_M3_a_child_linked_after_creation_leaves_the_worklist_on_the_next_DA3_read(
+    client, auth, persona, mock_client
+):
+    p = persona("parent-children-pending")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(30))
+    assert (await worklist(client, auth, municipality, attention="children_link_pending"))["items"]
+    child = {"person_id": "70001602", "first_name": "Zahra", "last_name": "Sultani", "birth_date": "2016-02-01"}
+    await mock_client.put(f"/admin/personas/{p.person.person_id}/children-link", json={"children": [child]})
+
+    read = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/other", headers=auth(municipality))
+
+    assert read.json()["data"]["children_link"]["status"] == "linked"
+    assert (await worklist(client, auth, municipality, attention="children_link_pending"))["items"] == []
+
+
+async def test_P2_a_receipt_clears_the_units_item_on_the_worklist(client, auth, persona):
+    case = await create_case(client, auth, persona("parent-with-linked-children"), TODAY + days(10))
+    assert (await worklist(client, auth, "101", attention="undistributed_school"))["items"]
+    receipt = await client.post(f"/v1/contact-groups/{case['id']}/distribution/school/receipts", headers=auth("101"))
+    assert receipt.status_code == 201
+    assert (await worklist(client, auth, "101", attention="undistributed_school"))["items"] == []

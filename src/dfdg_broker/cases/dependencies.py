@@ -82,3 +82,10 @@ async def get_case_listener(
 
 
 CaseListenerDep = Annotated[CaseListener, Depends(get_case_listener)]
+
+
+async def notify_case_changed(request: Request, cases: CaseService, uow: UnitOfWork, clock: Clock, case: Case) -> None:
+    """For a route that learns only while running that its case changed (a DA3/DA4 read that brought new content,
+    a receipt): the listener is built only then, so the common path pays nothing. The caller holds the write
+    phase."""
+    await CASE_LISTENER.of(request)(request, cases, uow, clock).case_changed(case)

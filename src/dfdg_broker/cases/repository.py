@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from dfdg_broker import metrics
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
@@ -50,7 +51,7 @@ class CaseRepository:
         newest = (
             select(inner.id)
             .where(inner.case_id == CaseRow.id, inner.area == area.value)
-            .order_by(inner.taken_on.desc(), inner.id.desc())
+            .order_by(inner.seq.desc())  # as latest_snapshot: the sequence is the order of the area's history
             .limit(1)
             .correlate(CaseRow)
             .scalar_subquery()
@@ -177,6 +178,22 @@ class CaseRepository:
             await self._session.rollback()
             raise DuplicateCase from exc
 
+    async def taking_over_on(self, day: date) -> list[tuple[str, str, DataArea]]:
+        """(case id, receiving municipality, area) for each DA1/DA2 whose takeover date is ``day`` (the sweep's
+        final snapshots, G1): the early date where one is given, else the handover date (C5)."""
+        found: list[tuple[str, str, DataArea]] = []
+        for area, early in (
+            (DataArea.CV, CaseRow.early_takeover_cv),
+            (DataArea.INTEGRATION_CONTRACT, CaseRow.early_takeover_contract),
+        ):
+            rows = await self._session.execute(
+                select(CaseRow.id, CaseRow.receiving_municipality)
+                .where(or_(early == day, and_(early.is_(None), CaseRow.handover_date == day)))
+                .order_by(CaseRow.id)
+            )
+            found.extend((case_id, municipality, area) for case_id, municipality in rows)
+        return found
+
     # ---------------------------------------------------------------- snapshots (insert-only)
 
     async def add_snapshot(self, case_id: str, snapshot: Snapshot, *, after: Snapshot | None) -> bool:
@@ -196,10 +213,13 @@ class CaseRepository:
     async def add_snapshots(self, case_id: str, snapshots: Iterable[Snapshot]) -> None:
         """A new case's first snapshot of each area (``seq`` 1), in one flush (one multi-row INSERT where the
         driver allows). The case row was written in the same transaction, so nobody can race these."""
+        snapshots = list(snapshots)
         self._session.add_all(
             [SnapshotRow(case_id=case_id, **row_values(s, area=s.area.value, seq=1)) for s in snapshots]
         )
         await self._session.flush()
+        for snapshot in snapshots:
+            metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
 
     async def latest_snapshot(
         self, case_id: str, area: DataArea, *, on_or_before: date | None = None

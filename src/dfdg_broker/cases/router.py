@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker.cases import presenters
-from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep
+from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep, notify_case_changed
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
     BindingCooperationUnknown,
@@ -18,12 +18,15 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 
 router = APIRouter(prefix="/v1/contact-groups", tags=["Contact groups"])
+
+WORKLIST_AREAS = (DataArea.OTHER, DataArea.ATTACHMENTS)
+"""The areas whose new content can change a case's attention items (M3's link, P2's documents)."""
 
 _COMMON = (Unauthenticated, RequestInvalid)
 
@@ -91,11 +94,15 @@ async def get_contact_group(
 def _area_route(area: DataArea) -> None:
     model = AREA_RESPONSE_MODELS[area]
 
-    async def read_area(case_id: str, caller: ReadCaller, service: CaseServiceDep, clock: ClockDep) -> Response:
+    async def read_area(
+        request: Request, case_id: str, caller: ReadCaller, service: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
+    ) -> Response:
         # Serialised here, once: the presenter validated the data already (FastAPI would validate it again).
         body = await service.cached_frozen_response(caller.municipality, case_id, area)
         if body is None:
             read = await service.read_area(caller.municipality, case_id, area)
+            if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist
+                await notify_case_changed(request, service, uow, clock, read.case)
             body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
             service.remember_frozen_response(read, body)
         return Response(body, media_type="application/json")

@@ -73,6 +73,7 @@ class AreaRead:
     final_snapshot_after_takeover: bool = False
     stale_reason: str | None = None
     supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
+    content_changed: bool = False  # this read stored a snapshot whose content differs from the last one
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +293,8 @@ class CaseService:
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
             await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
-        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at)
+        changed = latest is None or latest.content_sha256 != fresh.content_sha256
+        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         held, final = await self._frozen_snapshot(case, area, takeover)

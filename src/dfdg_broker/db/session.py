@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -52,6 +53,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # so up front (see ``WRITE_TRANSACTION``) and takes the write lock when it begins.
         write = conn.get_execution_options().get(WRITE_TRANSACTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database did not answer at start-up; the message names where and why (never the password)."""
+
+
+async def check_database(engine: AsyncEngine, timeout_seconds: float = 10.0) -> None:
+    """Start-up check: one round trip, bounded. Raises ``DatabaseUnreachable`` with the reason."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        async with asyncio.timeout(timeout_seconds), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise DatabaseUnreachable(f"the database at {where} did not answer within {timeout_seconds:g}s") from None
+    except Exception as exc:  # the drivers raise OSError, their own errors or SQLAlchemy's: all mean the same
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or type(exc).__name__
+        raise DatabaseUnreachable(f"the database at {where} is unreachable: {reason}") from None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

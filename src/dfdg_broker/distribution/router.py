@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from dfdg_broker.cases.dependencies import CaseServiceDep, notify_case_changed
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
 from dfdg_broker.distribution import presenters
 from dfdg_broker.distribution.dependencies import DistributionServiceDep
 from dfdg_broker.distribution.errors import PackageEmpty
@@ -52,9 +53,15 @@ async def record_distribution_receipt(
     response: Response,
     caller: WriteCaller,
     service: DistributionServiceDep,
+    request: Request,
+    cases: CaseServiceDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
     body: ReceiptCreate | None = None,
 ) -> ReceiptRead:
     """P2: the receipt keeps what the package held; a document added or changed later shows as undistributed."""
     receipt = await service.record_receipt(caller.municipality, case_id, unit, body.note if body else None)
+    case = await cases.get(caller.municipality, case_id)
+    await notify_case_changed(request, cases, uow, clock, case)  # the worklist's P2 items follow
     response.headers["Location"] = f"/v1/contact-groups/{case_id}/distribution"
     return presenters.receipt_read(receipt)

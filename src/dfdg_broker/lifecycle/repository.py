@@ -11,7 +11,7 @@ from sqlalchemy import delete, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.db.mapping import from_row, row_values
-from dfdg_broker.db.models import WorklistAttentionRow, WorklistRow
+from dfdg_broker.db.models import CaseRow, WorklistAttentionRow, WorklistRow
 
 NOTHING_DUE = date(9999, 12, 31)
 """``next_due_on`` of a case with nothing due: sorts last, and keeps the keyset a plain (date, id) pair."""
@@ -58,7 +58,12 @@ class WorklistRepository:
     async def replace(
         self, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]
     ) -> None:
-        """The case's rows, rebuilt (the caller holds the write phase)."""
+        """The case's rows, rebuilt (the caller holds the write phase). The case's row is locked first, so two
+        requests rebuilding the same case (two concurrent reads that both bring new DA4 content) take turns instead
+        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already)."""
+        # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same requests'
+        # snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
+        await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
         await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
         await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
         self._session.add_all(WorklistRow(**row_values(entry)) for entry in entries)

@@ -8,13 +8,15 @@ at the journal middleware (per route), which is why every route has a stable nam
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
-from dfdg_broker.correlation import CorrelationIdMiddleware
+from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.cpr_register.schemas import RegisterLookup
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
@@ -41,6 +43,7 @@ from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_pro
 from dfdg_broker.mock.identity import router as identity_router
 from dfdg_broker.mock.journal import JournalEntry, JournalFilter, JournalMiddleware
 from dfdg_broker.mock.state import CprTaken, MockState
+from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
 
@@ -385,7 +388,7 @@ def create_mock_app(
     settings: Settings | None = None,
 ) -> FastAPI:
     """The mock upstream; ``settings`` bound its journal (``DFDG_MOCK_JOURNAL_SIZE``, ``..._BODY_BYTES``)."""
-    app = FastAPI(
+    app = FastAPIOffline(  # docs from packaged assets, as the broker's
         title="dfdg-broker mock upstream",
         version="1.0.0",
         summary="A stateful mock of LetAsyl, Jobnet and the CPR register, with an admin API. Synthetic data only.",
@@ -403,11 +406,12 @@ def create_mock_app(
     ]
     app.add_middleware(faults.FaultInjectionMiddleware, registry=app.state.faults, routes=upstream_routes)
 
-    # Pure ASGI, outside everything but the correlation ID: it journals what the client got.
-    app.add_middleware(JournalMiddleware, journal=app.state.mock.journal)
-    app.add_middleware(CorrelationIdMiddleware)
     # The broker's /docs (another origin) asks the mock identity provider for a token (Authorize button).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+    install_readable_schema_names(app)
+    # Outside Starlette's error middleware: 500s carry the correlation ID too, and the journal (pure ASGI, outside
+    # everything but the correlation ID) records what the client got.
+    outermost(app, CorrelationIdMiddleware, partial(JournalMiddleware, journal=app.state.mock.journal))
 
     @app.get("/healthz", tags=["Health"], name="health")
     async def healthz() -> dict[str, str]:

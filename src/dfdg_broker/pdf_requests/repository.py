@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.db.mapping import from_row, row_values
-from dfdg_broker.db.models import PdfRequestRow
+from dfdg_broker.db.models import CaseRow, PdfRequestRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,15 @@ class PdfRequestRepository:
             .order_by(PdfRequestRow.requested_at, PdfRequestRow.id)
         )
         return [from_row(StoredPdfRequest, row) for row in rows]
+
+    async def cases_with_open_requests(self) -> list[tuple[str, str]]:
+        """(case id, receiving municipality) of each case with a request not yet delivered (for the sweep)."""
+        rows = await self._session.execute(
+            select(CaseRow.id, CaseRow.receiving_municipality)
+            .where(CaseRow.id.in_(select(PdfRequestRow.case_id).where(PdfRequestRow.delivered_on.is_(None))))
+            .order_by(CaseRow.id)
+        )
+        return [(case_id, municipality) for case_id, municipality in rows]
 
     async def mark_lost(self, request_id: str, *, on: date) -> None:
         """The operator no longer knows the request. Never overrides a delivery a concurrent read stored."""
