@@ -416,6 +416,13 @@ class Settings(BaseSettings):
         )
 
     @model_validator(mode="after")
+    def _client_key_needs_its_certificate(self) -> Settings:
+        for system in ("letasyl", "jobnet", "cpr"):
+            if getattr(self, f"{system}_client_key_file") and not getattr(self, f"{system}_client_cert_file"):
+                raise ValueError(f"DFDG_{system.upper()}_CLIENT_KEY_FILE needs DFDG_{system.upper()}_CLIENT_CERT_FILE")
+        return self
+
+    @model_validator(mode="after")
     def _secure_defaults(self) -> Settings:
         """Production refuses to start with a development value, a weak secret or no identity provider; each
         message says which setting and why."""
@@ -561,10 +568,3 @@ def _default_text(field: FieldInfo) -> str:
         text = json.dumps(default, ensure_ascii=False)
         return f"`{text}`" if len(text) <= 40 else "see description"
     return f"`{default}`"
-
-    @model_validator(mode="after")
-    def _client_key_needs_its_certificate(self) -> Settings:
-        for system in ("letasyl", "jobnet", "cpr"):
-            if getattr(self, f"{system}_client_key_file") and not getattr(self, f"{system}_client_cert_file"):
-                raise ValueError(f"DFDG_{system.upper()}_CLIENT_KEY_FILE needs DFDG_{system.upper()}_CLIENT_CERT_FILE")
-        return self
