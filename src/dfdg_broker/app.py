@@ -12,6 +12,8 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
 from dfdg_broker import __version__, app_state
+from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
+from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
@@ -114,7 +116,13 @@ def create_app(
         upstreams = await create_upstreams(settings, upstream_transport)
         ENGINE.put(app, engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        sessions = create_sessionmaker(engine)
+        app_state.SESSIONS.put(app, sessions)
+        access_log = GroupCommitWriter(
+            sessions, queue_size=settings.access_log_queue_size, batch_rows=settings.access_log_batch_rows
+        )
+        access_log.start()
+        ACCESS_LOG_WRITER.put(app, access_log)
         app_state.UPSTREAM.put(app, upstreams)
         app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
         oidc = OidcVerifier(settings, identity_http, cvr_table)
@@ -123,6 +131,7 @@ def create_app(
         try:
             yield
         finally:
+            await access_log.aclose()  # rows still queued are written before the engine goes
             await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()

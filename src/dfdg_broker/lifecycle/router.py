@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
+from dfdg_broker.audit.dependencies import AccessRecord, access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters as case_presenters
 from dfdg_broker.cases.dependencies import CaseSummaryDep
 from dfdg_broker.cases.errors import CaseNotFound
@@ -54,9 +56,10 @@ ATTENTION_CODES = (
     response_model=WorklistPage,
     name="list_contact_groups",
     summary="The caseworker's worklist: the caller's cases by next due date, with what needs attention",
-    responses=responses_for(*_COMMON, CursorInvalid),
+    responses=responses_for(*_COMMON, CursorInvalid, *ACCESS_LOG_PROBLEMS),
 )
 async def list_contact_groups(
+    access: Annotated[AccessRecord, access_logged("list-worklist")],
     caller: ReadCaller,
     service: LifecycleServiceDep,
     clock: ClockDep,
@@ -88,7 +91,9 @@ async def list_contact_groups(
         created_from=created_from,
         created_to=created_to,
     )
-    return presenters.worklist_page(await service.worklist(caller, where, cursor, limit), today)
+    view = await service.worklist(caller, where, cursor, limit)
+    access.case_ids.extend(item.entry.case_id for item in view.items)
+    return presenters.worklist_page(view, today)
 
 
 @router.post(
@@ -96,14 +101,20 @@ async def list_contact_groups(
     response_model=list[WorklistItem],
     name="search_contact_groups",
     summary="Find the caller's cases of one citizen by CPR number (in the body, never in the URL)",
-    responses=responses_for(*_COMMON, rules=("C2",)),
+    responses=responses_for(*_COMMON, *ACCESS_LOG_PROBLEMS, rules=("C2",)),
 )
 async def search_contact_groups(
-    body: CprSearch, caller: ReadCaller, service: LifecycleServiceDep, clock: ClockDep
+    access: Annotated[AccessRecord, access_logged("search-cpr")],
+    body: CprSearch,
+    caller: ReadCaller,
+    service: LifecycleServiceDep,
+    clock: ClockDep,
 ) -> list[WorklistItem]:
     """C2: only cases where the caller is the receiving or the jobcenter municipality; an empty list otherwise."""
     today = clock.today()
-    return [presenters.worklist_item(item, today) for item in await service.search(caller, body.cpr)]
+    found = await service.search(caller, body.cpr)
+    access.case_ids.extend(item.entry.case_id for item in found)  # one row per case returned (the CPR is not logged)
+    return [presenters.worklist_item(item, today) for item in found]
 
 
 @router.patch(
@@ -118,8 +129,10 @@ async def search_contact_groups(
         CaseChangedSinceRead,
         FieldNotNullable,
         PatchEmpty,
+        *ACCESS_LOG_PROBLEMS,
         rules=("C3", "C4", "C5", "C6", "F3"),
     ),
+    dependencies=[access_logged("update-case", change=True)],
     openapi_extra={
         "requestBody": {"content": {MERGE_PATCH: {"schema": {"$ref": "#/components/schemas/ContactGroupPatch"}}}}
     },
@@ -150,7 +163,8 @@ async def update_contact_group(
     response_model=HistoryRead,
     name="get_contact_group_history",
     summary="Every change of the case: who, what, when, from what to what",
-    responses=responses_for(*_COMMON, CaseNotFound),
+    responses=responses_for(*_COMMON, CaseNotFound, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-history")],
 )
 async def get_contact_group_history(case_id: str, caller: ReadCaller, service: LifecycleServiceDep) -> HistoryRead:
     case, changes = await service.history(caller, case_id)
@@ -163,7 +177,8 @@ async def get_contact_group_history(case_id: str, caller: ReadCaller, service: L
     response_model=ConversationRecordRead,
     name="record_conversation",
     summary="Record a conversation held (the plan shows it as held)",
-    responses=responses_for(*_COMMON, CaseNotFound, rules=("F3",)),
+    responses=responses_for(*_COMMON, CaseNotFound, *ACCESS_LOG_PROBLEMS, rules=("F3",)),
+    dependencies=[access_logged("record-conversation", change=True)],
 )
 async def record_conversation(
     case_id: str, body: ConversationWrite, caller: WriteCaller, service: LifecycleServiceDep
@@ -179,7 +194,8 @@ async def record_conversation(
     response_model=TaskDoneRead,
     name="complete_task",
     summary="Record a task as done (C8: Jobnet login codes handed over): who and when",
-    responses=responses_for(*_COMMON, CaseNotFound, UnknownTask, TaskAlreadyDone),
+    responses=responses_for(*_COMMON, CaseNotFound, UnknownTask, TaskAlreadyDone, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("complete-task", detail_params=("code",), change=True)],
 )
 async def complete_task(
     case_id: str,

@@ -1,0 +1,107 @@
+"""Group commit (issue 14 item 6): the access-log rows of concurrent reads are inserted together, in one
+transaction, by one writer task per worker process; each read is answered only after its own row is committed.
+
+A read puts its rows on a bounded queue and waits for its batch. The writer takes everything waiting (up to
+``batch_rows`` rows), inserts it in one transaction and wakes each waiter: with success when the commit succeeded,
+with ``AccessLogUnavailable`` when it did not; so a failed batch fails every request in it, and a request is never
+told its row is written when it is not. A full queue answers 503 at once rather than piling reads up in memory.
+While one batch commits, the next one gathers: under load a commit serves many reads; alone, a read waits for
+one commit, as it would without the writer.
+
+Each worker process has its own writer (the lifespan starts it, ``aclose`` stops it after draining what is
+queued); there is nothing to share between processes but the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dfdg_broker.audit import repository
+from dfdg_broker.audit.errors import AccessLogUnavailable
+from dfdg_broker.audit.records import AccessEntry
+from dfdg_broker.db.session import WRITE_TRANSACTION
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Waiting:
+    entries: Sequence[AccessEntry]
+    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class GroupCommitWriter:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, queue_size: int, batch_rows: int) -> None:
+        self._sessions = sessions
+        self._queue: asyncio.Queue[_Waiting | None] = asyncio.Queue(queue_size)
+        self._batch_rows = batch_rows
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.batches = 0
+        """How many transactions the writer has committed or tried (for tests and metrics)."""
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="access-log-writer")
+
+    async def write(self, entries: Sequence[AccessEntry]) -> None:
+        """Return once ``entries`` are committed; raise ``AccessLogUnavailable`` if they are not (then nothing may
+        be sent). Rows of one call are always committed together."""
+        if not entries:
+            return
+        if self._closing or self._task is None or self._task.done():
+            raise AccessLogUnavailable("The access log is not accepting rows (the worker is stopping).")
+        waiting = _Waiting(entries)
+        try:
+            self._queue.put_nowait(waiting)
+        except asyncio.QueueFull:
+            raise AccessLogUnavailable("Too many reads are waiting for the access log.") from None
+        await waiting.done  # cancelled (the client went away): its rows are still written, the batch unaffected
+
+    async def aclose(self) -> None:
+        """Stop accepting rows, write what is queued, stop the task."""
+        if self._task is None:
+            return
+        self._closing = True
+        await self._queue.put(None)
+        await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch, rows = [first], len(first.entries)
+            while rows < self._batch_rows and not self._queue.empty():
+                more = self._queue.get_nowait()
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+                rows += len(more.entries)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Waiting]) -> None:
+        self.batches += 1
+        error: BaseException | None = None
+        try:
+            async with self._sessions() as session:
+                await session.connection(execution_options={WRITE_TRANSACTION: True})
+                await repository.add_entries(session, [entry for waiting in batch for entry in waiting.entries])
+                await session.commit()
+        except Exception as exc:  # the driver's, SQLAlchemy's, OSError: every one means "not committed"
+            log.error("access log: a batch of %d request(s) could not be committed: %s", len(batch), type(exc).__name__)
+            error = exc
+        for waiting in batch:
+            if waiting.done.done():
+                continue
+            if error is None:
+                waiting.done.set_result(None)
+            else:
+                waiting.done.set_exception(AccessLogUnavailable())
