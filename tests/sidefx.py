@@ -11,7 +11,6 @@ from dfdg_broker.db.models import Base
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.mock.state import MockState
 
-
 ATTEMPTS_RECORDED = frozenset({"access_log"})
 """Tables a refused request writes to by design: the access log records a refused attempt on a case (outcome
 ``denied``), so that a data protection officer can see who tried."""
