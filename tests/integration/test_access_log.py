@@ -121,3 +121,114 @@ def access_log_broken_later(database_url):
             await _ddl(database_url, "ALTER TABLE access_log_away RENAME TO access_log")
 
     return broken
+
+
+async def _log(client, auth, case_id: str, municipality: str = "101", **params) -> dict:
+    response = await client.get(f"/v1/contact-groups/{case_id}/access-log", params=params, headers=auth(municipality))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_access_log_lists_exactly_the_reads_made_newest_first(client, auth, persona):
+    case = await _case(client, auth, persona)
+    base = f"/v1/contact-groups/{case['id']}"
+    assert (await client.get(base, headers=auth("101"))).status_code == 200
+    assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
+    assert (await client.get(f"{base}/history", headers=auth("101"))).status_code == 200
+    assert (await client.get(base, headers=auth("751"))).status_code == 404  # a stranger tries
+
+    page = await _log(client, auth, case["id"])
+    seen = [(i["operation"], i["detail"], i["municipality"], i["outcome"], i["status"]) for i in page["items"]]
+    assert seen == [
+        ("read-case", None, "751", "denied", 404),
+        ("read-history", None, "101", "ok", 200),
+        ("read-area", "cv", "101", "ok", 200),
+        ("read-case", None, "101", "ok", 200),
+        ("create-case", None, "101", "ok", 201),
+    ]
+    assert page["order"] == "newest_first" and page["next_cursor"] is None
+    assert {i["purpose"] for i in page["items"]} == {"scope cases:read", "scope cases:write"}
+    again = await _log(client, auth, case["id"])
+    assert [i["operation"] for i in again["items"][:2]] == ["read-access-log", "read-case"], "reading it is logged"
+
+
+async def test_only_the_case_municipalities_may_read_its_access_log_and_others_learn_nothing(
+    client, auth, persona, identity, settings
+):
+    case = await _case(client, auth, persona)
+    stranger = await client.get(f"/v1/contact-groups/{case['id']}/access-log", headers=auth("751"))
+    nobody = await client.get("/v1/contact-groups/cg_doesnotexist/access-log", headers=auth("751"))
+    assert stranger.status_code == nobody.status_code == 404
+    same = ("type", "title", "status", "code", "detail")
+    assert {k: stranger.json().get(k) for k in same} == {k: nobody.json().get(k) for k in same}
+    token = identity.issue(settings.oidc_issuer, "101", scopes=["cases:read", "cases:write"])
+    no_scope = await client.get(
+        f"/v1/contact-groups/{case['id']}/access-log", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert (no_scope.status_code, no_scope.json()["code"]) == (403, "insufficient_scope")
+
+
+async def test_the_access_log_pages_with_an_opaque_cursor(client, auth, persona):
+    case = await _case(client, auth, persona)
+    for _ in range(4):
+        assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 200
+    full = await _log(client, auth, case["id"], limit=50)
+    wanted = [(i["operation"], i["at"], i["correlation_id"]) for i in full["items"]]
+    collected, cursor, pages = [], None, 0
+    while True:
+        page = await _log(client, auth, case["id"], limit=2, **({"cursor": cursor} if cursor else {}))
+        collected += [(i["operation"], i["at"], i["correlation_id"]) for i in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert case["id"] not in cursor and not cursor.isdigit()
+    assert pages == 3
+    # The reads of the log itself came after ``full`` (newest first, so they are at the front): the rest is equal.
+    assert [c for c in collected if c[0] != "read-access-log"] == [w for w in wanted if w[0] != "read-access-log"]
+    for bad in ("not-a-cursor", "YWwxOmFiYw", "MTIz"):
+        response = await client.get(
+            f"/v1/contact-groups/{case['id']}/access-log", params={"cursor": bad}, headers=auth("101")
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "access_log_cursor_invalid"), bad
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    ["x" * 201, "tab\tinside", "bell\x07", "   "],
+    ids=["too long", "tab", "control character", "blank"],
+)
+async def test_an_invalid_purpose_is_refused_and_nothing_is_read_or_logged(
+    client, auth, persona, database_url, purpose
+):
+    case = await _case(client, auth, persona)
+    before = len(await _rows(database_url))
+    response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101") | {"X-Purpose": purpose})
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "purpose_invalid"
+    assert "handover_date" not in response.text
+    assert len(await _rows(database_url)) == before
+
+
+async def test_a_purpose_of_200_characters_is_kept_as_sent(client, auth, persona, database_url):
+    case = await _case(client, auth, persona)
+    purpose = "Opf" + "ø" * 196 + "!"
+    response = await client.get(
+        f"/v1/contact-groups/{case['id']}", headers=auth("101") | {"X-Purpose": purpose.encode()}
+    )
+    assert response.status_code == 200
+    assert (await _rows(database_url))[-1].purpose == purpose
+
+
+async def test_a_search_by_cpr_logs_one_row_per_case_found_and_never_the_cpr(client, auth, persona, database_url):
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    before = len(await _rows(database_url))
+    response = await client.post("/v1/contact-groups/search", json={"cpr": p.cpr}, headers=auth("101"))
+    assert response.status_code == 200 and len(response.json()) == 1
+    rows = (await _rows(database_url))[before:]
+    assert [(r.case_id, r.operation) for r in rows] == [(case["id"], "search-cpr")]
+    nothing = await client.post("/v1/contact-groups/search", json={"cpr": p.cpr}, headers=auth("751"))
+    assert nothing.json() == [] and len(await _rows(database_url)) == before + 1, "no case found: no row"
+    for row in await _rows(database_url):
+        assert p.cpr not in " ".join(str(v) for v in row)

@@ -76,11 +76,11 @@ def access_logged(
     detail_params: tuple[str, ...] = (),
     scope: Scope = Scope.CASES_READ,
     change: bool = False,
-) -> Any:
+) -> Any:  # a ``Depends``: FastAPI types it as Any
     """The dependency (``Depends``) for a route: ``operation`` names what it does (``read-area``), ``detail`` the
     area or document (or ``detail_params``: path parameters joined with ``/``). ``change=True`` for routes that
     change the case (its row in the change's own transaction; the caller is the route's ``WriteCaller``)."""
-    about = _About(operation, detail, detail_params, str(scope))
+    about = _About(operation, detail, detail_params, str(Scope.CASES_WRITE if change else scope))
 
     if change:
 
@@ -141,7 +141,9 @@ class _Logged:
         self.request, self.caller, self.about, self.uow = request, caller, about, uow
 
     async def succeeded(self) -> None:
-        entries = _entries(self.request, self.caller, self.purpose, self.about, self.record, 200)
+        route = self.request.scope.get("route")  # its declared success status (201 for a create)
+        status = getattr(route, "status_code", None) or 200
+        entries = _entries(self.request, self.caller, self.purpose, self.about, self.record, status)
         if self.uow is None:
             await ACCESS_LOG_WRITER.of(self.request).write(entries)
             return

@@ -11,7 +11,7 @@ from sqlalchemy import Row, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from dfdg_broker.audit.records import AccessEntry, Outcome
-from dfdg_broker.db.models import AccessLogRow, CaseRow
+from dfdg_broker.db.models import AccessLogRow
 
 _TABLE = cast(Table, AccessLogRow.__table__)
 _COLUMNS = (
@@ -68,16 +68,6 @@ async def page_for_case(session: AsyncSession, case_id: str, before_id: int | No
         query = query.where(AccessLogRow.id < before_id)
     rows = await session.execute(query.order_by(AccessLogRow.id.desc()).limit(limit))
     return [_entry(row) for row in rows]
-
-
-async def case_parties(session: AsyncSession, case_id: str) -> tuple[str, str] | None:
-    """The case's receiving and jobcenter municipality (C2), or None when it does not exist (any more)."""
-    row = (
-        await session.execute(
-            select(CaseRow.receiving_municipality, CaseRow.jobcenter_municipality).where(CaseRow.id == case_id)
-        )
-    ).one_or_none()
-    return None if row is None else (row[0], row[1])
 
 
 async def export(

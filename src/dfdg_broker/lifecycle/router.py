@@ -8,12 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
 from dfdg_broker.audit.dependencies import AccessRecord, access_logged
-from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS, AccessLogCursorInvalid
+from dfdg_broker.audit.presenters import access_log_page
+from dfdg_broker.audit.schemas import AccessLogPage
+from dfdg_broker.auth import Scope
 from dfdg_broker.cases import presenters as case_presenters
 from dfdg_broker.cases.dependencies import CaseSummaryDep
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.schemas import ContactGroupRead
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import AccessLogCaller, ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 from dfdg_broker.lifecycle import presenters
@@ -206,3 +209,27 @@ async def complete_task(
     """C8 (revised): the task is pending from the day after the CV deadline until recorded here; the case, its
     summary and its plan show open tasks only. Recording it twice answers 409 with the first record."""
     return presenters.task_done_read(case_id, await service.task_done(caller, case_id, code))
+
+
+@router.get(
+    "/{case_id}/access-log",
+    response_model=AccessLogPage,
+    name="get_contact_group_access_log",
+    summary="Who read or changed the case, when, why and with what outcome (newest first)",
+    responses=responses_for(*_COMMON, CaseNotFound, AccessLogCursorInvalid, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-access-log", scope=Scope.ACCESS_LOG_READ)],
+)
+async def get_contact_group_access_log(
+    case_id: str,
+    caller: AccessLogCaller,
+    service: LifecycleServiceDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
+) -> AccessLogPage:
+    """What a citizen may ask to see about the look-ups of their data (GDPR art. 15), for the data protection
+    officer of the case's receiving or jobcenter municipality (scope `access-log:read`); to any other municipality
+    the case does not exist (404, as on every case route). Every read, change and refused attempt (`denied`: a
+    municipality outside the case, answered 404) through the API is listed, newest first, with the caller's stated
+    purpose (`X-Purpose`). No CPR number is ever in the log. Reading the log is itself logged (`read-access-log`;
+    it shows from the next read on). Keyset pagination: pass `next_cursor` back as `cursor`."""
+    return access_log_page(await service.access_log(caller, case_id, cursor, limit))
