@@ -232,3 +232,33 @@ async def test_a_search_by_cpr_logs_one_row_per_case_found_and_never_the_cpr(cli
     assert nothing.json() == [] and len(await _rows(database_url)) == before + 1, "no case found: no row"
     for row in await _rows(database_url):
         assert p.cpr not in " ".join(str(v) for v in row)
+
+
+async def test_the_worklist_logs_one_row_per_case_listed(client, auth, persona, database_url):
+    case = await _case(client, auth, persona)
+    before = len(await _rows(database_url))
+    response = await client.get("/v1/contact-groups", headers=auth("101"))
+    assert response.status_code == 200 and [i["id"] for i in response.json()["items"]] == [case["id"]]
+    rows = (await _rows(database_url))[before:]
+    assert [(r.case_id, r.operation, r.outcome) for r in rows] == [(case["id"], "list-worklist", "ok")]
+    assert (await client.get("/v1/contact-groups", headers=auth("751"))).json()["items"] == []
+    assert len(await _rows(database_url)) == before + 1, "an empty page names no case: no row"
+
+
+async def test_a_refused_change_is_logged_as_denied_and_changes_nothing(client, auth, persona, database_url):
+    case = await _case(client, auth, persona)
+    response = await client.post(
+        f"/v1/contact-groups/{case['id']}/conversations",
+        json={"held_on": TODAY.isoformat(), "kind": "visitation"},
+        headers=auth("751"),
+    )
+    assert response.status_code == 404
+    row = (await _rows(database_url))[-1]
+    assert (row.case_id, row.operation, row.municipality, row.outcome, row.status) == (
+        case["id"],
+        "record-conversation",
+        "751",
+        "denied",
+        404,
+    )
+    assert row.purpose == "scope cases:write"
