@@ -262,6 +262,12 @@ def main() -> None:
         "--scale", type=int, default=0, help="then add this many cases and measure the reads again (make bench-scale)"
     )
     parser.add_argument("--keep-logs", default="", help="copy the servers' logs and request files to this folder")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="the bin folder of another checkout's virtualenv (e.g. main's): its broker serves the same database "
+        "beside this one, and every read path is measured on both in the same rounds (before/after in one run)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     if shutil.which("wrk") is None:
@@ -279,7 +285,14 @@ def main() -> None:
         processes = Processes(folder)
         try:
             floor_port, mock_port = PORT_BASE, PORT_BASE + 1
-            common = {"DFDG_JWT_SECRET": secret, "DFDG_LOG_LEVEL": "WARNING"}
+            # The rate limits are the deployment's business, not the measurement's: at their defaults most of the
+            # load would be answered 429 and the figures would measure the limiter.
+            common = {
+                "DFDG_JWT_SECRET": secret,
+                "DFDG_LOG_LEVEL": "WARNING",
+                "DFDG_RATE_LIMIT_READ": "1000000/second",
+                "DFDG_RATE_LIMIT_WRITE": "1000000/second",
+            }
             processes.start(
                 "floor",
                 [
@@ -310,6 +323,7 @@ def main() -> None:
                 common,
             )
             brokers: dict[str, int] = {}
+            baselines: dict[str, int] = {}
             urls: dict[str, str] = {}
             templates: dict[str, str] = {}
             for i, (kind, url) in enumerate(databases.items()):
@@ -333,8 +347,13 @@ def main() -> None:
                 port = PORT_BASE + 2 + i
                 processes.start(f"broker-{kind}", [str(BIN / "dfdg-broker"), "serve", "--port", str(port)], env)
                 brokers[kind] = port
+                if args.baseline:
+                    baseline_port = PORT_BASE + 10 + i
+                    command = [str(Path(args.baseline) / "dfdg-broker"), "serve", "--port", str(baseline_port)]
+                    processes.start(f"broker-{kind}-baseline", command, env)
+                    baselines[kind] = baseline_port
             for name, port in [("floor", floor_port), ("mock", mock_port)] + [
-                (f"broker-{k}", p) for k, p in brokers.items()
+                (f"broker-{k}", p) for k, p in (brokers | {f"{k}-baseline": p for k, p in baselines.items()}).items()
             ]:
                 wait_until_up(port, processes, name)
 
@@ -414,6 +433,11 @@ def main() -> None:
             if args.only:
                 wanted = set(args.only.split(","))
                 targets = [t for t in targets if t.name.split("/")[-1] in wanted]
+            targets += [  # each read path once more on the baseline broker (same database, same requests)
+                Target(f"{kind}-baseline/{t.name.split('/')[-1]}", baselines[kind], t.requests_file)
+                for t in list(targets)
+                if (kind := t.name.split("/")[0]) in baselines and not t.consumes
+            ]
 
             print(
                 f"rounds {args.rounds} x ({len(targets)} paths + floor), {args.duration:g} s each, "
@@ -515,6 +539,23 @@ def report(floor: Target, targets: list[Target], args: argparse.Namespace, start
     print("| path | ÷ floor, median (range) | p99 ms | req/s | goal | |\n|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    compare_with_baseline(targets)
+
+
+def compare_with_baseline(targets: list[Target]) -> None:
+    """``--baseline``: per read path, this broker's ratio over the baseline's, round by round (the same rounds)."""
+    by_name = {t.name: t for t in targets}
+    for target in targets:
+        kind, _, path = target.name.partition("/")
+        baseline = by_name.get(f"{kind}-baseline/{path}")
+        if baseline is None or not target.ratios or not baseline.ratios:
+            continue
+        quotients = [a / b for a, b in zip(target.ratios, baseline.ratios, strict=False) if b > 0]
+        print(
+            f"vs-baseline {target.name} this/baseline {statistics.median(quotients):.3f} "
+            f"({min(quotients):.3f}-{max(quotients):.3f}) per round",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
+from sqlalchemy.pool import StaticPool
 
 from dfdg_broker import __version__, app_state
 from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
@@ -116,10 +117,21 @@ def create_app(
         upstreams = await create_upstreams(settings, upstream_transport)
         ENGINE.put(app, engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        sessions = create_sessionmaker(engine)
-        app_state.SESSIONS.put(app, sessions)
+        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        # The access-log writer's own connection: it never waits for the pool behind the reads waiting for it
+        # (an in-memory database exists once, in its one connection: there the writer shares it).
+        access_log_engine = (
+            engine
+            if isinstance(engine.pool, StaticPool)
+            else create_engine(
+                settings.database_url,
+                pool_size=1,
+                max_overflow=0,
+                pool_recycle_seconds=settings.db_pool_recycle_seconds,
+            )
+        )
         access_log = GroupCommitWriter(
-            sessions, queue_size=settings.access_log_queue_size, batch_rows=settings.access_log_batch_rows
+            access_log_engine, queue_size=settings.access_log_queue_size, batch_rows=settings.access_log_batch_rows
         )
         access_log.start()
         ACCESS_LOG_WRITER.put(app, access_log)
@@ -132,6 +144,8 @@ def create_app(
             yield
         finally:
             await access_log.aclose()  # rows still queued are written before the engine goes
+            if access_log_engine is not engine:
+                await access_log_engine.dispose()
             await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()

@@ -15,7 +15,7 @@ from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry, Outcome
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.db.models import AccessLogRow
-from dfdg_broker.db.session import create_engine, create_sessionmaker
+from dfdg_broker.db.session import create_engine
 
 
 def _entry(case_id: str) -> AccessEntry:
@@ -43,7 +43,7 @@ async def engine(database_url):
 
 @pytest.fixture
 async def writer(engine) -> AsyncIterator[GroupCommitWriter]:
-    writer = GroupCommitWriter(create_sessionmaker(engine), queue_size=100, batch_rows=500)
+    writer = GroupCommitWriter(engine, queue_size=100, batch_rows=500)
     writer.start()
     yield writer
     await writer.aclose()
@@ -74,7 +74,7 @@ async def test_a_failed_batch_fails_every_caller_in_it(writer, engine):
 
 
 async def test_a_full_queue_answers_at_once_rather_than_piling_up(engine):
-    writer = GroupCommitWriter(create_sessionmaker(engine), queue_size=1, batch_rows=500)
+    writer = GroupCommitWriter(engine, queue_size=1, batch_rows=500)
     writer.start()
     try:
         results = await asyncio.gather(*(writer.write([_entry(f"cg_{i}")]) for i in range(3)), return_exceptions=True)
@@ -85,7 +85,7 @@ async def test_a_full_queue_answers_at_once_rather_than_piling_up(engine):
 
 
 async def test_closing_writes_what_is_queued_then_refuses(engine):
-    writer = GroupCommitWriter(create_sessionmaker(engine), queue_size=100, batch_rows=3)
+    writer = GroupCommitWriter(engine, queue_size=100, batch_rows=3)
     writer.start()
     pending = [asyncio.create_task(writer.write([_entry(f"cg_{i}")])) for i in range(7)]
     await asyncio.sleep(0)  # all seven queued

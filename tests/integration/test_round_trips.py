@@ -9,13 +9,15 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from dfdg_broker import app_state
+from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
 
 @contextmanager
 def round_trips(app) -> Iterator[list[str]]:
-    engine = app_state.SESSIONS.get(app).kw["bind"].sync_engine
+    """The statements and commits of the request's engine and of the access-log writer's (its own connection)."""
+    engines = {app_state.SESSIONS.get(app).kw["bind"].sync_engine, ACCESS_LOG_WRITER.get(app).engine.sync_engine}
     seen: list[str] = []
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -26,13 +28,15 @@ def round_trips(app) -> Iterator[list[str]]:
     def on_commit(conn):  # type: ignore[no-untyped-def]
         seen.append("COMMIT")
 
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", on_execute)
+        event.listen(engine, "commit", on_commit)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "commit", on_commit)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", on_execute)
+            event.remove(engine, "commit", on_commit)
 
 
 async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):

@@ -9,7 +9,8 @@ While one batch commits, the next one gathers: under load a commit serves many r
 one commit, as it would without the writer.
 
 Each worker process has its own writer (the lifespan starts it, ``aclose`` stops it after draining what is
-queued); there is nothing to share between processes but the database.
+queued); there is nothing to share between processes but the database. The writer has its own engine with one
+connection: it must never queue for a pooled connection behind the very requests that are waiting for it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dfdg_broker.audit import repository
 from dfdg_broker.audit.errors import AccessLogUnavailable
@@ -36,8 +37,8 @@ class _Waiting:
 
 
 class GroupCommitWriter:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, queue_size: int, batch_rows: int) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine, *, queue_size: int, batch_rows: int) -> None:
+        self.engine = engine
         self._queue: asyncio.Queue[_Waiting | None] = asyncio.Queue(queue_size)
         self._batch_rows = batch_rows
         self._task: asyncio.Task[None] | None = None
@@ -91,10 +92,10 @@ class GroupCommitWriter:
         self.batches += 1
         error: BaseException | None = None
         try:
-            async with self._sessions() as session:
-                await session.connection(execution_options={WRITE_TRANSACTION: True})
-                await repository.add_entries(session, [entry for waiting in batch for entry in waiting.entries])
-                await session.commit()
+            async with self.engine.connect() as connection:
+                writing = await connection.execution_options(**{WRITE_TRANSACTION: True})
+                async with writing.begin():
+                    await repository.add_entries(writing, [entry for waiting in batch for entry in waiting.entries])
         except Exception as exc:  # the driver's, SQLAlchemy's, OSError: every one means "not committed"
             log.error("access log: a batch of %d request(s) could not be committed: %s", len(batch), type(exc).__name__)
             error = exc
