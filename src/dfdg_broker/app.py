@@ -131,7 +131,10 @@ def create_app(
             )
         )
         access_log = GroupCommitWriter(
-            access_log_engine, queue_size=settings.access_log_queue_size, batch_rows=settings.access_log_batch_rows
+            access_log_engine,
+            queue_size=settings.access_log_queue_size,
+            batch_rows=settings.access_log_batch_rows,
+            linger_seconds=settings.access_log_linger_ms / 1000,
         )
         access_log.start()
         ACCESS_LOG_WRITER.put(app, access_log)
