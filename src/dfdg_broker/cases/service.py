@@ -200,10 +200,6 @@ class CaseService:
 
     # ---------------------------------------------------------------- read
 
-    async def case(self, case_id: str) -> Case | None:
-        """The case without an access check: for jobs that act for every municipality (the retention purge)."""
-        return await self._repo.get(case_id)
-
     async def get(self, caller_municipality: str, case_id: str) -> Case:
         case = await self._repo.get(case_id)
         if case is None or not case.visible_to(caller_municipality):

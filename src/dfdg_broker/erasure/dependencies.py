@@ -6,21 +6,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from dfdg_broker.cases.dependencies import FROZEN_CACHE, CaseServiceDep
+from dfdg_broker.cases.dependencies import FROZEN_CACHE
+from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.deps import ClockDep, UnitOfWorkDep
 from dfdg_broker.erasure.repository import ErasureRepository
 from dfdg_broker.erasure.service import ErasureService, Forget
 from dfdg_broker.jobnet_cv.dependencies import CITIZEN_FACTS
 
 
-async def get_erasure_service(
-    request: Request, cases: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
-) -> ErasureService:
+async def get_erasure_service(request: Request, uow: UnitOfWorkDep, clock: ClockDep) -> ErasureService:
     forget: list[Forget] = [CITIZEN_FACTS.of(request).discard]
     frozen = FROZEN_CACHE.of(request)
     if frozen is not None:
         forget.append(frozen.discard)
-    return ErasureService(ErasureRepository(uow.session), cases, uow, clock, tuple(forget))
+    return ErasureService(ErasureRepository(uow.session), CaseRepository(uow.session), uow, clock, tuple(forget))
 
 
 ErasureServiceDep = Annotated[ErasureService, Depends(get_erasure_service)]

@@ -15,7 +15,7 @@ from datetime import datetime
 from dfdg_broker.auth import Caller
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.records import Case
-from dfdg_broker.cases.service import CaseService
+from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.erasure.errors import ErasureNotAllowed
@@ -45,7 +45,7 @@ class ErasureService:
     def __init__(
         self,
         repo: ErasureRepository,
-        cases: CaseService,
+        cases: CaseRepository,
         uow: UnitOfWork,
         clock: Clock,
         forget: tuple[Forget, ...] = (),
@@ -64,7 +64,9 @@ class ErasureService:
         it: that is the receiving municipality's decision (it holds the integration responsibility; the jobcenter
         acts for it, DOMAIN C2 revised)."""
         await self._uow.begin_write_phase()  # read-then-write: the write lock first
-        case = await self._cases.get(caller.municipality, case_id)
+        case = await self._cases.get(case_id)
+        if case is None or not case.visible_to(caller.municipality):
+            raise CaseNotFound()  # C2: to any other municipality the case does not exist (as CaseService.get)
         if caller.municipality != case.receiving_municipality:
             raise ErasureNotAllowed(
                 f"Ask the receiving municipality ({case.receiving_municipality}) to erase the case.",
@@ -101,8 +103,9 @@ class ErasureService:
 
     # ---------------------------------------------------------------- retention
 
-    async def due_for_retention(self, cutoff: datetime, limit: int | None) -> list[str]:
-        return await self._repo.past_retention(cutoff, limit)
+    async def due_for_retention(self, cutoff: datetime) -> list[str]:
+        """What a purge would erase now (``--dry-run``)."""
+        return await self._repo.past_retention(cutoff, None)
 
     async def erase_for_retention(self, cutoff: datetime, limit: int) -> list[str]:
         """One batch of the purge: the cases whose last activity is before ``cutoff``, chosen under the write lock
@@ -110,7 +113,7 @@ class ErasureService:
         await self._uow.begin_write_phase()
         erased: list[str] = []
         for case_id in await self._repo.past_retention(cutoff, limit):
-            case = await self._cases.case(case_id)
+            case = await self._cases.get(case_id)
             if case is None:
                 continue
             await self.erase_case(case, RETENTION_REASON, None, ErasedBy())
