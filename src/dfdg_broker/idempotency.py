@@ -15,7 +15,7 @@ route runs (``claim``); ``IdempotencyMiddleware`` stores the response once the r
 releases the claim when it failed with a 5xx. A process that dies between the two leaves an in-flight claim, taken
 over after ``DFDG_IDEMPOTENCY_IN_FLIGHT_SECONDS``.
 
-A stored answer can hold personal data (a create's answer holds the CPR number), so each row records the case it
+A stored answer can hold personal data (the person-ID, a birth date, a whole CV), so each row records the case it
 concerned (``case_id``: the route's ``{case_id}`` at claim time, or the case a create made, via ``concerns_case``),
 and erasing the case deletes its rows (issue 11). A DELETE's own row records none: its answer is empty, and a
 reference to the erased case would outlive the erasure.

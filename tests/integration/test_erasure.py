@@ -267,7 +267,7 @@ def test_every_table_about_a_case_is_retention_activity_or_says_why_not():
 
 
 async def test_rows_written_while_the_case_existed_are_all_found_by_their_case_id(client, auth, persona, database_url):
-    """The idempotent answers record their case: the create (whose answer holds the CPR number) by its Location."""
+    """The idempotent answers record their case: the create (whose answer names the person) by the id it made."""
     p = persona("complete-adult")
     created = await client.post(
         "/v1/contact-groups",

@@ -67,7 +67,7 @@ async def create_contact_group(
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     await listener.case_changed(case)
-    idempotency.concerns_case(request, case.id)  # the answer holds the CPR number: erasing the case erases it
+    idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
     return presenters.case_read(case, clock.today(), await summary.attention(case))
