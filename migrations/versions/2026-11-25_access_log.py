@@ -4,7 +4,7 @@ No foreign key to ``cases``: the rows outlive the case's erasure. Indexes for th
 and for export and purge by time.
 
 Revision ID: 5a0c3e7d9b21
-Revises: 7e2b9c4d1a60
+Revises: 5f3d8a1c2e94
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5a0c3e7d9b21"
-down_revision: str | None = "7e2b9c4d1a60"
+down_revision: str | None = "5f3d8a1c2e94"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -258,6 +258,11 @@ class Settings(BaseSettings):
     mock_journal_body_bytes: int = Field(
         default=16 * 1024, ge=0, le=16 * 1024 * 1024, description="mock upstream: bytes kept of each journaled body"
     )
+    mock_personas_dir: Path | None = Field(
+        default=None,
+        description="mock upstream: a directory of persona files (`*.json`, one persona each) loaded after the demo "
+        "personas (`dfdg-broker mock --personas DIR` adds more); a file with a demo person-ID replaces that persona",
+    )
 
     oidc_issuer: str | None = Field(
         default=None,
@@ -350,6 +355,17 @@ class Settings(BaseSettings):
         ge=1,
         le=3600,
         description="after this long a request still marked in flight under its Idempotency-Key is taken as lost",
+    )
+    case_retention_days: int = Field(
+        default=5 * 365,
+        ge=30,
+        le=100 * 365,
+        description="Retention of a case, in days from its last activity (its creation or the latest snapshot, "
+        "Jobnet CV submission, PDF request or delivery, receipt, change, situation, conversation or task done; reads "
+        "do not count). `dfdg-broker purge` and the sweep erase cases past it (docs/data-protection.md).",
+    )
+    purge_batch_size: int = Field(
+        default=200, ge=1, le=10_000, description="cases erased per transaction by the retention purge"
     )
     api_docs: bool | None = Field(
         default=None,

@@ -262,3 +262,19 @@ async def test_a_refused_change_is_logged_as_denied_and_changes_nothing(client, 
         404,
     )
     assert row.purpose == "scope cases:write"
+
+
+async def test_an_erasure_is_logged_in_its_own_transaction_and_the_rows_outlive_the_case(
+    client, auth, persona, database_url
+):
+    case = await _case(client, auth, persona)
+    assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 200
+    assert (await client.delete(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 204
+    rows = [r for r in await _rows(database_url) if r.case_id == case["id"]]
+    assert [(r.operation, r.outcome, r.status) for r in rows] == [
+        ("create-case", "ok", 201),
+        ("read-case", "ok", 200),
+        ("erase-case", "ok", 204),
+    ]
+    gone = await client.get(f"/v1/contact-groups/{case['id']}/access-log", headers=auth("101"))
+    assert gone.status_code == 404, "the API serves the log of existing cases; the export has the erased ones"

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from dfdg_broker import idempotency
 from dfdg_broker.audit.dependencies import AccessRecord, access_logged
 from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters
@@ -55,6 +56,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
 )
 async def create_contact_group(
     access: Annotated[AccessRecord, access_logged("create-case", change=True)],
+    request: Request,
     body: ContactGroupCreate,
     response: Response,
     caller: WriteCaller,
@@ -72,6 +74,7 @@ async def create_contact_group(
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     await listener.case_changed(case)
     access.case_ids.append(case.id)
+    idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
     return presenters.case_read(case, clock.today(), await summary.attention(case))
