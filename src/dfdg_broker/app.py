@@ -140,6 +140,7 @@ def create_app(
             queue_size=settings.access_log_queue_size,
             batch_rows=settings.access_log_batch_rows,
             linger_seconds=settings.access_log_linger_ms / 1000,
+            wait_seconds=settings.access_log_wait_seconds,
         )
         access_log.start()
         ACCESS_LOG_WRITER.put(app, access_log)

@@ -341,6 +341,13 @@ class Settings(BaseSettings):
         description="per worker: how long the access-log writer waits after a read's row for the rows of the reads "
         "being answered at the same moment, to commit them together (a commit costs ~1 ms of CPU whatever its size)",
     )
+    access_log_wait_seconds: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=120,
+        description="per read: the longest wait for its access-log row to be committed; past it the read answers 503 "
+        "(nothing is sent)",
+    )
     access_log_batch_rows: int = Field(
         default=500,
         ge=1,

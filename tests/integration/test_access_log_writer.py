@@ -15,7 +15,7 @@ from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry, Outcome
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.db.models import AccessLogRow
-from dfdg_broker.db.session import create_engine
+from dfdg_broker.db.session import WRITE_TRANSACTION, create_engine
 
 
 def _entry(case_id: str) -> AccessEntry:
@@ -95,3 +95,27 @@ async def test_closing_writes_what_is_queued_then_refuses(engine):
     assert writer.batches >= 3, "batches are bounded by batch_rows"
     with pytest.raises(AccessLogUnavailable):
         await writer.write([_entry("cg_late")])
+
+
+async def test_a_commit_that_hangs_answers_unavailable_in_bounded_time_and_the_rows_follow(engine, database_url):
+    """The database holds a lock the writer needs (another writer on SQLite, a table lock on PostgreSQL): the
+    caller gets ``AccessLogUnavailable`` after ``wait_seconds``, not a hang; once the lock goes the row is written."""
+    writer = GroupCommitWriter(engine, queue_size=10, batch_rows=10, linger_seconds=0, wait_seconds=0.3)
+    writer.start()
+    blocker = create_engine(database_url)
+    try:
+        async with blocker.connect() as connection:
+            if connection.dialect.name == "sqlite":  # the one write lock, taken and held
+                await (await connection.execution_options(**{WRITE_TRANSACTION: True})).begin()
+            else:
+                await connection.begin()
+                await connection.execute(text("LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE"))
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(AccessLogUnavailable):
+                await writer.write([_entry("cg_late")])
+            assert asyncio.get_running_loop().time() - started < 5
+            await connection.rollback()
+        await writer.aclose()
+    finally:
+        await blocker.dispose()
+    assert await _count(engine) == 1, "the row was written once the lock was gone: logged, though nothing was sent"

@@ -41,9 +41,18 @@ class _Waiting:
 
 
 class GroupCommitWriter:
-    def __init__(self, engine: AsyncEngine, *, queue_size: int, batch_rows: int, linger_seconds: float = 0.002) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        queue_size: int,
+        batch_rows: int,
+        linger_seconds: float = 0.002,
+        wait_seconds: float = 10.0,
+    ) -> None:
         self.engine = engine
         self._linger = linger_seconds
+        self._wait = wait_seconds
         self._connection: AsyncConnection | None = None
         self._queue: asyncio.Queue[_Waiting | None] = asyncio.Queue(queue_size)
         self._batch_rows = batch_rows
@@ -67,7 +76,13 @@ class GroupCommitWriter:
             self._queue.put_nowait(waiting)
         except asyncio.QueueFull:
             raise AccessLogUnavailable("Too many reads are waiting for the access log.") from None
-        await waiting.done  # cancelled (the client went away): its rows are still written, the batch unaffected
+        try:
+            # Bounded: a database that hangs (a lock, a network partition) answers 503, never a request that hangs.
+            # The rows stay in their batch and are written when the database comes back; nothing was sent.
+            async with asyncio.timeout(self._wait):
+                await waiting.done  # cancelled (the client went away): its rows are still written, likewise
+        except TimeoutError:
+            raise AccessLogUnavailable("The access log did not confirm the row in time.") from None
 
     async def aclose(self) -> None:
         """Stop accepting rows, write what is queued, stop the task."""
