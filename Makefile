@@ -8,7 +8,7 @@ LOCK := requirements.lock
 # The embedded default database; override with e.g. DFDG_DATABASE_URL=postgresql+asyncpg://...
 export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
 
-.PHONY: install run test lint openapi settings-table lock bench bench-scale clean
+.PHONY: install run test lint openapi settings-table lock lock-upgrade bench bench-scale clean
 
 # requirements.lock is a constraints file: it pins every package it names, and a dependency added to pyproject.toml
 # without re-locking still installs (unpinned) instead of breaking the build. Re-lock with `make lock`.
@@ -48,10 +48,16 @@ openapi: install settings-table
 settings-table: install
 	$(BIN)/dfdg-broker settings-table
 
-## Re-pin every dependency (runtime, dev, mock) in requirements.lock from pyproject.toml (pip-tools).
+## Pin every dependency (runtime, dev, mock) of pyproject.toml in requirements.lock (pip-tools). Pins already in the
+## lock are kept (what CI tested); only new or changed requirements are resolved. `make lock-upgrade` moves them all
+## to the newest versions pyproject.toml allows.
+LOCK_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	--extra dev --extra mock --output-file $(LOCK) pyproject.toml
 lock: install
-	$(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
-		--extra dev --extra mock --output-file $(LOCK) pyproject.toml
+	$(LOCK_COMPILE)
+
+lock-upgrade: install
+	$(LOCK_COMPILE) --upgrade
 
 clean:
 	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis
