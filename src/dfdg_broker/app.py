@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -10,6 +11,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dfdg_broker import __version__, app_state
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
@@ -27,7 +29,7 @@ from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
-from dfdg_broker.health import ENGINE
+from dfdg_broker.health import ENGINE, database_revision, expected_schema_revision, schema_state
 from dfdg_broker.health import router as operations_router
 from dfdg_broker.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_response
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
@@ -93,6 +95,21 @@ TAGS = [
 ]
 
 
+log = logging.getLogger("dfdg_broker.start_up")
+
+
+async def _check_schema(engine: AsyncEngine) -> None:
+    """Says at start-up (in each worker process) whether the schema is at this release's revision. A schema behind
+    does not stop the process: /readyz answers 503 until `dfdg-broker migrate` has run (a migration job running
+    next to a rolling update then needs no restart), but the operator sees why in the first lines of the log."""
+    _reachable, current = await database_revision(engine)
+    ready, schema = schema_state(current, expected_schema_revision())
+    if ready:
+        log.info("start-up checks passed: database ok, schema %s", schema)
+    else:
+        log.warning("start-up: database ok, schema %s; /readyz answers 503 until then", schema)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -111,6 +128,7 @@ def create_app(
             pool_recycle_seconds=settings.db_pool_recycle_seconds,
         )
         await check_database(engine)  # fail fast, with the reason, rather than on the first request
+        await _check_schema(engine)
         upstreams = await create_upstreams(settings, upstream_transport)
         ENGINE.put(app, engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
