@@ -225,6 +225,8 @@ async def test_metrics_after_a_scripted_session(settings, clock, auth, persona, 
         await client.get(f"/v1/contact-groups/{case['id']}/data-areas/integration-contract", headers=auth("101"))
         async with ENGINE.get(app).connect():  # one connection lent out while the scraper looks
             response = await client.get("/metrics")
+        ready = await client.get("/readyz")  # the same real breaker, as the load balancer sees it
+    assert ready.status_code == 503 and ready.json()["failing"] == ["upstream:letasyl"], ready.text
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     after = _samples(response.text)
 
