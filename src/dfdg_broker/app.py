@@ -10,10 +10,11 @@ from functools import partial
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
+from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dfdg_broker import __version__, app_state
+from dfdg_broker import __version__, app_state, tracing
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
@@ -52,6 +53,7 @@ from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
+from dfdg_broker.tracing import TracingMiddleware
 from dfdg_broker.upstream import breakers_of, create_upstreams
 
 DESCRIPTION = """
@@ -115,9 +117,14 @@ def create_app(
     *,
     clock: Clock | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
+    """The broker. ``tracer_provider`` (tests) replaces the one ``DFDG_OTEL_ENDPOINT`` would make."""
     settings = settings or Settings()
     silence_personal_data_loggers()
+    own_provider = tracer_provider is None and settings.otel_endpoint is not None
+    if own_provider and settings.otel_endpoint is not None:
+        tracer_provider = tracing.provider_for(settings.otel_endpoint, settings.otel_service_name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,6 +138,8 @@ def create_app(
         await _check_schema(engine)
         upstreams = await create_upstreams(settings, upstream_transport)
         ENGINE.put(app, engine)
+        if tracer_provider is not None:
+            tracing.trace_statements(engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(app, upstreams)
@@ -144,6 +153,8 @@ def create_app(
             await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()
+            if own_provider and tracer_provider is not None:
+                tracer_provider.shutdown()  # sends the spans still buffered
 
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
     docs = bool(settings.api_docs)
@@ -217,6 +228,7 @@ def create_app(
     outermost(
         app,
         CorrelationIdMiddleware,
+        *([partial(TracingMiddleware, provider=tracer_provider)] if tracer_provider is not None else []),
         RequestMetricsMiddleware,
         AccessLogMiddleware,
         partial(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION),
