@@ -29,7 +29,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock import child_links, faults, jobnet_cv, pdf_route
+from dfdg_broker.mock import child_links, contract_mode, faults, jobnet_cv, pdf_route
 from dfdg_broker.mock.common import (
     ADMIN_PREFIX,
     PersonUnknown,
@@ -38,6 +38,7 @@ from dfdg_broker.mock.common import (
     journal_subject,
     refuse_unknown_fields,
 )
+from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
 from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
 from dfdg_broker.mock.identity import router as identity_router
@@ -71,7 +72,9 @@ def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Pers
 
 # ---------------------------------------------------------------- LetAsyl
 
-letasyl = APIRouter(prefix="/letasyl/v1", tags=["LetAsyl"])
+letasyl = APIRouter(
+    prefix="/letasyl/v1", tags=["LetAsyl"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+)
 
 
 @letasyl.post(
@@ -126,7 +129,9 @@ async def download_attachment(person_id: str, attachment_id: str, request: Reque
 
 # ---------------------------------------------------------------- Jobnet
 
-jobnet = APIRouter(prefix="/jobnet/v1", tags=["Jobnet"])
+jobnet = APIRouter(
+    prefix="/jobnet/v1", tags=["Jobnet"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+)
 
 
 @jobnet.post(
@@ -163,7 +168,9 @@ async def create_profile(body: ProfileCreate, request: Request, state: StateDep)
 # ---------------------------------------------------------------- CPR register
 
 
-cpr_register = APIRouter(prefix="/cpr/v1", tags=["CPR register"])
+cpr_register = APIRouter(
+    prefix="/cpr/v1", tags=["CPR register"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+)
 
 
 @cpr_register.post(
@@ -260,7 +267,10 @@ async def get_persona(person_id: str, state: StateDep) -> Persona:
     "/personas/{person_id}",
     response_model=Persona,
     name="admin.put_persona",
-    responses=responses_for(ProblemError, UnknownFields, CprInUse),
+    responses={
+        201: {"model": Persona, "description": "a new persona (200: an existing one replaced)"},
+        **responses_for(ProblemError, UnknownFields, CprInUse),
+    },
 )
 async def put_persona(
     person_id: str, persona: Persona, request: Request, response: Response, state: StateDep
@@ -408,6 +418,7 @@ def create_mock_app(
         state = MockState.with_demo_fixtures(extra)
     app.state.mock = state
     if settings is not None:
+        state.strict_contract = state.strict_contract_default = settings.mock_strict_contract
         app.state.mock.journal.configure(size=settings.mock_journal_size, body_bytes=settings.mock_journal_body_bytes)
     app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
@@ -438,6 +449,7 @@ def create_mock_app(
         pdf_route.router,
         jobnet_cv.router,
         faults.router,
+        contract_mode.router,
         identity_router,
     ):
         app.include_router(router)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload
 from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, journal_subject
+from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.state import ReceivedCv
 
 READY_FOR_QUALITY_ASSURANCE = "Klar til kvalitetssikring"
@@ -27,7 +28,8 @@ class CvNumberUnknown(NotFound):
     response_model=CvReceipt,
     name="jobnet.put_cv",
     tags=["Jobnet"],
-    responses=responses_for(CvNumberUnknown),
+    dependencies=UPSTREAM_DEPENDENCIES,
+    responses={**responses_for(CvNumberUnknown), **UPSTREAM_RESPONSES},
 )
 async def put_cv(cv_number: int, body: CvUpload, request: Request, state: StateDep) -> CvReceipt:
     """Create or replace the CV under a CV number (JobnetCVId). Idempotent: the same CV again is a new version

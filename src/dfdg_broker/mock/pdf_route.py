@@ -16,6 +16,7 @@ from dfdg_broker.errors import NotFound, ProblemError, responses_for
 from dfdg_broker.letasyl.schemas import AttachmentsArea, PdfDocument, PdfRequestCreate, PdfRequestState
 from dfdg_broker.mock import pdf
 from dfdg_broker.mock.common import ADMIN_PREFIX, PersonUnknown, StateDep, journal_subject
+from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.fixtures import Persona
 from dfdg_broker.mock.state import MockState, PdfRequest
 
@@ -42,10 +43,12 @@ class AlreadyDelivered(ProblemError):
     status_code=status.HTTP_201_CREATED,
     response_model=PdfRequestState,
     tags=["LetAsyl"],
+    dependencies=UPSTREAM_DEPENDENCIES,
     name="letasyl.request_pdf",
     responses={
         200: {"model": PdfRequestState, "description": "the request made earlier under the same client_reference"},
         **responses_for(PersonUnknown),
+        **UPSTREAM_RESPONSES,
     },
 )
 async def request_pdf(body: PdfRequestCreate, request: Request, response: Response, state: StateDep) -> PdfRequestState:

@@ -70,6 +70,9 @@ class MockState:
     """The personas of the files, as loaded at start: what ``reset`` returns to."""
     added: set[str] = field(default_factory=set)
     """Person-IDs of the personas created through the admin API (not in any file): ``reset(keep_added=True)``."""
+    strict_contract: bool = True
+    """Strict contract mode (``mock.contract_mode``); ``reset`` returns it to ``strict_contract_default``."""
+    strict_contract_default: bool = True
     _by_cpr: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -92,6 +95,7 @@ class MockState:
         self.pdf_requests.clear()
         self.jobnet_cvs.clear()
         self.next_cv_number = FIRST_CREATED_CV_NUMBER
+        self.strict_contract = self.strict_contract_default
         for persona in self.loaded:
             self.put_persona(persona.model_copy(deep=True))
         for persona in kept:
