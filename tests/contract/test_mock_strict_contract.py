@@ -170,6 +170,10 @@ async def test_every_mock_operation_answers_what_the_mock_openapi_says(
     assert (await m.get("/admin/contract-mode")).status_code == 200
     assert (await m.put("/admin/contract-mode", json={"strict": True})).status_code == 200
 
+    assert (await m.get("/admin/clock")).status_code == 200
+    assert (await m.put("/admin/clock", json={"today": "2027-03-01"})).status_code == 200
+    assert (await m.post("/admin/clock/moves", json={"days": 1})).status_code == 200
+    assert (await m.delete("/admin/clock")).status_code == 200
     assert (await m.get("/idp/.well-known/openid-configuration")).status_code == 200
     assert (await m.get("/idp/jwks")).status_code == 200
     form = {"grant_type": "client_credentials", "client_id": "kommune-101", "client_secret": "mock-client-secret"}

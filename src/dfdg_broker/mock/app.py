@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
+from dfdg_broker.clock import MovableClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.cpr_register.schemas import RegisterLookup
 from dfdg_broker.domain.areas import DataArea
@@ -47,6 +48,7 @@ from dfdg_broker.mock.state import CprTaken, MockState
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
+from dfdg_broker.time_travel import ClockOutOfRange, clock_router
 
 
 class CprInUse(ProblemError):
@@ -396,6 +398,21 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
     ]
 
 
+async def _mock_clock(request: Request) -> MovableClock:
+    state: MockState = request.app.state.mock
+    return state.clock
+
+
+clock = clock_router(
+    ADMIN_PREFIX,
+    _mock_clock,
+    tag="Admin (mock only)",
+    name="admin.",
+    bad_request=ClockOutOfRange,
+    what="the mock's clock (Jobnet receipts, PDF deliveries)",
+)
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -450,6 +467,7 @@ def create_mock_app(
         jobnet_cv.router,
         faults.router,
         contract_mode.router,
+        clock,
         identity_router,
     ):
         app.include_router(router)

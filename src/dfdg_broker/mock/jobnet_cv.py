@@ -3,8 +3,6 @@ API shows what was received. Jobnet's first status for a CV from a jobcenter is 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 
 from dfdg_broker.errors import NotFound, responses_for
@@ -46,7 +44,7 @@ async def put_cv(cv_number: int, body: CvUpload, request: Request, state: StateD
         cv=body.cv,
         submitted_by_municipality=body.submitted_by_municipality,
         status=READY_FOR_QUALITY_ASSURANCE,
-        received_at=datetime.now(UTC),
+        received_at=state.clock.now(),
         version=previous.version + 1 if previous else 1,
         submission_key=body.submission_key,
     )

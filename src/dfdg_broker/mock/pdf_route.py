@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict
@@ -119,7 +119,7 @@ async def download_pdf_attachment(request_id: str, attachment_id: str, request: 
 
 
 class Delivery(BaseModel):
-    """The operator delivers the PDF; ``delivered_on`` defaults to the real today (tests pass their clock's day)."""
+    """The operator delivers the PDF; ``delivered_on`` defaults to the mock clock's today (``/admin/clock``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -162,7 +162,7 @@ async def deliver_pdf_request(request_id: str, body: Delivery, state: StateDep) 
     if persona is None:
         raise NotFound("The person is no longer known to the operator.")
     record.delivered = persona
-    record.delivered_on = body.delivered_on or datetime.now(UTC).date()
+    record.delivered_on = body.delivered_on or state.clock.today()
     return _view(state, record)
 
 
