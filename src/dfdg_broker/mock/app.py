@@ -30,7 +30,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock import child_links, contract_mode, faults, jobnet_cv, pdf_route
+from dfdg_broker.mock import child_links, contract_mode, examples, faults, jobnet_cv, pdf_route
 from dfdg_broker.mock.common import (
     ADMIN_PREFIX,
     PersonUnknown,
@@ -83,6 +83,7 @@ letasyl = APIRouter(
     "/person-lookups",
     response_model=Person,
     name="letasyl.lookup_person",
+    openapi_extra=examples.LOOKUP,
     responses=responses_for(PersonUnknown),
 )
 async def lookup_person(body: PersonLookupRequest, request: Request, state: StateDep) -> Person:
@@ -100,6 +101,7 @@ def _area_route(area: DataArea, model: type[BaseModel]) -> None:
         methods=["POST"],
         response_model=model,
         name=f"letasyl.area.{area.value}",
+        openapi_extra=examples.LOOKUP,
         summary=f"Data area {area.value}",
         responses=responses_for(PersonUnknown),
     )
@@ -140,6 +142,7 @@ jobnet = APIRouter(
     "/profile-lookups",
     response_model=Profile,
     name="jobnet.lookup_profile",
+    openapi_extra=examples.CPR_ONLY,
     responses=responses_for(NotFound),
 )
 async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep) -> Profile:
@@ -156,6 +159,7 @@ async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep)
     response_model=Profile,
     status_code=status.HTTP_201_CREATED,
     name="jobnet.create_profile",
+    openapi_extra=examples.PROFILE_CREATE,
     responses=responses_for(ProfileExists),
 )
 async def create_profile(body: ProfileCreate, request: Request, state: StateDep) -> Profile:
@@ -179,6 +183,7 @@ cpr_register = APIRouter(
     "/person-lookups",
     response_model=CprRegisterEntry,
     name="cpr.lookup_person",
+    openapi_extra=examples.CPR_ONLY,
     responses=responses_for(NotFound),
 )
 async def lookup_cpr(body: RegisterLookup, request: Request, state: StateDep) -> CprRegisterEntry:
@@ -223,7 +228,10 @@ async def reset(
     state: StateDep,
     keep: Annotated[
         Literal["added"] | None,
-        Query(description="`added`: keep the personas created through the admin API (as they are now)"),
+        Query(
+            description="`added`: keep the personas created through the admin API (as they are now)",
+            openapi_examples={"keep added personas": {"value": "added"}},
+        ),
     ] = None,
 ) -> Response:
     """Back to the persona files loaded at start (the demo personas and `--personas DIR`): a persona changed through
@@ -269,6 +277,7 @@ async def get_persona(person_id: str, state: StateDep) -> Persona:
     "/personas/{person_id}",
     response_model=Persona,
     name="admin.put_persona",
+    openapi_extra=examples.PERSONA,
     responses={
         201: {"model": Persona, "description": "a new persona (200: an existing one replaced)"},
         **responses_for(ProblemError, UnknownFields, CprInUse),
@@ -287,6 +296,14 @@ async def put_persona(
         raise CprInUse(f"Persona {taken.person_id} has it.", field="body.cpr") from None
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return persona
+
+
+_AREA_EXAMPLES = {
+    DataArea.CV: examples.CV_AREA,
+    DataArea.INTEGRATION_CONTRACT: examples.INTEGRATION_CONTRACT_AREA,
+    DataArea.OTHER: examples.OTHER_AREA,
+    DataArea.ATTACHMENTS: examples.ATTACHMENTS_AREA,
+}
 
 
 def _area_update_route(area: DataArea, model: object) -> None:
@@ -312,6 +329,7 @@ def _area_update_route(area: DataArea, model: object) -> None:
         methods=["PUT"],
         response_model=Persona,
         name=f"admin.replace_area.{area.value}",
+        openapi_extra=_AREA_EXAMPLES[area],
         summary=f"Replace one person's {area.value} data (e.g. to show that a frozen area no longer changes, G1)",
         responses=responses_for(NotFound, UnknownFields),
     )
@@ -339,10 +357,30 @@ class JournalVerificationFailed(ProblemError):
 
 def journal_filter(
     system: Annotated[Literal["letasyl", "jobnet", "cpr"] | None, Query()] = None,
-    operation: Annotated[str | None, Query(max_length=100, description="route name, e.g. letasyl.area.cv")] = None,
-    person_id: Annotated[str | None, Query(max_length=100, description="the person-ID the call was about")] = None,
+    operation: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="route name, e.g. letasyl.area.cv",
+            openapi_examples={"DA1 reads": {"value": "letasyl.area.cv"}, "CV uploads": {"value": "jobnet.put_cv"}},
+        ),
+    ] = None,
+    person_id: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="the person-ID the call was about",
+            openapi_examples={"complete-adult": {"value": "70000101"}},
+        ),
+    ] = None,
     since: Annotated[int, Query(ge=0, description="only entries with seq greater than this")] = 0,
-    since_time: Annotated[datetime | None, Query(description="only entries from this instant on (ISO 8601)")] = None,
+    since_time: Annotated[
+        datetime | None,
+        Query(
+            description="only entries from this instant on (ISO 8601)",
+            openapi_examples={"since 10:00 UTC": {"value": "2026-11-25T10:00:00Z"}},
+        ),
+    ] = None,
     correlation_id: Annotated[str | None, Query(max_length=64, description="X-Correlation-ID of the call")] = None,
 ) -> JournalFilter:
     return JournalFilter(system, operation, person_id, since, since_time, correlation_id)
@@ -372,7 +410,14 @@ async def journal(
 async def journal_count(
     where: JournalFilterDep,
     state: StateDep,
-    expect: Annotated[int | None, Query(ge=0, description="answer 409 unless exactly this many calls match")] = None,
+    expect: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="answer 409 unless exactly this many calls match",
+            openapi_examples={"exactly one": {"value": 1}, "none at all": {"value": 0}},
+        ),
+    ] = None,
 ) -> JournalCount:
     """How many calls match, e.g. `?operation=letasyl.area.cv&person_id=70000101&since_time=2026-11-25T10:00:00Z`.
     With `expect`, a verification: 200 when the count is exactly that, else 409 with the count found."""

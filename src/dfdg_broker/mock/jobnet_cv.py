@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload
+from dfdg_broker.mock import examples
 from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, journal_subject
 from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.state import ReceivedCv
@@ -25,6 +26,7 @@ class CvNumberUnknown(NotFound):
     "/jobnet/v1/cvs/{cv_number}",
     response_model=CvReceipt,
     name="jobnet.put_cv",
+    openapi_extra=examples.CV_UPLOAD,
     tags=["Jobnet"],
     dependencies=UPSTREAM_DEPENDENCIES,
     responses={**responses_for(CvNumberUnknown), **UPSTREAM_RESPONSES},

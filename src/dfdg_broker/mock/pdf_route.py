@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
 from dfdg_broker.letasyl.schemas import AttachmentsArea, PdfDocument, PdfRequestCreate, PdfRequestState
-from dfdg_broker.mock import pdf
+from dfdg_broker.mock import examples, pdf
 from dfdg_broker.mock.common import ADMIN_PREFIX, PersonUnknown, StateDep, journal_subject
 from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.fixtures import Persona
@@ -45,6 +45,7 @@ class AlreadyDelivered(ProblemError):
     tags=["LetAsyl"],
     dependencies=UPSTREAM_DEPENDENCIES,
     name="letasyl.request_pdf",
+    openapi_extra=examples.PDF_REQUEST,
     responses={
         200: {"model": PdfRequestState, "description": "the request made earlier under the same client_reference"},
         **responses_for(PersonUnknown),
@@ -149,6 +150,7 @@ async def list_pdf_requests(state: StateDep) -> list[PdfRequestAdminView]:
     response_model=PdfRequestState,
     tags=["Admin (mock only)"],
     name="admin.deliver_pdf_request",
+    openapi_extra=examples.DELIVERY,
     responses=responses_for(PdfRequestUnknown, AlreadyDelivered),
 )
 async def deliver_pdf_request(request_id: str, body: Delivery, state: StateDep) -> PdfRequestState:
