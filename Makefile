@@ -8,7 +8,7 @@ LOCK := requirements.lock
 # The embedded default database; override with e.g. DFDG_DATABASE_URL=postgresql+asyncpg://...
 export DFDG_DATABASE_URL ?= sqlite+aiosqlite:///./dfdg.db
 
-.PHONY: install run test lint openapi settings-table lock lock-upgrade bench bench-scale clean
+.PHONY: install run test lint openapi settings-table lock lock-upgrade bench bench-scale clean wheel-check
 
 # requirements.lock is a constraints file: it pins every package it names, and a dependency added to pyproject.toml
 # without re-locking still installs (unpinned) instead of breaking the build. Re-lock with `make lock`.
@@ -58,6 +58,12 @@ lock: install
 
 lock-upgrade: install
 	$(LOCK_COMPILE) --upgrade
+
+## Build the wheel, install it with the [mock] extra into a new virtualenv, and run `dfdg-broker mock --port N` and
+## the pytest plugin from that install (what a vendor's CI does; about a minute, so not in `make test`).
+wheel-check: export DFDG_ENVIRONMENT ?= test
+wheel-check: install
+	DFDG_WHEEL_INSTALL_TEST=1 $(BIN)/pytest tests/e2e/test_wheel.py -q -p no:randomly
 
 clean:
 	rm -rf $(VENV) dfdg.db dfdg.db-shm dfdg.db-wal .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -14,14 +14,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dfdg_broker import __version__, app_state, tracing
+from dfdg_broker import __version__, app_state, time_travel, tracing
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
-from dfdg_broker.clock import Clock, FixedClock, SystemClock
+from dfdg_broker.clock import Clock, FixedClock, MovableClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
@@ -161,6 +161,8 @@ def create_app(
             if own_provider and tracer_provider is not None:
                 tracer_provider.shutdown()  # sends the spans still buffered
 
+    # Outside production the clock can be moved at run time (/dev/clock); in production that route does not exist.
+    development = settings.environment is not Environment.PRODUCTION
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
     docs = bool(settings.api_docs)
     # With docs: Swagger UI and ReDoc from packaged assets (fastapi-offline), so they work in a closed network.
@@ -170,7 +172,7 @@ def create_app(
         description=DESCRIPTION,
         contact=CONTACT,
         license_info=LICENSE,
-        openapi_tags=TAGS,
+        openapi_tags=[*TAGS, time_travel.DEV_TAG_ENTRY] if development else TAGS,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
@@ -180,7 +182,8 @@ def create_app(
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
     app_state.SETTINGS.put(app, settings)
-    app_state.CLOCK.put(app, clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()))
+    base_clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+    app_state.CLOCK.put(app, MovableClock(base_clock) if development else base_clock)
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
     POLICIES.put(app, load_policies(settings.followup_policy_dir))
     CLASSIFICATION.put(app, load_classification(settings.occupations_file))
@@ -208,6 +211,8 @@ def create_app(
     app.include_router(erasure_router)
 
     app.include_router(operations_router)
+    if development:
+        app.include_router(time_travel.broker_router())
 
     install_problem_handlers(
         app,

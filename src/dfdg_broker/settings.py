@@ -266,6 +266,11 @@ class Settings(BaseSettings):
     mock_journal_body_bytes: int = Field(
         default=16 * 1024, ge=0, le=16 * 1024 * 1024, description="mock upstream: bytes kept of each journaled body"
     )
+    mock_strict_contract: bool = Field(
+        default=True,
+        description="mock upstream: refuse unknown body fields, malformed CPR numbers and schema breaks with a 400 "
+        "problem, as a real service would (`PUT /admin/contract-mode` switches it at run time)",
+    )
     mock_personas_dir: Path | None = Field(
         default=None,
         description="mock upstream: a directory of persona files (`*.json`, one persona each) loaded after the demo "

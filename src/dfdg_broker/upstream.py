@@ -107,6 +107,16 @@ def parse_json(system: str, response: httpx.Response, model: type[M]) -> M:
         raise contract_violation(system, f"{exc.error_count()} invalid value(s) at {', '.join(fields)}") from None
 
 
+def parse_answer(system: str, response: httpx.Response, model: type[M], *, expect: int = 200) -> M:
+    """The answer as ``model`` when it has the ``expect``-ed status; another 4xx is the upstream refusing (a problem
+    that says what is wrong, not a retryable 503), anything else breaks the contract."""
+    if response.status_code != expect:
+        if 400 <= response.status_code < 500:
+            raise refusal(system, response)
+        raise contract_violation(system, f"unexpected status {response.status_code}")
+    return parse_json(system, response, model)
+
+
 class _Retryable(Exception):
     """An answer worth asking again for (5xx, 429, transport error), with the upstream's Retry-After if it sent one."""
 
