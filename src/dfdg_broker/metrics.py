@@ -95,6 +95,26 @@ RATE_LIMIT_REFUSALS = Counter(
     registry=REGISTRY,
 )
 
+ACCESS_LOG_BATCHES = Counter(
+    "dfdg_access_log_batches",
+    "Group commits of the access-log writer, by result: committed, or failed (every read in it answered 503).",
+    ["result"],
+    registry=REGISTRY,
+)
+ACCESS_LOG_BATCH_ROWS = Histogram(
+    "dfdg_access_log_batch_rows",
+    "Rows per access-log group commit (how many reads shared one commit: DFDG_ACCESS_LOG_LINGER_MS tunes it).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+    registry=REGISTRY,
+)
+ACCESS_LOG_UNAVAILABLE = Counter(
+    "dfdg_access_log_unavailable",
+    "Requests whose access-log row was not committed (a read then answers 503; a refused attempt keeps its "
+    "answer), by reason: failed (the batch failed), timeout (DFDG_ACCESS_LOG_WAIT_SECONDS), queue_full, stopping.",
+    ["reason"],
+    registry=REGISTRY,
+)
+
 
 def observe_upstream(system: str, operation: str, outcome: str, seconds: float) -> None:
     UPSTREAM_CALLS.labels(system=system, operation=operation, outcome=outcome).inc()

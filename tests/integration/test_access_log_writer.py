@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
+from dfdg_broker import metrics
 from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry, Outcome
 from dfdg_broker.audit.writer import GroupCommitWriter
@@ -55,12 +56,25 @@ async def _count(engine) -> int:
 
 
 async def test_concurrent_writes_are_committed_together_and_each_caller_waits_for_its_commit(writer, engine):
+    twenty_before = _sample("dfdg_access_log_batch_rows_bucket", le="32.0") - _sample(
+        "dfdg_access_log_batch_rows_bucket", le="16.0"
+    )
     await asyncio.gather(*(writer.write([_entry(f"cg_{i}")]) for i in range(20)))
     assert await _count(engine) == 20, "every caller returned after its row was committed"
     assert writer.batches == 1, "the 20 rows waiting together went in one transaction"
+    twenty = _sample("dfdg_access_log_batch_rows_bucket", le="32.0") - _sample(
+        "dfdg_access_log_batch_rows_bucket", le="16.0"
+    )
+    assert twenty == twenty_before + 1, "the batch size is in /metrics"
+
+
+def _sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def test_a_failed_batch_fails_every_caller_in_it(writer, engine):
+    failed_before = _sample("dfdg_access_log_unavailable_total", reason="failed")
+    batches_before = _sample("dfdg_access_log_batches_total", result="failed")
     async with engine.begin() as connection:
         await connection.execute(text("ALTER TABLE access_log RENAME TO access_log_away"))
     try:
@@ -69,6 +83,8 @@ async def test_a_failed_batch_fails_every_caller_in_it(writer, engine):
         async with engine.begin() as connection:
             await connection.execute(text("ALTER TABLE access_log_away RENAME TO access_log"))
     assert all(isinstance(r, AccessLogUnavailable) for r in results), results
+    assert _sample("dfdg_access_log_unavailable_total", reason="failed") == failed_before + 5, "counted for operators"
+    assert _sample("dfdg_access_log_batches_total", result="failed") == batches_before + 1
     await writer.write([_entry("cg_after")])
     assert await _count(engine) == 1, "the writer carries on after a failed batch"
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dfdg_broker import metrics
 from dfdg_broker.audit import repository
 from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry
@@ -70,11 +71,13 @@ class GroupCommitWriter:
         if not entries:
             return
         if self._closing or self._task is None or self._task.done():
+            metrics.ACCESS_LOG_UNAVAILABLE.labels(reason="stopping").inc()
             raise AccessLogUnavailable("The access log is not accepting rows (the worker is stopping).")
         waiting = _Waiting(entries)
         try:
             self._queue.put_nowait(waiting)
         except asyncio.QueueFull:
+            metrics.ACCESS_LOG_UNAVAILABLE.labels(reason="queue_full").inc()
             raise AccessLogUnavailable("Too many reads are waiting for the access log.") from None
         try:
             # Bounded: a database that hangs (a lock, a network partition) answers 503, never a request that hangs.
@@ -82,6 +85,7 @@ class GroupCommitWriter:
             async with asyncio.timeout(self._wait):
                 await waiting.done  # cancelled (the client went away): its rows are still written, likewise
         except TimeoutError:
+            metrics.ACCESS_LOG_UNAVAILABLE.labels(reason="timeout").inc()
             raise AccessLogUnavailable("The access log did not confirm the row in time.") from None
 
     async def aclose(self) -> None:
@@ -124,7 +128,10 @@ class GroupCommitWriter:
             except Exception as exc:  # the driver's, SQLAlchemy's, OSError: every one means "not committed"
                 error = exc
                 await self._drop_connection()
+        metrics.ACCESS_LOG_BATCHES.labels(result="failed" if error else "committed").inc()
+        metrics.ACCESS_LOG_BATCH_ROWS.observe(len(entries))
         if error is not None:
+            metrics.ACCESS_LOG_UNAVAILABLE.labels(reason="failed").inc(len(batch))
             log.error(
                 "access log: a batch of %d request(s) could not be committed: %s", len(batch), type(error).__name__
             )
