@@ -45,6 +45,7 @@ from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
@@ -93,6 +94,11 @@ TAGS = [
 ]
 
 
+def protection_from(settings: Settings) -> Protection:
+    """The key rings of the settings at work (one per process: the ciphers are built once)."""
+    return Protection(settings.data_key_ring(), settings.cpr_lookup_key_ring())
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -114,7 +120,7 @@ def create_app(
         upstreams = await create_upstreams(settings, upstream_transport)
         ENGINE.put(app, engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
         app_state.UPSTREAM.put(app, upstreams)
         app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
         oidc = OidcVerifier(settings, identity_http, cvr_table)
@@ -146,6 +152,8 @@ def create_app(
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
     app_state.SETTINGS.put(app, settings)
+    protection = protection_from(settings)
+    app_state.PROTECTION.put(app, protection)
     app_state.CLOCK.put(app, clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()))
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
     POLICIES.put(app, load_policies(settings.followup_policy_dir))
