@@ -18,6 +18,8 @@ from dfdg_broker.settings import Settings, SettingsError, deployment_problems, d
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from dfdg_broker.mock.state import MockState
+
 app = typer.Typer(no_args_is_help=True, help="The DFDG broker and its mock upstream.")
 
 OPENAPI_DIR = Path("openapi")
@@ -150,16 +152,39 @@ def serve(
 def mock(
     host: Annotated[str | None, typer.Option(help="default: DFDG_MOCK_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default: DFDG_MOCK_PORT")] = None,
+    personas: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--personas",
+            help="a directory of persona files (*.json, one persona each) to add to the demo personas; repeatable "
+            "(after DFDG_MOCK_PERSONAS_DIR)",
+        ),
+    ] = None,
 ) -> None:
-    """Run the mock upstream (LetAsyl, Jobnet, CPR register, admin API) with the demo personas."""
+    """Run the mock upstream (LetAsyl, Jobnet, CPR register, admin API) with the demo personas and your own."""
 
     create_mock_app = _mock_app_factory()
     settings = _settings()
     _start(settings)
+    state = _mock_state(settings, personas or [])
     config = _uvicorn_config(
-        create_mock_app(settings=settings), host or settings.mock_host, port or settings.mock_port, settings
+        create_mock_app(state, settings=settings), host or settings.mock_host, port or settings.mock_port, settings
     )
     uvicorn.Server(config).run()
+
+
+def _mock_state(settings: Settings, directories: list[Path]) -> MockState:
+    """The mock's state from the demo persona files and the municipality's; a file that does not load stops the
+    command (exit 2) with the file and the field at fault."""
+    from dfdg_broker.mock.fixtures import PersonaFileError
+    from dfdg_broker.mock.state import MockState
+
+    dirs = [settings.mock_personas_dir] if settings.mock_personas_dir else []
+    try:
+        return MockState.with_demo_fixtures([*dirs, *directories])
+    except PersonaFileError as exc:
+        typer.echo(f"dfdg-broker mock: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -173,9 +198,8 @@ def dev() -> None:
     settings = _settings()
     _start(settings)
     broker_app = create_app(settings)
-    mock_server = uvicorn.Server(
-        _uvicorn_config(create_mock_app(settings=settings), settings.mock_host, settings.mock_port, settings)
-    )
+    mock_app = create_mock_app(_mock_state(settings, []), settings=settings)
+    mock_server = uvicorn.Server(_uvicorn_config(mock_app, settings.mock_host, settings.mock_port, settings))
     broker_server = uvicorn.Server(_uvicorn_config(broker_app, settings.host, settings.port, settings))
     broker_url = f"http://{settings.host}:{settings.port}"
     mock_url = f"http://{settings.mock_host}:{settings.mock_port}"

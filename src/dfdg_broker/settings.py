@@ -263,6 +263,11 @@ class Settings(BaseSettings):
     mock_journal_body_bytes: int = Field(
         default=16 * 1024, ge=0, le=16 * 1024 * 1024, description="mock upstream: bytes kept of each journaled body"
     )
+    mock_personas_dir: Path | None = Field(
+        default=None,
+        description="mock upstream: a directory of persona files (`*.json`, one persona each) loaded after the demo "
+        "personas (`dfdg-broker mock --personas DIR` adds more); a file with a demo person-ID replaces that persona",
+    )
 
     oidc_issuer: str | None = Field(
         default=None,

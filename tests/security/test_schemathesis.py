@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import schemathesis
+import schemathesis.wfc.escalation  # imported early: see below
 import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -26,6 +27,10 @@ from dfdg_broker.settings import Environment, Settings
 from tests.conftest import TODAY
 from tests.sidefx import broker_document
 
+# pytest rewrites the asserts of every module of a plugin's distribution, schemathesis included, at import time.
+# schemathesis imports wfc.escalation lazily, deep inside a hypothesis call stack, where CPython 3.11's AST
+# constructor once failed with "SystemError: AST constructor recursion depth mismatch". Imported above, at collection
+# time, with a shallow stack.
 SCHEMA = schemathesis.openapi.from_dict(broker_document())
 EXAMPLES_PER_OPERATION = 4
 

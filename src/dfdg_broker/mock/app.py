@@ -210,9 +210,17 @@ class JobnetProfileView(BaseModel):
 
 
 @admin.post("/reset", status_code=status.HTTP_204_NO_CONTENT, name="admin.reset")
-async def reset(state: StateDep) -> Response:
-    """Back to the demo fixtures; empties the journal and the profiles Jobnet created, and clears every fault."""
-    state.reset()
+async def reset(
+    state: StateDep,
+    keep: Annotated[
+        Literal["added"] | None,
+        Query(description="`added`: keep the personas created through the admin API (as they are now)"),
+    ] = None,
+) -> Response:
+    """Back to the persona files loaded at start (the demo personas and `--personas DIR`): a persona changed through
+    the admin API returns to its file, one created through it goes (unless `?keep=added`). Also clears the Jobnet
+    profiles created and CVs received, the PDF requests, the journal and every fault."""
+    state.reset(keep_added=keep == "added")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -262,7 +270,7 @@ async def put_persona(
         raise ProblemError("The person-ID in the path and in the body differ.", field="body.person.person_id")
     await refuse_unknown_fields(request, persona)
     try:
-        created = state.put_persona(persona)
+        created = state.put_persona(persona, added=True)
     except CprTaken as taken:
         raise CprInUse(f"Persona {taken.person_id} has it.", field="body.cpr") from None
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -387,14 +395,18 @@ def create_mock_app(
     *,
     settings: Settings | None = None,
 ) -> FastAPI:
-    """The mock upstream; ``settings`` bound its journal (``DFDG_MOCK_JOURNAL_SIZE``, ``..._BODY_BYTES``)."""
+    """The mock upstream; ``settings`` bound its journal (``DFDG_MOCK_JOURNAL_SIZE``, ``..._BODY_BYTES``) and, when
+    no ``state`` is given, add a municipality's persona files (``DFDG_MOCK_PERSONAS_DIR``)."""
     app = FastAPIOffline(  # docs from packaged assets, as the broker's
         title="dfdg-broker mock upstream",
         version="1.0.0",
         summary="A stateful mock of LetAsyl, Jobnet and the CPR register, with an admin API. Synthetic data only.",
         generate_unique_id_function=lambda route: route.name.replace(".", "_"),
     )
-    app.state.mock = state or MockState.with_demo_fixtures()
+    if state is None:
+        extra = [settings.mock_personas_dir] if settings is not None and settings.mock_personas_dir else []
+        state = MockState.with_demo_fixtures(extra)
+    app.state.mock = state
     if settings is not None:
         app.state.mock.journal.configure(size=settings.mock_journal_size, body_bytes=settings.mock_journal_body_bytes)
     app.state.identity = identity or default_identity_provider()

@@ -6,8 +6,10 @@ Tests seed it through the admin API and reset it between runs; nothing here surv
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -64,28 +66,43 @@ class MockState:
     pdf_requests: dict[str, PdfRequest] = field(default_factory=dict)
     jobnet_cvs: dict[int, ReceivedCv] = field(default_factory=dict)
     next_cv_number: int = FIRST_CREATED_CV_NUMBER
+    loaded: list[Persona] = field(default_factory=list)
+    """The personas of the files, as loaded at start: what ``reset`` returns to."""
+    added: set[str] = field(default_factory=set)
+    """Person-IDs of the personas created through the admin API (not in any file): ``reset(keep_added=True)``."""
     _by_cpr: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def with_demo_fixtures(cls) -> MockState:
-        state = cls()
+    def with_demo_fixtures(cls, persona_dirs: Iterable[Path] = ()) -> MockState:
+        """The demo personas, plus those of ``persona_dirs`` (a municipality's own files)."""
+        state = cls(loaded=load_personas(persona_dirs))
         state.reset()
         return state
 
-    def reset(self) -> None:
-        """Back to the demo fixtures: personas, their Jobnet profiles, an empty journal, no CVs received."""
+    def reset(self, *, keep_added: bool = False) -> None:
+        """Back to the loaded persona files (a persona changed through the admin API returns to its file), their
+        Jobnet profiles only, no PDF requests, no CVs received, an empty journal. With ``keep_added`` the personas
+        created through the admin API stay, as they are now."""
+        kept = [self.personas[p] for p in sorted(self.added) if p in self.personas] if keep_added else []
         self.personas.clear()
         self._by_cpr.clear()
+        self.added.clear()
         self.jobnet_profiles.clear()
         self.journal.clear()
         self.pdf_requests.clear()
         self.jobnet_cvs.clear()
         self.next_cv_number = FIRST_CREATED_CV_NUMBER
-        for persona in load_personas():
-            self.put_persona(persona)
+        for persona in self.loaded:
+            self.put_persona(persona.model_copy(deep=True))
+        for persona in kept:
+            try:
+                self.put_persona(persona, added=True)
+            except CprTaken:  # its CPR number is a file persona's again (that persona had given it up): drop it
+                continue
 
-    def put_persona(self, persona: Persona) -> bool:
-        """Create or replace a persona by person-ID. Returns True if it was new.
+    def put_persona(self, persona: Persona, *, added: bool = False) -> bool:
+        """Create or replace a persona by person-ID. Returns True if it was new; ``added``: it comes through the
+        admin API (a new one is then kept by ``reset(keep_added=True)``).
 
         A Jobnet profile outlives a replaced persona, as it would: Jobnet is another system than LetAsyl."""
         person_id = persona.person.person_id
@@ -97,6 +114,8 @@ class MockState:
             self._by_cpr.pop(previous.cpr, None)
         self.personas[person_id] = persona
         self._by_cpr[persona.cpr] = person_id
+        if added and previous is None:
+            self.added.add(person_id)
         if persona.jobnet_cv_number is not None:
             self.jobnet_profiles[persona.cpr] = persona.jobnet_cv_number
         return previous is None
