@@ -483,3 +483,30 @@ def _clear_rows(now: datetime, document: dict[str, Any], delivery: dict[str, Any
             }
         ],
     }
+
+
+# ---------------------------------------------------------------- the commands
+
+
+async def test_keys_new_and_keys_rotate_commands(client, auth, persona, database_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dfdg_broker.cli import app as cli
+
+    runner = CliRunner()
+    made = runner.invoke(cli, ["keys", "new", "2026-11"])
+    assert made.exit_code == 0 and made.output.startswith("2026-11:")
+    entry = made.output.strip()
+    await create_case(client, auth, persona("complete-adult"), HANDOVER)
+    monkeypatch.setenv("DFDG_ENVIRONMENT", "test")
+    monkeypatch.setenv("DFDG_DATABASE_URL", database_url)
+    monkeypatch.setenv("DFDG_DATA_KEYS", f"{entry}, {DEVELOPMENT_DATA_KEYS}")
+    monkeypatch.setenv("DFDG_DATA_KEY_ID", "2026-11")
+    rotated = await asyncio.to_thread(runner.invoke, cli, ["keys", "rotate", "--batch-size", "1"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "snapshots.data: 1 re-sealed" in rotated.output  # progress, batch by batch
+    assert rotated.output.strip().splitlines()[-1].startswith("keys rotate: re-sealed cases.cpr 1, snapshots.data 4")
+    assert await _sealed_key_ids(database_url) == {"2026-11"}
+    monkeypatch.setenv("DFDG_DATA_KEYS", entry)  # the old key gone from the ring: nothing left to do, exit 0
+    again = await asyncio.to_thread(runner.invoke, cli, ["keys", "rotate"])
+    assert again.exit_code == 0 and "re-sealed nothing" in again.output, again.output
