@@ -22,6 +22,7 @@ from dfdg_broker.clock import Clock, FixedClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
+from dfdg_broker.erasure.router import router as erasure_router
 from dfdg_broker.errors import InsufficientScope, Problem, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
@@ -86,6 +87,10 @@ TAGS = [
     },
     {"name": "Jobnet CV", "description": "Draft the Jobnet CV from DA1 (N1-N18) and submit the reviewed CV (G2-G4)."},
     {"name": "Follow-up plans", "description": "F1-F7: the follow-up conversations due and the workload they cost."},
+    {
+        "name": "Erasure",
+        "description": "Erase a case and everything about it (GDPR Art. 17, retention); see docs/data-protection.md.",
+    },
     {
         "name": "Operations",
         "description": "Liveness, readiness and version for the platform (and `/metrics`, Prometheus text, "
@@ -179,6 +184,7 @@ def create_app(
     app.include_router(distribution_router)
     app.include_router(followup_router)
     app.include_router(jobnet_cv_router)
+    app.include_router(erasure_router)
 
     app.include_router(operations_router)
 

@@ -315,6 +315,35 @@ def keys_rotate(
     raise typer.Exit(asyncio.run(run()))
 
 
+@app.command("purge")
+def purge_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only count what would be erased")] = False,
+) -> None:
+    """Erase the cases past DFDG_CASE_RETENTION_DAYS since their last activity (each leaves an erasure record with
+    the reason `retention`), in batches. Idempotent; prints the counts. The sweep runs it too."""
+    from dfdg_broker.app import protection_from
+    from dfdg_broker.clock import FixedClock, SystemClock
+    from dfdg_broker.db.session import create_engine, create_sessionmaker
+    from dfdg_broker.erasure.purge import purge
+
+    settings = _settings()
+    _start(settings)
+    _require_database(settings)
+    clock = FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            report = await purge(
+                create_sessionmaker(engine, protection_from(settings)), clock, settings, dry_run=dry_run
+            )
+        finally:
+            await engine.dispose()
+        return report.summary()
+
+    typer.echo(asyncio.run(run()))
+
+
 @app.command("settings-table")
 def settings_table_command(
     readme: Annotated[Path, typer.Option(help="the README whose settings table is rewritten")] = README,

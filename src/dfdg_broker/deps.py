@@ -128,6 +128,8 @@ async def get_writer(
             caller.municipality,
             idempotency_key,
             datetime.now(UTC),
+            # A DELETE erases its case: its (empty) answer must not name the case it erased.
+            case_id=request.path_params.get("case_id") if request.method != "DELETE" else None,
         )
         request.state.idempotency_claim = claimed
     return caller

@@ -14,6 +14,11 @@ How: the write scope's dependency (``deps.WriteCaller``) claims the key in a sho
 route runs (``claim``); ``IdempotencyMiddleware`` stores the response once the route has committed its work, or
 releases the claim when it failed with a 5xx. A process that dies between the two leaves an in-flight claim, taken
 over after ``DFDG_IDEMPOTENCY_IN_FLIGHT_SECONDS``.
+
+A stored answer can hold personal data (the person-ID, a birth date, a whole CV), so each row records the case it
+concerned (``case_id``: the route's ``{case_id}`` at claim time, or the case a create made, via ``concerns_case``),
+and erasing the case deletes its rows (issue 11). A DELETE's own row records none: its answer is empty, and a
+reference to the erased case would outlive the erasure.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ _KEY = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')  # an sf-string's visible A
 _KEPT_HEADERS = frozenset({"content-type", "location", "etag", "digest", "content-disposition"})
 STATE_KEY = "idempotency_claim"
 """``request.state.idempotency_claim``: set by ``deps.get_writer``, taken by the middleware."""
+CASE_STATE_KEY = "idempotency_case_id"
+"""``request.state.idempotency_case_id``: the case a create made (``concerns_case``), stored with its answer."""
 
 
 class IdempotencyKeyInvalid(ProblemError):
@@ -109,8 +116,10 @@ async def claim(
     municipality: str,
     raw_key: str,
     now: datetime,
+    case_id: str | None = None,
 ) -> Claim:
-    """Claims the key for this request, or raises: replay, reused, in flight. Commits on its own."""
+    """Claims the key for this request, or raises: replay, reused, in flight. Commits on its own. ``case_id``: the
+    case the request concerns, when the path names one."""
     key = parse_key(raw_key)
     body = await request.body()
     print_ = fingerprint(request.method, request.url.path, body)
@@ -137,6 +146,7 @@ async def claim(
             state="in_flight",
             created_at=now,
             expires_at=now + policy.ttl,
+            case_id=case_id,
         )
         session.add(new)
         try:
@@ -167,7 +177,16 @@ def _abandoned(row: IdempotencyKeyRow, now: datetime, policy: IdempotencyPolicy)
     return row.state == "in_flight" and row.created_at + policy.in_flight <= now
 
 
-async def complete(claim_: Claim, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+def concerns_case(request: Request, case_id: str) -> None:
+    """For a route whose path names no case but whose answer does (a create): record the case with the answer."""
+    setattr(request.state, CASE_STATE_KEY, case_id)
+
+
+async def complete(
+    claim_: Claim, status: int, headers: list[tuple[bytes, bytes]], body: bytes, case_id: str | None = None
+) -> None:
+    """Stores the answer (``case_id``: the case a create made). If the claim is gone meanwhile (its case was erased
+    while the request ran), nothing is stored."""
     async with claim_.sessions() as session:
         await session.connection(execution_options={WRITE_TRANSACTION: True})
         if status >= 500:
@@ -177,17 +196,24 @@ async def complete(claim_: Claim, status: int, headers: list[tuple[bytes, bytes]
                 k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k.decode("latin-1") in _KEPT_HEADERS
             }
             where = sealed.IDEMPOTENT_ANSWER.at(claim_.municipality, claim_.key)
+            values: dict[str, Any] = {
+                "state": "done",
+                "status_code": status,
+                "response_headers": kept,
+                "response_body": protection_of(session).seal(body, where),
+            }
+            if case_id is not None:
+                values["case_id"] = case_id
             await session.execute(
-                update(IdempotencyKeyRow)
-                .where(IdempotencyKeyRow.id == claim_.row_id)
-                .values(
-                    state="done",
-                    status_code=status,
-                    response_headers=kept,
-                    response_body=protection_of(session).seal(body, where),
-                )
+                update(IdempotencyKeyRow).where(IdempotencyKeyRow.id == claim_.row_id).values(**values)
             )
         await session.commit()
+
+
+async def erase_for_case(session: AsyncSession, case_id: str) -> int:
+    """Deletes the stored answers (and in-flight claims) of requests that concerned the case; returns how many."""
+    result = await session.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.case_id == case_id))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> int:
@@ -226,7 +252,8 @@ class IdempotencyMiddleware:
                 return
             claimed: Claim = state.pop(STATE_KEY)
             body = b"".join(chunks)
-            await complete(claimed, int(start["status"]), list(start.get("headers", [])), body)
+            case_id = state.pop(CASE_STATE_KEY, None)
+            await complete(claimed, int(start["status"]), list(start.get("headers", [])), body, case_id)
             await send(start)
             await send({"type": "http.response.body", "body": body})
 

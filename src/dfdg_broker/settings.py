@@ -361,6 +361,17 @@ class Settings(BaseSettings):
         le=3600,
         description="after this long a request still marked in flight under its Idempotency-Key is taken as lost",
     )
+    case_retention_days: int = Field(
+        default=5 * 365,
+        ge=30,
+        le=100 * 365,
+        description="Retention of a case, in days from its last activity (its creation or the latest snapshot, "
+        "Jobnet CV submission, PDF request or delivery, receipt, change, situation, conversation or task done; reads "
+        "do not count). `dfdg-broker purge` and the sweep erase cases past it (docs/data-protection.md).",
+    )
+    purge_batch_size: int = Field(
+        default=200, ge=1, le=10_000, description="cases erased per transaction by the retention purge"
+    )
     api_docs: bool | None = Field(
         default=None,
         description="Serve /docs, /redoc and /openapi.json. Default: off in production, on otherwise.",

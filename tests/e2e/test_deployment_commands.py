@@ -120,6 +120,8 @@ async def test_entrypoint_commands_migrate_then_serve_against_a_fresh_database(f
         assert "dfdg_http_requests_total" in (await client.get("/metrics")).text
     swept = await asyncio.to_thread(_run, [CLI, "sweep"], _env(fresh_database))
     assert swept.returncode == 0 and b"sweep: 0 takeover-day area(s) read" in swept.stdout, swept.stderr
+    purged = await asyncio.to_thread(_run, [CLI, "purge", "--dry-run"], _env(fresh_database))
+    assert purged.returncode == 0 and b"purge: would erase 0 case(s)" in purged.stdout, purged.stderr
     version = await asyncio.to_thread(_run, [CLI, "--version"], _env(fresh_database))
     assert expected_schema_revision() in version.stdout.decode()
 

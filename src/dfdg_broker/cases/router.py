@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from dfdg_broker import idempotency
 from dfdg_broker.cases import presenters
 from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep, notify_case_changed
 from dfdg_broker.cases.errors import (
@@ -49,6 +50,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
     ),
 )
 async def create_contact_group(
+    request: Request,
     body: ContactGroupCreate,
     response: Response,
     caller: WriteCaller,
@@ -65,6 +67,7 @@ async def create_contact_group(
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     await listener.case_changed(case)
+    idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
     return presenters.case_read(case, clock.today(), await summary.attention(case))

@@ -244,7 +244,10 @@ class CaseService:
         if entry is None:
             return None
         found = await self._repo.get_with_snapshot_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
-        if found is None or not found[0].visible_to(caller_municipality):
+        if found is None:  # erased, perhaps by another process: forget what this one held
+            cache.discard(case_id)
+            raise CaseNotFound()
+        if not found[0].visible_to(caller_municipality):
             raise CaseNotFound()  # C2, exactly as on the ordinary path
         case, still_held = found
         if (

@@ -206,10 +206,41 @@ class IdempotencyKeyRow(Base):
     status_code: Mapped[int | None]
     response_headers: Mapped[dict[str, str] | None] = mapped_column(JsonDocument)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary, comment="sealed (db.sealed.IDEMPOTENT_ANSWER)")
+    case_id: Mapped[str | None] = mapped_column(
+        String(40), index=True, comment="the case the request concerned, so that erasing the case erases its answer"
+    )
+    """Not a foreign key: a create's claim is taken before its case exists. Erasure deletes by this column."""
 
     __table_args__ = (
         UniqueConstraint("municipality", "key", name="uq_idempotency_keys_municipality_key"),
         CheckConstraint("state IN ('in_flight', 'done')", name="state_known"),
+    )
+
+
+class CaseErasureRow(Base):
+    """What is left of an erased case (issue 11): that it existed, when it was erased, by whom and why. No CPR number
+    and nothing about the person; the case's rows are gone (the access log, which names no CPR, stays)."""
+
+    __tablename__ = "case_erasures"
+
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True, comment="not a foreign key: the case is gone")
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(String(40), comment="null: the caller gave none")
+    legal_basis: Mapped[str | None] = mapped_column(String(200), comment="as the caller stated it, if at all")
+    receiving_municipality: Mapped[str] = mapped_column(String(3))
+    jobcenter_municipality: Mapped[str] = mapped_column(String(3))
+    erased_by_municipality: Mapped[str | None] = mapped_column(String(3), comment="null: the retention purge")
+    erased_by_subject: Mapped[str | None] = mapped_column(String(200))
+    erased_by_client: Mapped[str | None] = mapped_column(String(200))
+    case_created_on: Mapped[date]
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime, comment="retention: what it counted from")
+
+    __table_args__ = (
+        Index("ix_case_erasures_erased_at", "erased_at"),
+        CheckConstraint(
+            "reason IN ('retention', 'created-in-error', 'data-subject-request', 'purpose-fulfilled', 'other')",
+            name="reason_known",
+        ),
     )
 
 

@@ -39,3 +39,11 @@ class CitizenFactsCache:
     def remember_person(self, case_id: str, today: date, info: PersonInfo) -> None:
         if self._person is not None:
             self._person[(case_id, today)] = info
+
+    def discard(self, case_id: str) -> None:
+        """Forget everything held about the case (erasure calls this; other processes' entries age out within a
+        day and are never served for an erased case, whose reads answer 404 before the cache is asked)."""
+        for cache in (self._register, self._person):
+            if cache is not None:
+                for key in [key for key in cache if key[0] == case_id]:
+                    cache.pop(key, None)
