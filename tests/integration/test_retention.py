@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dfdg_broker.db.models import CaseErasureRow
 from dfdg_broker.app import protection_from
+from dfdg_broker.db.models import CaseErasureRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.erasure.purge import PurgeReport, purge
 from tests.conftest import TODAY
