@@ -10,7 +10,7 @@ Downgrade opens everything again (the keys must still be in the rings) and recom
 ``DFDG_CPR_LOOKUP_KEY`` from the environment (the old development value when unset).
 
 Revision ID: 9c3e5a1f7d20
-Revises: 5f3d8a1c2e94
+Revises: 5a0c3e7d9b21
 Create Date: 2026-11-25
 """
 
@@ -31,7 +31,7 @@ from dfdg_broker.db.types import JsonDocument
 from dfdg_broker.protection import Protection
 
 revision: str = "9c3e5a1f7d20"
-down_revision: str | None = "5f3d8a1c2e94"
+down_revision: str | None = "5a0c3e7d9b21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,8 @@ Idempotent: run it as often as you like (hourly is plenty); a second run on the 
    day. (A live read stores a row only when the content changed or the day's first row is missing.)
 2. **Due PDF deliveries (P1)**: each case with an open PDF request asks the operator, and stores any delivery,
    so an overdue request shows as delivered without waiting for a caseworker's read.
+3. **Expired idempotency keys**: the ``Idempotency-Key`` records past ``DFDG_IDEMPOTENCY_KEY_TTL_SECONDS`` are
+   deleted (an expired key is already ignored when a request names it; this keeps the table from growing).
 
 Each case runs in its own transaction: one case's failure (an upstream outage) is logged and counted, and the
 others go on; the next run picks it up again.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dfdg_broker import idempotency
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
@@ -39,12 +42,14 @@ log = logging.getLogger(__name__)
 class SweepReport:
     final_snapshots_checked: int = 0
     pdf_cases_checked: int = 0
+    idempotency_keys_purged: int = 0
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sweep: {self.final_snapshots_checked} takeover-day area(s) read, "
-            f"{self.pdf_cases_checked} case(s) with open PDF requests checked, {len(self.failures)} failure(s)"
+            f"{self.pdf_cases_checked} case(s) with open PDF requests checked, "
+            f"{self.idempotency_keys_purged} expired idempotency key(s) purged, {len(self.failures)} failure(s)"
         )
 
 
@@ -93,5 +98,9 @@ async def sweep(
         report.pdf_cases_checked += 1
         if not answered:
             report.failures.append(f"{case_id}/pdf-requests: upstream_unavailable")
+
+    async with UnitOfWork.scope(sessions) as uow:
+        await uow.begin_write_phase()
+        report.idempotency_keys_purged = await idempotency.purge_expired(uow.session, clock.now())
     log.info("%s", report.summary())
     return report

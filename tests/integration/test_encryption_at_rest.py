@@ -335,7 +335,7 @@ async def test_no_cpr_number_in_any_column_of_any_table_after_a_realistic_scenar
 
 # ---------------------------------------------------------------- the migration from the clear-text schema
 
-BEFORE_SEALING = "5f3d8a1c2e94"
+BEFORE_SEALING = "5a0c3e7d9b21"
 CLEAR_CPR = "1204882211"
 
 
