@@ -3,6 +3,7 @@ leaving only the access log (which names no CPR number) and one erasure record. 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -283,3 +284,13 @@ async def test_rows_written_while_the_case_existed_are_all_found_by_their_case_i
     finally:
         await engine.dispose()
     assert ids == [created.json()["id"]] == cases and set(snapshots) == set(cases)
+
+
+async def test_two_erasures_at_once_erase_once_one_204_one_404(client, auth, persona, database_url):
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    url = f"/v1/contact-groups/{case['id']}"
+
+    answers = await asyncio.gather(*(client.delete(url, headers=auth("101")) for _ in range(2)))
+
+    assert sorted(a.status_code for a in answers) == [204, 404]
+    assert set(await mentions(database_url, case["id"])) == {"case_erasures"}
