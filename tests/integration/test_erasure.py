@@ -294,3 +294,10 @@ async def test_two_erasures_at_once_erase_once_one_204_one_404(client, auth, per
 
     assert sorted(a.status_code for a in answers) == [204, 404]
     assert set(await mentions(database_url, case["id"])) == {"case_erasures"}
+
+
+def test_the_generated_authorization_test_walks_the_delete():
+    """tests/security/test_authorization_generated.py tries every bad caller on every operation it finds."""
+    from tests.security.test_authorization_generated import OPERATIONS
+
+    assert ("DELETE", "/v1/contact-groups/{case_id}") in {(method, path) for method, path, _op in OPERATIONS}
