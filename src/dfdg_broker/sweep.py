@@ -7,6 +7,8 @@ Idempotent: run it as often as you like (hourly is plenty); a second run on the 
    day. (A live read stores a row only when the content changed or the day's first row is missing.)
 2. **Due PDF deliveries (P1)**: each case with an open PDF request asks the operator, and stores any delivery,
    so an overdue request shows as delivered without waiting for a caseworker's read.
+3. **Retention** (``dfdg-broker purge``, ``erasure.purge``): cases with no activity for ``DFDG_CASE_RETENTION_DAYS``
+   are erased, each leaving an erasure record with the reason ``retention``.
 
 Each case runs in its own transaction: one case's failure (an upstream outage) is logged and counted, and the
 others go on; the next run picks it up again.
@@ -23,6 +25,7 @@ from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
+from dfdg_broker.erasure.purge import purge
 from dfdg_broker.errors import ProblemError
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
@@ -38,12 +41,14 @@ log = logging.getLogger(__name__)
 class SweepReport:
     final_snapshots_checked: int = 0
     pdf_cases_checked: int = 0
+    cases_erased: int = 0
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sweep: {self.final_snapshots_checked} takeover-day area(s) read, "
-            f"{self.pdf_cases_checked} case(s) with open PDF requests checked, {len(self.failures)} failure(s)"
+            f"{self.pdf_cases_checked} case(s) with open PDF requests checked, "
+            f"{self.cases_erased} case(s) past retention erased, {len(self.failures)} failure(s)"
         )
 
 
@@ -92,5 +97,7 @@ async def sweep(
         report.pdf_cases_checked += 1
         if not answered:
             report.failures.append(f"{case_id}/pdf-requests: upstream_unavailable")
+
+    report.cases_erased = (await purge(sessions, clock, settings)).cases
     log.info("%s", report.summary())
     return report

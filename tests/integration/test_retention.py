@@ -112,3 +112,20 @@ async def test_the_purge_erases_in_batches_one_transaction_each(client, auth, pe
 
     assert (report.cases, report.batches) == (3, 2)
     assert len(await _erasures(sessions)) == 3
+
+
+async def test_the_sweep_runs_the_retention_purge(client, auth, persona, clock, settings, upstream, database_url):
+    from dfdg_broker.sweep import sweep
+    from dfdg_broker.upstream import create_upstreams
+
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    clock.set(TODAY + days(settings.case_retention_days + 1))
+    engine = create_engine(database_url)
+    upstreams = await create_upstreams(settings, upstream)
+    try:
+        report = await sweep(create_sessionmaker(engine), upstreams, clock, settings)
+    finally:
+        await upstreams.aclose()
+        await engine.dispose()
+    assert report.cases_erased == 1 and "1 case(s) past retention erased" in report.summary()
+    assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 404
