@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -9,16 +10,18 @@ from functools import partial
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
+from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dfdg_broker import __version__, app_state
+from dfdg_broker import __version__, app_state, time_travel, tracing
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
-from dfdg_broker.clock import Clock, FixedClock, SystemClock
+from dfdg_broker.clock import Clock, FixedClock, MovableClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
@@ -28,7 +31,7 @@ from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
 from dfdg_broker.followup.schemas import FollowUpPlanCreate, WorkloadRequest
-from dfdg_broker.health import ENGINE
+from dfdg_broker.health import ENGINE, database_revision, expected_schema_revision, schema_state
 from dfdg_broker.health import router as operations_router
 from dfdg_broker.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_response
 from dfdg_broker.identity import OidcVerifier, load_cvr_table
@@ -51,6 +54,7 @@ from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
+from dfdg_broker.tracing import TracingMiddleware
 from dfdg_broker.upstream import breakers_of, create_upstreams
 
 DESCRIPTION = """
@@ -98,14 +102,34 @@ TAGS = [
 ]
 
 
+log = logging.getLogger("dfdg_broker.start_up")
+
+
+async def _check_schema(engine: AsyncEngine) -> None:
+    """Says at start-up (in each worker process) whether the schema is at this release's revision. A schema behind
+    does not stop the process: /readyz answers 503 until `dfdg-broker migrate` has run (a migration job running
+    next to a rolling update then needs no restart), but the operator sees why in the first lines of the log."""
+    _reachable, current = await database_revision(engine)
+    ready, schema = schema_state(current, expected_schema_revision())
+    if ready:
+        log.info("start-up checks passed: database ok, schema %s", schema)
+    else:
+        log.warning("start-up: database ok, schema %s; /readyz answers 503 until then", schema)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
+    """The broker. ``tracer_provider`` (tests) replaces the one ``DFDG_OTEL_ENDPOINT`` would make."""
     settings = settings or Settings()
     silence_personal_data_loggers()
+    own_provider = tracer_provider is None and settings.otel_endpoint is not None
+    if own_provider and settings.otel_endpoint is not None:
+        tracer_provider = tracing.provider_for(settings.otel_endpoint, settings.otel_service_name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,8 +140,11 @@ def create_app(
             pool_recycle_seconds=settings.db_pool_recycle_seconds,
         )
         await check_database(engine)  # fail fast, with the reason, rather than on the first request
+        await _check_schema(engine)
         upstreams = await create_upstreams(settings, upstream_transport)
         ENGINE.put(app, engine)
+        if tracer_provider is not None:
+            tracing.trace_statements(engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
         app_state.UPSTREAM.put(app, upstreams)
@@ -131,7 +158,11 @@ def create_app(
             await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()
+            if own_provider and tracer_provider is not None:
+                tracer_provider.shutdown()  # sends the spans still buffered
 
+    # Outside production the clock can be moved at run time (/dev/clock); in production that route does not exist.
+    development = settings.environment is not Environment.PRODUCTION
     cvr_table = load_cvr_table(settings.oidc_cvr_table_file)
     docs = bool(settings.api_docs)
     # With docs: Swagger UI and ReDoc from packaged assets (fastapi-offline), so they work in a closed network.
@@ -141,7 +172,7 @@ def create_app(
         description=DESCRIPTION,
         contact=CONTACT,
         license_info=LICENSE,
-        openapi_tags=TAGS,
+        openapi_tags=[*TAGS, time_travel.DEV_TAG_ENTRY] if development else TAGS,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
@@ -151,7 +182,8 @@ def create_app(
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
     app_state.SETTINGS.put(app, settings)
-    app_state.CLOCK.put(app, clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock()))
+    base_clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
+    app_state.CLOCK.put(app, MovableClock(base_clock) if development else base_clock)
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.
     POLICIES.put(app, load_policies(settings.followup_policy_dir))
     CLASSIFICATION.put(app, load_classification(settings.occupations_file))
@@ -179,6 +211,8 @@ def create_app(
     app.include_router(erasure_router)
 
     app.include_router(operations_router)
+    if development:
+        app.include_router(time_travel.broker_router())
 
     install_problem_handlers(
         app,
@@ -205,6 +239,7 @@ def create_app(
     outermost(
         app,
         CorrelationIdMiddleware,
+        *([partial(TracingMiddleware, provider=tracer_provider)] if tracer_provider is not None else []),
         RequestMetricsMiddleware,
         AccessLogMiddleware,
         partial(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION),

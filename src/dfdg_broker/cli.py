@@ -133,9 +133,9 @@ def serve(
     _require_database(settings)
     host, port = host or settings.host, port or settings.port
     if settings.workers > 1:
-        # Each worker process builds its own app (and pools) from the same environment.
+        # Each worker process builds its own app (and pools) from the same environment: see ``worker_app``.
         uvicorn.run(
-            "dfdg_broker.app:create_app",
+            "dfdg_broker.cli:worker_app",
             factory=True,
             host=host,
             port=port,
@@ -146,6 +146,19 @@ def serve(
         )
         return
     uvicorn.Server(_uvicorn_config(create_app(settings), host, port, settings)).run()
+
+
+def worker_app() -> FastAPI:
+    """The app of one uvicorn worker process (``DFDG_WORKERS`` > 1). uvicorn spawns each worker as a fresh
+    interpreter, which inherits the environment but not the parent's logging configuration: without this, a
+    worker's log lines would be neither JSON nor carry the correlation ID, and its INFO lines would be lost. The
+    start-up checks (database reachable, schema revision) run in the app's lifespan, so in every worker."""
+    from dfdg_broker.app import create_app
+    from dfdg_broker.logging_setup import configure_logging
+
+    settings = Settings()  # the parent validated the same environment before it spawned the workers
+    configure_logging(settings.log_level, settings.effective_log_format)
+    return create_app(settings)
 
 
 @app.command()

@@ -5,7 +5,7 @@ plain ``def`` dependency is run in the threadpool on every request."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
@@ -127,7 +127,7 @@ async def get_writer(
             ),
             caller.municipality,
             idempotency_key,
-            datetime.now(UTC),
+            app_state.CLOCK.of(request).now(),  # the clock the sweep purges expired keys by
             # A DELETE erases its case: its (empty) answer must not name the case it erased.
             case_id=request.path_params.get("case_id") if request.method != "DELETE" else None,
         )

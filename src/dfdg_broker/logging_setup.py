@@ -23,7 +23,8 @@ from dfdg_broker.correlation import CorrelationIdFilter
 LogFormat = Literal["json", "text"]
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s %(correlation_id)s"
+"""``process``: which worker wrote the line when uvicorn runs several (``DFDG_WORKERS``)."""
 REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "municipality", "subject", "case_id")
 """The fields of a request line. ``municipality`` and ``subject`` come from the bearer token, ``case_id`` from the
 path; none of them is personal data of the citizen."""

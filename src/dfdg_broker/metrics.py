@@ -89,7 +89,10 @@ SNAPSHOTS_WRITTEN = Counter(
 )
 
 RATE_LIMIT_REFUSALS = Counter(
-    "dfdg_rate_limit_refusals", "Requests refused by a rate limit (429), by limit name.", ["limit"], registry=REGISTRY
+    "dfdg_rate_limit_refusals",
+    "Requests refused by a rate limit (429), by route class (read, write).",
+    ["limit"],
+    registry=REGISTRY,
 )
 
 

@@ -19,6 +19,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from dfdg_broker import metrics
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.errors import ProblemError
 
@@ -53,6 +54,7 @@ class RateLimits:
             if not await self.limiter.hit(item, route_class, municipality):
                 stats = await self.limiter.get_window_stats(item, route_class, municipality)
                 retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                metrics.RATE_LIMIT_REFUSALS.labels(limit=route_class).inc()  # read | write: never the municipality
                 raise RateLimited(route_class, retry_after, str(item))
 
 

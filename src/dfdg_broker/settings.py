@@ -240,6 +240,14 @@ class Settings(BaseSettings):
         description="concurrent requests (and kept-alive connections) to the upstream systems per worker; "
         "more wait their turn within the call's deadline",
     )
+    otel_endpoint: HttpUrl | None = Field(
+        default=None,
+        description="OpenTelemetry: the OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); "
+        "tracing is off when unset",
+    )
+    otel_service_name: str = Field(
+        default="dfdg-broker", min_length=1, max_length=100, description="OpenTelemetry: the traces' service.name"
+    )
     frozen_cache_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=0,
@@ -257,6 +265,11 @@ class Settings(BaseSettings):
     )
     mock_journal_body_bytes: int = Field(
         default=16 * 1024, ge=0, le=16 * 1024 * 1024, description="mock upstream: bytes kept of each journaled body"
+    )
+    mock_strict_contract: bool = Field(
+        default=True,
+        description="mock upstream: refuse unknown body fields, malformed CPR numbers and schema breaks with a 400 "
+        "problem, as a real service would (`PUT /admin/contract-mode` switches it at run time)",
     )
     mock_personas_dir: Path | None = Field(
         default=None,

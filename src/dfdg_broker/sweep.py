@@ -7,7 +7,9 @@ Idempotent: run it as often as you like (hourly is plenty); a second run on the 
    day. (A live read stores a row only when the content changed or the day's first row is missing.)
 2. **Due PDF deliveries (P1)**: each case with an open PDF request asks the operator, and stores any delivery,
    so an overdue request shows as delivered without waiting for a caseworker's read.
-3. **Retention** (``dfdg-broker purge``, ``erasure.purge``): cases with no activity for ``DFDG_CASE_RETENTION_DAYS``
+3. **Expired idempotency keys**: the ``Idempotency-Key`` records past ``DFDG_IDEMPOTENCY_KEY_TTL_SECONDS`` are
+   deleted (an expired key is already ignored when a request names it; this keeps the table from growing).
+4. **Retention** (``dfdg-broker purge``, ``erasure.purge``): cases with no activity for ``DFDG_CASE_RETENTION_DAYS``
    are erased, each leaving an erasure record with the reason ``retention``.
 
 Each case runs in its own transaction: one case's failure (an upstream outage) is logged and counted, and the
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dfdg_broker import idempotency
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 class SweepReport:
     final_snapshots_checked: int = 0
     pdf_cases_checked: int = 0
+    idempotency_keys_purged: int = 0
     cases_erased: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -48,6 +52,7 @@ class SweepReport:
         return (
             f"sweep: {self.final_snapshots_checked} takeover-day area(s) read, "
             f"{self.pdf_cases_checked} case(s) with open PDF requests checked, "
+            f"{self.idempotency_keys_purged} expired idempotency key(s) purged, "
             f"{self.cases_erased} case(s) past retention erased, {len(self.failures)} failure(s)"
         )
 
@@ -97,6 +102,10 @@ async def sweep(
         report.pdf_cases_checked += 1
         if not answered:
             report.failures.append(f"{case_id}/pdf-requests: upstream_unavailable")
+
+    async with UnitOfWork.scope(sessions) as uow:
+        await uow.begin_write_phase()
+        report.idempotency_keys_purged = await idempotency.purge_expired(uow.session, clock.now())
 
     report.cases_erased = (await purge(sessions, clock, settings)).cases
     log.info("%s", report.summary())

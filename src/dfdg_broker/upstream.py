@@ -31,7 +31,7 @@ from purgatory.domain.model import OpenedState
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from dfdg_broker import correlation, metrics
+from dfdg_broker import correlation, metrics, tracing
 
 if TYPE_CHECKING:
     from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
@@ -105,6 +105,16 @@ def parse_json(system: str, response: httpx.Response, model: type[M]) -> M:
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})[:5]
         raise contract_violation(system, f"{exc.error_count()} invalid value(s) at {', '.join(fields)}") from None
+
+
+def parse_answer(system: str, response: httpx.Response, model: type[M], *, expect: int = 200) -> M:
+    """The answer as ``model`` when it has the ``expect``-ed status; another 4xx is the upstream refusing (a problem
+    that says what is wrong, not a retryable 503), anything else breaks the contract."""
+    if response.status_code != expect:
+        if 400 <= response.status_code < 500:
+            raise refusal(system, response)
+        raise contract_violation(system, f"unexpected status {response.status_code}")
+    return parse_json(system, response, model)
 
 
 class _Retryable(Exception):
@@ -229,16 +239,18 @@ async def call(
     ``metrics``). Outcomes: ok (< 400), rejected (4xx), short_circuited (the breaker refused), failed."""
     started = time.perf_counter()
     outcome = "failed"
-    try:
-        response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
-        outcome = "ok" if response.status_code < 400 else "rejected"
-        return response
-    except UpstreamFailure as failure:
-        if failure.reason_code == "circuit_open":
-            outcome = "short_circuited"
-        raise
-    finally:
-        metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
+    with tracing.upstream_span(system, operation) as span:
+        try:
+            response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
+            outcome = "ok" if response.status_code < 400 else "rejected"
+            return response
+        except UpstreamFailure as failure:
+            if failure.reason_code == "circuit_open":
+                outcome = "short_circuited"
+            raise
+        finally:
+            metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
+            tracing.end_upstream_span(span, outcome)
 
 
 async def _call(
@@ -338,6 +350,7 @@ def create_http_client(
 
     async def add_correlation_id(request: httpx.Request) -> None:
         request.headers.update(correlation_headers())
+        tracing.inject_trace_context(request.headers)
 
     headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)

@@ -183,3 +183,20 @@ def test_every_fault_kind_is_documented_with_an_example():
     assert schema["examples"], "examples for integrators"
     assert set(document["components"]["schemas"]["FaultKind"]["enum"]) == {k.value for k in FaultKind}
     assert {"/admin/faults", "/admin/faults/{fault_id}"} <= set(document["paths"])
+
+
+async def test_a_faulted_call_is_journaled_under_its_operation_so_it_can_be_verified(mock_client, persona):
+    p = persona("complete-adult")
+    await _fault(mock_client, system="letasyl", kind="status", status=503, times=1)
+    await _fault(mock_client, system="jobnet", person_id=p.person.person_id, kind="status", status=500, times=1)
+    assert (await _area(mock_client, p)).status_code == 503
+    assert (await mock_client.post("/jobnet/v1/profile-lookups", json={"cpr": p.cpr})).status_code == 500
+
+    count = await mock_client.get("/admin/journal/count", params={"operation": "letasyl.area.cv", "expect": 1})
+    assert count.status_code == 200, count.text
+    (jobnet,) = (await mock_client.get("/admin/journal", params={"system": "jobnet"})).json()
+    assert (jobnet["operation"], jobnet["person_id"], jobnet["status"]) == (
+        "jobnet.lookup_profile",
+        p.person.person_id,
+        500,
+    )

@@ -30,7 +30,7 @@ async def test_P1_mock_refuses_an_unknown_person_and_an_area_that_is_not_DA3_or_
     mock_client: httpx.AsyncClient, mock_state: MockState
 ) -> None:
     assert (await _request(mock_client, person_id="99999999")).status_code == 404
-    assert (await _request(mock_client, areas=["cv"])).status_code == 422
+    assert (await _request(mock_client, areas=["cv"])).status_code == 400  # strict contract mode
     assert mock_state.pdf_requests == {}
 
 

@@ -5,6 +5,7 @@ then `dfdg-broker serve` until /readyz answers, and the fail-fast start-up."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -73,16 +74,20 @@ async def _revision(database_url: str) -> list[str]:
         await engine.dispose()
 
 
-@pytest.fixture
-def serve(fresh_database) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    process = subprocess.Popen(
+def _start_serving(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=_env(fresh_database),
+        env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+@pytest.fixture
+def serve(fresh_database) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    process = _start_serving(port, _env(fresh_database))
     try:
         yield f"http://127.0.0.1:{port}", process
     finally:
@@ -167,3 +172,41 @@ def test_refused_settings_name_the_variable_and_misspelt_ones_are_warned_about(t
     done = subprocess.run([CLI, "migrate"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "DFDG_DATABSE_URL is not a setting and is ignored (did you mean DFDG_DATABASE_URL?)" in done.stderr
+
+
+async def test_serve_with_two_workers_configures_logging_and_checks_the_schema_in_each_worker(fresh_database):
+    """DFDG_WORKERS=2: uvicorn spawns fresh worker processes, which inherit no logging configuration. Each must log
+    as the single process does (JSON lines here) and run the same start-up checks (database, schema revision)."""
+    migrated = await asyncio.to_thread(_run, [CLI, "migrate"], _env(fresh_database))
+    assert migrated.returncode == 0, migrated.stderr.decode()
+    port = _free_port()
+    process = _start_serving(port, _env(fresh_database) | {"DFDG_WORKERS": "2", "DFDG_LOG_LEVEL": "INFO"})
+    try:
+        await _wait_until_answering(f"http://127.0.0.1:{port}", process)
+        lines: list[dict[str, object]] = []
+        deadline = time.monotonic() + 30
+        assert process.stderr is not None
+        os.set_blocking(process.stderr.fileno(), False)
+        buffered = b""
+        while time.monotonic() < deadline and len(_start_up_lines(lines)) < 2:
+            buffered += process.stderr.read() or b""
+            *complete, buffered = buffered.split(b"\n")
+            for raw in complete:
+                assert raw.startswith(b"{"), f"a line that is not JSON: {raw!r}"
+                lines.append(json.loads(raw))
+            await asyncio.sleep(0.1)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    started = _start_up_lines(lines)
+    assert len({line["process"] for line in started}) == 2, lines
+    assert process.pid not in {line["process"] for line in started}, "the checks ran in the workers"
+    assert all(line["level"] == "INFO" and "schema ok" in str(line["message"]) for line in started), started
+    assert all(line.get("correlation_id") for line in lines)
+
+
+def _start_up_lines(lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [line for line in lines if str(line.get("message", "")).startswith("start-up checks passed")]

@@ -208,3 +208,45 @@ async def _create(cluster: Cluster, persona, handover: date) -> str:  # type: ig
         )
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
+
+
+async def test_an_idempotency_key_replayed_to_the_other_instance_returns_the_stored_answer(cluster):
+    """The keys live in the database, not in a process: a client whose POST timed out on one instance and who
+    retries through the load balancer on another gets the first answer back, and no second case."""
+    p = _persona("german-phone")
+    municipality = p.person.receiving_municipality
+    body = _create_body(p, TODAY + timedelta(days=10))
+    headers = cluster.auth(municipality) | {"Idempotency-Key": "scale-out-replay-1"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        first = await client.post(f"{cluster.brokers[0]}/v1/contact-groups", json=body, headers=headers)
+        again = await client.post(f"{cluster.brokers[1]}/v1/contact-groups", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true", again.text
+    assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
+    assert await cluster.count(select(func.count()).where(CaseRow.id == first.json()["id"])) == 1
+
+
+async def test_one_idempotency_key_sent_to_both_instances_at_once_does_the_work_once(cluster):
+    p = _persona("foreign-phone")
+    municipality = p.person.receiving_municipality
+    body = _create_body(p, TODAY + timedelta(days=10))
+    headers = cluster.auth(municipality) | {"Idempotency-Key": "scale-out-race-1"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        responses = await asyncio.gather(
+            *(client.post(f"{cluster.brokers[i % 2]}/v1/contact-groups", json=body, headers=headers) for i in range(6))
+        )
+    done = [r for r in responses if r.status_code == 201]
+    assert done, [r.text for r in responses]
+    assert {r.json()["id"] for r in done} == {done[0].json()["id"]}, "every 201 is the one case"
+    others = [r for r in responses if r.status_code != 201]
+    assert {r.json()["code"] for r in others} <= {"idempotency_key_in_flight"}, [r.text for r in others]
+    assert sum(r.headers.get("idempotent-replayed") != "true" for r in done) == 1, "the work was done once"
+
+
+def _create_body(persona, handover: date) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {
+        "cpr": persona.cpr,
+        "receiving_municipality": persona.person.receiving_municipality,
+        "contact_group": 27,
+        "handover_date": handover.isoformat(),
+    }

@@ -203,17 +203,30 @@ def _value(samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-async def test_metrics_after_a_scripted_session(app, client, auth, persona, upstream):
-    BREAKERS.put(app, {"letasyl": SimpleNamespace(state="closed")})
-    before = _samples((await client.get("/metrics")).text)
-    p = persona("complete-adult")
-    case = await create_case(client, auth, p, TODAY + days(10))
-    await client.get(f"/v1/contact-groups/{case['id']}/data-areas/cv", headers=auth("101"))
-    await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))
-    await client.get("/v1/no-such-route/1204882211", headers=auth("101"))
-    upstream.down = True
-    await client.get(f"/v1/contact-groups/{case['id']}/data-areas/integration-contract", headers=auth("101"))
-    response = await client.get("/metrics")
+async def test_metrics_after_a_scripted_session(settings, clock, auth, persona, upstream):
+    """Every series issue 15 names, each fed by the real event: requests, upstream calls, a breaker that really
+    opened, the pool while a connection is lent out, snapshots written, a rate-limit refusal."""
+    settings = settings.model_copy(update={"upstream_breaker_failures": 1, "rate_limit_write": "1/minute"})
+    app = create_app(settings, clock=clock, upstream_transport=upstream)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker.test") as client,
+    ):
+        before = _samples((await client.get("/metrics")).text)
+        assert _value(before, "dfdg_upstream_breaker_state", system="letasyl", state="closed") == 1
+        p = persona("complete-adult")
+        case = await create_case(client, auth, p, TODAY + days(10))
+        await client.get(f"/v1/contact-groups/{case['id']}/data-areas/cv", headers=auth("101"))
+        await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))
+        await client.get("/v1/no-such-route/1204882211", headers=auth("101"))
+        refused = await client.post("/v1/contact-groups", json=create_body(p, TODAY + days(10)), headers=auth("101"))
+        assert refused.status_code == 429
+        upstream.down = True
+        await client.get(f"/v1/contact-groups/{case['id']}/data-areas/integration-contract", headers=auth("101"))
+        async with ENGINE.get(app).connect():  # one connection lent out while the scraper looks
+            response = await client.get("/metrics")
+        ready = await client.get("/readyz")  # the same real breaker, as the load balancer sees it
+    assert ready.status_code == 503 and ready.json()["failing"] == ["upstream:letasyl"], ready.text
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     after = _samples(response.text)
 
@@ -221,6 +234,7 @@ async def test_metrics_after_a_scripted_session(app, client, auth, persona, upst
         return _value(after, name, **labels) - _value(before, name, **labels)
 
     assert grew("dfdg_http_requests_total", route="/v1/contact-groups", method="POST", status="201") == 1
+    assert grew("dfdg_http_requests_total", route="/v1/contact-groups", method="POST", status="429") == 1
     area_route = "/v1/contact-groups/{case_id}/data-areas/cv"
     assert grew("dfdg_http_requests_total", route=area_route, method="GET", status="200") == 1
     assert grew("dfdg_http_requests_total", route="<unmatched>", method="GET", status="404") == 1
@@ -231,12 +245,19 @@ async def test_metrics_after_a_scripted_session(app, client, auth, persona, upst
     assert grew("dfdg_upstream_calls_total", system="letasyl", operation="letasyl.area", outcome="failed") == 1
     assert grew("dfdg_upstream_call_duration_seconds_count", system="jobnet", operation="jobnet.lookup_profile") >= 1
     assert grew("dfdg_snapshots_written_total", area="cv") >= 1
-    assert _value(after, "dfdg_upstream_breaker_state", system="letasyl", state="closed") == 1
-    assert _value(after, "dfdg_upstream_breaker_state", system="letasyl", state="open") == 0
-    assert _value(after, "dfdg_db_pool_connections_in_use") >= 0
-    assert "dfdg_rate_limit_refusals" in response.text and "process_resident_memory_bytes" in response.text
-    assert p.cpr not in response.text and "1204882211" not in response.text
-    assert case["id"] not in response.text
+    assert grew("dfdg_rate_limit_refusals_total", limit="write") == 1
+    assert _value(after, "dfdg_rate_limit_refusals_total", limit="read") == _value(
+        before, "dfdg_rate_limit_refusals_total", limit="read"
+    )
+    # The failed call opened LetAsyl's breaker (one failure is the threshold here); Jobnet's stayed closed.
+    assert _value(after, "dfdg_upstream_breaker_state", system="letasyl", state="open") == 1
+    assert _value(after, "dfdg_upstream_breaker_state", system="letasyl", state="closed") == 0
+    assert _value(after, "dfdg_upstream_breaker_state", system="jobnet", state="closed") == 1
+    assert _value(after, "dfdg_db_pool_connections_in_use") >= 1
+    assert _value(after, "dfdg_db_pool_connections_open") >= _value(after, "dfdg_db_pool_connections_in_use")
+    assert "process_resident_memory_bytes" in response.text
+    for personal in (p.cpr, p.cpr.replace("-", ""), p.person.person_id, "1204882211", case["id"]):
+        assert personal not in response.text
 
 
 # ---------------------------------------------------------------- docs

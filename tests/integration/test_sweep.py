@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from dfdg_broker.db.models import SnapshotRow
+from dfdg_broker.db.models import IdempotencyKeyRow, SnapshotRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.sweep import sweep
 from dfdg_broker.upstream import create_upstreams
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_body, create_case, days
 
 
 @pytest.fixture
@@ -103,3 +103,30 @@ async def test_P1_sweep_collects_a_due_pdf_delivery(client, auth, persona, mock_
         f"/v1/contact-groups/{case['id']}/pdf-requests/{created.json()['id']}/document", headers=auth(municipality)
     )
     assert document.status_code == 200 and document.content.startswith(b"%PDF")
+
+
+async def _idempotency_keys(sessions) -> set[str]:
+    async with sessions() as session:
+        return set((await session.scalars(select(IdempotencyKeyRow.key))).all())
+
+
+async def test_sweep_purges_the_idempotency_keys_past_their_expiry_and_keeps_the_others(
+    client, auth, persona, clock, settings, run_sweep
+):
+    run, sessions = run_sweep
+    old = create_body(persona("complete-adult"), TODAY + days(10))
+    response = await client.post("/v1/contact-groups", json=old, headers=auth("101") | {"Idempotency-Key": "old-1"})
+    assert response.status_code == 201, response.text
+    assert settings.idempotency_key_ttl_seconds <= 2 * 86_400
+    clock.set(TODAY + days(2))  # past the key's time to live
+    new = create_body(persona("german-phone"), TODAY + days(12))
+    response = await client.post("/v1/contact-groups", json=new, headers=auth("561") | {"Idempotency-Key": "new-1"})
+    assert response.status_code == 201, response.text
+    assert await _idempotency_keys(sessions) == {"old-1", "new-1"}
+
+    first = await run()
+    second = await run()
+
+    assert (first.idempotency_keys_purged, second.idempotency_keys_purged) == (1, 0)
+    assert await _idempotency_keys(sessions) == {"new-1"}
+    assert "1 expired idempotency key(s) purged" in first.summary()

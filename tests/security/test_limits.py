@@ -124,7 +124,7 @@ def _bounded_pattern(pattern: str | None) -> bool:
 
 def test_every_request_field_is_bounded_in_the_openapi_document():
     """Every string, list and map a client can send in a body or a query has a documented bound (maxLength,
-    maxItems, maxProperties, maximum) or a closed shape (enum, format date, a pattern of bounded length): new request
+    maxItems, maxProperties, maximum) or a closed shape (enum, format date or date-time, a bounded pattern): new request
     models included."""
     document = broker_document()
     schemas = document["components"]["schemas"]
@@ -148,7 +148,7 @@ def test_every_request_field_is_bounded_in_the_openapi_document():
             "maxLength" in schema
             or "enum" in schema
             or "const" in schema
-            or schema.get("format") in ("date",)
+            or schema.get("format") in ("date", "date-time")  # closed shapes (RFC 3339), parsed or refused
             or _bounded_pattern(schema.get("pattern"))
         ):
             unbounded.append(f"{where}: string without maxLength")

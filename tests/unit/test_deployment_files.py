@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -42,3 +44,25 @@ def test_dockerfile_is_production_by_default_and_checks_health_on_the_configured
     assert "--mount=type=bind,from=build" in dockerfile and "COPY --from=build /wheels" not in dockerfile
     assert 'ARG EXTRAS=""' in dockerfile
     assert {"serve", "migrate", "sweep"} <= _cli_commands()
+
+
+def _project_dependencies() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    named = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        named += extra
+    return {_normalise(re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]) for requirement in named}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_lock_file_pins_every_dependency_pyproject_names():
+    """requirements.lock is a constraints file: a dependency it does not name installs unpinned, silently."""
+    pinned = {
+        _normalise(line.split("==", 1)[0])
+        for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+    }
+    assert _project_dependencies() - pinned == set(), "run `make lock`"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from dfdg_broker.cpr_register.schemas import RegisterEntry, RegisterLookup
-from dfdg_broker.upstream import CallPolicy, call, contract_violation, parse_json, refusal
+from dfdg_broker.upstream import CallPolicy, call, parse_answer
 
 SYSTEM = "cpr"
 
@@ -27,8 +27,4 @@ class CprRegisterClient:
         )
         if response.status_code == 404:
             return None
-        if 400 <= response.status_code < 500:
-            raise refusal(SYSTEM, response)
-        if response.status_code != 200:
-            raise contract_violation(SYSTEM, f"unexpected status {response.status_code}")
-        return parse_json(SYSTEM, response, RegisterEntry)
+        return parse_answer(SYSTEM, response, RegisterEntry)

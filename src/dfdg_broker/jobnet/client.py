@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import httpx
-from pydantic import BaseModel
 
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload, Profile, ProfileCreate, ProfileLookup
-from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, contract_violation, parse_json, refusal
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, parse_answer, refusal
 
 SYSTEM = "jobnet"
-M = TypeVar("M", bound=BaseModel)
 
 
 class JobnetClient:
@@ -76,7 +72,7 @@ class JobnetClient:
         )
         if response.status_code == 404:
             return None
-        return _parse(response, CvReceipt, expected=200)
+        return parse_answer(SYSTEM, response, CvReceipt)
 
     async def put_cv(
         self, cv_number: int, cv: JobnetCv, municipality: str, *, submission_key: str | None = None
@@ -94,16 +90,8 @@ class JobnetClient:
         )
         if response.status_code == 404:
             raise refusal(SYSTEM, response, reason_code="jobnet_profile_unknown")
-        return _parse(response, CvReceipt, expected=200)
-
-
-def _parse(response: httpx.Response, model: type[M], *, expected: int) -> M:
-    if response.status_code != expected:
-        if 400 <= response.status_code < 500:
-            raise refusal(SYSTEM, response)
-        raise contract_violation(SYSTEM, f"unexpected status {response.status_code}")
-    return parse_json(SYSTEM, response, model)
+        return parse_answer(SYSTEM, response, CvReceipt)
 
 
 def _cv_number(response: httpx.Response, *, expected: int) -> int:
-    return _parse(response, Profile, expected=expected).cv_number
+    return parse_answer(SYSTEM, response, Profile, expect=expected).cv_number

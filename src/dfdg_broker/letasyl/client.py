@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TypeVar
 
 import httpx
 
@@ -18,10 +17,9 @@ from dfdg_broker.letasyl.schemas import (
     PersonLookupRequest,
     WireModel,
 )
-from dfdg_broker.upstream import CallPolicy, call, contract_violation, parse_json, refusal
+from dfdg_broker.upstream import CallPolicy, call, contract_violation, parse_answer, refusal
 
 SYSTEM = "letasyl"
-M = TypeVar("M", bound=WireModel)
 
 
 class LetAsylClient:
@@ -41,7 +39,7 @@ class LetAsylClient:
         )
         if response.status_code == 404:
             return None
-        return _parse(response, Person)
+        return parse_answer(SYSTEM, response, Person)
 
     async def fetch_area(self, cpr: str, receiving_municipality: str, area: DataArea) -> WireModel:
         """One data area as the operator holds it now."""
@@ -55,7 +53,7 @@ class LetAsylClient:
         )
         if response.status_code == 404:
             raise refusal(SYSTEM, response, reason_code="person_unknown_at_operator")
-        return _parse(response, AREA_MODELS[area])
+        return parse_answer(SYSTEM, response, AREA_MODELS[area])
 
     async def download_attachment(self, person_id: str, attachment: Attachment) -> bytes:
         """A DA4 document's bytes, verified against the checksum and size the operator listed."""
@@ -81,7 +79,7 @@ class LetAsylClient:
         )
         if response.status_code == 404:
             return None
-        return _parse(response, PdfRequestState, expect=200 if response.status_code == 200 else 201)
+        return parse_answer(SYSTEM, response, PdfRequestState, expect=200 if response.status_code == 200 else 201)
 
     async def pdf_request(self, request_id: str) -> PdfRequestState | None:
         """P1: the request's status at the operator; None if the operator no longer knows the request (404)."""
@@ -94,7 +92,7 @@ class LetAsylClient:
         )
         if response.status_code == 404:
             return None
-        return _parse(response, PdfRequestState)
+        return parse_answer(SYSTEM, response, PdfRequestState)
 
     async def download_pdf_document(self, request_id: str, document: PdfDocument) -> bytes:
         """P1: the delivered PDF, verified against the checksum and size the operator gave."""
@@ -122,11 +120,3 @@ class LetAsylClient:
         if hashlib.sha256(content).hexdigest() != sha256 or len(content) != size_bytes:
             raise contract_violation(SYSTEM, "downloaded bytes do not match the listed SHA-256 and size")
         return content
-
-
-def _parse(response: httpx.Response, model: type[M], *, expect: int = 200) -> M:
-    if response.status_code != expect:
-        if 400 <= response.status_code < 500:
-            raise refusal(SYSTEM, response)
-        raise contract_violation(SYSTEM, f"unexpected status {response.status_code}")
-    return parse_json(SYSTEM, response, model)

@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
+from dfdg_broker.clock import MovableClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
 from dfdg_broker.cpr_register.schemas import RegisterLookup
 from dfdg_broker.domain.areas import DataArea
@@ -29,7 +30,7 @@ from dfdg_broker.letasyl.schemas import (
     Person,
     PersonLookupRequest,
 )
-from dfdg_broker.mock import child_links, faults, jobnet_cv, pdf_route
+from dfdg_broker.mock import child_links, contract_mode, examples, faults, jobnet_cv, pdf_route
 from dfdg_broker.mock.common import (
     ADMIN_PREFIX,
     PersonUnknown,
@@ -38,6 +39,7 @@ from dfdg_broker.mock.common import (
     journal_subject,
     refuse_unknown_fields,
 )
+from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.fixtures import AttachmentFixture, CprRegisterEntry, Persona
 from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
 from dfdg_broker.mock.identity import router as identity_router
@@ -46,6 +48,7 @@ from dfdg_broker.mock.state import CprTaken, MockState
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
+from dfdg_broker.time_travel import ClockOutOfRange, clock_router
 
 
 class CprInUse(ProblemError):
@@ -71,13 +74,16 @@ def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Pers
 
 # ---------------------------------------------------------------- LetAsyl
 
-letasyl = APIRouter(prefix="/letasyl/v1", tags=["LetAsyl"])
+letasyl = APIRouter(
+    prefix="/letasyl/v1", tags=["LetAsyl"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+)
 
 
 @letasyl.post(
     "/person-lookups",
     response_model=Person,
     name="letasyl.lookup_person",
+    openapi_extra=examples.LOOKUP,
     responses=responses_for(PersonUnknown),
 )
 async def lookup_person(body: PersonLookupRequest, request: Request, state: StateDep) -> Person:
@@ -95,6 +101,7 @@ def _area_route(area: DataArea, model: type[BaseModel]) -> None:
         methods=["POST"],
         response_model=model,
         name=f"letasyl.area.{area.value}",
+        openapi_extra=examples.LOOKUP,
         summary=f"Data area {area.value}",
         responses=responses_for(PersonUnknown),
     )
@@ -126,13 +133,16 @@ async def download_attachment(person_id: str, attachment_id: str, request: Reque
 
 # ---------------------------------------------------------------- Jobnet
 
-jobnet = APIRouter(prefix="/jobnet/v1", tags=["Jobnet"])
+jobnet = APIRouter(
+    prefix="/jobnet/v1", tags=["Jobnet"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+)
 
 
 @jobnet.post(
     "/profile-lookups",
     response_model=Profile,
     name="jobnet.lookup_profile",
+    openapi_extra=examples.CPR_ONLY,
     responses=responses_for(NotFound),
 )
 async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep) -> Profile:
@@ -149,6 +159,7 @@ async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep)
     response_model=Profile,
     status_code=status.HTTP_201_CREATED,
     name="jobnet.create_profile",
+    openapi_extra=examples.PROFILE_CREATE,
     responses=responses_for(ProfileExists),
 )
 async def create_profile(body: ProfileCreate, request: Request, state: StateDep) -> Profile:
@@ -163,13 +174,16 @@ async def create_profile(body: ProfileCreate, request: Request, state: StateDep)
 # ---------------------------------------------------------------- CPR register
 
 
-cpr_register = APIRouter(prefix="/cpr/v1", tags=["CPR register"])
+cpr_register = APIRouter(
+    prefix="/cpr/v1", tags=["CPR register"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+)
 
 
 @cpr_register.post(
     "/person-lookups",
     response_model=CprRegisterEntry,
     name="cpr.lookup_person",
+    openapi_extra=examples.CPR_ONLY,
     responses=responses_for(NotFound),
 )
 async def lookup_cpr(body: RegisterLookup, request: Request, state: StateDep) -> CprRegisterEntry:
@@ -214,7 +228,10 @@ async def reset(
     state: StateDep,
     keep: Annotated[
         Literal["added"] | None,
-        Query(description="`added`: keep the personas created through the admin API (as they are now)"),
+        Query(
+            description="`added`: keep the personas created through the admin API (as they are now)",
+            openapi_examples={"keep added personas": {"value": "added"}},
+        ),
     ] = None,
 ) -> Response:
     """Back to the persona files loaded at start (the demo personas and `--personas DIR`): a persona changed through
@@ -260,7 +277,11 @@ async def get_persona(person_id: str, state: StateDep) -> Persona:
     "/personas/{person_id}",
     response_model=Persona,
     name="admin.put_persona",
-    responses=responses_for(ProblemError, UnknownFields, CprInUse),
+    openapi_extra=examples.PERSONA,
+    responses={
+        201: {"model": Persona, "description": "a new persona (200: an existing one replaced)"},
+        **responses_for(ProblemError, UnknownFields, CprInUse),
+    },
 )
 async def put_persona(
     person_id: str, persona: Persona, request: Request, response: Response, state: StateDep
@@ -275,6 +296,14 @@ async def put_persona(
         raise CprInUse(f"Persona {taken.person_id} has it.", field="body.cpr") from None
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return persona
+
+
+_AREA_EXAMPLES = {
+    DataArea.CV: examples.CV_AREA,
+    DataArea.INTEGRATION_CONTRACT: examples.INTEGRATION_CONTRACT_AREA,
+    DataArea.OTHER: examples.OTHER_AREA,
+    DataArea.ATTACHMENTS: examples.ATTACHMENTS_AREA,
+}
 
 
 def _area_update_route(area: DataArea, model: object) -> None:
@@ -300,6 +329,7 @@ def _area_update_route(area: DataArea, model: object) -> None:
         methods=["PUT"],
         response_model=Persona,
         name=f"admin.replace_area.{area.value}",
+        openapi_extra=_AREA_EXAMPLES[area],
         summary=f"Replace one person's {area.value} data (e.g. to show that a frozen area no longer changes, G1)",
         responses=responses_for(NotFound, UnknownFields),
     )
@@ -327,10 +357,30 @@ class JournalVerificationFailed(ProblemError):
 
 def journal_filter(
     system: Annotated[Literal["letasyl", "jobnet", "cpr"] | None, Query()] = None,
-    operation: Annotated[str | None, Query(max_length=100, description="route name, e.g. letasyl.area.cv")] = None,
-    person_id: Annotated[str | None, Query(max_length=100, description="the person-ID the call was about")] = None,
+    operation: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="route name, e.g. letasyl.area.cv",
+            openapi_examples={"DA1 reads": {"value": "letasyl.area.cv"}, "CV uploads": {"value": "jobnet.put_cv"}},
+        ),
+    ] = None,
+    person_id: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="the person-ID the call was about",
+            openapi_examples={"complete-adult": {"value": "70000101"}},
+        ),
+    ] = None,
     since: Annotated[int, Query(ge=0, description="only entries with seq greater than this")] = 0,
-    since_time: Annotated[datetime | None, Query(description="only entries from this instant on (ISO 8601)")] = None,
+    since_time: Annotated[
+        datetime | None,
+        Query(
+            description="only entries from this instant on (ISO 8601)",
+            openapi_examples={"since 10:00 UTC": {"value": "2026-11-25T10:00:00Z"}},
+        ),
+    ] = None,
     correlation_id: Annotated[str | None, Query(max_length=64, description="X-Correlation-ID of the call")] = None,
 ) -> JournalFilter:
     return JournalFilter(system, operation, person_id, since, since_time, correlation_id)
@@ -360,7 +410,14 @@ async def journal(
 async def journal_count(
     where: JournalFilterDep,
     state: StateDep,
-    expect: Annotated[int | None, Query(ge=0, description="answer 409 unless exactly this many calls match")] = None,
+    expect: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="answer 409 unless exactly this many calls match",
+            openapi_examples={"exactly one": {"value": 1}, "none at all": {"value": 0}},
+        ),
+    ] = None,
 ) -> JournalCount:
     """How many calls match, e.g. `?operation=letasyl.area.cv&person_id=70000101&since_time=2026-11-25T10:00:00Z`.
     With `expect`, a verification: 200 when the count is exactly that, else 409 with the count found."""
@@ -386,6 +443,21 @@ async def jobnet_profiles(state: StateDep) -> list[JobnetProfileView]:
     ]
 
 
+async def _mock_clock(request: Request) -> MovableClock:
+    state: MockState = request.app.state.mock
+    return state.clock
+
+
+clock = clock_router(
+    ADMIN_PREFIX,
+    _mock_clock,
+    tag="Admin (mock only)",
+    name="admin.",
+    bad_request=ClockOutOfRange,
+    what="the mock's clock (Jobnet receipts, PDF deliveries)",
+)
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -408,6 +480,7 @@ def create_mock_app(
         state = MockState.with_demo_fixtures(extra)
     app.state.mock = state
     if settings is not None:
+        state.strict_contract = state.strict_contract_default = settings.mock_strict_contract
         app.state.mock.journal.configure(size=settings.mock_journal_size, body_bytes=settings.mock_journal_body_bytes)
     app.state.identity = identity or default_identity_provider()
     install_problem_handlers(app)
@@ -438,6 +511,8 @@ def create_mock_app(
         pdf_route.router,
         jobnet_cv.router,
         faults.router,
+        contract_mode.router,
+        clock,
         identity_router,
     ):
         app.include_router(router)

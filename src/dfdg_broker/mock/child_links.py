@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.letasyl.schemas import LinkedChild, OtherArea
+from dfdg_broker.mock import examples
 from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, UnknownFields, refuse_unknown_fields
 from dfdg_broker.mock.state import MockState
 
@@ -29,6 +30,7 @@ class ChildrenLinkUpdate(BaseModel):
     "/personas/{person_id}/children-link",
     response_model=OtherArea,
     name="admin.link_children",
+    openapi_extra=examples.CHILDREN_LINK,
     responses=responses_for(NotFound, UnknownFields),
 )
 async def link_children(person_id: str, body: ChildrenLinkUpdate, request: Request, state: StateDep) -> OtherArea:

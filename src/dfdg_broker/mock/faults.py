@@ -234,8 +234,18 @@ class FaultInjectionMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
             return
+        # The journal names a call by the route that ran; an injected answer may run none, so name it here (and
+        # the person where known), so that a faulted call can be counted and verified like any other.
+        route = self._matched(scope)
+        if route is not None:
+            scope.setdefault("route", route)
+        if person_id is not None:
+            scope.setdefault("state", {}).setdefault("person_id", person_id)
         await _delay(fault)
         await _INJECT[fault.kind](fault, self.app, scope, receive, send)
+
+    def _matched(self, scope: Scope) -> BaseRoute | None:
+        return next((route for route in self.routes if route.matches(scope)[0] is Match.FULL), None)
 
     def _route(self, scope: Scope) -> tuple[str, dict[str, Any]]:
         for route in self.routes:

@@ -3,13 +3,13 @@ API shows what was received. Jobnet's first status for a CV from a jobcenter is 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 
 from dfdg_broker.errors import NotFound, responses_for
 from dfdg_broker.jobnet.schemas import CvReceipt, CvUpload
+from dfdg_broker.mock import examples
 from dfdg_broker.mock.common import ADMIN_PREFIX, StateDep, journal_subject
+from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.state import ReceivedCv
 
 READY_FOR_QUALITY_ASSURANCE = "Klar til kvalitetssikring"
@@ -26,8 +26,10 @@ class CvNumberUnknown(NotFound):
     "/jobnet/v1/cvs/{cv_number}",
     response_model=CvReceipt,
     name="jobnet.put_cv",
+    openapi_extra=examples.CV_UPLOAD,
     tags=["Jobnet"],
-    responses=responses_for(CvNumberUnknown),
+    dependencies=UPSTREAM_DEPENDENCIES,
+    responses={**responses_for(CvNumberUnknown), **UPSTREAM_RESPONSES},
 )
 async def put_cv(cv_number: int, body: CvUpload, request: Request, state: StateDep) -> CvReceipt:
     """Create or replace the CV under a CV number (JobnetCVId). Idempotent: the same CV again is a new version
@@ -44,7 +46,7 @@ async def put_cv(cv_number: int, body: CvUpload, request: Request, state: StateD
         cv=body.cv,
         submitted_by_municipality=body.submitted_by_municipality,
         status=READY_FOR_QUALITY_ASSURANCE,
-        received_at=datetime.now(UTC),
+        received_at=state.clock.now(),
         version=previous.version + 1 if previous else 1,
         submission_key=body.submission_key,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict
@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.errors import NotFound, ProblemError, responses_for
 from dfdg_broker.letasyl.schemas import AttachmentsArea, PdfDocument, PdfRequestCreate, PdfRequestState
-from dfdg_broker.mock import pdf
+from dfdg_broker.mock import examples, pdf
 from dfdg_broker.mock.common import ADMIN_PREFIX, PersonUnknown, StateDep, journal_subject
+from dfdg_broker.mock.contract_mode import UPSTREAM_DEPENDENCIES, UPSTREAM_RESPONSES
 from dfdg_broker.mock.fixtures import Persona
 from dfdg_broker.mock.state import MockState, PdfRequest
 
@@ -42,10 +43,13 @@ class AlreadyDelivered(ProblemError):
     status_code=status.HTTP_201_CREATED,
     response_model=PdfRequestState,
     tags=["LetAsyl"],
+    dependencies=UPSTREAM_DEPENDENCIES,
     name="letasyl.request_pdf",
+    openapi_extra=examples.PDF_REQUEST,
     responses={
         200: {"model": PdfRequestState, "description": "the request made earlier under the same client_reference"},
         **responses_for(PersonUnknown),
+        **UPSTREAM_RESPONSES,
     },
 )
 async def request_pdf(body: PdfRequestCreate, request: Request, response: Response, state: StateDep) -> PdfRequestState:
@@ -116,7 +120,7 @@ async def download_pdf_attachment(request_id: str, attachment_id: str, request: 
 
 
 class Delivery(BaseModel):
-    """The operator delivers the PDF; ``delivered_on`` defaults to the real today (tests pass their clock's day)."""
+    """The operator delivers the PDF; ``delivered_on`` defaults to the mock clock's today (``/admin/clock``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -146,6 +150,7 @@ async def list_pdf_requests(state: StateDep) -> list[PdfRequestAdminView]:
     response_model=PdfRequestState,
     tags=["Admin (mock only)"],
     name="admin.deliver_pdf_request",
+    openapi_extra=examples.DELIVERY,
     responses=responses_for(PdfRequestUnknown, AlreadyDelivered),
 )
 async def deliver_pdf_request(request_id: str, body: Delivery, state: StateDep) -> PdfRequestState:
@@ -159,7 +164,7 @@ async def deliver_pdf_request(request_id: str, body: Delivery, state: StateDep) 
     if persona is None:
         raise NotFound("The person is no longer known to the operator.")
     record.delivered = persona
-    record.delivered_on = body.delivered_on or datetime.now(UTC).date()
+    record.delivered_on = body.delivered_on or state.clock.today()
     return _view(state, record)
 
 

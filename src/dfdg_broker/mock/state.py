@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dfdg_broker.clock import MovableClock, SystemClock
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.letasyl.schemas import Attachment, AttachmentsArea, WireModel
@@ -70,6 +71,11 @@ class MockState:
     """The personas of the files, as loaded at start: what ``reset`` returns to."""
     added: set[str] = field(default_factory=set)
     """Person-IDs of the personas created through the admin API (not in any file): ``reset(keep_added=True)``."""
+    strict_contract: bool = True
+    """Strict contract mode (``mock.contract_mode``); ``reset`` returns it to ``strict_contract_default``."""
+    strict_contract_default: bool = True
+    clock: MovableClock = field(default_factory=lambda: MovableClock(SystemClock()))
+    """The mock's clock: Jobnet receipts, PDF deliveries (``/admin/clock``; ``reset`` releases it)."""
     _by_cpr: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -81,8 +87,8 @@ class MockState:
 
     def reset(self, *, keep_added: bool = False) -> None:
         """Back to the loaded persona files (a persona changed through the admin API returns to its file), their
-        Jobnet profiles only, no PDF requests, no CVs received, an empty journal. With ``keep_added`` the personas
-        created through the admin API stay, as they are now."""
+        Jobnet profiles only, no PDF requests, no CVs received, an empty journal, the configured contract mode, real
+        time. With ``keep_added`` the personas created through the admin API stay, as they are now."""
         kept = [self.personas[p] for p in sorted(self.added) if p in self.personas] if keep_added else []
         self.personas.clear()
         self._by_cpr.clear()
@@ -92,6 +98,8 @@ class MockState:
         self.pdf_requests.clear()
         self.jobnet_cvs.clear()
         self.next_cv_number = FIRST_CREATED_CV_NUMBER
+        self.strict_contract = self.strict_contract_default
+        self.clock.release()
         for persona in self.loaded:
             self.put_persona(persona.model_copy(deep=True))
         for persona in kept:
