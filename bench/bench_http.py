@@ -69,6 +69,8 @@ class Run:
     p99_ms: float
     errors: int
     used: int
+    requests: int = 0
+    cpu_seconds: float = 0.0  # the server's process group, from the start of the load to the end of its backlog
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Target:
     requests_file: Path
     consumes: bool = False  # each request is used once (creates): later runs start where the last one stopped
     offset: int = 0
+    server_pid: int | None = None  # its process group's CPU time is measured (brokers started here)
     runs: list[Run] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
 
@@ -213,7 +216,19 @@ async def add_filler_cases(url: str, template_case_id: str, count: int) -> None:
         await engine.dispose()
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every process in the process group (a server and its workers), from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(target: Target, token: str, seconds: float, connections: int) -> Run:
+    cpu_before = group_cpu_seconds(target.server_pid) if target.server_pid else 0.0
     command = [
         "wrk",
         "-t1",
@@ -238,6 +253,7 @@ def wrk(target: Target, token: str, seconds: float, connections: int) -> Run:
         raise SystemExit(f"wrk gave no summary for {target.name}:\n{output}")
     summary = json.loads(line.removeprefix("WRKJSON "))
     settle(target.port)
+    cpu = group_cpu_seconds(target.server_pid) - cpu_before if target.server_pid else 0.0
     if target.consumes:
         target.offset += summary["used"]
     errors = sum(summary[k] for k in ("connect", "read", "write", "status", "timeout"))
@@ -247,6 +263,8 @@ def wrk(target: Target, token: str, seconds: float, connections: int) -> Run:
         p99_ms=summary["p99_us"] / 1000,
         errors=errors,
         used=summary["used"],
+        requests=summary["requests"],
+        cpu_seconds=cpu,
     )
 
 
@@ -262,6 +280,12 @@ def main() -> None:
         "--scale", type=int, default=0, help="then add this many cases and measure the reads again (make bench-scale)"
     )
     parser.add_argument("--keep-logs", default="", help="copy the servers' logs and request files to this folder")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="the bin folder of another checkout's virtualenv (e.g. main's): its broker serves the same database "
+        "beside this one, and every read path is measured on both in the same rounds (before/after in one run)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     if shutil.which("wrk") is None:
@@ -279,7 +303,14 @@ def main() -> None:
         processes = Processes(folder)
         try:
             floor_port, mock_port = PORT_BASE, PORT_BASE + 1
-            common = {"DFDG_JWT_SECRET": secret, "DFDG_LOG_LEVEL": "WARNING"}
+            # The rate limits are the deployment's business, not the measurement's: at their defaults most of the
+            # load would be answered 429 and the figures would measure the limiter.
+            common = {
+                "DFDG_JWT_SECRET": secret,
+                "DFDG_LOG_LEVEL": "WARNING",
+                "DFDG_RATE_LIMIT_READ": "1000000/second",
+                "DFDG_RATE_LIMIT_WRITE": "1000000/second",
+            }
             processes.start(
                 "floor",
                 [
@@ -310,6 +341,8 @@ def main() -> None:
                 common,
             )
             brokers: dict[str, int] = {}
+            baselines: dict[str, int] = {}
+            pids: dict[int, int] = {}
             urls: dict[str, str] = {}
             templates: dict[str, str] = {}
             for i, (kind, url) in enumerate(databases.items()):
@@ -338,8 +371,15 @@ def main() -> None:
                 port = PORT_BASE + 2 + i
                 processes.start(f"broker-{kind}", [str(BIN / "dfdg-broker"), "serve", "--port", str(port)], env)
                 brokers[kind] = port
+                pids[port] = processes.started[-1].pid
+                if args.baseline:
+                    baseline_port = PORT_BASE + 10 + i
+                    command = [str(Path(args.baseline) / "dfdg-broker"), "serve", "--port", str(baseline_port)]
+                    processes.start(f"broker-{kind}-baseline", command, env)
+                    baselines[kind] = baseline_port
+                    pids[baseline_port] = processes.started[-1].pid
             for name, port in [("floor", floor_port), ("mock", mock_port)] + [
-                (f"broker-{k}", p) for k, p in brokers.items()
+                (f"broker-{k}", p) for k, p in (brokers | {f"{k}-baseline": p for k, p in baselines.items()}).items()
             ]:
                 wait_until_up(port, processes, name)
 
@@ -419,6 +459,13 @@ def main() -> None:
             if args.only:
                 wanted = set(args.only.split(","))
                 targets = [t for t in targets if t.name.split("/")[-1] in wanted]
+            targets += [  # each read path once more on the baseline broker (same database, same requests)
+                Target(f"{kind}-baseline/{t.name.split('/')[-1]}", baselines[kind], t.requests_file)
+                for t in list(targets)
+                if (kind := t.name.split("/")[0]) in baselines and not t.consumes
+            ]
+            for target in targets:
+                target.server_pid = pids.get(target.port)
 
             print(
                 f"rounds {args.rounds} x ({len(targets)} paths + floor), {args.duration:g} s each, "
@@ -426,7 +473,8 @@ def main() -> None:
                 flush=True,
             )
             for round_number in range(args.rounds):
-                for target in [floor, *targets]:
+                # Every other round in reverse order, so that no path is always measured right after the floor.
+                for target in [floor, *(targets if round_number % 2 == 0 else targets[::-1])]:
                     if target.consumes:
                         target.offset = shared_offset.offset
                     if round_number == 0 and args.warmup > 0:
@@ -520,6 +568,32 @@ def report(floor: Target, targets: list[Target], args: argparse.Namespace, start
     print("| path | ÷ floor, median (range) | p99 ms | req/s | goal | |\n|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    compare_with_baseline(targets)
+
+
+def compare_with_baseline(targets: list[Target]) -> None:
+    """``--baseline``: per read path, this broker's ratio over the baseline's, round by round (the same rounds)."""
+    by_name = {t.name: t for t in targets}
+    for target in targets:
+        kind, _, path = target.name.partition("/")
+        baseline = by_name.get(f"{kind}-baseline/{path}")
+        if baseline is None or not target.ratios or not baseline.ratios:
+            continue
+        quotients = [a / b for a, b in zip(target.ratios, baseline.ratios, strict=False) if b > 0]
+        cpu, baseline_cpu = cpu_per_request_us(target), cpu_per_request_us(baseline)
+        print(
+            f"vs-baseline {target.name} this/baseline {statistics.median(quotients):.3f} "
+            f"({min(quotients):.3f}-{max(quotients):.3f}) per round; CPU per request {cpu:.0f} us vs "
+            f"{baseline_cpu:.0f} us ({cpu / baseline_cpu - 1:+.1%})",
+            flush=True,
+        )
+
+
+def cpu_per_request_us(target: Target) -> float:
+    """The server's CPU time per answered request over every round: unlike req/s, the other processes on a
+    shared machine barely move it."""
+    requests = sum(r.requests for r in target.runs)
+    return 1e6 * sum(r.cpu_seconds for r in target.runs) / requests if requests else 0.0
 
 
 if __name__ == "__main__":

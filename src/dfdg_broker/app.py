@@ -13,8 +13,11 @@ from fastapi_offline import FastAPIOffline
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import StaticPool
 
 from dfdg_broker import __version__, app_state, time_travel, tracing
+from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
+from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
@@ -147,6 +150,27 @@ def create_app(
             tracing.trace_statements(engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        # The access-log writer's own connection: it never waits for the pool behind the reads waiting for it
+        # (an in-memory database exists once, in its one connection: there the writer shares it).
+        access_log_engine = (
+            engine
+            if isinstance(engine.pool, StaticPool)
+            else create_engine(
+                settings.database_url,
+                pool_size=1,
+                max_overflow=0,
+                pool_recycle_seconds=settings.db_pool_recycle_seconds,
+            )
+        )
+        access_log = GroupCommitWriter(
+            access_log_engine,
+            queue_size=settings.access_log_queue_size,
+            batch_rows=settings.access_log_batch_rows,
+            linger_seconds=settings.access_log_linger_ms / 1000,
+            wait_seconds=settings.access_log_wait_seconds,
+        )
+        access_log.start()
+        ACCESS_LOG_WRITER.put(app, access_log)
         app_state.UPSTREAM.put(app, upstreams)
         app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
         oidc = OidcVerifier(settings, identity_http, cvr_table)
@@ -155,6 +179,9 @@ def create_app(
         try:
             yield
         finally:
+            await access_log.aclose()  # rows still queued are written before the engine goes
+            if access_log_engine is not engine:
+                await access_log_engine.dispose()
             await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()

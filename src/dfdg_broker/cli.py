@@ -1,11 +1,13 @@
-"""`dfdg-broker ...`: serve, mock, dev, migrate, export-openapi, token, demo, workload."""
+"""`dfdg-broker ...`: serve, mock, dev, migrate, export-openapi, token, demo, workload, access-log export."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -274,6 +276,51 @@ def sweep_command() -> None:
         return 1 if report.failures else 0
 
     raise typer.Exit(asyncio.run(run()))
+
+
+access_log_app = typer.Typer(no_args_is_help=True, help="The access log: who read or changed which case (issue 11).")
+app.add_typer(access_log_app, name="access-log")
+
+
+def _instant(value: str, option: str) -> datetime:
+    """An ISO 8601 date or date-time; without a zone it is UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date or date-time", param_hint=option) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@access_log_app.command("export")
+def access_log_export(
+    since: Annotated[str, typer.Option(help="from this instant (inclusive), ISO 8601; no zone: UTC")],
+    until: Annotated[str, typer.Option(help="to this instant (exclusive), ISO 8601; no zone: UTC")],
+    municipality: Annotated[str | None, typer.Option(help="only the calls of this municipality (3-digit code)")] = None,
+) -> None:
+    """The access log as JSON lines on stdout, oldest first (for a SIEM): one object per read, change or refused
+    attempt, with who, which case, what, why and the outcome; never a CPR number. Streamed: memory stays flat.
+    The row count goes to stderr."""
+    from dfdg_broker.audit.export import write_json_lines
+    from dfdg_broker.db.session import create_engine
+    from dfdg_broker.domain.municipalities import is_municipality
+
+    start, end = _instant(since, "--since"), _instant(until, "--until")
+    if start >= end:
+        raise typer.BadParameter("--since must be before --until", param_hint="--since")
+    if municipality is not None and not is_municipality(municipality):
+        raise typer.BadParameter(f"{municipality!r} is not an official municipality code", param_hint="--municipality")
+    settings = _settings()
+    _start(settings)
+    _require_database(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await write_json_lines(engine, sys.stdout, start, end, municipality)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"{asyncio.run(run())} access-log rows", err=True)
 
 
 @app.command("purge")

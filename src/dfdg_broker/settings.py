@@ -335,6 +335,38 @@ class Settings(BaseSettings):
         description="where the rate-limit counters live: memory:// (per process) or a limits storage URI "
         "(redis://host:6379) shared by every instance",
     )
+    access_log_retention_days: int = Field(
+        default=5 * 365 + 1,
+        ge=30,
+        le=50 * 366,
+        description="how long access-log rows are kept (default 5 years); `dfdg-broker purge` deletes older ones",
+    )
+    access_log_queue_size: int = Field(
+        default=1024,
+        ge=1,
+        le=100_000,
+        description="per worker: reads waiting for their access-log row to be committed; past it a read answers 503",
+    )
+    access_log_linger_ms: float = Field(
+        default=4.0,
+        ge=0,
+        le=50,
+        description="per worker: how long the access-log writer waits after a read's row for the rows of the reads "
+        "being answered at the same moment, to commit them together (a commit costs ~1 ms of CPU whatever its size)",
+    )
+    access_log_wait_seconds: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=120,
+        description="per read: the longest wait for its access-log row to be committed; past it the read answers 503 "
+        "(nothing is sent)",
+    )
+    access_log_batch_rows: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="per worker: at most this many access-log rows are committed together (group commit)",
+    )
     idempotency_key_ttl_seconds: int = Field(
         default=24 * 3600, ge=60, le=30 * 24 * 3600, description="how long an Idempotency-Key and its answer are kept"
     )

@@ -9,13 +9,15 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from dfdg_broker import app_state
+from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
 
 @contextmanager
 def round_trips(app) -> Iterator[list[str]]:
-    engine = app_state.SESSIONS.get(app).kw["bind"].sync_engine
+    """The statements and commits of the request's engine and of the access-log writer's (its own connection)."""
+    engines = {app_state.SESSIONS.get(app).kw["bind"].sync_engine, ACCESS_LOG_WRITER.get(app).engine.sync_engine}
     seen: list[str] = []
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -26,13 +28,15 @@ def round_trips(app) -> Iterator[list[str]]:
     def on_commit(conn):  # type: ignore[no-untyped-def]
         seen.append("COMMIT")
 
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", on_execute)
+        event.listen(engine, "commit", on_commit)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "commit", on_commit)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", on_execute)
+            event.remove(engine, "commit", on_commit)
 
 
 async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
@@ -53,8 +57,12 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
         assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
     counts["cached frozen read"] = list(seen)
     # One SELECT (case and latest snapshot together); the read phase then ends before the operator call.
-    assert counts["live read"] == ["SELECT"], counts
+    # Every read then adds its access-log row: one INSERT and its COMMIT, made by the group-commit writer (shared
+    # with the concurrent reads of other requests; alone here).
+    log_row = ["INSERT", "COMMIT"]
+    assert counts["live read"] == ["SELECT", *log_row], counts
     # The case, then the summary's parts (PDF requests, DA3, DA4, receipts, tasks done): one query each, no writes.
-    assert set(counts["case read"]) == {"SELECT", "COMMIT"} and len(counts["case read"]) <= 7, counts
+    assert counts["case read"][-2:] == log_row, counts
+    assert set(counts["case read"][:-2]) == {"SELECT", "COMMIT"} and len(counts["case read"]) <= 9, counts
     # One SELECT (the case and "is the cached snapshot still stored") and the commit.
-    assert counts["cached frozen read"] == ["SELECT", "COMMIT"], counts
+    assert counts["cached frozen read"] == ["SELECT", "COMMIT", *log_row], counts

@@ -98,16 +98,20 @@ async def test_a_key_in_flight_is_409(client, auth, persona, upstream, mock_app)
     headers = auth(p.person.receiving_municipality) | key()
     url = f"/v1/contact-groups/{case['id']}/pdf-requests"
     body = {"person_id": p.person.person_id, "areas": ["other"]}
-    gate = asyncio.Event()
+    gate, waiting = asyncio.Event(), asyncio.Event()
     inner = upstream.handle_async_request
 
     async def slow(request):
         if request.url.path.endswith("pdf-requests"):
+            waiting.set()
             await gate.wait()
         return await inner(request)
 
     upstream.handle_async_request = slow  # type: ignore[method-assign]
     first = asyncio.create_task(client.post(url, json=body, headers=headers))
+    # The first request holds the key only once it waits on the operator: a second one sent earlier could claim the
+    # key itself and then wait on the gate, which nothing would open (it happened on a loaded machine).
+    await asyncio.wait_for(waiting.wait(), timeout=30)
     for _ in range(200):
         await asyncio.sleep(0.01)
         second = await client.post(url, json=body, headers=headers)

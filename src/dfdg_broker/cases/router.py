@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker import idempotency
+from dfdg_broker.audit.dependencies import AccessRecord, access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters
 from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep, notify_case_changed
 from dfdg_broker.cases.errors import (
@@ -46,10 +50,12 @@ _COMMON = (Unauthenticated, RequestInvalid)
         PersonUnknownAtOperator,
         UpstreamUnavailable,
         UpstreamRefused,
+        *ACCESS_LOG_PROBLEMS,
         rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
 )
 async def create_contact_group(
+    access: Annotated[AccessRecord, access_logged("create-case", change=True)],
     request: Request,
     body: ContactGroupCreate,
     response: Response,
@@ -67,6 +73,7 @@ async def create_contact_group(
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
     await listener.case_changed(case)
+    access.case_ids.append(case.id)
     idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
@@ -78,7 +85,8 @@ async def create_contact_group(
     response_model=ContactGroupRead,
     name="get_contact_group",
     summary="The case, its effective dates, CV window, Jobnet CV number, pending tasks and what needs a human",
-    responses=responses_for(*_COMMON, CaseNotFound),
+    responses=responses_for(*_COMMON, CaseNotFound, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-case")],
 )
 async def get_contact_group(
     case_id: str,
@@ -114,6 +122,7 @@ def _area_route(area: DataArea) -> None:
         f"/{{case_id}}/data-areas/{area.value}",
         read_area,
         methods=["GET"],
+        dependencies=[access_logged("read-area", detail=area.value)],
         response_model=AreaResponse[model],  # type: ignore[valid-type]
         name=f"read_area_{area.value.replace('-', '_')}",
         summary=f"Data area '{area.value}', with the date rules applied (G1)",
@@ -122,7 +131,7 @@ def _area_route(area: DataArea) -> None:
         "Retry-After.",
         responses={
             200: {"content": {"application/json": {"example": area_example(area)}}},
-            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable, UpstreamRefused),
+            **responses_for(*_COMMON, CaseNotFound, UpstreamUnavailable, UpstreamRefused, *ACCESS_LOG_PROBLEMS),
         },
     )
 
@@ -138,8 +147,9 @@ for _area in DataArea:
     response_class=StreamingResponse,
     responses={
         **PDF_RESPONSE,
-        **responses_for(*_COMMON, CaseNotFound, AttachmentNotFound),
+        **responses_for(*_COMMON, CaseNotFound, AttachmentNotFound, *ACCESS_LOG_PROBLEMS),
     },
+    dependencies=[access_logged("download-attachment", detail_params=("attachment_id",))],
 )
 async def download_attachment(
     case_id: str, attachment_id: str, caller: ReadCaller, service: CaseServiceDep

@@ -349,3 +349,34 @@ class WorklistAttentionRow(Base):
         Index("ix_worklist_attention_code", "code", "case_id", "active_from"),
         Index("ix_worklist_attention_case", "case_id"),
     )
+
+
+# ---------------------------------------------------------------- the access log (issue 11): insert-only
+
+
+class AccessLogRow(Base):
+    """One read or change of a case's personal data: who, from which municipality, what, why, with what outcome.
+
+    Insert-only: nothing updates a row; only the retention purge deletes (``audit.repository.purge_access_log``).
+    ``case_id`` has no foreign key on purpose: the rows must outlive the case's erasure. Never a CPR number."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, comment="when the request was answered")
+    subject: Mapped[str] = mapped_column(String(200), comment="the token's subject (the caseworker or system)")
+    client_id: Mapped[str] = mapped_column(String(200), comment="the token's client")
+    municipality: Mapped[str] = mapped_column(String(3), comment="the caller's municipality")
+    case_id: Mapped[str] = mapped_column(String(40), comment="no foreign key: outlives the case")
+    operation: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(100), comment="the data area or document")
+    purpose: Mapped[str] = mapped_column(String(200), comment="X-Purpose, or the scope-derived default")
+    correlation_id: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(10))
+    status: Mapped[int] = mapped_column(SmallInteger, comment="the HTTP status answered")
+
+    __table_args__ = (
+        CheckConstraint("outcome IN ('ok', 'denied', 'failed')", name="outcome_known"),
+        Index("ix_access_log_case", "case_id", "id"),
+        Index("ix_access_log_at", "at"),
+    )

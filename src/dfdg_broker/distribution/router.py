@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from dfdg_broker.audit.dependencies import access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases.dependencies import CaseServiceDep, notify_case_changed
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
@@ -28,7 +30,8 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     response_model=DistributionRead,
     name="get_distribution",
     summary="Per municipal unit: which documents and DA3 parts it should receive, and what is undistributed",
-    responses=responses_for(*_COMMON),
+    responses=responses_for(*_COMMON, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-distribution")],
 )
 async def get_distribution(
     case_id: str, caller: ReadCaller, service: DistributionServiceDep, clock: ClockDep
@@ -45,7 +48,8 @@ async def get_distribution(
     response_model=ReceiptRead,
     name="record_distribution_receipt",
     summary="Mark a unit as having received its package as it stands now",
-    responses=responses_for(*_COMMON, PackageEmpty),
+    responses=responses_for(*_COMMON, PackageEmpty, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("record-receipt", detail_params=("unit",), change=True)],
 )
 async def record_distribution_receipt(
     case_id: str,

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from dfdg_broker.audit.dependencies import access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import WriteCaller
 from dfdg_broker.erasure.dependencies import ErasureServiceDep
@@ -22,7 +24,9 @@ router = APIRouter(prefix="/v1/contact-groups", tags=["Erasure"])
     response_class=Response,
     name="erase_contact_group",
     summary="Erase the case and everything about it; only the access log and an erasure record remain",
-    responses=responses_for(Unauthenticated, RequestInvalid, CaseNotFound, ErasureNotAllowed),
+    responses=responses_for(Unauthenticated, RequestInvalid, CaseNotFound, ErasureNotAllowed, *ACCESS_LOG_PROBLEMS),
+    # Its row is written in the erasure's own transaction and outlives the case (access_log has no foreign key).
+    dependencies=[access_logged("erase-case", change=True)],
 )
 async def erase_contact_group(
     case_id: str,

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from dfdg_broker.audit.dependencies import access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases.dependencies import CaseServiceDep
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import ClockDep, ReadCaller
@@ -35,7 +37,8 @@ _COMMON = (Unauthenticated, RequestInvalid)
     response_model=FollowUpPlanRead,
     name="get_follow_up_plan",
     summary="The case's follow-up conversations: dated, with kind, legal basis and required content",
-    responses=responses_for(*_COMMON, CaseNotFound, UnknownPolicy, rules=("F1", "F2")),
+    responses=responses_for(*_COMMON, CaseNotFound, UnknownPolicy, *ACCESS_LOG_PROBLEMS, rules=("F1", "F2")),
+    dependencies=[access_logged("read-follow-up-plan")],
 )
 async def get_follow_up_plan(
     case_id: str,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from dfdg_broker.audit.dependencies import access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
@@ -30,7 +32,10 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     response_model=JobnetCvDraft,
     name="draft_jobnet_cv",
     summary="A Jobnet CV drafted from DA1 and the CPR register, with findings for the caseworker",
-    responses=responses_for(*_COMMON, PersonUnknownInRegister, UpstreamUnavailable, UpstreamRefused),
+    responses=responses_for(
+        *_COMMON, PersonUnknownInRegister, UpstreamUnavailable, UpstreamRefused, *ACCESS_LOG_PROBLEMS
+    ),
+    dependencies=[access_logged("draft-cv")],
 )
 async def draft_jobnet_cv(
     case_id: str, caller: ReadCaller, service: JobnetCvServiceDep, clock: ClockDep
@@ -56,8 +61,10 @@ async def draft_jobnet_cv(
         PersonUnknownInRegister,
         UpstreamUnavailable,
         UpstreamRefused,
+        *ACCESS_LOG_PROBLEMS,
         rules=("G4",),
     ),
+    dependencies=[access_logged("submit-cv", change=True)],
 )
 async def submit_jobnet_cv(
     case_id: str, cv: JobnetCv, caller: WriteCaller, service: JobnetCvServiceDep
@@ -74,7 +81,8 @@ async def submit_jobnet_cv(
     response_model=JobnetCvSubmission,
     name="get_jobnet_cv",
     summary="The last CV submitted to Jobnet for this case, with Jobnet's status",
-    responses=responses_for(*_COMMON, NoSubmission),
+    responses=responses_for(*_COMMON, NoSubmission, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-cv-submission")],
 )
 async def get_jobnet_cv(case_id: str, caller: ReadCaller, service: JobnetCvServiceDep) -> JobnetCvSubmission:
     return presenters.submission_read(await service.last_submission(caller.municipality, case_id))

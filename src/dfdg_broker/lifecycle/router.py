@@ -7,11 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
+from dfdg_broker.audit.dependencies import AccessRecord, access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS, AccessLogCursorInvalid
+from dfdg_broker.audit.presenters import access_log_page
+from dfdg_broker.audit.schemas import AccessLogPage
+from dfdg_broker.auth import Scope
 from dfdg_broker.cases import presenters as case_presenters
 from dfdg_broker.cases.dependencies import CaseSummaryDep
 from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.schemas import ContactGroupRead
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import AccessLogCaller, ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, responses_for
 from dfdg_broker.lifecycle import presenters
@@ -54,9 +59,10 @@ ATTENTION_CODES = (
     response_model=WorklistPage,
     name="list_contact_groups",
     summary="The caseworker's worklist: the caller's cases by next due date, with what needs attention",
-    responses=responses_for(*_COMMON, CursorInvalid),
+    responses=responses_for(*_COMMON, CursorInvalid, *ACCESS_LOG_PROBLEMS),
 )
 async def list_contact_groups(
+    access: Annotated[AccessRecord, access_logged("list-worklist")],
     caller: ReadCaller,
     service: LifecycleServiceDep,
     clock: ClockDep,
@@ -88,7 +94,9 @@ async def list_contact_groups(
         created_from=created_from,
         created_to=created_to,
     )
-    return presenters.worklist_page(await service.worklist(caller, where, cursor, limit), today)
+    view = await service.worklist(caller, where, cursor, limit)
+    access.case_ids.extend(item.entry.case_id for item in view.items)
+    return presenters.worklist_page(view, today)
 
 
 @router.post(
@@ -96,14 +104,20 @@ async def list_contact_groups(
     response_model=list[WorklistItem],
     name="search_contact_groups",
     summary="Find the caller's cases of one citizen by CPR number (in the body, never in the URL)",
-    responses=responses_for(*_COMMON, rules=("C2",)),
+    responses=responses_for(*_COMMON, *ACCESS_LOG_PROBLEMS, rules=("C2",)),
 )
 async def search_contact_groups(
-    body: CprSearch, caller: ReadCaller, service: LifecycleServiceDep, clock: ClockDep
+    access: Annotated[AccessRecord, access_logged("search-cpr")],
+    body: CprSearch,
+    caller: ReadCaller,
+    service: LifecycleServiceDep,
+    clock: ClockDep,
 ) -> list[WorklistItem]:
     """C2: only cases where the caller is the receiving or the jobcenter municipality; an empty list otherwise."""
     today = clock.today()
-    return [presenters.worklist_item(item, today) for item in await service.search(caller, body.cpr)]
+    found = await service.search(caller, body.cpr)
+    access.case_ids.extend(item.entry.case_id for item in found)  # one row per case returned (the CPR is not logged)
+    return [presenters.worklist_item(item, today) for item in found]
 
 
 @router.patch(
@@ -118,8 +132,10 @@ async def search_contact_groups(
         CaseChangedSinceRead,
         FieldNotNullable,
         PatchEmpty,
+        *ACCESS_LOG_PROBLEMS,
         rules=("C3", "C4", "C5", "C6", "F3"),
     ),
+    dependencies=[access_logged("update-case", change=True)],
     openapi_extra={
         "requestBody": {"content": {MERGE_PATCH: {"schema": {"$ref": "#/components/schemas/ContactGroupPatch"}}}}
     },
@@ -150,7 +166,8 @@ async def update_contact_group(
     response_model=HistoryRead,
     name="get_contact_group_history",
     summary="Every change of the case: who, what, when, from what to what",
-    responses=responses_for(*_COMMON, CaseNotFound),
+    responses=responses_for(*_COMMON, CaseNotFound, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-history")],
 )
 async def get_contact_group_history(case_id: str, caller: ReadCaller, service: LifecycleServiceDep) -> HistoryRead:
     case, changes = await service.history(caller, case_id)
@@ -163,7 +180,8 @@ async def get_contact_group_history(case_id: str, caller: ReadCaller, service: L
     response_model=ConversationRecordRead,
     name="record_conversation",
     summary="Record a conversation held (the plan shows it as held)",
-    responses=responses_for(*_COMMON, CaseNotFound, rules=("F3",)),
+    responses=responses_for(*_COMMON, CaseNotFound, *ACCESS_LOG_PROBLEMS, rules=("F3",)),
+    dependencies=[access_logged("record-conversation", change=True)],
 )
 async def record_conversation(
     case_id: str, body: ConversationWrite, caller: WriteCaller, service: LifecycleServiceDep
@@ -179,7 +197,8 @@ async def record_conversation(
     response_model=TaskDoneRead,
     name="complete_task",
     summary="Record a task as done (C8: Jobnet login codes handed over): who and when",
-    responses=responses_for(*_COMMON, CaseNotFound, UnknownTask, TaskAlreadyDone),
+    responses=responses_for(*_COMMON, CaseNotFound, UnknownTask, TaskAlreadyDone, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("complete-task", detail_params=("code",), change=True)],
 )
 async def complete_task(
     case_id: str,
@@ -190,3 +209,27 @@ async def complete_task(
     """C8 (revised): the task is pending from the day after the CV deadline until recorded here; the case, its
     summary and its plan show open tasks only. Recording it twice answers 409 with the first record."""
     return presenters.task_done_read(case_id, await service.task_done(caller, case_id, code))
+
+
+@router.get(
+    "/{case_id}/access-log",
+    response_model=AccessLogPage,
+    name="get_contact_group_access_log",
+    summary="Who read or changed the case, when, why and with what outcome (newest first)",
+    responses=responses_for(*_COMMON, CaseNotFound, AccessLogCursorInvalid, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("read-access-log", scope=Scope.ACCESS_LOG_READ)],
+)
+async def get_contact_group_access_log(
+    case_id: str,
+    caller: AccessLogCaller,
+    service: LifecycleServiceDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
+) -> AccessLogPage:
+    """What a citizen may ask to see about the look-ups of their data (GDPR art. 15), for the data protection
+    officer of the case's receiving or jobcenter municipality (scope `access-log:read`); to any other municipality
+    the case does not exist (404, as on every case route). Every read, change and refused attempt (`denied`: a
+    municipality outside the case, answered 404) through the API is listed, newest first, with the caller's stated
+    purpose (`X-Purpose`). No CPR number is ever in the log. Reading the log is itself logged (`read-access-log`;
+    it shows from the next read on). Keyset pagination: pass `next_cursor` back as `cursor`."""
+    return access_log_page(await service.access_log(caller, case_id, cursor, limit))

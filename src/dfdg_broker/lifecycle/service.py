@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from dfdg_broker.audit.service import AccessLogView
+from dfdg_broker.audit.service import case_page as access_log_page
 from dfdg_broker.auth import Caller
 from dfdg_broker.cases.dependencies import CaseSummary
 from dfdg_broker.cases.records import (
@@ -157,6 +159,12 @@ class LifecycleService:
     async def history(self, caller: Caller, case_id: str) -> tuple[Case, list[Change]]:
         case = await self._cases.get(caller.municipality, case_id)
         return case, await self._cases.history(case)
+
+    async def access_log(self, caller: Caller, case_id: str, cursor: str | None, limit: int) -> AccessLogView:
+        """Who read or changed the case (issue 11): for the case's own municipalities only (C2 first: to anyone
+        else the case does not exist, whatever its log holds)."""
+        case = await self._cases.get(caller.municipality, case_id)
+        return await access_log_page(self._uow.session, case.id, cursor, limit)
 
     # ---------------------------------------------------------------- conversations held, tasks done
 

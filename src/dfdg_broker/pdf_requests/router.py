@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
+from dfdg_broker.audit.dependencies import access_logged
+from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases.errors import CaseNotFound, PersonUnknownAtOperator
 from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
@@ -29,7 +31,10 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     response_model=PdfRequestRead,
     name="create_pdf_request",
     summary="Ask the operator for DA3/DA4 as PDF (delivery within 14 days)",
-    responses=responses_for(*_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, UpstreamRefused, rules=("P1",)),
+    responses=responses_for(
+        *_COMMON, PersonUnknownAtOperator, UpstreamUnavailable, UpstreamRefused, *ACCESS_LOG_PROBLEMS, rules=("P1",)
+    ),
+    dependencies=[access_logged("request-pdf", change=True)],
 )
 async def create_pdf_request(
     case_id: str,
@@ -52,7 +57,8 @@ async def create_pdf_request(
     response_model=PdfRequestList,
     name="list_pdf_requests",
     summary="The case's PDF requests, their due dates and status; collects deliveries",
-    responses=responses_for(*_COMMON),
+    responses=responses_for(*_COMMON, *ACCESS_LOG_PROBLEMS),
+    dependencies=[access_logged("list-pdf-requests")],
 )
 async def list_pdf_requests(
     case_id: str, caller: ReadCaller, service: PdfRequestServiceDep, clock: ClockDep
@@ -68,7 +74,8 @@ async def list_pdf_requests(
     name="download_pdf_request_document",
     summary="The delivered PDF, streamed",
     response_class=StreamingResponse,
-    responses={**PDF_RESPONSE, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet)},
+    responses={**PDF_RESPONSE, **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet, *ACCESS_LOG_PROBLEMS)},
+    dependencies=[access_logged("download-pdf", detail_params=("request_id",))],
 )
 async def download_pdf_request_document(
     case_id: str, request_id: str, caller: ReadCaller, service: PdfRequestServiceDep
@@ -84,8 +91,9 @@ async def download_pdf_request_document(
     response_class=StreamingResponse,
     responses={
         **PDF_RESPONSE,
-        **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet, PdfAttachmentNotFound),
+        **responses_for(*_COMMON, PdfRequestNotFound, PdfNotDeliveredYet, PdfAttachmentNotFound, *ACCESS_LOG_PROBLEMS),
     },
+    dependencies=[access_logged("download-pdf-attachment", detail_params=("request_id", "attachment_id"))],
 )
 async def download_pdf_request_attachment(
     case_id: str, request_id: str, attachment_id: str, caller: ReadCaller, service: PdfRequestServiceDep

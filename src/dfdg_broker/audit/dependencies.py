@@ -1,0 +1,212 @@
+"""``access_logged(...)``: the dependency every route that reads or changes a case's personal data carries.
+
+How it works, per request:
+
+1. Before the route runs: the caller is verified (the route's own scope; the same cached dependency the route
+   uses) and ``X-Purpose`` is checked (422 ``purpose_invalid``: nothing is done).
+2. The route runs. It touches the case in its path; a route that finds cases (search, worklist, create) names them
+   on the ``AccessRecord`` it is given.
+3. After the route returned, **before anything is sent** (``scope="function"``):
+   - a read (``change=False``): one row per case through the group-commit writer, awaited. If the rows cannot be
+     committed the request answers 503 ``access_log_unavailable`` instead of the data. A read dependency must be
+     resolved before the unit of work, so that the request's own transaction is over when it waits for the writer
+     (``dependencies=[...]`` on the route, or the first parameter; the route-walk test checks it);
+   - a change (``change=True``): the rows go into the request's own unit of work, committed with the change or not
+     at all; if they cannot be written the change is rolled back (503).
+4. A route that failed writes its rows with the outcome (``denied`` for 403/404, ``failed`` otherwise) through the
+   writer, after the change's transaction is rolled back. Nothing was sent, so a failure to log an attempt does not
+   change the answer (it is logged as an error).
+
+Unauthenticated and scope-less requests reach no route and are not in the access log (the request log has them).
+"""
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from dfdg_broker import correlation
+from dfdg_broker.app_state import CLOCK, StateKey
+from dfdg_broker.audit.errors import AccessLogUnavailable
+from dfdg_broker.audit.purpose import HEADER, MAX_LENGTH, checked_purpose
+from dfdg_broker.audit.records import AccessEntry, Outcome, outcome_of
+from dfdg_broker.audit.repository import add_entries
+from dfdg_broker.audit.writer import GroupCommitWriter
+from dfdg_broker.auth import Caller, Scope
+from dfdg_broker.db.unit_of_work import UnitOfWork
+from dfdg_broker.deps import UnitOfWorkDep, get_caller, get_writer
+from dfdg_broker.domain.errors import RuleViolation
+from dfdg_broker.errors import ProblemError
+
+log = logging.getLogger(__name__)
+
+ACCESS_LOG_WRITER: StateKey[GroupCommitWriter] = StateKey("access_log_writer")
+"""Set by the lifespan: this worker's group-commit writer."""
+
+ACCESS_LOGGED = "__access_logged__"
+"""Attribute on the dependency function: the operation it logs (the route-walk test reads it)."""
+
+PurposeHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        max_length=MAX_LENGTH * 4,  # UTF-8 read as Latin-1: checked again, in characters, by checked_purpose
+        description="Why the case is read (kept in the access log the citizen may see): up to 200 printable "
+        "characters on one line, UTF-8. Default: the scope that allowed the request.",
+        examples=["Sagsbehandling: opfølgningssamtale"],
+    ),
+]
+
+
+@dataclass(slots=True)
+class AccessRecord:
+    """The cases a request touched (default: the case in the path). Search, worklist and create name theirs."""
+
+    case_ids: list[str] = field(default_factory=list)
+
+
+def access_logged(
+    operation: str,
+    *,
+    detail: str | None = None,
+    detail_params: tuple[str, ...] = (),
+    scope: Scope = Scope.CASES_READ,
+    change: bool = False,
+) -> Any:  # a ``Depends``: FastAPI types it as Any
+    """The dependency (``Depends``) for a route: ``operation`` names what it does (``read-area``), ``detail`` the
+    area or document (or ``detail_params``: path parameters joined with ``/``). ``change=True`` for routes that
+    change the case (its row in the change's own transaction; the caller is the route's ``WriteCaller``)."""
+    about = _About(operation, detail, detail_params, str(Scope.CASES_WRITE if change else scope))
+
+    if change:
+
+        async def logged_change(
+            request: Request,
+            uow: UnitOfWorkDep,
+            caller: Annotated[Caller, Depends(get_writer)],
+            purpose: PurposeHeader = None,
+        ) -> AsyncIterator[AccessRecord]:
+            logged = _Logged(request, caller, purpose, about, uow)
+            try:
+                yield logged.record
+            except Exception as exc:
+                await logged.failed(exc)
+                raise
+            await logged.succeeded()
+
+        dependency: Callable[..., AsyncIterator[AccessRecord]] = logged_change
+    else:
+
+        async def logged_read(
+            request: Request,
+            caller: Annotated[Caller, Security(get_caller, scopes=[scope])],
+            purpose: PurposeHeader = None,
+        ) -> AsyncIterator[AccessRecord]:
+            logged = _Logged(request, caller, purpose, about, None)
+            try:
+                yield logged.record
+            except Exception as exc:
+                await logged.failed(exc)
+                raise
+            await logged.succeeded()
+
+        dependency = logged_read
+    setattr(dependency, ACCESS_LOGGED, operation)
+    return Depends(dependency, scope="function")
+
+
+@dataclass(frozen=True, slots=True)
+class _About:
+    operation: str
+    detail: str | None
+    detail_params: tuple[str, ...]
+    scope: str
+
+
+class _Logged:
+    """One request's rows: checked purpose, the cases touched, written when the route is done."""
+
+    __slots__ = ("about", "caller", "purpose", "record", "request", "uow")
+
+    def __init__(
+        self, request: Request, caller: Caller, purpose: str | None, about: _About, uow: UnitOfWork | None
+    ) -> None:
+        self.purpose = checked_purpose(purpose, about.scope)  # refused before the route does anything
+        path_case = request.path_params.get("case_id")
+        self.record = AccessRecord([path_case] if path_case else [])
+        self.request, self.caller, self.about, self.uow = request, caller, about, uow
+
+    async def succeeded(self) -> None:
+        route = self.request.scope.get("route")  # its declared success status (201 for a create)
+        status = getattr(route, "status_code", None) or 200
+        entries = _entries(self.request, self.caller, self.purpose, self.about, self.record, status)
+        if self.uow is None:
+            await ACCESS_LOG_WRITER.of(self.request).write(entries)
+            return
+        try:
+            await add_entries(self.uow.session, entries)
+            await self.uow.session.flush()
+        except Exception as exc:
+            log.error("access log: the row of a change could not be written: %s", type(exc).__name__)
+            raise AccessLogUnavailable() from exc
+
+    async def failed(self, exc: Exception) -> None:
+        if self.uow is not None:
+            try:  # the change is not made, and no write lock is held while the writer waits for one
+                await self.uow.session.rollback()
+            except Exception:
+                log.exception("access log: rolling back a failed change failed")
+        entries = _entries(self.request, self.caller, self.purpose, self.about, self.record, _status_of(exc))
+        try:
+            await ACCESS_LOG_WRITER.of(self.request).write(entries)
+        except AccessLogUnavailable:
+            log.error("access log: an attempt (%s, %s) could not be logged", self.about.operation, type(exc).__name__)
+
+
+def _entries(
+    request: Request, caller: Caller, purpose: str, about: _About, record: AccessRecord, status: int
+) -> list[AccessEntry]:
+    now = CLOCK.of(request).now()
+    params = request.path_params
+    detail = about.detail or "/".join(str(params.get(name, "")) for name in about.detail_params) or None
+    outcome = outcome_of(status)
+    return [
+        AccessEntry(
+            at=now,
+            subject=_clip(caller.subject, 200),
+            client_id=_clip(caller.client_id, 200),
+            municipality=caller.municipality,
+            case_id=_clip(case_id, 40),
+            operation=about.operation,
+            detail=_clip(detail, 100) if detail else None,
+            purpose=purpose,
+            correlation_id=_clip(correlation.current() or "", 100) or None,
+            outcome=outcome,
+            status=status,
+        )
+        for case_id in dict.fromkeys(record.case_ids)  # each case once, in order
+    ]
+
+
+def _clip(value: str, length: int) -> str:
+    """What reached the log from a URL or a token, made safe to store: printable, bounded (a NUL or an over-long
+    value would fail the whole batch, other requests' rows with it)."""
+    printable = value if value.isprintable() else "".join(c if c.isprintable() else "?" for c in value)
+    return printable[:length]
+
+
+def _status_of(exc: Exception) -> int:
+    if isinstance(exc, ProblemError):
+        return exc.status
+    if isinstance(exc, RuleViolation | RequestValidationError):
+        return 422
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    return 500
+
+
+__all__ = ["ACCESS_LOGGED", "ACCESS_LOG_WRITER", "AccessRecord", "Outcome", "access_logged"]
