@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dfdg_broker.app import protection_from
 from dfdg_broker.db.models import AccessLogRow, CaseErasureRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.erasure.purge import PurgeReport, purge
@@ -26,7 +27,7 @@ Purge = Callable[..., Coroutine[Any, Any, PurgeReport]]
 @pytest.fixture
 async def run_purge(database_url, clock, settings) -> AsyncIterator[tuple[Purge, Any]]:
     engine = create_engine(database_url)
-    sessions = create_sessionmaker(engine)
+    sessions = create_sessionmaker(engine, protection_from(settings))
 
     async def run(*, dry_run: bool = False, batch: int = 200, access_log_days: int = 1826) -> PurgeReport:
         tuned = settings.model_copy(
@@ -129,7 +130,7 @@ async def test_the_sweep_runs_the_retention_purge(client, auth, persona, clock, 
     engine = create_engine(database_url)
     upstreams = await create_upstreams(settings, upstream)
     try:
-        report = await sweep(create_sessionmaker(engine), upstreams, clock, settings)
+        report = await sweep(create_sessionmaker(engine, protection_from(settings)), upstreams, clock, settings)
     finally:
         await upstreams.aclose()
         await engine.dispose()
