@@ -305,3 +305,27 @@ def test_the_generated_authorization_test_walks_the_delete():
     from tests.security.test_authorization_generated import OPERATIONS
 
     assert ("DELETE", "/v1/contact-groups/{case_id}") in {(method, path) for method, path, _op in OPERATIONS}
+
+
+async def test_a_read_that_stores_a_snapshot_while_its_case_is_erased_gets_409_not_500(
+    client, auth, persona, mock_client, mock_state
+):
+    """The read fetched a changed area (no transaction open while it waits on the operator); the case is erased in
+    between; its snapshot insert then meets the missing case. A client error that says what happened, not a 500."""
+    p = persona("pdf-route-attachments")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    url = f"/v1/contact-groups/{case['id']}"
+    extra = p.attachments[0].model_copy(update={"attachment_id": "att-raced", "text": "Ny udtalelse"})
+    mock_state.put_persona(p.model_copy(update={"attachments": [*p.attachments, extra]}))
+    fault = {"system": "letasyl", "operation": "letasyl.area.attachments", "kind": "delay", "delay_ms": 600}
+    assert (await mock_client.post("/admin/faults", json=fault)).status_code == 201
+    headers = auth(p.person.receiving_municipality)
+
+    read = asyncio.create_task(client.get(f"{url}/data-areas/attachments", headers=headers))
+    await asyncio.sleep(0.2)
+    erased = await client.delete(url, headers=headers)
+    response = await read
+
+    assert erased.status_code == 204, erased.text
+    assert (response.status_code, response.json()["code"]) == (409, "concurrent_change"), response.text
+    assert (await client.get(url, headers=headers)).status_code == 404
