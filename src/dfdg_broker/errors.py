@@ -221,6 +221,15 @@ class UpstreamContractViolation(ProblemError):
     title = "The upstream system answered with something that breaks its contract"
 
 
+class ConcurrentChange(ProblemError):
+    """A write met a row that another request changed or removed after this one read it (the case erased while its
+    live read waited on the operator, say). Nothing was written; the client reads again."""
+
+    status = 409
+    code = "concurrent_change"
+    title = "The case changed or was erased while this request ran; nothing was written, read it again"
+
+
 class InternalError(ProblemError):
     status = 500
     code = "internal_error"

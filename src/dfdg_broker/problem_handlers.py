@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dfdg_broker import correlation
@@ -20,6 +21,7 @@ from dfdg_broker.errors import (
     PROBLEM_MEDIA_TYPE,
     PROBLEM_SCHEMA_REF,
     PROBLEM_TYPE_BASE,
+    ConcurrentChange,
     InternalError,
     InvalidParam,
     Problem,
@@ -106,6 +108,14 @@ def install_problem_handlers(app: FastAPI, *, field_rules: dict[str, str] | None
         ).to_problem(instance=request.url.path, correlation_id=correlation.current())
         return problem_response(problem)
 
+    async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
+        # Input is validated before it reaches the database and the expected races are caught where they happen
+        # (unique keys), so what remains is a row removed under the request: a foreign key that no longer holds.
+        # The statement and its parameters may hold personal data: the log names the class only.
+        log.warning("%s on %s %s: a concurrent change", type(exc).__name__, request.method, _route_of(request))
+        problem = ConcurrentChange().to_problem(instance=request.url.path, correlation_id=correlation.current())
+        return problem_response(problem)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, _route_of(request), exc_info=exc)
         problem = InternalError("An unexpected error occurred; quote the correlation ID to support.").to_problem(
@@ -118,6 +128,7 @@ def install_problem_handlers(app: FastAPI, *, field_rules: dict[str, str] | None
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(UnreadableValue, on_unreadable)
+    app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(Exception, on_unexpected)
     _document_errors_as_problems(app)
 

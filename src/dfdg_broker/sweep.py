@@ -9,6 +9,9 @@ Idempotent: run it as often as you like (hourly is plenty); a second run on the 
    so an overdue request shows as delivered without waiting for a caseworker's read.
 3. **Expired idempotency keys**: the ``Idempotency-Key`` records past ``DFDG_IDEMPOTENCY_KEY_TTL_SECONDS`` are
    deleted (an expired key is already ignored when a request names it; this keeps the table from growing).
+4. **Retention** (``dfdg-broker purge``, ``erasure.purge``): cases with no activity for ``DFDG_CASE_RETENTION_DAYS``
+   are erased, each leaving an erasure record with the reason ``retention``; access-log rows older than
+   ``DFDG_ACCESS_LOG_RETENTION_DAYS`` are deleted.
 
 Each case runs in its own transaction: one case's failure (an upstream outage) is logged and counted, and the
 others go on; the next run picks it up again.
@@ -27,6 +30,7 @@ from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.session import protection_of
 from dfdg_broker.db.unit_of_work import UnitOfWork
+from dfdg_broker.erasure.purge import purge
 from dfdg_broker.errors import ProblemError
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
@@ -43,13 +47,17 @@ class SweepReport:
     final_snapshots_checked: int = 0
     pdf_cases_checked: int = 0
     idempotency_keys_purged: int = 0
+    cases_erased: int = 0
+    access_log_rows_purged: int = 0
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sweep: {self.final_snapshots_checked} takeover-day area(s) read, "
             f"{self.pdf_cases_checked} case(s) with open PDF requests checked, "
-            f"{self.idempotency_keys_purged} expired idempotency key(s) purged, {len(self.failures)} failure(s)"
+            f"{self.idempotency_keys_purged} expired idempotency key(s) purged, "
+            f"{self.cases_erased} case(s) past retention erased, "
+            f"{self.access_log_rows_purged} access-log row(s) past retention deleted, {len(self.failures)} failure(s)"
         )
 
 
@@ -102,5 +110,8 @@ async def sweep(
     async with UnitOfWork.scope(sessions) as uow:
         await uow.begin_write_phase()
         report.idempotency_keys_purged = await idempotency.purge_expired(uow.session, clock.now())
+
+    purged = await purge(sessions, clock, settings)
+    report.cases_erased, report.access_log_rows_purged = purged.cases, purged.access_log_rows
     log.info("%s", report.summary())
     return report

@@ -3,6 +3,7 @@ leaving only the access log (which names no CPR number) and one erasure record. 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -123,6 +124,8 @@ async def test_erasure_leaves_no_row_mentioning_the_case_but_the_access_log_and_
     assert erased.content == b""
     left = await mentions(database_url, case["id"])
     assert set(left) <= KEPT_TABLES and left["case_erasures"] == 1, left
+    assert left["access_log"] > 10, "the reads and changes stay in the access log, the erasure too"
+    assert (await mentions(database_url, "erase-case")).get("access_log") == 1
     assert await mentions(database_url, cpr) == {}, "the CPR number is nowhere"
     assert (await client.get(f"/v1/contact-groups/{other['id']}", headers=auth("101"))).status_code == 200
     assert (await mentions(database_url, other["id"])).get("snapshots", 0) >= 4, "another case is untouched"
@@ -285,3 +288,44 @@ async def test_rows_written_while_the_case_existed_are_all_found_by_their_case_i
     finally:
         await engine.dispose()
     assert ids == [created.json()["id"]] == cases and set(snapshots) == set(cases)
+
+
+async def test_two_erasures_at_once_erase_once_one_204_one_404(client, auth, persona, database_url):
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    url = f"/v1/contact-groups/{case['id']}"
+
+    answers = await asyncio.gather(*(client.delete(url, headers=auth("101")) for _ in range(2)))
+
+    assert sorted(a.status_code for a in answers) == [204, 404]
+    assert "case_erasures" in (left := set(await mentions(database_url, case["id"]))) and left <= KEPT_TABLES
+
+
+def test_the_generated_authorization_test_walks_the_delete():
+    """tests/security/test_authorization_generated.py tries every bad caller on every operation it finds."""
+    from tests.security.test_authorization_generated import OPERATIONS
+
+    assert ("DELETE", "/v1/contact-groups/{case_id}") in {(method, path) for method, path, _op in OPERATIONS}
+
+
+async def test_a_read_that_stores_a_snapshot_while_its_case_is_erased_gets_409_not_500(
+    client, auth, persona, mock_client, mock_state
+):
+    """The read fetched a changed area (no transaction open while it waits on the operator); the case is erased in
+    between; its snapshot insert then meets the missing case. A client error that says what happened, not a 500."""
+    p = persona("pdf-route-attachments")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    url = f"/v1/contact-groups/{case['id']}"
+    extra = p.attachments[0].model_copy(update={"attachment_id": "att-raced", "text": "Ny udtalelse"})
+    mock_state.put_persona(p.model_copy(update={"attachments": [*p.attachments, extra]}))
+    fault = {"system": "letasyl", "operation": "letasyl.area.attachments", "kind": "delay", "delay_ms": 600}
+    assert (await mock_client.post("/admin/faults", json=fault)).status_code == 201
+    headers = auth(p.person.receiving_municipality)
+
+    read = asyncio.create_task(client.get(f"{url}/data-areas/attachments", headers=headers))
+    await asyncio.sleep(0.2)
+    erased = await client.delete(url, headers=headers)
+    response = await read
+
+    assert erased.status_code == 204, erased.text
+    assert (response.status_code, response.json()["code"]) == (409, "concurrent_change"), response.text
+    assert (await client.get(url, headers=headers)).status_code == 404

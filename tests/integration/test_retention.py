@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from dfdg_broker.app import protection_from
-from dfdg_broker.db.models import CaseErasureRow
+from dfdg_broker.db.models import AccessLogRow, CaseErasureRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.erasure.purge import PurgeReport, purge
 from tests.conftest import TODAY
@@ -29,8 +29,14 @@ async def run_purge(database_url, clock, settings) -> AsyncIterator[tuple[Purge,
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine, protection_from(settings))
 
-    async def run(*, dry_run: bool = False, batch: int = 200) -> PurgeReport:
-        tuned = settings.model_copy(update={"case_retention_days": RETENTION, "purge_batch_size": batch})
+    async def run(*, dry_run: bool = False, batch: int = 200, access_log_days: int = 1826) -> PurgeReport:
+        tuned = settings.model_copy(
+            update={
+                "case_retention_days": RETENTION,
+                "purge_batch_size": batch,
+                "access_log_retention_days": access_log_days,
+            }
+        )
         return await purge(sessions, clock, tuned, dry_run=dry_run)
 
     try:
@@ -113,3 +119,47 @@ async def test_the_purge_erases_in_batches_one_transaction_each(client, auth, pe
 
     assert (report.cases, report.batches) == (3, 2)
     assert len(await _erasures(sessions)) == 3
+
+
+async def test_the_sweep_runs_the_retention_purge(client, auth, persona, clock, settings, upstream, database_url):
+    from dfdg_broker.sweep import sweep
+    from dfdg_broker.upstream import create_upstreams
+
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    clock.set(TODAY + days(settings.case_retention_days + 1))
+    engine = create_engine(database_url)
+    upstreams = await create_upstreams(settings, upstream)
+    try:
+        report = await sweep(create_sessionmaker(engine, protection_from(settings)), upstreams, clock, settings)
+    finally:
+        await upstreams.aclose()
+        await engine.dispose()
+    assert report.cases_erased == 1 and "1 case(s) past retention erased" in report.summary()
+    assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 404
+
+
+async def _access_log_days(sessions) -> list:
+    async with sessions() as session:
+        return sorted(at.date() for at in (await session.scalars(select(AccessLogRow.at))).all())
+
+
+async def test_access_log_rows_past_their_retention_are_deleted_the_others_kept(
+    client, auth, persona, clock, run_purge
+):
+    """The access log has its own retention (DFDG_ACCESS_LOG_RETENTION_DAYS); it outlives the case's erasure."""
+    run, sessions = run_purge
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))  # logged on TODAY
+    clock.set(TODAY + days(5))
+    assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 200
+    assert await _access_log_days(sessions) == [TODAY, TODAY + days(5)]
+    clock.set(TODAY + days(40 + 1))  # the create's row just outside 40 days, the read's inside
+
+    dry = await run(dry_run=True, access_log_days=40)
+    assert (dry.cases, dry.access_log_rows) == (1, 1) and "would delete 1 access-log row(s)" in dry.summary()
+    assert await _access_log_days(sessions) == [TODAY, TODAY + days(5)]
+    first = await run(access_log_days=40)
+    second = await run(access_log_days=40)
+
+    assert (first.cases, first.access_log_rows) == (1, 1)
+    assert (second.cases, second.access_log_rows) == (0, 0)
+    assert await _access_log_days(sessions) == [TODAY + days(5)], "the erased case's read is kept for its retention"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from dfdg_broker import idempotency
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
+    AccessLogRow,
     Base,
     CaseChangeRow,
     CaseConversationRow,
@@ -130,3 +131,8 @@ class ErasureRepository:
         if limit is not None:
             query = query.limit(limit)
         return list((await self._session.scalars(query)).all())
+
+    async def access_log_rows_before(self, before: datetime) -> int:
+        """How many access-log rows the purge would delete (``--dry-run``)."""
+        count = await self._session.scalar(select(func.count()).where(AccessLogRow.at < before))
+        return int(count or 0)
