@@ -25,11 +25,12 @@ import httpx
 from asgi_lifespan import LifespanManager
 from sqlalchemy import delete, insert
 
-from dfdg_broker.app import create_app
+from dfdg_broker.app import create_app, protection_from
 from dfdg_broker.auth import issue_token
 from dfdg_broker.clock import FixedClock
 from dfdg_broker.db.migrate import recreate_postgres_database, upgrade
 from dfdg_broker.db.models import CaseRow, WorklistAttentionRow, WorklistRow
+from dfdg_broker.db.sealed import CASE_CPR
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.settings import Environment, Settings
 
@@ -50,6 +51,7 @@ async def fill(url: str, cases: int) -> None:
     """``cases`` cases spread over five municipalities, with worklist rows and an attention item on every tenth."""
     engine = create_engine(url)
     now = datetime.now(UTC)
+    protection = protection_from(Settings(environment=Environment.TEST))
     try:
         async with engine.begin() as connection:
             for table in (WorklistAttentionRow, WorklistRow, CaseRow):
@@ -64,8 +66,7 @@ async def fill(url: str, cases: int) -> None:
                 rows.append(
                     {
                         "id": case_id,
-                        "cpr": "1204882211",
-                        "cpr_lookup": f"{n:064d}",
+                        "cpr": protection.seal_text("1204882211", CASE_CPR.at(case_id)),
                         "receiving_municipality": municipality,
                         "jobcenter_municipality": municipality,
                         "contact_group": (17, 18, 19, 20, 27)[n % 5],

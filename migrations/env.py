@@ -37,6 +37,13 @@ MIGRATION_LOCK = 0x64666467_6D696772  # "dfdgmigr": the advisory lock key every 
 
 
 def _run_sync(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table (create a copy, drop the old one). With foreign keys on, dropping ``cases``
+        # would cascade and delete every snapshot, document and submission. SQLite's own recipe for schema changes:
+        # foreign keys off (possible only outside a transaction, hence the raw connection), then a
+        # foreign_key_check before the commit.
+        _sqlite_foreign_keys_off(connection)
     if connection.dialect.name == "postgresql":
         # Several replicas may run `dfdg-broker migrate` at once: one migrates, the others wait here and then find
         # the schema at head. A transaction-level lock: released by the commit (or rollback) below, whatever happens.
@@ -44,6 +51,17 @@ def _run_sync(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+            raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
+
+
+def _sqlite_foreign_keys_off(connection: Connection) -> None:
+    """For this connection only, which is disposed of with its engine after the migration."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("PRAGMA foreign_keys=OFF")
+    finally:
+        cursor.close()
 
 
 async def _run_async() -> None:

@@ -10,6 +10,10 @@ import httpx
 
 from dfdg_broker.mock.fixtures import Persona
 
+PRODUCTION_DATA_KEYS = "data-2026:UFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFA="
+"""Not the development keys (which production refuses); a test's stand-in for the operator's secret."""
+PRODUCTION_LOOKUP_KEYS = "lookup-2026:TExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTEw="
+
 Auth = Callable[[str], dict[str, str]]
 
 

@@ -52,6 +52,7 @@ from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
 from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
@@ -105,6 +106,11 @@ TAGS = [
 ]
 
 
+def protection_from(settings: Settings) -> Protection:
+    """The key rings of the settings at work (one per process: the ciphers are built once)."""
+    return Protection(settings.data_key_ring(), settings.cpr_lookup_key_ring())
+
+
 log = logging.getLogger("dfdg_broker.start_up")
 
 
@@ -149,7 +155,7 @@ def create_app(
         if tracer_provider is not None:
             tracing.trace_statements(engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        app_state.SESSIONS.put(app, create_sessionmaker(engine))
+        app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
         # The access-log writer's own connection: it never waits for the pool behind the reads waiting for it
         # (an in-memory database exists once, in its one connection: there the writer shares it).
         access_log_engine = (
@@ -209,6 +215,8 @@ def create_app(
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
     )
     app_state.SETTINGS.put(app, settings)
+    protection = protection_from(settings)
+    app_state.PROTECTION.put(app, protection)
     base_clock = clock or (FixedClock(settings.fixed_today) if settings.fixed_today else SystemClock())
     app_state.CLOCK.put(app, MovableClock(base_clock) if development else base_clock)
     # Reference data is read and checked once, here: a broken file fails start-up, not a caseworker's request.

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from dfdg_broker.clock import Clock
+    from dfdg_broker.protection import Protection
     from dfdg_broker.settings import Settings
     from dfdg_broker.upstream import Breaker, Upstreams
 
@@ -48,6 +49,8 @@ class StateKey(Generic[T]):
 
 SETTINGS: StateKey[Settings] = StateKey("settings")
 CLOCK: StateKey[Clock] = StateKey("clock")
+PROTECTION: StateKey[Protection] = StateKey("protection")
+"""The key rings at work (sealing, CPR lookup hashes), built once from the settings."""
 SESSIONS: StateKey[async_sessionmaker[AsyncSession]] = StateKey("sessions")
 """Set by the lifespan (the engine lives as long as the app serves)."""
 UPSTREAM: StateKey[Upstreams] = StateKey("upstream")

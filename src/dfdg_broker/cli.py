@@ -242,18 +242,20 @@ def dev() -> None:
 def migrate(revision: str = "head") -> None:
     """Apply the Alembic migrations to DFDG_DATABASE_URL. Safe to run from several replicas at once: on
     PostgreSQL an advisory lock lets one migrate while the others wait, then find nothing left to do."""
+    from dfdg_broker.app import protection_from
     from dfdg_broker.db.migrate import upgrade
 
     settings = _settings()
     _start(settings)
     _require_database(settings)
-    upgrade(settings.database_url, revision)
+    upgrade(settings.database_url, revision, protection=protection_from(settings))
 
 
 @app.command("sweep")
 def sweep_command() -> None:
     """The scheduled work (cron, Kubernetes CronJob): G1 final snapshots on takeover dates, due PDF deliveries.
     Idempotent. Exit 1 when something could not be done (an upstream outage): the next run tries again."""
+    from dfdg_broker.app import protection_from
     from dfdg_broker.clock import FixedClock, SystemClock
     from dfdg_broker.db.session import create_engine, create_sessionmaker
     from dfdg_broker.sweep import sweep
@@ -268,12 +270,62 @@ def sweep_command() -> None:
         engine = create_engine(settings.database_url)
         upstreams = await create_upstreams(settings)
         try:
-            report = await sweep(create_sessionmaker(engine), upstreams, clock, settings)
+            report = await sweep(create_sessionmaker(engine, protection_from(settings)), upstreams, clock, settings)
         finally:
             await upstreams.aclose()
             await engine.dispose()
         typer.echo(report.summary())
         return 1 if report.failures else 0
+
+    raise typer.Exit(asyncio.run(run()))
+
+
+keys = typer.Typer(
+    no_args_is_help=True, help="The data and CPR lookup key rings (DFDG_DATA_KEYS, DFDG_CPR_LOOKUP_KEYS)."
+)
+app.add_typer(keys, name="keys")
+
+
+@keys.command("new")
+def keys_new(key_id: Annotated[str, typer.Argument(help="the new key's id, e.g. 2026-11")]) -> None:
+    """Print a new ring entry (id:base64 of 32 random bytes) to add to DFDG_DATA_KEYS or DFDG_CPR_LOOKUP_KEYS."""
+    from dfdg_broker.protection import KeyRingError, new_key_entry
+
+    try:
+        typer.echo(new_key_entry(key_id))
+    except KeyRingError as exc:
+        typer.echo(f"dfdg-broker keys new: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@keys.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=10_000, help="rows per transaction (DFDG_KEY_ROTATION_BATCH_SIZE)")
+    ] = None,
+) -> None:
+    """Re-seal every value not under the current data key and re-hash every case under the current CPR lookup key,
+    in short transactions, while the service runs. Resumable: run it again to continue; exit 1 when some value
+    could not be opened (its key is missing from the ring)."""
+    from dfdg_broker.app import protection_from
+    from dfdg_broker.db.key_rotation import rotate_keys
+    from dfdg_broker.db.session import create_engine, create_sessionmaker
+
+    settings = _settings()
+    _start(settings)
+    _require_database(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            sessions = create_sessionmaker(engine, protection_from(settings))
+            report = await rotate_keys(sessions, batch_size or settings.key_rotation_batch_size, typer.echo)
+        finally:
+            await engine.dispose()
+        for problem in report.unreadable[:20]:
+            typer.echo(f"  {problem}", err=True)
+        typer.echo(report.summary())
+        return 1 if report.unreadable else 0
 
     raise typer.Exit(asyncio.run(run()))
 
@@ -329,6 +381,7 @@ def purge_command(
 ) -> None:
     """Erase the cases past DFDG_CASE_RETENTION_DAYS since their last activity (each leaves an erasure record with
     the reason `retention`), in batches. Idempotent; prints the counts. The sweep runs it too."""
+    from dfdg_broker.app import protection_from
     from dfdg_broker.clock import FixedClock, SystemClock
     from dfdg_broker.db.session import create_engine, create_sessionmaker
     from dfdg_broker.erasure.purge import purge
@@ -341,7 +394,9 @@ def purge_command(
     async def run() -> str:
         engine = create_engine(settings.database_url)
         try:
-            report = await purge(create_sessionmaker(engine), clock, settings, dry_run=dry_run)
+            report = await purge(
+                create_sessionmaker(engine, protection_from(settings)), clock, settings, dry_run=dry_run
+            )
         finally:
             await engine.dispose()
         return report.summary()

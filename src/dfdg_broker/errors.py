@@ -225,3 +225,12 @@ class InternalError(ProblemError):
     status = 500
     code = "internal_error"
     title = "Internal error"
+
+
+class StoredDataUnreadable(ProblemError):
+    """A sealed value could not be opened (its key is not in the ring, or its bytes were changed): the broker
+    answers this instead of ever showing unauthenticated bytes."""
+
+    status = 500
+    code = "stored_data_unreadable"
+    title = "Stored personal data could not be decrypted with the configured keys"

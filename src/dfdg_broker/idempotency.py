@@ -35,8 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dfdg_broker.db import sealed
 from dfdg_broker.db.models import IdempotencyKeyRow
-from dfdg_broker.db.session import WRITE_TRANSACTION
+from dfdg_broker.db.session import WRITE_TRANSACTION, protection_of
 from dfdg_broker.errors import ProblemError
 
 HEADER = "Idempotency-Key"
@@ -74,17 +75,19 @@ class IdempotencyKeyInFlight(ProblemError):
 class IdempotentReplay(Exception):
     """Raised by ``claim`` when the answer is already known: rendered as the stored response."""
 
-    def __init__(self, row: IdempotencyKeyRow) -> None:
+    def __init__(self, row: IdempotencyKeyRow, body: bytes) -> None:
         super().__init__("replay")
         self.status = row.status_code or 200
         self.headers = dict(row.response_headers or {})
-        self.body = row.response_body or b""
+        self.body = body
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
     row_id: int
     sessions: async_sessionmaker[AsyncSession]
+    municipality: str
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,7 @@ async def claim(
             elif row.state == "in_flight":
                 answer = IdempotencyKeyInFlight()
             else:
-                answer = IdempotentReplay(row)
+                answer = IdempotentReplay(row, _answer(session, row))
             await session.rollback()
             raise answer
         new = IdempotencyKeyRow(
@@ -152,7 +155,7 @@ async def claim(
             await session.commit()
         except IntegrityError:  # another request claimed it between our read and our write
             raise IdempotencyKeyInFlight() from None
-        return Claim(row_id, sessions)
+        return Claim(row_id, sessions, municipality, key)
 
 
 async def _find(session: AsyncSession, municipality: str, key: str) -> IdempotencyKeyRow | None:
@@ -160,6 +163,14 @@ async def _find(session: AsyncSession, municipality: str, key: str) -> Idempoten
         select(IdempotencyKeyRow).where(IdempotencyKeyRow.municipality == municipality, IdempotencyKeyRow.key == key)
     )
     return result.scalar_one_or_none()
+
+
+def _answer(session: AsyncSession, row: IdempotencyKeyRow) -> bytes:
+    """The stored answer, opened (it is sealed: it may show a case's personal data)."""
+    if row.response_body is None:
+        return b""
+    where = sealed.IDEMPOTENT_ANSWER.at(row.municipality, row.key)
+    return protection_of(session).open(row.response_body, where)
 
 
 def _abandoned(row: IdempotencyKeyRow, now: datetime, policy: IdempotencyPolicy) -> bool:
@@ -184,11 +195,12 @@ async def complete(
             kept = {
                 k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k.decode("latin-1") in _KEPT_HEADERS
             }
+            where = sealed.IDEMPOTENT_ANSWER.at(claim_.municipality, claim_.key)
             values: dict[str, Any] = {
                 "state": "done",
                 "status_code": status,
                 "response_headers": kept,
-                "response_body": body,
+                "response_body": protection_of(session).seal(body, where),
             }
             if case_id is not None:
                 values["case_id"] = case_id

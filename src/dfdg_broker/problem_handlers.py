@@ -25,7 +25,9 @@ from dfdg_broker.errors import (
     Problem,
     ProblemError,
     RequestInvalid,
+    StoredDataUnreadable,
 )
+from dfdg_broker.protection import UnreadableValue
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,14 @@ def install_problem_handlers(app: FastAPI, *, field_rules: dict[str, str] | None
         )
         return problem_response(problem, dict(exc.headers or {}))
 
+    async def on_unreadable(request: Request, exc: Exception) -> JSONResponse:
+        # The message names table, column, row and key id, never content: fit for the log, not for the client.
+        log.error("%s on %s %s: %s", type(exc).__name__, request.method, _route_of(request), exc)
+        problem = StoredDataUnreadable(
+            "The operator must restore the key ring (DFDG_DATA_KEYS) or the data; quote the correlation ID."
+        ).to_problem(instance=request.url.path, correlation_id=correlation.current())
+        return problem_response(problem)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, _route_of(request), exc_info=exc)
         problem = InternalError("An unexpected error occurred; quote the correlation ID to support.").to_problem(
@@ -107,6 +117,7 @@ def install_problem_handlers(app: FastAPI, *, field_rules: dict[str, str] | None
     app.add_exception_handler(RuleViolation, on_rule_violation)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(UnreadableValue, on_unreadable)
     app.add_exception_handler(Exception, on_unexpected)
     _document_errors_as_problems(app)
 

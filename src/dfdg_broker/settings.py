@@ -32,8 +32,13 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from dfdg_broker.protection.keys import KeyRing, KeyRingError, parse_key_ring
+
 DEVELOPMENT_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"  # noqa: S105 - a known dev value
-DEVELOPMENT_CPR_LOOKUP_KEY = "dev-only-cpr-lookup-key"
+DEVELOPMENT_DATA_KEYS = "dev-1:ZGZkZy1icm9rZXIgZGV2ZWxvcG1lbnQgZGF0YSAwMSE="
+"""The public development data key (the bytes ``dfdg-broker development data 01!``); refused in production."""
+DEVELOPMENT_CPR_LOOKUP_KEYS = "dev-1:ZGZkZy1icm9rZXIgZGV2IENQUiBsb29rdXAga2V5IDE="
+"""The public development CPR lookup key (``dfdg-broker dev CPR lookup key 1``); refused in production."""
 MIN_SECRET_LENGTH = 32
 """A secret shorter than this (in characters) is refused: 32 random characters carry well over 128 bits."""
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
@@ -315,10 +320,35 @@ class Settings(BaseSettings):
         default=3600, ge=60, le=24 * 3600, description="lifetime of `dfdg-broker token` development tokens"
     )
 
-    cpr_lookup_key: SecretStr = Field(
-        default=SecretStr(DEVELOPMENT_CPR_LOOKUP_KEY),
-        description="HMAC key for the CPR lookup column: cases are found by CPR without indexing the CPR itself. "
-        "Production: at least 32 characters, not the development value.",
+    data_keys: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_DATA_KEYS),
+        description="The data key ring: `id:base64-key` entries (32 random bytes each; `dfdg-broker keys new`), "
+        "separated by commas or newlines. CPR numbers, snapshots, documents, CVs and stored answers are sealed "
+        "(AES-256-GCM) under the current key; older keys stay readable until `dfdg-broker keys rotate` has moved "
+        "everything. Production: required, never the development key (best from _FILE or the secrets folder).",
+    )
+    data_key_id: str | None = Field(
+        default=None, description="the id of the current data key; may be left unset when the ring holds one key"
+    )
+    cpr_lookup_keys: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_CPR_LOOKUP_KEYS),
+        description="The CPR lookup key ring (same form as DFDG_DATA_KEYS): HMAC-SHA-256 keys for finding a case "
+        "by CPR number. A case is found under any key of the ring and stored under all of them, so a key change "
+        "never allows a second case. Production: required, never the development key.",
+    )
+    cpr_lookup_key_id: str | None = Field(
+        default=None, description="the id of the current CPR lookup key; may be unset when the ring holds one key"
+    )
+    cpr_lookup_key: SecretStr | None = Field(
+        default=None,
+        description="Replaced by DFDG_CPR_LOOKUP_KEYS (a versioned ring); refused when set. The upgrade's "
+        "migration re-hashes every case from its CPR number, so the old key is not needed.",
+    )
+    key_rotation_batch_size: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="`dfdg-broker keys rotate`: rows re-sealed per transaction (small: short locks while serving)",
     )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="largest request body accepted (413 beyond)"
@@ -476,6 +506,28 @@ class Settings(BaseSettings):
             ca_file=getattr(self, f"{system}_ca_file"),
         )
 
+    def data_key_ring(self) -> KeyRing:
+        return _ring("DFDG_DATA_KEYS", self.data_keys, self.data_key_id)
+
+    def cpr_lookup_key_ring(self) -> KeyRing:
+        return _ring("DFDG_CPR_LOOKUP_KEYS", self.cpr_lookup_keys, self.cpr_lookup_key_id)
+
+    def _key_ring_problems(self) -> list[str]:
+        problems = []
+        development = {
+            "DFDG_DATA_KEYS": parse_key_ring(DEVELOPMENT_DATA_KEYS, None).current,
+            "DFDG_CPR_LOOKUP_KEYS": parse_key_ring(DEVELOPMENT_CPR_LOOKUP_KEYS, None).current,
+        }
+        for variable, ring in (
+            ("DFDG_DATA_KEYS", self.data_key_ring()),
+            ("DFDG_CPR_LOOKUP_KEYS", self.cpr_lookup_key_ring()),
+        ):
+            if ring.holds_any(set(development.values())):
+                problems.append(
+                    f"{variable} is missing or holds the public development key: make one with `dfdg-broker keys new`"
+                )
+        return problems
+
     @model_validator(mode="after")
     def _client_key_needs_its_certificate(self) -> Settings:
         for system in ("letasyl", "jobnet", "cpr"):
@@ -504,6 +556,13 @@ class Settings(BaseSettings):
             )
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"DFDG_JWT_SECRET is shorter than {MIN_SECRET_LENGTH} characters: it can be guessed")
+        if self.cpr_lookup_key is not None:
+            raise ValueError(
+                "DFDG_CPR_LOOKUP_KEY is no longer read: set DFDG_CPR_LOOKUP_KEYS (a key ring, `dfdg-broker keys new`) "
+                "and remove it; the migration re-hashes every case under the new ring"
+            )
+        self.data_key_ring()  # a ring that cannot be parsed is refused in every environment
+        self.cpr_lookup_key_ring()
         if self.environment is not Environment.PRODUCTION:
             if self.oidc_issuer is None:
                 self.oidc_issuer = self.upstream_base_url.rstrip("/") + "/idp"
@@ -523,14 +582,7 @@ class Settings(BaseSettings):
             )
         elif not self.oidc_issuer.startswith("https://"):
             problems.append("DFDG_OIDC_ISSUER must be an https URL in production: keys fetched over http can be forged")
-        key = self.cpr_lookup_key.get_secret_value()
-        if key == DEVELOPMENT_CPR_LOOKUP_KEY:
-            problems.append("DFDG_CPR_LOOKUP_KEY is missing: the development value is public")
-        elif len(key) < MIN_SECRET_LENGTH:
-            problems.append(
-                f"DFDG_CPR_LOOKUP_KEY is too weak ({len(key)} characters, at least {MIN_SECRET_LENGTH}): it keys the "
-                "HMAC of CPR numbers, and a short key lets anyone holding the database recompute them"
-            )
+        problems.extend(self._key_ring_problems())
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -563,6 +615,13 @@ class FileVariablesSource(PydanticBaseSettingsSource):
             if value is not None:
                 values[field_name] = json.loads(value) if is_complex else value
         return values
+
+
+def _ring(variable: str, written: SecretStr, current_id: str | None) -> KeyRing:
+    try:
+        return parse_key_ring(written.get_secret_value(), current_id)
+    except KeyRingError as exc:
+        raise ValueError(f"{variable}: {exc}") from None
 
 
 def deployment_problems(settings: Settings) -> list[str]:

@@ -25,6 +25,7 @@ from dfdg_broker import idempotency
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
+from dfdg_broker.db.session import protection_of
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.errors import ProblemError
 from dfdg_broker.jobnet.client import JobnetClient
@@ -60,7 +61,7 @@ class _Services:
             LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
             JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),
             clock,
-            settings.cpr_lookup_key.get_secret_value().encode(),
+            protection_of(uow.session),
         )
         self.pdf_requests = PdfRequestService(
             self.cases,

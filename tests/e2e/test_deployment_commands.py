@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from dfdg_broker.db.migrate import recreate_postgres_database
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.health import expected_schema_revision
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("dfdg-broker"))
@@ -52,7 +53,8 @@ def _env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DFDG_")}
     env |= {
         "DFDG_DATABASE_URL": database_url,
-        "DFDG_CPR_LOOKUP_KEY": SECRET,
+        "DFDG_DATA_KEYS": PRODUCTION_DATA_KEYS,
+        "DFDG_CPR_LOOKUP_KEYS": PRODUCTION_LOOKUP_KEYS,
         "DFDG_ALEMBIC_INI": str(ROOT / "alembic.ini"),
         "DFDG_LOG_FORMAT": "json",
     }

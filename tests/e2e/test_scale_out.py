@@ -49,7 +49,7 @@ class Cluster:
         self.database_url = database_url
         self.mock = mock
         self.brokers = brokers
-        self.settings = Settings(environment=Environment.TEST, jwt_secret=SECRET, cpr_lookup_key=SECRET)
+        self.settings = Settings(environment=Environment.TEST, jwt_secret=SECRET)
 
     def auth(self, municipality: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_token(self.settings, municipality, subject='scale-out')}"}
@@ -100,7 +100,6 @@ async def cluster() -> AsyncIterator[Cluster]:
         "DFDG_UPSTREAM_BASE_URL": f"http://127.0.0.1:{mock_port}",
         "DFDG_FIXED_TODAY": TODAY.isoformat(),
         "DFDG_JWT_SECRET": SECRET,
-        "DFDG_CPR_LOOKUP_KEY": SECRET,
         "DFDG_LOG_LEVEL": "WARNING",
     }
     commands = [["mock", "--host", "127.0.0.1", "--port", str(mock_port)]] + [

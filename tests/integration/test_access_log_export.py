@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 
 from typer.testing import CliRunner
 
+from dfdg_broker.app import protection_from
 from dfdg_broker.audit.repository import purge_access_log
 from dfdg_broker.cli import app as cli
 from dfdg_broker.db.session import create_engine, create_sessionmaker
@@ -78,7 +79,7 @@ async def test_export_refuses_bad_arguments(database_url):
         assert code == 2 and lines == [], args
 
 
-async def test_purge_deletes_the_rows_older_than_the_limit_once(client, auth, persona, clock, database_url):
+async def test_purge_deletes_the_rows_older_than_the_limit_once(client, auth, persona, clock, database_url, settings):
     await _three_days_of_reads(client, auth, persona, clock)
     engine = create_engine(database_url)
     try:
@@ -91,7 +92,9 @@ async def test_purge_deletes_the_rows_older_than_the_limit_once(client, auth, pe
     assert [x["operation"] for x in left] == ["read-case", "read-case"]
     engine = create_engine(database_url)
     try:
-        async with create_sessionmaker(engine).begin() as session:  # in the caller's transaction (dfdg-broker purge)
+        async with create_sessionmaker(
+            engine, protection_from(settings)
+        ).begin() as session:  # in the caller's transaction (dfdg-broker purge)
             assert await purge_access_log(session, datetime(2027, 1, 1, tzinfo=UTC)) == 2
     finally:
         await engine.dispose()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dfdg_broker.app import protection_from
 from dfdg_broker.db.models import CaseErasureRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.erasure.purge import PurgeReport, purge
@@ -26,7 +27,7 @@ Purge = Callable[..., Coroutine[Any, Any, PurgeReport]]
 @pytest.fixture
 async def run_purge(database_url, clock, settings) -> AsyncIterator[tuple[Purge, Any]]:
     engine = create_engine(database_url)
-    sessions = create_sessionmaker(engine)
+    sessions = create_sessionmaker(engine, protection_from(settings))
 
     async def run(*, dry_run: bool = False, batch: int = 200) -> PurgeReport:
         tuned = settings.model_copy(update={"case_retention_days": RETENTION, "purge_batch_size": batch})

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
+from dfdg_broker.app import protection_from
 from dfdg_broker.db.models import IdempotencyKeyRow, SnapshotRow
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.sweep import sweep
@@ -19,7 +20,7 @@ from tests.helpers import create_body, create_case, days
 async def run_sweep(database_url, upstream, clock, settings) -> AsyncIterator:
     engine = create_engine(database_url)
     upstreams = await create_upstreams(settings, upstream)
-    sessions = create_sessionmaker(engine)
+    sessions = create_sessionmaker(engine, protection_from(settings))
 
     async def run():
         return await sweep(sessions, upstreams, clock, settings)

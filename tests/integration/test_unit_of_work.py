@@ -13,8 +13,10 @@ from sqlalchemy import String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from dfdg_broker.app import protection_from
 from dfdg_broker.db.session import create_engine, create_sessionmaker
 from dfdg_broker.db.unit_of_work import UnitOfWork
+from dfdg_broker.settings import Settings
 
 
 class _Base(DeclarativeBase):
@@ -33,7 +35,7 @@ async def db(tmp_path: Path) -> AsyncIterator[tuple[Path, async_sessionmaker[Asy
     async with engine.begin() as connection:
         await connection.run_sync(_Base.metadata.create_all)
     try:
-        yield path, create_sessionmaker(engine)
+        yield path, create_sessionmaker(engine, protection_from(Settings(environment="test")))
     finally:
         await engine.dispose()
 

@@ -25,7 +25,7 @@ from dfdg_broker.auth import ALL_SCOPES
 from dfdg_broker.security import required_scopes
 from dfdg_broker.settings import DEVELOPMENT_JWT_SECRET, Environment, Settings
 from tests.conftest import TODAY, SwitchableTransport
-from tests.helpers import create_body, create_case, days
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS, create_body, create_case, days
 from tests.sidefx import broker_document, journal_size, row_counts
 
 ISSUER = "https://upstream.test/idp"
@@ -48,7 +48,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         upstream_base_url="https://upstream.test",
         oidc_issuer=ISSUER,
-        cpr_lookup_key="a-production-cpr-lookup-key-0123456789abcdef",
+        data_keys=PRODUCTION_DATA_KEYS,
+        cpr_lookup_keys=PRODUCTION_LOOKUP_KEYS,
         upstream_attempts=2,
     )
 

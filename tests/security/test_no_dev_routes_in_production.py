@@ -8,6 +8,7 @@ import pytest
 from dfdg_broker import app_state
 from dfdg_broker.clock import MovableClock
 from dfdg_broker.settings import Environment, Settings
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS
 
 
 @pytest.fixture
@@ -18,7 +19,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         upstream_base_url="https://upstream.test",
         oidc_issuer="https://upstream.test/idp",
-        cpr_lookup_key="a-production-cpr-lookup-key-0123456789abcdef",
+        data_keys=PRODUCTION_DATA_KEYS,
+        cpr_lookup_keys=PRODUCTION_LOOKUP_KEYS,
         api_docs=True,  # so that /openapi.json answers and can be searched
     )
 

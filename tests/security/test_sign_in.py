@@ -25,7 +25,7 @@ from dfdg_broker.app import create_app
 from dfdg_broker.mock.identity import MOCK_CLIENT_SECRET, MockIdentityProvider, SigningKey, default_identity_provider
 from dfdg_broker.settings import DEVELOPMENT_JWT_SECRET, Environment, MunicipalityClaimFormat, Settings
 from tests.conftest import TODAY, SwitchableTransport
-from tests.helpers import create_body, days
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS, create_body, days
 
 ISSUER = "https://upstream.test/idp"
 STRONG_KEY = "a-production-cpr-lookup-key-0123456789abcdef"
@@ -46,7 +46,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         upstream_base_url="https://upstream.test",
         oidc_issuer=ISSUER,
-        cpr_lookup_key=STRONG_KEY,
+        data_keys=PRODUCTION_DATA_KEYS,
+        cpr_lookup_keys=PRODUCTION_LOOKUP_KEYS,
         upstream_attempts=2,
     )
 
@@ -247,7 +248,8 @@ async def test_the_municipality_may_come_from_a_cvr_claim(database_url, upstream
         database_url=database_url,
         upstream_base_url="https://upstream.test",
         oidc_issuer=ISSUER,
-        cpr_lookup_key=STRONG_KEY,
+        data_keys=PRODUCTION_DATA_KEYS,
+        cpr_lookup_keys=PRODUCTION_LOOKUP_KEYS,
         oidc_municipality_claim="cvr",
         oidc_municipality_claim_format=MunicipalityClaimFormat.CVR,
     )

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from dfdg_broker.auth import verify_dev_token
 from dfdg_broker.cli import app
 from dfdg_broker.settings import Settings
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS
 
 runner = CliRunner()
 SECRET = "s" * 48
@@ -42,7 +43,8 @@ def test_production_service_refuses_to_start_with_a_pinned_date(monkeypatch: pyt
     monkeypatch.setenv("DFDG_ENVIRONMENT", "production")
     monkeypatch.setenv("DFDG_FIXED_TODAY", "2026-11-23")
     monkeypatch.setenv("DFDG_OIDC_ISSUER", "https://login.example.dk")
-    monkeypatch.setenv("DFDG_CPR_LOOKUP_KEY", SECRET)
+    monkeypatch.setenv("DFDG_DATA_KEYS", PRODUCTION_DATA_KEYS)
+    monkeypatch.setenv("DFDG_CPR_LOOKUP_KEYS", PRODUCTION_LOOKUP_KEYS)
     args = [command] + (["--municipality", "101"] if command == "token" else [])
     result = runner.invoke(app, args)
     assert result.exit_code == 2

@@ -17,6 +17,7 @@ from dfdg_broker.settings import (
     settings_table,
     unknown_variables,
 )
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 STRONG = "x" * 48
@@ -57,7 +58,12 @@ def test_a_refused_setting_names_the_variable_and_the_rule(values, expected):
 
 
 def test_production_requires_postgresql():
-    production = {"environment": "production", "cpr_lookup_key": STRONG, "oidc_issuer": "https://idp.example"}
+    production = {
+        "environment": "production",
+        "data_keys": PRODUCTION_DATA_KEYS,
+        "cpr_lookup_keys": PRODUCTION_LOOKUP_KEYS,
+        "oidc_issuer": "https://idp.example",
+    }
     on_sqlite = Settings(**production)  # type: ignore[arg-type]
     assert deployment_problems(on_sqlite) == [
         "DFDG_DATABASE_URL must name PostgreSQL (postgresql+asyncpg://…) in production"
@@ -88,18 +94,18 @@ def test_a_FILE_variable_beside_the_variable_itself_is_refused(monkeypatch, tmp_
 
 
 def test_an_unreadable_FILE_names_the_variable(monkeypatch, tmp_path):
-    monkeypatch.setenv("DFDG_CPR_LOOKUP_KEY_FILE", str(tmp_path / "missing"))
-    with pytest.raises(SettingsError, match="DFDG_CPR_LOOKUP_KEY_FILE: cannot read"):
+    monkeypatch.setenv("DFDG_DATA_KEYS_FILE", str(tmp_path / "missing"))
+    with pytest.raises(SettingsError, match="DFDG_DATA_KEYS_FILE: cannot read"):
         Settings()
 
 
 def test_secrets_come_from_the_secrets_folder_last(monkeypatch, tmp_path):
-    (tmp_path / "dfdg_cpr_lookup_key").write_text(STRONG)
+    (tmp_path / "dfdg_cpr_lookup_keys").write_text(PRODUCTION_LOOKUP_KEYS.replace(", ", "\n") + "\n")
     (tmp_path / "dfdg_jwt_secret").write_text("from-the-folder-" + STRONG)
     monkeypatch.setenv("DFDG_SECRETS_DIR", str(tmp_path))
     monkeypatch.setenv("DFDG_JWT_SECRET", "from-the-variable-" + STRONG)
     settings = Settings()
-    assert settings.cpr_lookup_key.get_secret_value() == STRONG
+    assert settings.cpr_lookup_key_ring().current_id == "lookup-2026"
     assert settings.jwt_secret.get_secret_value().startswith("from-the-variable-")
 
 

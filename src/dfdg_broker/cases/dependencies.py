@@ -12,6 +12,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
+from dfdg_broker import app_state
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.records import Attention, Case
@@ -19,7 +20,7 @@ from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
-from dfdg_broker.deps import ClockDep, SettingsDep, UnitOfWorkDep, UpstreamDep
+from dfdg_broker.deps import ClockDep, UnitOfWorkDep, UpstreamDep
 from dfdg_broker.domain.access import BindingCooperations
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
@@ -39,16 +40,14 @@ COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
 """The binding cooperations the broker knows (C2), read once at start-up."""
 
 
-async def get_case_service(
-    request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep, settings: SettingsDep
-) -> CaseService:
+async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep) -> CaseService:
     return CaseService(
         CaseRepository(uow.session),
         uow,
         LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
         JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),
         clock,
-        settings.cpr_lookup_key.get_secret_value().encode(),
+        app_state.PROTECTION.of(request),
         cooperations=COOPERATIONS.of(request),
         frozen_cache=FROZEN_CACHE.of(request),
     )

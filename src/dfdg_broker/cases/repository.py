@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -24,16 +24,19 @@ from dfdg_broker.cases.records import (
     Snapshot,
     TaskDone,
 )
+from dfdg_broker.db import sealed
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
     AttachmentBlobRow,
     CaseChangeRow,
     CaseConversationRow,
+    CaseLookupRow,
     CaseRow,
     CaseSituationRow,
     CaseTaskDoneRow,
     SnapshotRow,
 )
+from dfdg_broker.db.session import protection_of
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -64,14 +67,18 @@ class DuplicateCase(Exception):
 
 
 class CaseRepository:
+    """The CPR number, snapshots and documents are sealed here on the way in and opened on the way out
+    (``db.sealed``): records hold plaintext, rows never do."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._protection = protection_of(session)
 
     # ---------------------------------------------------------------- cases
 
     async def get(self, case_id: str) -> Case | None:
         row = await self._session.get(CaseRow, case_id, populate_existing=True)
-        return _case(row, await self._done_codes(case_id)) if row else None
+        return self._case(row, await self._done_codes(case_id)) if row else None
 
     async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
         """The case and the area's newest snapshot (None if it has none), in one round trip."""
@@ -88,7 +95,7 @@ class CaseRepository:
         row = (await self._session.execute(query.where(CaseRow.id == case_id))).first()
         if row is None:
             return None
-        return _case(row[0]), (_snapshot(row[1]) if row[1] is not None else None)
+        return self._case(row[0]), (self._snapshot(row[1]) if row[1] is not None else None)
 
     async def frozen_check(
         self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
@@ -116,18 +123,23 @@ class CaseRepository:
             still_held=bool(row.held),
         )
 
-    async def find(self, cpr_lookup: str, receiving_municipality: str) -> Case | None:
-        row = await self._session.scalar(
-            select(CaseRow).where(
-                CaseRow.cpr_lookup == cpr_lookup, CaseRow.receiving_municipality == receiving_municipality
-            )
-        )
-        return _case(row, await self._done_codes(row.id)) if row else None
+    async def find(self, cpr: str, receiving_municipality: str) -> Case | None:
+        """The citizen's case with this receiving municipality (C1), found under any key of the lookup ring."""
+        cases = await self._find(cpr, CaseLookupRow.receiving_municipality == receiving_municipality)
+        return cases[0] if cases else None
 
-    async def find_all(self, cpr_lookup: str) -> list[Case]:
+    async def find_all(self, cpr: str) -> list[Case]:
         """Every case of one citizen (one per receiving municipality), for a look-up by CPR number."""
-        rows = (await self._session.scalars(select(CaseRow).where(CaseRow.cpr_lookup == cpr_lookup))).all()
-        return [_case(row, await self._done_codes(row.id)) for row in rows]
+        return await self._find(cpr)
+
+    async def _find(self, cpr: str, *conditions: Any) -> list[Case]:
+        hashes = self._protection.cpr_lookups(cpr)
+        under_any_key = or_(
+            *(and_(CaseLookupRow.key_id == key_id, CaseLookupRow.lookup == lookup) for key_id, lookup in hashes.items())
+        )
+        found = select(CaseLookupRow.case_id).where(under_any_key, *conditions)
+        rows = (await self._session.scalars(select(CaseRow).where(CaseRow.id.in_(found)).order_by(CaseRow.id))).all()
+        return [self._case(row, await self._done_codes(row.id)) for row in rows]
 
     async def _done_codes(self, case_id: str) -> frozenset[str]:
         codes = await self._session.scalars(select(CaseTaskDoneRow.code).where(CaseTaskDoneRow.case_id == case_id))
@@ -195,17 +207,26 @@ class CaseRepository:
         row = await self._session.get(CaseTaskDoneRow, (case_id, code))
         return from_row(TaskDone, row) if row else None
 
-    async def add_case(self, case: Case, cpr_lookup: str) -> None:
-        self._session.add(
-            CaseRow(
-                **row_values(
-                    case, drop=("dates", "done_tasks"), contact_group=int(case.contact_group), cpr_lookup=cpr_lookup
-                ),
-                **row_values(case.dates),
-            )
-        )
+    async def add_case(self, case: Case) -> None:
+        """Insert the case and its lookup hashes under every key of the ring. A case of the same citizen and
+        receiving municipality stored first, under any key both rings share, makes this raise ``DuplicateCase``."""
+        cpr = self._protection.seal_text(case.cpr, sealed.CASE_CPR.at(case.id))
+        values = row_values(case, drop=("dates", "done_tasks"), contact_group=int(case.contact_group), cpr=cpr)
+        self._session.add(CaseRow(**values, **row_values(case.dates)))
         try:
             await self._session.flush()
+            await self._session.execute(
+                insert(CaseLookupRow),
+                [
+                    {
+                        "key_id": key_id,
+                        "lookup": lookup,
+                        "receiving_municipality": case.receiving_municipality,
+                        "case_id": case.id,
+                    }
+                    for key_id, lookup in self._protection.cpr_lookups(case.cpr).items()
+                ],
+            )
         except IntegrityError as exc:
             # The transaction is dead; roll it back so the caller can look up the case that won the race.
             # Nothing else is lost: the case is the first row a create writes.
@@ -236,7 +257,7 @@ class CaseRepository:
         Insert-if-unclaimed: the row claims ``after.seq + 1`` and the unique key (case, area, seq) lets exactly one
         of several racing writers have it; the others insert nothing. This holds on both databases without locks:
         fifty identical reads after one upstream change add one row. Returns whether this call stored the row."""
-        values = row_values(snapshot, case_id=case_id, area=snapshot.area.value, seq=(after.seq if after else 0) + 1)
+        values = self._snapshot_values(case_id, snapshot, seq=(after.seq if after else 0) + 1)
         result = await self._session.execute(self._insert(SnapshotRow).values(values).on_conflict_do_nothing())
         return bool(getattr(result, "rowcount", 0))
 
@@ -248,9 +269,7 @@ class CaseRepository:
         """A new case's first snapshot of each area (``seq`` 1), in one flush (one multi-row INSERT where the
         driver allows). The case row was written in the same transaction, so nobody can race these."""
         snapshots = list(snapshots)
-        self._session.add_all(
-            [SnapshotRow(case_id=case_id, **row_values(s, area=s.area.value, seq=1)) for s in snapshots]
-        )
+        self._session.add_all([SnapshotRow(**self._snapshot_values(case_id, s, seq=1)) for s in snapshots])
         await self._session.flush()
         for snapshot in snapshots:
             metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
@@ -263,7 +282,7 @@ class CaseRepository:
         if on_or_before is not None:
             query = query.where(SnapshotRow.taken_on <= on_or_before)
         row = await self._session.scalar(query.order_by(SnapshotRow.seq.desc()).limit(1))
-        return _snapshot(row) if row else None
+        return self._snapshot(row) if row else None
 
     async def first_snapshot_after(self, case_id: str, area: DataArea, day: date) -> Snapshot | None:
         """G1: the final snapshot of an area first read after its takeover date."""
@@ -273,7 +292,7 @@ class CaseRepository:
             .order_by(SnapshotRow.seq)
             .limit(1)
         )
-        return _snapshot(row) if row else None
+        return self._snapshot(row) if row else None
 
     # ---------------------------------------------------------------- attachment bytes
 
@@ -288,25 +307,49 @@ class CaseRepository:
     async def add_blobs(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> None:
         """Store documents' bytes. Two concurrent reads may fetch the same new document: the key is
         (case, attachment, SHA-256), so the bytes are identical and the second insert is skipped, not an error."""
-        rows = [{**row_values(b), "case_id": case_id, "fetched_at": fetched_at} for b in blobs]
+        rows = [
+            {
+                **row_values(b),
+                "case_id": case_id,
+                "fetched_at": fetched_at,
+                "content": self._protection.seal(
+                    b.content, sealed.ATTACHMENT_CONTENT.at(case_id, b.attachment_id, b.sha256)
+                ),
+            }
+            for b in blobs
+        ]
         if not rows:
             return
         await self._session.execute(self._insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
 
     async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
         row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))
-        return None if row is None else from_row(Blob, row)
+        if row is None:
+            return None
+        where = sealed.ATTACHMENT_CONTENT.at(case_id, attachment_id, sha256)
+        return from_row(Blob, row, content=self._protection.open(row.content, where))
+
+    # ---------------------------------------------------------------- rows <-> records, sealing on the way
+
+    def _case(self, row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
+        return from_row(
+            Case,
+            row,
+            cpr=self._protection.open_text(row.cpr, sealed.CASE_CPR.at(row.id)),
+            contact_group=ContactGroup(row.contact_group),
+            dates=from_row(CaseDates, row),
+            done_tasks=done_tasks,
+        )
+
+    def _snapshot(self, row: SnapshotRow) -> Snapshot:
+        where = sealed.SNAPSHOT_DATA.at(row.case_id, row.area, row.seq)
+        return from_row(Snapshot, row, area=DataArea(row.area), data=self._protection.open_json(row.data, where))
+
+    def _snapshot_values(self, case_id: str, snapshot: Snapshot, *, seq: int) -> dict[str, Any]:
+        where = sealed.SNAPSHOT_DATA.at(case_id, snapshot.area.value, seq)
+        data = self._protection.seal_json(snapshot.data, where)
+        return row_values(snapshot, case_id=case_id, area=snapshot.area.value, seq=seq, data=data)
 
 
 def _conversation(row: CaseConversationRow) -> ConversationEntry:
     return from_row(ConversationEntry, row, kind=ConversationKind(row.kind))
-
-
-def _case(row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
-    return from_row(
-        Case, row, contact_group=ContactGroup(row.contact_group), dates=from_row(CaseDates, row), done_tasks=done_tasks
-    )
-
-
-def _snapshot(row: SnapshotRow) -> Snapshot:
-    return from_row(Snapshot, row, area=DataArea(row.area))

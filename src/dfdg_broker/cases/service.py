@@ -7,8 +7,6 @@ phases of ``db.unit_of_work``). The rules themselves live in ``domain``; this mo
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass, replace
@@ -33,13 +31,13 @@ from dfdg_broker.domain.access import BindingCooperations, CreateRight, create_r
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import DateBounds, build_case_dates, check_bounds
 from dfdg_broker.domain.contact_groups import ContactGroup
-from dfdg_broker.domain.content import content_hash
 from dfdg_broker.domain.minors import require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
 from dfdg_broker.errors import stale_reason, unavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import AttachmentsArea
+from dfdg_broker.protection import Protection
 from dfdg_broker.upstream import UpstreamFailure
 
 log = logging.getLogger(__name__)
@@ -90,7 +88,7 @@ class CaseService:
         letasyl: LetAsylClient,
         jobnet: JobnetClient,
         clock: Clock,
-        cpr_lookup_key: bytes,
+        protection: Protection,
         cooperations: BindingCooperations | None = None,
         frozen_cache: FrozenAreaCache | None = None,
     ) -> None:
@@ -104,7 +102,7 @@ class CaseService:
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
-        self._cpr_lookup_key = cpr_lookup_key
+        self._protection = protection
 
     # ---------------------------------------------------------------- create (C1-C7, M1)
 
@@ -138,8 +136,7 @@ class CaseService:
         )
         require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
 
-        lookup = self._cpr_lookup(cpr.value)
-        existing = await self._repo.find(lookup, receiving)
+        existing = await self._repo.find(cpr.value, receiving)
         if existing is not None:
             raise self._already_exists(existing, caller_municipality)
         await self._uow.end_read_phase()
@@ -184,10 +181,10 @@ class CaseService:
         )
         await self._uow.begin_write_phase()
         try:
-            await self._repo.add_case(case, lookup)
+            await self._repo.add_case(case)
         except DuplicateCase:
             # Another request created it while we were asking the upstream.
-            raise self._already_exists(await self._repo.find(lookup, receiving), caller_municipality) from None
+            raise self._already_exists(await self._repo.find(cpr.value, receiving), caller_municipality) from None
         # Every insert in one write phase, in as few round trips as the driver allows (one per table).
         first = [replace(capture.snapshot, seq=1) for capture in captures]
         await self._repo.add_snapshots(case.id, first)
@@ -288,14 +285,15 @@ class CaseService:
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
             return AreaRead(case, area, latest, "live", takeover, retrieved_at=None, stale_reason=stale_reason(failure))
         fresh = capture.snapshot
-        if latest is not None and latest.content_sha256 == fresh.content_sha256 and latest.taken_on == fresh.taken_on:
+        same = latest is not None and _same_content(latest, fresh)
+        if same and latest is not None and latest.taken_on == fresh.taken_on:
             served, store_snapshot = latest, False  # the stored row already proves what was held on this day
         else:
             served, store_snapshot = fresh, True
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
             await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
-        changed = latest is None or latest.content_sha256 != fresh.content_sha256
+        changed = not same
         return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed)
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
@@ -361,7 +359,7 @@ class CaseService:
         """The caller's cases of one citizen (a look-up by CPR number, which arrives in a body, never a URL). C2: a
         case of another municipality is not there for the caller."""
         parsed = cpr_rules.parse(cpr, today=self._clock.today())
-        cases = await self._repo.find_all(self._cpr_lookup(parsed.value))
+        cases = await self._repo.find_all(parsed.value)
         return [case for case in cases if case.visible_to(caller_municipality)]
 
     async def change(
@@ -401,10 +399,6 @@ class CaseService:
 
     # ---------------------------------------------------------------- helpers
 
-    def _cpr_lookup(self, cpr: str) -> str:
-        """Cases are found by CPR through a keyed hash, so the lookup column reveals nothing by itself."""
-        return hmac.new(self._cpr_lookup_key, cpr.encode(), hashlib.sha256).hexdigest()
-
     @staticmethod
     def _already_exists(existing: Case | None, caller_municipality: str) -> CaseAlreadyExists:
         if existing is not None and existing.visible_to(caller_municipality):
@@ -432,7 +426,7 @@ class CaseService:
             area=area,
             taken_on=self._clock.today(),
             taken_at=self._clock.now(),
-            content_sha256=content_hash(document),
+            content_sha256=self._protection.content_digest(document),
             data=document,
         )
         return _Capture(snapshot, blobs)
@@ -444,6 +438,12 @@ class CaseService:
             await self._repo.add_snapshot(case_id, capture.snapshot, after=after)
         if capture.blobs:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
+
+
+def _same_content(stored: Snapshot, fresh: Snapshot) -> bool:
+    """G1's change check: the keyed digests; when they differ, the documents themselves, because a digest made
+    under a data key that has since been rotated differs from a fresh one although the content does not."""
+    return stored.content_sha256 == fresh.content_sha256 or stored.data == fresh.data
 
 
 def given_dates(new: NewCase) -> dict[str, date | None]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from dfdg_broker.protection import Protection
+
 
 def alembic_ini() -> Path:
     """alembic.ini: DFDG_ALEMBIC_INI, else the working directory's, else the source checkout's."""
@@ -22,11 +24,16 @@ def alembic_ini() -> Path:
     raise FileNotFoundError("alembic.ini not found; set DFDG_ALEMBIC_INI")
 
 
-def upgrade(database_url: str, revision: str = "head", *, configure_logging: bool = True) -> None:
-    """Migrate to ``revision``. Alembic's env.py calls ``asyncio.run``: from a running loop, call this in a thread."""
+def upgrade(
+    database_url: str, revision: str = "head", *, configure_logging: bool = True, protection: Protection | None = None
+) -> None:
+    """Migrate to ``revision``. Alembic's env.py calls ``asyncio.run``: from a running loop, call this in a thread.
+
+    ``protection``: the keys a migration seals personal data with (default: from the environment's settings)."""
     config = Config(str(alembic_ini()))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = configure_logging
+    config.attributes["protection"] = protection
     command.upgrade(config, revision)
 
 

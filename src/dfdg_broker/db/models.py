@@ -44,8 +44,7 @@ class CaseRow(Base):
     __tablename__ = "cases"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    cpr: Mapped[str] = mapped_column(String(10))
-    cpr_lookup: Mapped[str] = mapped_column(String(64), comment="HMAC-SHA256 of the CPR number, for look-ups")
+    cpr: Mapped[bytes] = mapped_column(LargeBinary, comment="sealed (AES-256-GCM, db.sealed.CASE_CPR)")
     receiving_municipality: Mapped[str] = mapped_column(String(3), index=True)
     jobcenter_municipality: Mapped[str] = mapped_column(String(3), index=True)
     contact_group: Mapped[int] = mapped_column(SmallInteger)
@@ -68,10 +67,20 @@ class CaseRow(Base):
     not_learning_danish: Mapped[bool] = mapped_column(server_default=false(), comment="F6")
     covered_by_repatriation_act: Mapped[bool] = mapped_column(server_default=true(), comment="F4, default on")
 
-    __table_args__ = (
-        UniqueConstraint("cpr_lookup", "receiving_municipality", name="uq_cases_cpr_lookup_receiving"),
-        CheckConstraint("contact_group IN (17, 18, 19, 20, 27)", name="contact_group_c3"),
-    )
+    __table_args__ = (CheckConstraint("contact_group IN (17, 18, 19, 20, 27)", name="contact_group_c3"),)
+
+
+class CaseLookupRow(Base):
+    """How a case is found by CPR number without storing it findable: HMAC-SHA-256 of the number under a CPR lookup
+    key, by key id. A case has a row under every key of the ring it was created or rotated with; the primary key
+    lets exactly one case per citizen and receiving municipality (C1) hold a hash under any one key."""
+
+    __tablename__ = "case_lookups"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True, comment="HMAC-SHA-256 of the CPR number")
+    receiving_municipality: Mapped[str] = mapped_column(String(3), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
 
 
 class SnapshotRow(Base):
@@ -84,8 +93,10 @@ class SnapshotRow(Base):
     area: Mapped[str] = mapped_column(String(32))
     taken_on: Mapped[date]
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, object]] = mapped_column(JsonDocument)
+    content_sha256: Mapped[str] = mapped_column(
+        String(64), comment="HMAC-SHA-256 of the canonical JSON (Protection.content_digest): G1's change check"
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary, comment="sealed JSON (db.sealed.SNAPSHOT_DATA)")
     seq: Mapped[int] = mapped_column(Integer)
     """1, 2, ... per case and area. A writer claims latest + 1 and the unique key lets only one of several racing
     identical reads have it: snapshots are stored on change only, even under concurrency."""
@@ -108,7 +119,7 @@ class AttachmentBlobRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigIntId)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, comment="sealed (db.sealed.ATTACHMENT_CONTENT)")
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -130,7 +141,7 @@ class PdfRequestRow(Base):
     requested_by_municipality: Mapped[str] = mapped_column(String(3))
     delivered_on: Mapped[date | None]
     stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    delivery: Mapped[dict[str, object] | None] = mapped_column(JsonDocument)
+    delivery: Mapped[bytes | None] = mapped_column(LargeBinary, comment="sealed JSON (db.sealed.PDF_DELIVERY)")
     lost_on: Mapped[date | None]
     """the day the operator answered that it no longer knows the request (P1: it must be made again)"""
 
@@ -173,8 +184,8 @@ class JobnetCvSubmissionRow(Base):
     consent: Mapped[bool]
     jobnet_status: Mapped[str] = mapped_column(String(60))
     jobnet_received_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    cv: Mapped[dict[str, object]] = mapped_column(JsonDocument)
-    findings: Mapped[list[dict[str, object]]] = mapped_column(JsonDocument)
+    cv: Mapped[bytes] = mapped_column(LargeBinary, comment="sealed JSON (db.sealed.SUBMITTED_CV)")
+    findings: Mapped[bytes] = mapped_column(LargeBinary, comment="sealed JSON: they quote the CV")
 
     __table_args__ = (Index("ix_jobnet_cv_submissions_case", "case_id", "id"),)
 
@@ -194,7 +205,7 @@ class IdempotencyKeyRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     status_code: Mapped[int | None]
     response_headers: Mapped[dict[str, str] | None] = mapped_column(JsonDocument)
-    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, comment="sealed (db.sealed.IDEMPOTENT_ANSWER)")
     case_id: Mapped[str | None] = mapped_column(
         String(40), index=True, comment="the case the request concerned, so that erasing the case erases its answer"
     )

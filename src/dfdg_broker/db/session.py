@@ -9,6 +9,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from dfdg_broker.protection import Protection
+
 WRITE_TRANSACTION = "dfdg_write_transaction"
 """Execution option: this transaction will write (on SQLite it begins IMMEDIATE; elsewhere it changes nothing)."""
 
@@ -72,5 +74,17 @@ async def check_database(engine: AsyncEngine, timeout_seconds: float = 10.0) -> 
         raise DatabaseUnreachable(f"the database at {where} is unreachable: {reason}") from None
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+PROTECTION = "dfdg_protection"
+
+
+def create_sessionmaker(engine: AsyncEngine, protection: Protection) -> async_sessionmaker[AsyncSession]:
+    """Sessions that carry the process's keys (``protection_of``): every repository seals and opens with them."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info={PROTECTION: protection})
+
+
+def protection_of(session: AsyncSession) -> Protection:
+    """The keys a session was made with (``create_sessionmaker``); a repository's one way to reach them."""
+    protection = session.info.get(PROTECTION)
+    if not isinstance(protection, Protection):
+        raise RuntimeError("this session was not made by create_sessionmaker(engine, protection)")
+    return protection

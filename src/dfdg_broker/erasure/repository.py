@@ -65,6 +65,7 @@ cases nightly would otherwise keep them for ever."""
 
 NOT_ACTIVITY = {
     "attachment_blobs": "fetched with the snapshot that lists them (whose taken_at counts)",
+    "case_lookups": "the case's CPR lookup hashes, written with the case or by a key rotation",
     "worklist": "a projection, rebuilt from the case",
     "worklist_attention": "a projection, rebuilt from the case",
 }

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker.db import sealed
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import CaseRow, PdfRequestRow
+from dfdg_broker.db.session import protection_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +40,24 @@ class StoredPdfRequest:
 
 
 class PdfRequestRepository:
+    """The delivery (file names, sizes, the operator's metadata about the citizen's documents) is sealed."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._protection = protection_of(session)
 
     async def add(self, request: StoredPdfRequest) -> None:
-        self._session.add(PdfRequestRow(**row_values(request)))
+        self._session.add(PdfRequestRow(**row_values(request, delivery=self._seal(request.id, request.delivery))))
         await self._session.flush()
+
+    def _seal(self, request_id: str, delivery: dict[str, Any] | None) -> bytes | None:
+        return None if delivery is None else self._protection.seal_json(delivery, sealed.PDF_DELIVERY.at(request_id))
+
+    def _record(self, row: PdfRequestRow) -> StoredPdfRequest:
+        delivery = None
+        if row.delivery is not None:
+            delivery = self._protection.open_json(row.delivery, sealed.PDF_DELIVERY.at(row.id))
+        return from_row(StoredPdfRequest, row, delivery=delivery)
 
     async def by_operator_request_id(self, case_id: str, operator_request_id: str) -> StoredPdfRequest | None:
         row = await self._session.scalar(
@@ -51,7 +65,7 @@ class PdfRequestRepository:
                 PdfRequestRow.case_id == case_id, PdfRequestRow.operator_request_id == operator_request_id
             )
         )
-        return from_row(StoredPdfRequest, row) if row else None
+        return self._record(row) if row else None
 
     async def for_case(self, case_id: str) -> list[StoredPdfRequest]:
         rows = await self._session.scalars(
@@ -59,7 +73,7 @@ class PdfRequestRepository:
             .where(PdfRequestRow.case_id == case_id)
             .order_by(PdfRequestRow.requested_at, PdfRequestRow.id)
         )
-        return [from_row(StoredPdfRequest, row) for row in rows]
+        return [self._record(row) for row in rows]
 
     async def cases_with_open_requests(self) -> list[tuple[str, str]]:
         """(case id, receiving municipality) of each case with a request not yet delivered (for the sweep)."""
@@ -87,5 +101,5 @@ class PdfRequestRepository:
         await self._session.execute(
             update(PdfRequestRow)
             .where(PdfRequestRow.id == request_id, PdfRequestRow.delivered_on.is_(None))
-            .values(delivered_on=delivered_on, stored_at=stored_at, delivery=delivery)
+            .values(delivered_on=delivered_on, stored_at=stored_at, delivery=self._seal(request_id, delivery))
         )
