@@ -14,13 +14,17 @@ The algorithm list is fixed in code, never taken from the token's header.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import json
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 import jwt
+from cachetools import LRUCache
 
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.domain.municipalities import is_municipality
@@ -145,18 +149,58 @@ def verify_dev_token(settings: Settings, token: str, secret: str) -> Caller:
 
 
 class Authenticator:
-    """The verifier the broker uses: the identity provider's keys, plus the HS256 path where development allows."""
+    """The verifier the broker uses: the identity provider's keys, plus the HS256 path where development allows.
 
-    def __init__(self, oidc: TokenVerifier | None, dev: DevTokenVerifier | None) -> None:
+    A token verified once is not verified again on every request: the caller it named is remembered, keyed by the
+    whole token string (so only the very same signed bytes hit), until the token's ``exp`` or for at most
+    ``VERIFIED_TOKEN_SECONDS``, whichever comes first (a key withdrawn from the identity provider stops being
+    honoured about as soon as the key set is fetched again). Bounded (``VERIFIED_TOKENS``, least recently used
+    first). Refused tokens are never remembered: each attempt is verified and refused again."""
+
+    def __init__(
+        self, oidc: TokenVerifier | None, dev: DevTokenVerifier | None, *, now: Callable[[], float] = time.time
+    ) -> None:
         self._oidc = oidc
         self._dev = dev
+        self._now = now
+        self._verified: LRUCache[str, tuple[Caller, float]] = LRUCache(maxsize=VERIFIED_TOKENS)
 
     async def verify(self, token: str) -> Caller:
+        remembered = self._verified.get(token)
+        now = self._now()
+        if remembered is not None:
+            if now < remembered[1]:
+                return remembered[0]
+            del self._verified[token]
+        caller = await self._verify(token)
+        expires = _unverified_exp(token)  # the signature and the claims were checked just now
+        if expires is not None:
+            self._verified[token] = (caller, min(expires, now + VERIFIED_TOKEN_SECONDS))
+        return caller
+
+    async def _verify(self, token: str) -> Caller:
         if self._dev is not None and _header_alg(token) == DEV_ALGORITHM:
             return await self._dev.verify(token)
         if self._oidc is None:
             raise Unauthenticated("The token is not valid for this service.")
         return await self._oidc.verify(token)
+
+
+VERIFIED_TOKEN_SECONDS = 60.0
+"""How long a verified token is trusted without verifying it again (never past its ``exp``)."""
+VERIFIED_TOKENS = 10_000
+"""How many verified tokens are remembered (a token is about 1 kB: about 10 MB at most)."""
+
+
+def _unverified_exp(token: str) -> float | None:
+    """The ``exp`` claim of a token whose signature was verified already (None: not remembered)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    expires = claims.get("exp") if isinstance(claims, dict) else None
+    return float(expires) if isinstance(expires, int | float) and not isinstance(expires, bool) else None
 
 
 def _header_alg(token: str) -> str | None:

@@ -56,6 +56,24 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
+class FrozenCheck:
+    """What a cached frozen read checks on every hit (``CaseRepository.frozen_check``): access, dates, and whether
+    the cached snapshot is still stored."""
+
+    receiving_municipality: str
+    jobcenter_municipality: str
+    dates: CaseDates
+    still_held: bool
+
+    def visible_to(self, municipality: str) -> bool:
+        return may_access(
+            municipality,
+            receiving_municipality=self.receiving_municipality,
+            jobcenter_municipality=self.jobcenter_municipality,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     area: DataArea
     taken_on: date

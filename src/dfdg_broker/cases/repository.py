@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from dfdg_broker import metrics
-from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
+from dfdg_broker.cases.records import (
+    Blob,
+    Case,
+    Change,
+    ConversationEntry,
+    FrozenCheck,
+    SituationEntry,
+    Snapshot,
+    TaskDone,
+)
 from dfdg_broker.db import sealed
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
@@ -32,6 +41,25 @@ from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.followup import ConversationKind, Situation
+
+_FROZEN_CHECK = select(
+    CaseRow.receiving_municipality,
+    CaseRow.jobcenter_municipality,
+    CaseRow.handover_date,
+    CaseRow.early_takeover_cv,
+    CaseRow.early_takeover_contract,
+    CaseRow.cv_update_deadline,
+    select(SnapshotRow.id)
+    .where(
+        SnapshotRow.case_id == CaseRow.id,
+        SnapshotRow.area == bindparam("area"),
+        SnapshotRow.taken_on == bindparam("taken_on"),
+        SnapshotRow.content_sha256 == bindparam("content_sha256"),
+    )
+    .exists()
+    .label("held"),
+).where(CaseRow.id == bindparam("case_id"))
+"""``CaseRepository.frozen_check``'s query, built once (it runs on every cached frozen read)."""
 
 
 class DuplicateCase(Exception):
@@ -69,25 +97,31 @@ class CaseRepository:
             return None
         return self._case(row[0]), (self._snapshot(row[1]) if row[1] is not None else None)
 
-    async def get_with_snapshot_check(
+    async def frozen_check(
         self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
-    ) -> tuple[Case, bool] | None:
-        """The case and whether a snapshot of the area taken on that day with that content is still stored, in one
-        round trip (a cached frozen read's check)."""
-        held = (
-            select(SnapshotRow.id)
-            .where(
-                SnapshotRow.case_id == CaseRow.id,
-                SnapshotRow.area == area.value,
-                SnapshotRow.taken_on == taken_on,
-                SnapshotRow.content_sha256 == content_sha256,
+    ) -> FrozenCheck | None:
+        """What a cached frozen read must check on every hit, in one round trip: who may see the case (C2), its
+        dates, and whether the area's snapshot taken on that day with that content is still stored. Only those
+        columns: no mapped case is built and nothing personal is read (a hit serves the cached bytes)."""
+        row = (
+            await self._session.execute(
+                _FROZEN_CHECK,
+                {"case_id": case_id, "area": area.value, "taken_on": taken_on, "content_sha256": content_sha256},
             )
-            .exists()
-        )
-        row = (await self._session.execute(select(CaseRow, held).where(CaseRow.id == case_id))).first()
+        ).first()
         if row is None:
             return None
-        return self._case(row[0]), bool(row[1])
+        return FrozenCheck(
+            receiving_municipality=row.receiving_municipality,
+            jobcenter_municipality=row.jobcenter_municipality,
+            dates=CaseDates(
+                handover_date=row.handover_date,
+                early_takeover_cv=row.early_takeover_cv,
+                early_takeover_contract=row.early_takeover_contract,
+                cv_update_deadline=row.cv_update_deadline,
+            ),
+            still_held=bool(row.held),
+        )
 
     async def find(self, cpr: str, receiving_municipality: str) -> Case | None:
         """The citizen's case with this receiving municipality (C1), found under any key of the lookup ring."""

@@ -243,17 +243,16 @@ class CaseService:
         entry = cache.get(case_id, area)
         if entry is None:
             return None
-        found = await self._repo.get_with_snapshot_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
-        if found is None:  # erased, perhaps by another process: forget what this one held
+        check = await self._repo.frozen_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
+        if check is None:  # erased, perhaps by another process: forget what this one held
             cache.discard(case_id)
             raise CaseNotFound()
-        if not found[0].visible_to(caller_municipality):
+        if not check.visible_to(caller_municipality):
             raise CaseNotFound()  # C2, exactly as on the ordinary path
-        case, still_held = found
         if (
-            still_held
-            and case.dates.is_frozen(area, self._clock.today())
-            and case.dates.takeover_date(area) == entry.takeover_date
+            check.still_held
+            and check.dates.is_frozen(area, self._clock.today())
+            and check.dates.takeover_date(area) == entry.takeover_date
         ):
             return entry.body
         cache.discard(case_id, area)
