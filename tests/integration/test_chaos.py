@@ -25,8 +25,12 @@ from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days, set_upstream_deadline
 
 DEADLINE = 1.0
-MARGIN = 1.5
-"""A request may wait out one deadline; the margin covers the database and a loaded 2-core machine."""
+MARGIN = 3.5
+"""A request may wait out one deadline; the margin covers the database and a loaded 2-core machine. With CI's two
+suites side by side, a request whose upstream call gave up after exactly 1 s was seen to take 3.25 s in all (alone:
+1.01 s), so 1.5 s was too tight. The bound still catches what it is for: a call that waits out the suite's 5 s
+scene-setting deadline instead of DEADLINE takes at least 5 s. That retries stay within the deadline is pinned by
+tests/unit/test_upstream_calls.py::test_the_whole_call_is_bounded_by_the_deadline, without a machine in the way."""
 
 KINDS: list[dict[str, Any]] = [
     {"kind": "status", "status": 500},
