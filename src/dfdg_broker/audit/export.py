@@ -4,6 +4,7 @@ platform (SIEM). Streamed from a server-side cursor: memory stays flat however l
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -15,24 +16,8 @@ from dfdg_broker.audit.records import AccessEntry
 
 def json_line(entry: AccessEntry) -> str:
     """One row as one line of JSON (UTF-8, no CPR number: the row holds none)."""
-    return json.dumps(
-        {
-            "id": entry.id,
-            "at": entry.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "subject": entry.subject,
-            "client_id": entry.client_id,
-            "municipality": entry.municipality,
-            "case_id": entry.case_id,
-            "operation": entry.operation,
-            "detail": entry.detail,
-            "purpose": entry.purpose,
-            "correlation_id": entry.correlation_id,
-            "outcome": entry.outcome.value,
-            "status": entry.status,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    fields = {"id": entry.id} | asdict(entry) | {"at": entry.at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
 async def write_json_lines(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
@@ -30,19 +31,9 @@ _COLUMNS = (
 
 
 def _values(entry: AccessEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "subject": entry.subject,
-        "client_id": entry.client_id,
-        "municipality": entry.municipality,
-        "case_id": entry.case_id,
-        "operation": entry.operation,
-        "detail": entry.detail,
-        "purpose": entry.purpose,
-        "correlation_id": entry.correlation_id,
-        "outcome": entry.outcome.value,
-        "status": entry.status,
-    }
+    values = asdict(entry)
+    del values["id"]  # the database numbers the rows
+    return values
 
 
 def _entry(row: Row[Any] | Any) -> AccessEntry:
