@@ -22,6 +22,7 @@ Unauthenticated and scope-less requests reach no route and are not in the access
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -90,13 +91,8 @@ def access_logged(
             caller: Annotated[Caller, Depends(get_writer)],
             purpose: PurposeHeader = None,
         ) -> AsyncIterator[AccessRecord]:
-            logged = _Logged(request, caller, purpose, about, uow)
-            try:
-                yield logged.record
-            except Exception as exc:
-                await logged.failed(exc)
-                raise
-            await logged.succeeded()
+            async with _Logged(request, caller, purpose, about, uow).around() as record:
+                yield record
 
         dependency: Callable[..., AsyncIterator[AccessRecord]] = logged_change
     else:
@@ -106,13 +102,8 @@ def access_logged(
             caller: Annotated[Caller, Security(get_caller, scopes=[scope])],
             purpose: PurposeHeader = None,
         ) -> AsyncIterator[AccessRecord]:
-            logged = _Logged(request, caller, purpose, about, None)
-            try:
-                yield logged.record
-            except Exception as exc:
-                await logged.failed(exc)
-                raise
-            await logged.succeeded()
+            async with _Logged(request, caller, purpose, about, None).around() as record:
+                yield record
 
         dependency = logged_read
     setattr(dependency, ACCESS_LOGGED, operation)
@@ -139,6 +130,16 @@ class _Logged:
         path_case = request.path_params.get("case_id")
         self.record = AccessRecord([path_case] if path_case else [])
         self.request, self.caller, self.about, self.uow = request, caller, about, uow
+
+    @asynccontextmanager
+    async def around(self) -> AsyncIterator[AccessRecord]:
+        """The request's record while the route runs; its row is written as the route ends, either way."""
+        try:
+            yield self.record
+        except Exception as exc:
+            await self.failed(exc)
+            raise
+        await self.succeeded()
 
     async def succeeded(self) -> None:
         route = self.request.scope.get("route")  # its declared success status (201 for a create)
