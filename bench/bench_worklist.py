@@ -2,9 +2,11 @@
 cases, for the default order and for each filter, through the real HTTP route. Keyset pagination on an index per
 filter should make the page time independent of the number of cases: the ratio 100k/1k is printed, near 1.
 
-In-process (ASGITransport), a fresh SQLite file or the database in DFDG_BENCH_DATABASE_URL (a PostgreSQL one is
-dropped and recreated). The cases are written straight into the tables (the create route would take minutes).
-Bounded: a fixed number of page reads per size, then it stops.
+In-process (ASGITransport), one broker and one database per size: a fresh SQLite file, or DFDG_BENCH_DATABASE_URL's
+database with ``_<size>`` appended to its name (PostgreSQL; dropped and recreated). The brokers are read in turn, so
+a change in the machine's load falls on every size alike; the process's CPU time per read is printed too. The cases
+are written straight into the tables (the create route would take minutes). Bounded: a fixed number of page reads
+per size, then it stops.
 
     .venv/bin/python bench/bench_worklist.py [--sizes 1000 100000] [--reads 50]
 """
@@ -13,17 +15,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from sqlalchemy import delete, insert
+from sqlalchemy.engine import make_url
 
 from dfdg_broker.app import create_app, protection_from
 from dfdg_broker.auth import issue_token
@@ -39,7 +45,7 @@ MUNICIPALITIES = ("101", "751", "461", "561", "851")
 QUERIES = {
     "default": {},
     "due_before": {"due_before": "2027-03-01"},
-    "contact_group": {"contact_group": 20},
+    "contact_group": {"contact_group": 17},  # the group of every case of the caller's municipality (101)
     "state=frozen": {"state": "frozen"},
     "created_between": {"created_from": "2026-06-01", "created_to": "2026-08-31"},
     "attention": {"attention": "children_link_overdue"},
@@ -97,7 +103,9 @@ async def fill(url: str, cases: int) -> None:
                 if n % 10 == 0:
                     attention.append(
                         {
+                            "municipality": municipality,
                             "case_id": case_id,
+                            "next_due_on": worklist[-1]["next_due_on"],
                             "code": "children_link_overdue",
                             "rule": "M3",
                             "active_from": created,
@@ -110,59 +118,98 @@ async def fill(url: str, cases: int) -> None:
                 await connection.execute(insert(WorklistRow), worklist)
                 await connection.execute(insert(WorklistAttentionRow), attention)
         if engine.dialect.name == "postgresql":
-            async with engine.connect() as connection:
+            # Committed: an ANALYZE rolled back with its transaction leaves the planner without statistics.
+            async with engine.begin() as connection:
                 await connection.exec_driver_sql("ANALYZE")
     finally:
         await engine.dispose()
 
 
-async def measure(url: str, reads: int) -> dict[str, float]:
+@dataclass
+class Timing:
+    wall: list[float]
+    cpu: list[float]
+
+    def median_ms(self, which: str) -> float:
+        return float(statistics.median(getattr(self, which))) * 1000
+
+
+def app_for(url: str) -> tuple[FastAPI, dict[str, str]]:
     settings = Settings(
         environment=Environment.DEVELOPMENT,
         database_url=url,
         upstream_base_url="http://upstream.test",
         jwt_secret=secrets.token_urlsafe(32),  # development HS256 tokens for the bench only
     )
-    app = create_app(settings, clock=FixedClock(TODAY))
     headers = {"Authorization": f"Bearer {issue_token(settings, '101', subject='bench')}"}
-    timings: dict[str, float] = {}
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker") as client,
-    ):
+    return create_app(settings, clock=FixedClock(TODAY)), headers
+
+
+async def measure(urls: dict[int, str], reads: int) -> dict[str, dict[int, Timing]]:
+    """Each query's page, read from every size's broker in turn (so a change in the machine's load falls on all
+    sizes alike): the median wall time and process CPU time per read, in ms."""
+    timings: dict[str, dict[int, Timing]] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        brokers = {}
+        for size, url in urls.items():
+            app, headers = app_for(url)
+            await stack.enter_async_context(LifespanManager(app))
+            transport = httpx.ASGITransport(app=app)
+            client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://broker"))
+            brokers[size] = (client, headers)
         for name, params in QUERIES.items():
-            first = await client.get("/v1/contact-groups", params=params | {"limit": 50}, headers=headers)
-            assert first.status_code == 200, first.text
-            cursor = first.json()["next_cursor"]
-            samples = []
+            cursors, samples = {}, {size: Timing([], []) for size in urls}
+            for size, (client, headers) in brokers.items():
+                first = await client.get("/v1/contact-groups", params=params | {"limit": 50}, headers=headers)
+                assert first.status_code == 200, first.text
+                assert len(first.json()["items"]) == 50, f"{name}: not a full page at {size:,} cases"
+                cursors[size] = first.json()["next_cursor"]
             for i in range(reads):
-                page = params | {"limit": 50} | ({"cursor": cursor} if cursor and i % 2 else {})
-                began = time.perf_counter()
-                response = await client.get("/v1/contact-groups", params=page, headers=headers)
-                samples.append(time.perf_counter() - began)
-                assert response.status_code == 200, response.text
-            timings[name] = statistics.median(samples) * 1000
+                for size, (client, headers) in brokers.items():
+                    page = params | {"limit": 50} | ({"cursor": cursors[size]} if cursors[size] and i % 2 else {})
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    response = await client.get("/v1/contact-groups", params=page, headers=headers)
+                    samples[size].wall.append(time.perf_counter() - wall)
+                    samples[size].cpu.append(time.process_time() - cpu)
+                    assert response.status_code == 200, response.text
+            timings[name] = samples
     return timings
+
+
+def database_for(size: int, folder: str) -> str:
+    """A database per size: a SQLite file, or DFDG_BENCH_DATABASE_URL's database with ``_<size>`` appended."""
+    base = os.environ.get("DFDG_BENCH_DATABASE_URL")
+    if not base:
+        return f"sqlite+aiosqlite:///{Path(folder) / f'bench_{size}.db'}"
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{size}").render_as_string(hide_password=False)
 
 
 async def main(sizes: list[int], reads: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = os.environ.get("DFDG_BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        if url.startswith("postgresql"):
-            await recreate_postgres_database(url)
-        await asyncio.to_thread(upgrade, url, configure_logging=False)
-        results: dict[int, dict[str, float]] = {}
-        for size in sizes:
+        urls = {size: database_for(size, folder) for size in sorted(sizes)}
+        for size, url in urls.items():
+            if url.startswith("postgresql"):
+                await recreate_postgres_database(url)
+            await asyncio.to_thread(upgrade, url, configure_logging=False)
             began = time.perf_counter()
             await fill(url, size)
             print(f"worklist: {size:,} cases written in {time.perf_counter() - began:.1f} s")
-            results[size] = await measure(url, reads)
-        small, large = min(sizes), max(sizes)
-        print(f"worklist page of 50 (median ms, {reads} reads each; first pages and cursor pages alternate)")
-        print(f"{'query':<18}" + "".join(f"{size:>12,}" for size in sizes) + f"{'ratio':>8}")
-        for name in QUERIES:
-            row = "".join(f"{results[size][name]:>12.1f}" for size in sizes)
-            print(f"{name:<18}{row}{results[large][name] / results[small][name]:>8.2f}")
+        results = await measure(urls, reads)
+    small, large = min(sizes), max(sizes)
+    print(f"worklist page of 50: median wall ms over {reads} reads per size, the sizes in turn; first pages and")
+    print("cursor pages alternate. CPU: the process's CPU time per read (the access log's writer included)")
+    header = "".join(f"{size:>10,}" for size in urls)
+    print(f"{'query':<16}{header}{'ratio':>7}   CPU ms{header}{'ratio':>7}")
+    for name, timing in results.items():
+        walls = [timing[size].median_ms("wall") for size in urls]
+        cpus = [timing[size].median_ms("cpu") for size in urls]
+        wall_ratio = timing[large].median_ms("wall") / timing[small].median_ms("wall")
+        cpu_ratio = timing[large].median_ms("cpu") / timing[small].median_ms("cpu")
+        print(
+            f"{name:<16}{''.join(f'{w:>10.1f}' for w in walls)}{wall_ratio:>7.2f}"
+            f"         {''.join(f'{c:>10.1f}' for c in cpus)}{cpu_ratio:>7.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -344,12 +344,18 @@ class WorklistRow(Base):
 
 class WorklistAttentionRow(Base):
     """An attention item of a case (P1, M3, P2, C8) in force from ``active_from`` to ``active_until`` (inclusive;
-    null: open-ended), so that items that start by the clock (C8's task, M3's overdue link) need no rebuild."""
+    null: open-ended), so that items that start by the clock (C8's task, M3's overdue link) need no rebuild.
+
+    One row per item and worklist row: it repeats the worklist row's municipality and next due date, so that a page
+    filtered by one code is a range scan of ``ix_worklist_attention_due`` in the worklist's order, however many
+    cases there are and however rare the code (rebuilt together with the worklist rows, so they always agree)."""
 
     __tablename__ = "worklist_attention"
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    municipality: Mapped[str] = mapped_column(String(3))
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    next_due_on: Mapped[date] = mapped_column(comment="the worklist row's")
     code: Mapped[str] = mapped_column(String(60))
     rule: Mapped[str] = mapped_column(String(8))
     active_from: Mapped[date]
@@ -357,7 +363,15 @@ class WorklistAttentionRow(Base):
     due_date: Mapped[date | None]
 
     __table_args__ = (
-        Index("ix_worklist_attention_code", "code", "case_id", "active_from"),
+        Index(
+            "ix_worklist_attention_due",
+            "municipality",
+            "code",
+            "next_due_on",
+            "case_id",
+            "active_from",
+            "active_until",
+        ),
         Index("ix_worklist_attention_case", "case_id"),
     )
 

@@ -6,12 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, exists, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import CaseRow, WorklistAttentionRow, WorklistRow
+
+_Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
 
 NOTHING_DUE = date(9999, 12, 31)
 """``next_due_on`` of a case with nothing due: sorts last, and keeps the keyset a plain (date, id) pair."""
@@ -67,51 +70,50 @@ class WorklistRepository:
         await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
         await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
         self._session.add_all(WorklistRow(**row_values(entry)) for entry in entries)
-        self._session.add_all(WorklistAttentionRow(case_id=case_id, **row_values(item)) for item in attention)
+        self._session.add_all(
+            WorklistAttentionRow(
+                municipality=entry.municipality, case_id=case_id, next_due_on=entry.next_due_on, **row_values(item)
+            )
+            for entry in entries
+            for item in attention
+        )
         await self._session.flush()
 
     async def page(self, where: WorklistFilter, after: tuple[date, str] | None, limit: int) -> list[WorklistEntry]:
         """One page in (next due date, case id) order, after the keyset ``after``. Every filter is served by an
-        index on (municipality, <filter column>, next_due_on, case_id) or, for the attention code, by
-        ``ix_worklist_attention_code``."""
-        query = select(WorklistRow).where(WorklistRow.municipality == where.municipality)
-        if where.contact_group is not None:
-            query = query.where(WorklistRow.contact_group == where.contact_group)
-        if where.due_before is not None:
-            query = query.where(WorklistRow.next_due_on < where.due_before)
-        if where.state == "frozen":
-            query = query.where(WorklistRow.frozen_from <= where.today)
-        elif where.state == "live":
-            query = query.where(WorklistRow.frozen_from > where.today)
-        if where.created_from is not None:
-            query = query.where(WorklistRow.created_on >= where.created_from)
-        if where.created_to is not None:
-            query = query.where(WorklistRow.created_on <= where.created_to)
-        if where.attention is not None:
-            query = query.where(
-                exists().where(
-                    WorklistAttentionRow.code == where.attention,
-                    WorklistAttentionRow.case_id == WorklistRow.case_id,
-                    WorklistAttentionRow.active_from <= where.today,
-                    or_(WorklistAttentionRow.active_until.is_(None), WorklistAttentionRow.active_until >= where.today),
-                )
-            )
-        if after is not None:
-            query = query.where(tuple_(WorklistRow.next_due_on, WorklistRow.case_id) > tuple_(*after))
-        query = query.order_by(WorklistRow.next_due_on, WorklistRow.case_id).limit(limit)
-        return [from_row(WorklistEntry, row) for row in await self._session.scalars(query)]
+        index on (municipality, <filter column>, next_due_on, case_id). With an attention code, the page's keys
+        come from ``ix_worklist_attention_due`` in that order first: neither a scan of the worklist for a rare code
+        nor a sort of all the items of a common one."""
+        if where.attention is None:
+            query = select(WorklistRow).where(WorklistRow.municipality == where.municipality)
+            return await self._entries(_keyset_page(query, WorklistRow, where, after, limit))
+        item = WorklistAttentionRow
+        keys = (
+            select(item.next_due_on, item.case_id)
+            .join(WorklistRow, (WorklistRow.municipality == item.municipality) & (WorklistRow.case_id == item.case_id))
+            .where(item.municipality == where.municipality, item.code == where.attention, _in_force(item, where.today))
+            .group_by(item.next_due_on, item.case_id)  # a case with two items of the code is listed once
+        )
+        page = _keyset_page(keys, item, where, after, limit).subquery()
+        return await self._entries(
+            select(WorklistRow)
+            .join(page, (WorklistRow.municipality == where.municipality) & (WorklistRow.case_id == page.c.case_id))
+            .order_by(page.c.next_due_on, page.c.case_id)
+        )
 
-    async def attention(self, case_ids: Iterable[str], today: date) -> dict[str, list[AttentionEntry]]:
-        """The items in force on ``today`` for the listed cases (one page)."""
+    async def attention(
+        self, case_ids: Iterable[str], municipality: str, today: date
+    ) -> dict[str, list[AttentionEntry]]:
+        """The items in force on ``today`` for the listed cases (one page) on ``municipality``'s worklist."""
         ids = list(case_ids)
         if not ids:
             return {}
         rows = await self._session.scalars(
             select(WorklistAttentionRow)
             .where(
+                WorklistAttentionRow.municipality == municipality,
                 WorklistAttentionRow.case_id.in_(ids),
-                WorklistAttentionRow.active_from <= today,
-                or_(WorklistAttentionRow.active_until.is_(None), WorklistAttentionRow.active_until >= today),
+                _in_force(WorklistAttentionRow, today),
             )
             .order_by(WorklistAttentionRow.case_id, WorklistAttentionRow.id)
         )
@@ -121,9 +123,42 @@ class WorklistRepository:
         return found
 
     async def entries(self, case_ids: Iterable[str], municipality: str) -> list[WorklistEntry]:
-        rows = await self._session.scalars(
+        return await self._entries(
             select(WorklistRow)
             .where(WorklistRow.municipality == municipality, WorklistRow.case_id.in_(list(case_ids)))
             .order_by(WorklistRow.next_due_on, WorklistRow.case_id)
         )
-        return [from_row(WorklistEntry, row) for row in rows]
+
+    async def _entries(self, query: Select[WorklistRow]) -> list[WorklistEntry]:
+        return [from_row(WorklistEntry, row) for row in await self._session.scalars(query)]
+
+
+def _keyset_page(
+    query: _Select,
+    ordered_by: type[WorklistRow | WorklistAttentionRow],
+    where: WorklistFilter,
+    after: tuple[date, str] | None,
+    limit: int,
+) -> _Select:
+    """``query`` with the filters on the worklist row, from the keyset ``after`` on, ``limit`` rows in the order of
+    ``ordered_by``'s (next_due_on, case_id)."""
+    if where.contact_group is not None:
+        query = query.where(WorklistRow.contact_group == where.contact_group)
+    if where.due_before is not None:
+        query = query.where(ordered_by.next_due_on < where.due_before)
+    if where.state == "frozen":
+        query = query.where(WorklistRow.frozen_from <= where.today)
+    elif where.state == "live":
+        query = query.where(WorklistRow.frozen_from > where.today)
+    if where.created_from is not None:
+        query = query.where(WorklistRow.created_on >= where.created_from)
+    if where.created_to is not None:
+        query = query.where(WorklistRow.created_on <= where.created_to)
+    keyset = (ordered_by.next_due_on, ordered_by.case_id)
+    if after is not None:
+        query = query.where(tuple_(*keyset) > tuple_(*after))
+    return query.order_by(*keyset).limit(limit)
+
+
+def _in_force(item: type[WorklistAttentionRow], today: date) -> ColumnElement[bool]:
+    return and_(item.active_from <= today, or_(item.active_until.is_(None), item.active_until >= today))

@@ -230,7 +230,7 @@ class LifecycleService:
         """The caller's cases (receiving or jobcenter municipality) in next-due order, one keyset page."""
         entries = await self._worklist.page(where, decode_cursor(cursor), min(limit, MAX_PAGE) + 1)
         page, more = entries[:limit], len(entries) > limit
-        attention = await self._worklist.attention((e.case_id for e in page), where.today)
+        attention = await self._worklist.attention((e.case_id for e in page), where.municipality, where.today)
         return WorklistView(
             [WorklistItemView(e, attention.get(e.case_id, [])) for e in page],
             encode_cursor(page[-1]) if more and page else None,
@@ -248,7 +248,7 @@ class LifecycleService:
             for case in cases:
                 await self.case_changed(case)
             entries = await self._worklist.entries(ids, caller.municipality)
-        attention = await self._worklist.attention(ids, self._clock.today())
+        attention = await self._worklist.attention(ids, caller.municipality, self._clock.today())
         return [WorklistItemView(e, attention.get(e.case_id, [])) for e in entries]
 
 
