@@ -56,6 +56,11 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     with round_trips(app) as seen:
         assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
     counts["cached frozen read"] = list(seen)
+    # A draft drafted before, on the same day: the register's and the operator's facts are held (N15).
+    assert (await client.post(f"{base}/jobnet-cv/draft", headers=auth("101"))).status_code == 200
+    with round_trips(app) as seen:
+        assert (await client.post(f"{base}/jobnet-cv/draft", headers=auth("101"))).status_code == 200
+    counts["draft of a frozen DA1"] = list(seen)
     # One SELECT (case and latest snapshot together); the read phase then ends before the operator call.
     # Every read then adds its access-log row: one INSERT and its COMMIT, made by the group-commit writer (shared
     # with the concurrent reads of other requests; alone here).
@@ -66,3 +71,5 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     assert set(counts["case read"][:-2]) == {"SELECT", "COMMIT"} and len(counts["case read"]) <= 9, counts
     # One SELECT (the case and "is the cached snapshot still stored") and the commit.
     assert counts["cached frozen read"] == ["SELECT", "COMMIT", *log_row], counts
+    # One SELECT (the case and DA1's latest snapshot, the frozen one here) and the commit; nothing upstream.
+    assert counts["draft of a frozen DA1"] == ["SELECT", "COMMIT", *log_row], counts
