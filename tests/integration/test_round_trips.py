@@ -61,6 +61,15 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     with round_trips(app) as seen:
         assert (await client.post(f"{base}/jobnet-cv/draft", headers=auth("101"))).status_code == 200
     counts["draft of a frozen DA1"] = list(seen)
+    # A case created after its takeover date: its only snapshot is the frozen one (the final snapshot, G1).
+    settled = persona("long-settled")
+    late = await create_case(client, auth, settled, TODAY - days(30))
+    draft, municipality = f"/v1/contact-groups/{late['id']}/jobnet-cv/draft", settled.person.receiving_municipality
+    assert (await client.post(draft, headers=auth(municipality))).status_code == 200
+    with round_trips(app) as seen:
+        response = await client.post(draft, headers=auth(municipality))
+    assert response.status_code == 200 and response.json()["source"]["da1_mode"] == "frozen", response.text
+    counts["draft of a DA1 frozen before the case"] = list(seen)
     # One SELECT (case and latest snapshot together); the read phase then ends before the operator call.
     # Every read then adds its access-log row: one INSERT and its COMMIT, made by the group-commit writer (shared
     # with the concurrent reads of other requests; alone here).
@@ -73,3 +82,4 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     assert counts["cached frozen read"] == ["SELECT", "COMMIT", *log_row], counts
     # One SELECT (the case and DA1's latest snapshot, the frozen one here) and the commit; nothing upstream.
     assert counts["draft of a frozen DA1"] == ["SELECT", "COMMIT", *log_row], counts
+    assert counts["draft of a DA1 frozen before the case"] == ["SELECT", "COMMIT", *log_row], counts

@@ -231,9 +231,13 @@ class CaseService:
         if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
             supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            if latest is not None and latest[0] is not None and latest[0].taken_on <= takeover:
+            newest = latest[0] if latest is not None else None
+            if newest is not None and newest.taken_on <= takeover:
                 # The newest snapshot is from on or before the date, so it is the last one from then (G1).
-                read = AreaRead(case, area, latest[0], "frozen", takeover)
+                read = AreaRead(case, area, newest, "frozen", takeover)
+            elif newest is not None and newest.seq == 1:
+                # The only snapshot, taken after the date (a case created after it): its final snapshot (G1).
+                read = AreaRead(case, area, newest, "frozen", takeover, final_snapshot_after_takeover=True)
             else:
                 read = await self._read_frozen(case, area, takeover)
         else:
