@@ -93,12 +93,14 @@ class JobnetCvService:
         nothing, and a caseworker may prepare the CV before the window opens."""
         # The case and DA1's latest snapshot in one query: on a frozen DA1 that snapshot is usually the one served.
         case, latest = await self._cases.get_with_latest_snapshot(caller_municipality, case_id, DataArea.CV)
+        # Ended at once, whatever follows (the registers, the normaliser): the pooled connection is free again for
+        # the requests waiting for one.
+        await self._uow.end_read_phase()
         today = self._clock.today()
         held_register, held_person = self._facts.register(case.id, today), self._facts.person(case.id, today)
         if held_register is not None and held_person is not None:
             register, person = held_register, held_person
         else:  # each helper asks only if its part is not held for today
-            await self._uow.end_read_phase()
             register, person = await asyncio.gather(self._register(case), self._person(case))
         facts, operator_name = person
         # DA1 as served under G1: the frozen snapshot from the database, or a live read from the operator.
