@@ -16,7 +16,8 @@ from tests.helpers import create_case, days
 
 @contextmanager
 def round_trips(app) -> Iterator[list[str]]:
-    """The statements and commits of the request's engine and of the access-log writer's (its own connection)."""
+    """The statements, commits and rollbacks of the request's engine and of the access-log writer's (its own
+    connection)."""
     engines = {app_state.SESSIONS.get(app).kw["bind"].sync_engine, ACCESS_LOG_WRITER.get(app).engine.sync_engine}
     seen: list[str] = []
 
@@ -28,15 +29,20 @@ def round_trips(app) -> Iterator[list[str]]:
     def on_commit(conn):  # type: ignore[no-untyped-def]
         seen.append("COMMIT")
 
+    def on_rollback(conn):  # type: ignore[no-untyped-def]
+        seen.append("ROLLBACK")
+
     for engine in engines:
         event.listen(engine, "before_cursor_execute", on_execute)
         event.listen(engine, "commit", on_commit)
+        event.listen(engine, "rollback", on_rollback)
     try:
         yield seen
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", on_execute)
             event.remove(engine, "commit", on_commit)
+            event.remove(engine, "rollback", on_rollback)
 
 
 async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
@@ -56,13 +62,31 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     with round_trips(app) as seen:
         assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
     counts["cached frozen read"] = list(seen)
+    # A draft drafted before, on the same day: the register's and the operator's facts are held (N15).
+    assert (await client.post(f"{base}/jobnet-cv/draft", headers=auth("101"))).status_code == 200
+    with round_trips(app) as seen:
+        assert (await client.post(f"{base}/jobnet-cv/draft", headers=auth("101"))).status_code == 200
+    counts["draft of a frozen DA1"] = list(seen)
+    # A case created after its takeover date: its only snapshot is the frozen one (the final snapshot, G1).
+    settled = persona("long-settled")
+    late = await create_case(client, auth, settled, TODAY - days(30))
+    draft, municipality = f"/v1/contact-groups/{late['id']}/jobnet-cv/draft", settled.person.receiving_municipality
+    assert (await client.post(draft, headers=auth(municipality))).status_code == 200
+    with round_trips(app) as seen:
+        response = await client.post(draft, headers=auth(municipality))
+    assert response.status_code == 200 and response.json()["source"]["da1_mode"] == "frozen", response.text
+    counts["draft of a DA1 frozen before the case"] = list(seen)
     # One SELECT (case and latest snapshot together); the read phase then ends before the operator call.
     # Every read then adds its access-log row: one INSERT and its COMMIT, made by the group-commit writer (shared
     # with the concurrent reads of other requests; alone here).
     log_row = ["INSERT", "COMMIT"]
-    assert counts["live read"] == ["SELECT", *log_row], counts
+    assert counts["live read"] == ["SELECT", "ROLLBACK", *log_row], counts
     # The case, then the summary's parts (PDF requests, DA3, DA4, receipts, tasks done): one query each, no writes.
     assert counts["case read"][-2:] == log_row, counts
     assert set(counts["case read"][:-2]) == {"SELECT", "COMMIT"} and len(counts["case read"]) <= 9, counts
     # One SELECT (the case and "is the cached snapshot still stored") and the commit.
     assert counts["cached frozen read"] == ["SELECT", "COMMIT", *log_row], counts
+    # One SELECT (the case and DA1's latest snapshot, the frozen one here), whose read phase then ends at once;
+    # nothing upstream.
+    assert counts["draft of a frozen DA1"] == ["SELECT", "ROLLBACK", *log_row], counts
+    assert counts["draft of a DA1 frozen before the case"] == ["SELECT", "ROLLBACK", *log_row], counts

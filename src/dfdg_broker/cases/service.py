@@ -207,11 +207,18 @@ class CaseService:
         """G1: DA1/DA2 live before their takeover date (every read refreshes), frozen after it; DA3/DA4 always
         live. The integration contract (DA2) also carries DA3's competence items, from the DA3 snapshot held.
         The case and the area's latest snapshot come in one query."""
+        case, latest = await self.get_with_latest_snapshot(caller_municipality, case_id, area)
+        return await self.read_area_of(case, area, latest=(latest,))
+
+    async def get_with_latest_snapshot(
+        self, caller_municipality: str, case_id: str, area: DataArea
+    ) -> tuple[Case, Snapshot | None]:
+        """The case (without its done tasks) and the area's latest snapshot, in one query: what ``read_area_of``
+        needs (as its ``latest``), for a caller that has more to do between the two."""
         found = await self._repo.get_with_latest_snapshot(case_id, area)
         if found is None or not found[0].visible_to(caller_municipality):
             raise CaseNotFound()  # C2: to any other municipality the case does not exist
-        case, latest = found
-        return await self.read_area_of(case, area, latest=(latest,))
+        return found
 
     async def read_area_of(
         self, case: Case, area: DataArea, *, latest: tuple[Snapshot | None] | None = None
@@ -224,9 +231,13 @@ class CaseService:
         if area is DataArea.INTEGRATION_CONTRACT:  # read before any upstream call (the read phase)
             supplement = await self.held_snapshot(case, DataArea.OTHER)
         if case.dates.is_frozen(area, today):
-            if latest is not None and latest[0] is not None and latest[0].taken_on <= takeover:
+            newest = latest[0] if latest is not None else None
+            if newest is not None and newest.taken_on <= takeover:
                 # The newest snapshot is from on or before the date, so it is the last one from then (G1).
-                read = AreaRead(case, area, latest[0], "frozen", takeover)
+                read = AreaRead(case, area, newest, "frozen", takeover)
+            elif newest is not None and newest.seq == 1:
+                # The only snapshot, taken after the date (a case created after it): its final snapshot (G1).
+                read = AreaRead(case, area, newest, "frozen", takeover, final_snapshot_after_takeover=True)
             else:
                 read = await self._read_frozen(case, area, takeover)
         else:

@@ -91,17 +91,20 @@ class JobnetCvService:
     async def draft(self, caller_municipality: str, case_id: str) -> Draft:
         """DA1 as served under G1, normalised into a Jobnet CV with findings. Allowed on any day: it changes
         nothing, and a caseworker may prepare the CV before the window opens."""
-        case = await self._cases.get(caller_municipality, case_id)
+        # The case and DA1's latest snapshot in one query: on a frozen DA1 that snapshot is usually the one served.
+        case, latest = await self._cases.get_with_latest_snapshot(caller_municipality, case_id, DataArea.CV)
+        # Ended at once, whatever follows (the registers, the normaliser): the pooled connection is free again for
+        # the requests waiting for one.
+        await self._uow.end_read_phase()
         today = self._clock.today()
         held_register, held_person = self._facts.register(case.id, today), self._facts.person(case.id, today)
         if held_register is not None and held_person is not None:
             register, person = held_register, held_person
         else:  # each helper asks only if its part is not held for today
-            await self._uow.end_read_phase()
             register, person = await asyncio.gather(self._register(case), self._person(case))
         facts, operator_name = person
         # DA1 as served under G1: the frozen snapshot from the database, or a live read from the operator.
-        area = await self._cases.read_area_of(case, DataArea.CV)
+        area = await self._cases.read_area_of(case, DataArea.CV, latest=(latest,))
         operator_cv = CvArea.model_validate(area.snapshot.data)
         context = self._context(register, facts)
         return Draft(case, area, draft_from_operator(operator_cv, context, operator_name=operator_name))
