@@ -6,12 +6,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
-from sqlalchemy import delete, exists, or_, select, tuple_
+from sqlalchemy import Table, delete, exists, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import CaseRow, WorklistAttentionRow, WorklistRow
+
+# Core tables for the inserts: the ORM's bulk insert would split rows by which of their values are None.
+_WORKLIST = cast(Table, WorklistRow.__table__)
+_ATTENTION = cast(Table, WorklistAttentionRow.__table__)
 
 NOTHING_DUE = date(9999, 12, 31)
 """``next_due_on`` of a case with nothing due: sorts last, and keeps the keyset a plain (date, id) pair."""
@@ -66,9 +71,15 @@ class WorklistRepository:
         await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
         await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
         await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
-        self._session.add_all(WorklistRow(**row_values(entry)) for entry in entries)
-        self._session.add_all(WorklistAttentionRow(case_id=case_id, **row_values(item)) for item in attention)
-        await self._session.flush()
+        await self.add(case_id, entries, attention)
+
+    async def add(self, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]) -> None:
+        """The rows of a case that has none yet: one INSERT per table, the items in their order (a case created in
+        this transaction, which nobody else can see, needs no lock and nothing removed)."""
+        if entries:
+            await self._session.execute(insert(_WORKLIST), [row_values(entry) for entry in entries])
+        if attention:
+            await self._session.execute(insert(_ATTENTION), [row_values(item, case_id=case_id) for item in attention])
 
     async def page(self, where: WorklistFilter, after: tuple[date, str] | None, limit: int) -> list[WorklistEntry]:
         """One page in (next due date, case id) order, after the keyset ``after``. Every filter is served by an
