@@ -61,21 +61,25 @@ class WorklistRepository:
         self._session = session
 
     async def replace(
-        self, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]
+        self,
+        case_id: str,
+        entries: Sequence[WorklistEntry],
+        attention: Sequence[AttentionEntry],
+        *,
+        new: bool = False,
     ) -> None:
         """The case's rows, rebuilt (the caller holds the write phase). The case's row is locked first, so two
         requests rebuilding the same case (two concurrent reads that both bring new DA4 content) take turns instead
-        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already)."""
-        # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same requests'
-        # snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
-        await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
-        await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
-        await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
-        await self.add(case_id, entries, attention)
+        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already). ``new``: the case
+        was created in this transaction, which nobody else can see: there is nothing to lock or remove.
 
-    async def add(self, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]) -> None:
-        """The rows of a case that has none yet: one INSERT per table, the items in their order (a case created in
-        this transaction, which nobody else can see, needs no lock and nothing removed)."""
+        One INSERT per table, the items in their order."""
+        if not new:
+            # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same
+            # requests' snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
+            await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
+            await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
+            await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
         if entries:
             await self._session.execute(insert(_WORKLIST), [row_values(entry) for entry in entries])
         if attention:
