@@ -348,9 +348,12 @@ def create_http_client(
     """One pooled client per upstream; per-phase timeouts here, the overall deadline in ``call``.
 
     The requests go out through aiohttp (``AiohttpTransport``): httpx's own transport spent about 3 ms of CPU per
-    call under load, most of it re-checking every pooled connection for every request, against 0.8 ms. Every
-    connection it may open is kept alive for reuse (a smaller keep-alive limit closes and reopens connections under
-    load), and no more requests than connections are handed to the pool at once (``BoundedTransport``)."""
+    call under load, most of it re-checking every pooled connection for every request, against 0.8 ms. What the
+    settings mean stays the same: at most ``max_connections`` connections, every one kept alive for reuse (a
+    smaller keep-alive limit closes and reopens connections under load) until idle for ``Limits``' keep-alive expiry
+    (5 s); no more requests than connections are handed to the pool at once (``BoundedTransport``); the connect
+    timeout bounds making a connection, the read timeout each wait for the next bytes (aiohttp's ``sock_connect``
+    and ``sock_read``); and ``call``'s deadline bounds the whole call whatever the transport, by cancelling it."""
 
     async def add_correlation_id(request: httpx.Request) -> None:
         request.headers.update(correlation_headers())
