@@ -48,9 +48,11 @@ def round_trips(app) -> Iterator[list[str]]:
 async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     p = persona("complete-adult")
     handover = TODAY + days(2)
-    case = await create_case(client, auth, p, handover)
-    base = f"/v1/contact-groups/{case['id']}"
     counts = {}
+    with round_trips(app) as seen:
+        case = await create_case(client, auth, p, handover)
+    counts["create"] = list(seen)
+    base = f"/v1/contact-groups/{case['id']}"
     with round_trips(app) as seen:
         assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
     counts["live read"] = list(seen)
@@ -62,6 +64,10 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock):
     with round_trips(app) as seen:
         assert (await client.get(f"{base}/data-areas/cv", headers=auth("101"))).status_code == 200
     counts["cached frozen read"] = list(seen)
+    # Is there a case already (one SELECT; the read phase ends), then, after the operator calls, one INSERT per table
+    # in one transaction (the case, its look-up keys, the snapshots, the documents, its worklist row and items, its
+    # access-log row): a case created by this request has nothing else stored about it to read back (``created_here``).
+    assert counts["create"] == ["SELECT", "ROLLBACK", *["INSERT"] * 7, "COMMIT"], counts
     # A draft drafted before, on the same day: the register's and the operator's facts are held (N15).
     assert (await client.post(f"{base}/jobnet-cv/draft", headers=auth("101"))).status_code == 200
     with round_trips(app) as seen:

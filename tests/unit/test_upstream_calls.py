@@ -23,7 +23,9 @@ FAST = CallPolicy(deadline_seconds=2.0, attempts=3)
 
 @pytest.fixture
 async def http():
-    async with create_http_client(BASE) as client:
+    # respx stands in for httpx's own transport (httpcore); the production transport (aiohttp) is tested on
+    # loopback in test_upstream_transport.py.
+    async with create_http_client(BASE, httpx.AsyncHTTPTransport()) as client:
         yield client
 
 

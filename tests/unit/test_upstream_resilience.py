@@ -34,7 +34,9 @@ AREA = f"{BASE}/letasyl/v1/data-areas/cv"
 
 @pytest.fixture
 async def http():
-    async with create_http_client(BASE) as client:
+    # respx stands in for httpx's own transport (httpcore); the production transport (aiohttp) is tested on
+    # loopback in test_upstream_transport.py.
+    async with create_http_client(BASE, httpx.AsyncHTTPTransport()) as client:
         yield client
 
 
@@ -252,7 +254,7 @@ async def test_each_upstream_gets_its_own_base_url_timeouts_and_bearer_token():
         jobnet_connect_timeout_seconds=1.5,
         jobnet_read_timeout_seconds=4,
     )
-    upstreams = await create_upstreams(settings)
+    upstreams = await create_upstreams(settings, httpx.AsyncHTTPTransport())  # what respx stands in for
     try:
         assert upstreams.jobnet.http.timeout == httpx.Timeout(4, connect=1.5)
         lookup = respx.post("http://jobnet.test/jobnet/v1/profile-lookups").mock(return_value=httpx.Response(404))

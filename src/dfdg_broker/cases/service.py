@@ -338,6 +338,13 @@ class CaseService:
             return held, False
         return await self._repo.first_snapshot_after(case.id, area, takeover), True
 
+    def created_here(self, case: Case) -> bool:
+        """Whether this request created the case. Then nothing is stored about it beyond what the create wrote (no
+        history, situations, conversations, tasks, PDF requests or receipts: nothing can name a case whose id is
+        not yet committed), so what is computed from those starts from nothing instead of reading it back while
+        SQLite's write lock is held."""
+        return self._created is not None and self._created[0] == case.id
+
     async def held_snapshot(self, case: Case, area: DataArea) -> Snapshot | None:
         """The snapshot the broker serves for the area now without asking the operator: the frozen one (G1) once
         the area is frozen, the latest one while it is live. For what is computed from held data (DA4 downloads,
@@ -394,10 +401,10 @@ class CaseService:
         return await self._repo.history(case.id)
 
     async def situations(self, case: Case) -> list[SituationEntry]:
-        return await self._repo.situations(case.id)
+        return [] if self.created_here(case) else await self._repo.situations(case.id)
 
     async def conversations(self, case: Case) -> list[ConversationEntry]:
-        return await self._repo.conversations(case.id)
+        return [] if self.created_here(case) else await self._repo.conversations(case.id)
 
     async def add_conversation(self, case: Case, entry: ConversationEntry) -> ConversationEntry:
         return await self._repo.add_conversation(case.id, entry)

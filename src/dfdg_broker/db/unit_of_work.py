@@ -20,32 +20,37 @@ Repositories take ``uow.session``; services take the ``UnitOfWork`` for the phas
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dfdg_broker.db.session import WRITE_TRANSACTION
+from dfdg_broker.db.session import WRITE_TRANSACTION, write_gate
 
 
 class UnitOfWork:
-    __slots__ = ("session",)
+    __slots__ = ("_gate", "session")
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._gate: asyncio.Lock | None = None  # SQLite's write gate, while this unit of work holds it
 
     @classmethod
     @asynccontextmanager
     async def scope(cls, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[UnitOfWork]:
         """Commit once when the block ends normally, roll back otherwise."""
         async with sessions() as session:
+            uow = cls(session)
             try:
-                yield cls(session)
+                yield uow
             except BaseException:
                 await session.rollback()
                 raise
             else:
                 await session.commit()
+            finally:
+                uow._leave_gate()
 
     async def end_read_phase(self) -> None:
         """End the read transaction before an upstream call. Refuses if anything is waiting to be written: a
@@ -54,8 +59,23 @@ class UnitOfWork:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("end_read_phase with pending writes")
         await session.rollback()
+        self._leave_gate()
 
     async def begin_write_phase(self) -> None:
         """Start the transaction that will write (see ``WRITE_TRANSACTION``). Call it before the first read of a
-        read-then-write, or right after the upstream calls."""
-        await self.session.connection(execution_options={WRITE_TRANSACTION: True})
+        read-then-write, or right after the upstream calls. On SQLite it first waits its turn at the write gate
+        (``db.session.create_sessionmaker``), held until the transaction ends."""
+        gate = write_gate(self.session)
+        if gate is not None and self._gate is None:
+            await gate.acquire()
+            self._gate = gate
+        try:
+            await self.session.connection(execution_options={WRITE_TRANSACTION: True})
+        except BaseException:
+            self._leave_gate()
+            raise
+
+    def _leave_gate(self) -> None:
+        if self._gate is not None:
+            self._gate.release()
+            self._gate = None

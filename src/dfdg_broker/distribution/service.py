@@ -53,7 +53,8 @@ class DistributionService:
         """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
         no receipt covers."""
         other, attachments = held or await self.held_da3_da4(case)
-        return unit_packages(other, attachments, await self._repo.receipts(case.id), today=self._clock.today())
+        receipts = [] if self._cases.created_here(case) else await self._repo.receipts(case.id)
+        return unit_packages(other, attachments, receipts, today=self._clock.today())
 
     async def held_da3_da4(self, case: Case) -> HeldDa3Da4:
         other = await self._cases.held_snapshot(case, DataArea.OTHER)

@@ -6,15 +6,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import CaseRow, WorklistAttentionRow, WorklistRow
 
 _Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
+
+# Core tables for the inserts: the ORM's bulk insert would split rows by which of their values are None.
+_WORKLIST = cast(Table, WorklistRow.__table__)
+_ATTENTION = cast(Table, WorklistAttentionRow.__table__)
 
 NOTHING_DUE = date(9999, 12, 31)
 """``next_due_on`` of a case with nothing due: sorts last, and keeps the keyset a plain (date, id) pair."""
@@ -59,25 +63,36 @@ class WorklistRepository:
         self._session = session
 
     async def replace(
-        self, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]
+        self,
+        case_id: str,
+        entries: Sequence[WorklistEntry],
+        attention: Sequence[AttentionEntry],
+        *,
+        new: bool = False,
     ) -> None:
         """The case's rows, rebuilt (the caller holds the write phase). The case's row is locked first, so two
         requests rebuilding the same case (two concurrent reads that both bring new DA4 content) take turns instead
-        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already)."""
-        # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same requests'
-        # snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
-        await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
-        await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
-        await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
-        self._session.add_all(WorklistRow(**row_values(entry)) for entry in entries)
-        self._session.add_all(
-            WorklistAttentionRow(
-                municipality=entry.municipality, case_id=case_id, next_due_on=entry.next_due_on, **row_values(item)
+        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already). ``new``: the case
+        was created in this transaction, which nobody else can see: there is nothing to lock or remove.
+
+        One INSERT per table, the items in their order."""
+        if not new:
+            # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same
+            # requests' snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
+            await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
+            await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
+            await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
+        if entries:
+            await self._session.execute(insert(_WORKLIST), [row_values(entry) for entry in entries])
+        if entries and attention:  # each item once per worklist row, with that row's keys (its index's range scan)
+            await self._session.execute(
+                insert(_ATTENTION),
+                [
+                    row_values(item, case_id=case_id, municipality=entry.municipality, next_due_on=entry.next_due_on)
+                    for entry in entries
+                    for item in attention
+                ],
             )
-            for entry in entries
-            for item in attention
-        )
-        await self._session.flush()
 
     async def page(self, where: WorklistFilter, after: tuple[date, str] | None, limit: int) -> list[WorklistEntry]:
         """One page in (next due date, case id) order, after the keyset ``after``. Every filter is served by an

@@ -224,7 +224,7 @@ class LifecycleService:
             )
             for municipality in dict.fromkeys((case.receiving_municipality, case.jobcenter_municipality))
         ]
-        await self._worklist.replace(case.id, entries, attention)
+        await self._worklist.replace(case.id, entries, attention, new=self._cases.created_here(case))
 
     async def worklist(self, caller: Caller, where: WorklistFilter, cursor: str | None, limit: int) -> WorklistView:
         """The caller's cases (receiving or jobcenter municipality) in next-due order, one keyset page."""

@@ -12,4 +12,4 @@ from dfdg_broker.summary.service import SummaryService
 
 def case_summary(cases: CaseService, uow: UnitOfWork, clock: Clock) -> SummaryService:
     """A ``cases.dependencies.CaseSummaryFactory``."""
-    return SummaryService(PdfRequestRepository(uow.session), distribution_service(cases, uow, clock), clock)
+    return SummaryService(cases, PdfRequestRepository(uow.session), distribution_service(cases, uow, clock), clock)

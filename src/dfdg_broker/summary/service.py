@@ -13,6 +13,7 @@ from dfdg_broker.cases.records import (
     Attention,
     Case,
 )
+from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.distribution.packages import DOCUMENT_PREFIX
 from dfdg_broker.distribution.service import DistributionService
@@ -22,7 +23,14 @@ from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 
 
 class SummaryService:
-    def __init__(self, pdf_requests: PdfRequestRepository, distribution: DistributionService, clock: Clock) -> None:
+    def __init__(
+        self,
+        cases: CaseService,
+        pdf_requests: PdfRequestRepository,
+        distribution: DistributionService,
+        clock: Clock,
+    ) -> None:
+        self._cases = cases
         self._pdf_requests = pdf_requests
         self._distribution = distribution
         self._clock = clock
@@ -34,7 +42,8 @@ class SummaryService:
         today = self._clock.today()
         base = f"/v1/contact-groups/{case.id}"
         items: list[Attention] = []
-        for request in await self._pdf_requests.for_case(case.id):
+        requests = [] if self._cases.created_here(case) else await self._pdf_requests.for_case(case.id)
+        for request in requests:
             state = pdf_route.status(
                 requested_on=request.requested_on,
                 delivered_on=request.delivered_on,
