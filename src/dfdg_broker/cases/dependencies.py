@@ -68,13 +68,6 @@ async def case_service_scope(request: Request) -> AsyncIterator[tuple[CaseServic
         yield await get_case_service(request, uow, app_state.UPSTREAM.of(request), clock), uow
 
 
-async def get_frozen_reads(request: Request) -> FrozenAreaReads:
-    return FROZEN_READS.of(request)
-
-
-FrozenReadsDep = Annotated[FrozenAreaReads, Depends(get_frozen_reads)]
-
-
 async def get_case_summary(request: Request, cases: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep) -> CaseSummary:
     return CASE_SUMMARY.of(request)(cases, uow, clock)
 
