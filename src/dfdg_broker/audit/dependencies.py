@@ -65,8 +65,10 @@ PurposeHeader = Annotated[
 
 @dataclass(slots=True)
 class AccessRecord:
-    """The cases a request touched (default: the case in the path). Search, worklist and create name theirs."""
+    """Who made the request (the verified caller the rows name) and the cases it touched (default: the case in the
+    path). Search, worklist and create name theirs."""
 
+    caller: Caller
     case_ids: list[str] = field(default_factory=list)
 
 
@@ -128,7 +130,7 @@ class _Logged:
     ) -> None:
         self.purpose = checked_purpose(purpose, about.scope)  # refused before the route does anything
         path_case = request.path_params.get("case_id")
-        self.record = AccessRecord([path_case] if path_case else [])
+        self.record = AccessRecord(caller, [path_case] if path_case else [])
         self.request, self.caller, self.about, self.uow = request, caller, about, uow
 
     @asynccontextmanager

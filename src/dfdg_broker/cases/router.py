@@ -7,11 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from dfdg_broker import idempotency
+from dfdg_broker import app_state, idempotency
 from dfdg_broker.audit.dependencies import AccessRecord, access_logged
 from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters
-from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep, notify_case_changed
+from dfdg_broker.cases.dependencies import (
+    FROZEN_READS,
+    CaseListenerDep,
+    CaseServiceDep,
+    CaseSummaryDep,
+    case_service_scope,
+    notify_case_changed,
+)
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
     BindingCooperationUnknown,
@@ -23,7 +30,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
@@ -102,27 +109,43 @@ async def get_contact_group(
     return presenters.case_read(case, clock.today(), await summary.attention(case))
 
 
+async def _read_area(request: Request, municipality: str, case_id: str, area: DataArea, model: type) -> bytes:
+    """The ordinary read of a data area (G1), serialised once: the presenter validated the data already (FastAPI
+    would validate it again)."""
+    clock = app_state.CLOCK.of(request)
+    async with case_service_scope(request) as (service, uow):
+        read = await service.read_area(municipality, case_id, area)
+        if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist
+            await notify_case_changed(request, service, uow, clock, read.case)
+    body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
+    FROZEN_READS.of(request).remember(read, body)
+    return body
+
+
 def _area_route(area: DataArea) -> None:
     model = AREA_RESPONSE_MODELS[area]
 
+    # Few dependencies on purpose: a cache hit is the hottest request there is, and each dependency FastAPI solves
+    # costs it more than its check on the database. The caller comes with the access record, a default because an
+    # annotation could not name this ``area`` (annotations are resolved in the module's namespace).
     async def read_area(
-        request: Request, case_id: str, caller: ReadCaller, service: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
+        access: AccessRecord = access_logged("read-area", detail=area.value),  # noqa: B008
+        *,
+        request: Request,
+        case_id: str,
     ) -> Response:
-        # Serialised here, once: the presenter validated the data already (FastAPI would validate it again).
-        body = await service.cached_frozen_response(caller.municipality, case_id, area)
+        # A frozen area this process served before: one check on the driver, no unit of work (issue 14).
+        frozen = FROZEN_READS.of(request)
+        municipality = access.caller.municipality
+        body = await frozen.cached_response(municipality, case_id, area)
         if body is None:
-            read = await service.read_area(caller.municipality, case_id, area)
-            if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist
-                await notify_case_changed(request, service, uow, clock, read.case)
-            body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
-            service.remember_frozen_response(read, body)
+            body = await _read_area(request, municipality, case_id, area, model)
         return Response(body, media_type="application/json")
 
     router.add_api_route(
         f"/{{case_id}}/data-areas/{area.value}",
         read_area,
         methods=["GET"],
-        dependencies=[access_logged("read-area", detail=area.value)],
         response_model=AreaResponse[model],  # type: ignore[valid-type]
         name=f"read_area_{area.value.replace('-', '_')}",
         summary=f"Data area '{area.value}', with the date rules applied (G1)",
