@@ -31,6 +31,10 @@ class CaseSummary(Protocol):
         """What on the case needs a human, from what the broker holds (the operator is not asked)."""
         ...
 
+    async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
+        """The case (C2: ``CaseNotFound`` unless the caller may see it) and its summary, read together."""
+        ...
+
 
 CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")

@@ -331,6 +331,14 @@ class CaseRepository:
 
     # ---------------------------------------------------------------- rows <-> records, sealing on the way
 
+    def case_from_row(self, row: Any, done_tasks: frozenset[str]) -> Case:
+        """A case from a row holding the cases table's columns by name (for a feature's one-statement read)."""
+        return self._case(row, done_tasks)
+
+    def snapshot_from_row(self, row: Any) -> Snapshot:
+        """A snapshot from a row holding the snapshots table's columns by name, its data opened."""
+        return self._snapshot(row)
+
     def _case(self, row: CaseRow, done_tasks: frozenset[str] = frozenset()) -> Case:
         return from_row(
             Case,

@@ -92,14 +92,13 @@ async def get_contact_group(
     case_id: str,
     response: Response,
     caller: ReadCaller,
-    service: CaseServiceDep,
     summary: CaseSummaryDep,
     clock: ClockDep,
 ) -> ContactGroupRead:
     """The case; its ``ETag`` goes into ``If-Match`` on a PATCH."""
-    case = await service.get(caller.municipality, case_id)
+    case, attention = await summary.read(caller.municipality, case_id)
     response.headers["ETag"] = case.etag
-    return presenters.case_read(case, clock.today(), await summary.attention(case))
+    return presenters.case_read(case, clock.today(), attention)
 
 
 def _area_route(area: DataArea) -> None:

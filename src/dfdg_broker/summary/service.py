@@ -6,6 +6,11 @@ It depends on cases, PDF requests and distribution; none of them imports it. The
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Protocol
+
+from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.records import (
     LOGIN_CODES_TASK_CODE,
     LOGIN_CODES_TASK_TEXT,
@@ -14,27 +19,67 @@ from dfdg_broker.cases.records import (
     Case,
 )
 from dfdg_broker.clock import Clock
-from dfdg_broker.distribution.packages import DOCUMENT_PREFIX
-from dfdg_broker.distribution.service import DistributionService
+from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
+from dfdg_broker.distribution.service import DistributionService, held_areas
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.minors import child_link
+from dfdg_broker.letasyl.schemas import OtherArea
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
+from dfdg_broker.summary.repository import SummaryRepository
+
+
+class _PdfRequest(Protocol):
+    """What the summary reads of a PDF request (a stored one, or the case read's ``PdfRequestDates``)."""
+
+    @property
+    def requested_on(self) -> date: ...
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def delivered_on(self) -> date | None: ...
+    @property
+    def lost_on(self) -> date | None: ...
 
 
 class SummaryService:
-    def __init__(self, pdf_requests: PdfRequestRepository, distribution: DistributionService, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: SummaryRepository,
+        pdf_requests: PdfRequestRepository,
+        distribution: DistributionService,
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
         self._pdf_requests = pdf_requests
         self._distribution = distribution
         self._clock = clock
 
+    async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
+        """The case and its summary, from one statement (see ``SummaryRepository``)."""
+        found = await self._repo.case_with_summary_inputs(case_id)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
+        case, inputs = found
+        held = held_areas(inputs.other, inputs.attachments)
+        packages = unit_packages(*held, inputs.receipts, today=self._clock.today())
+        return case, self._attention(case, inputs.pdf_requests, held[0], packages)
+
     async def attention(self, case: Case) -> list[Attention]:
+        """The case summary of a case already read (each part read on its own)."""
+        requests = await self._pdf_requests.for_case(case.id)
+        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
+        return self._attention(case, requests, held[0], await self._distribution.unit_packages(case, held))
+
+    def _attention(
+        self, case: Case, pdf_requests: Iterable[_PdfRequest], other: OtherArea, packages: Iterable[UnitPackage]
+    ) -> list[Attention]:
         """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
         documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
         operator is not asked (a case read must not depend on it)."""
         today = self._clock.today()
         base = f"/v1/contact-groups/{case.id}"
         items: list[Attention] = []
-        for request in await self._pdf_requests.for_case(case.id):
+        for request in pdf_requests:
             state = pdf_route.status(
                 requested_on=request.requested_on,
                 delivered_on=request.delivered_on,
@@ -64,8 +109,7 @@ class SummaryService:
                         f"{base}/pdf-requests",
                     )
                 )
-        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
-        link = child_link(held[0].children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
+        link = child_link(other.children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
         if link.needs_attention:
             items.append(
                 Attention(
@@ -77,7 +121,7 @@ class SummaryService:
                     f"{base}/data-areas/other",
                 )
             )
-        for package in await self._distribution.unit_packages(case, held):
+        for package in packages:
             # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
             documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
             if documents:
