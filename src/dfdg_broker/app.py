@@ -13,19 +13,21 @@ from fastapi_offline import FastAPIOffline
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import StaticPool
 
 from dfdg_broker import __version__, app_state, time_travel, tracing
 from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
-from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE
+from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE, FROZEN_READS
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
+from dfdg_broker.cases.repository import FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
+from dfdg_broker.cases.service import FrozenAreaReads
 from dfdg_broker.clock import Clock, FixedClock, MovableClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
+from dfdg_broker.db.driver import driver_for
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.erasure.router import router as erasure_router
@@ -114,6 +116,19 @@ def protection_from(settings: Settings) -> Protection:
 log = logging.getLogger("dfdg_broker.start_up")
 
 
+FROZEN_CHECK_CONNECTIONS = 4
+"""Per worker: a check is one short round trip, so a few connections serve every concurrent frozen read."""
+
+
+def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
+    return create_engine(
+        settings.database_url,
+        pool_size=connections,
+        max_overflow=0,
+        pool_recycle_seconds=settings.db_pool_recycle_seconds,
+    )
+
+
 async def _check_schema(engine: AsyncEngine) -> None:
     """Says at start-up (in each worker process) whether the schema is at this release's revision. A schema behind
     does not stop the process: /readyz answers 503 until `dfdg-broker migrate` has run (a migration job running
@@ -156,18 +171,12 @@ def create_app(
             tracing.trace_statements(engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
         app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
-        # The access-log writer's own connection: it never waits for the pool behind the reads waiting for it
-        # (an in-memory database exists once, in its one connection: there the writer shares it).
-        access_log_engine = (
-            engine
-            if isinstance(engine.pool, StaticPool)
-            else create_engine(
-                settings.database_url,
-                pool_size=1,
-                max_overflow=0,
-                pool_recycle_seconds=settings.db_pool_recycle_seconds,
-            )
-        )
+        # The access-log writer and the frozen-read check have connections of their own (db.driver): neither may
+        # queue for the pool behind the very reads waiting for them.
+        access_log_engine = _own_engine(settings, connections=1)
+        frozen_engine = _own_engine(settings, connections=FROZEN_CHECK_CONNECTIONS)
+        frozen_check = FrozenCheckRepository(driver_for(frozen_engine, FROZEN_CHECK_CONNECTIONS))
+        FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), frozen_check, app_state.CLOCK.get(app)))
         access_log = GroupCommitWriter(
             access_log_engine,
             queue_size=settings.access_log_queue_size,
@@ -186,8 +195,9 @@ def create_app(
             yield
         finally:
             await access_log.aclose()  # rows still queued are written before the engine goes
-            if access_log_engine is not engine:
-                await access_log_engine.dispose()
+            await frozen_check.aclose()
+            for own in (access_log_engine, frozen_engine):
+                await own.dispose()
             await identity_http.aclose()
             await upstreams.aclose()
             await engine.dispose()

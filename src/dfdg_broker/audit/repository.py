@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, insert, select
+from sqlalchemy import Row, Table, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from dfdg_broker.audit.records import AccessEntry, Outcome
@@ -30,10 +30,14 @@ _COLUMNS = (
 )
 
 
-def _values(entry: AccessEntry) -> dict[str, Any]:
-    values = asdict(entry)
-    del values["id"]  # the database numbers the rows
-    return values
+_FIELDS = tuple(field.name for field in fields(AccessEntry) if field.name != "id")  # the database numbers the rows
+
+INSERT_ENTRY = insert(_TABLE).values({name: bindparam(name) for name in _FIELDS})
+"""One row, as the group-commit writer runs it on the driver (``db.driver``), once per entry of a batch."""
+
+
+def entry_values(entry: AccessEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in _FIELDS}  # not asdict: it deep-copies every value
 
 
 def _entry(row: Row[Any] | Any) -> AccessEntry:
@@ -55,7 +59,7 @@ def _entry(row: Row[Any] | Any) -> AccessEntry:
 
 async def add_entries(executor: AsyncSession | AsyncConnection, entries: Iterable[AccessEntry]) -> None:
     """Insert the rows (one multi-row INSERT); the caller's transaction commits them."""
-    values = [_values(entry) for entry in entries]
+    values = [entry_values(entry) for entry in entries]
     if values:
         await executor.execute(insert(_TABLE), values)
 

@@ -7,14 +7,17 @@ with ``AccessLogUnavailable`` when it did not; so a failed batch fails every req
 told its row is written when it is not. A full queue answers 503 at once rather than piling reads up in memory.
 While one batch commits, the next one gathers, and the writer lingers ``linger_seconds`` after
 the first row of a batch (``DFDG_ACCESS_LOG_LINGER_MS``) so the reads being served right then join it: a commit
-costs about a millisecond of CPU whatever its size (on SQLite, seven thread hops), so under load one commit serves
-many reads; alone, a read waits for one commit plus the linger.
+costs a round trip (and on SQLite a sync to disk) whatever its size, so under load one commit serves many reads;
+alone, a read waits for one commit plus the linger.
 
 Each worker process has its own writer (the lifespan starts it, ``aclose`` stops it after draining what is
 queued); there is nothing to share between processes but the database. The writer has its own engine and keeps
 one connection: it must never queue for a pooled connection behind the very requests that are waiting for it. A
-batch that fails is tried once more on a fresh connection (the server may have dropped an idle one) before its
-requests are failed.
+batch is one round trip on the driver itself (``db.driver``): asyncpg's atomic ``executemany`` in autocommit; on
+SQLite BEGIN IMMEDIATE, the rows and COMMIT in one hop to the connection's thread (through SQLAlchemy and
+aiosqlite a batch made about eight hops, and under load each waited for a turn of the event loop, which every read
+of the batch waited for in turn). A batch that fails is tried once more on a fresh connection (the server may have
+dropped an idle one) before its requests are failed.
 """
 
 from __future__ import annotations
@@ -24,13 +27,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dfdg_broker import metrics
 from dfdg_broker.audit import repository
 from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry
-from dfdg_broker.db.session import WRITE_TRANSACTION
+from dfdg_broker.db.driver import DriverStatement, driver_for
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,8 @@ class GroupCommitWriter:
         self.engine = engine
         self._linger = linger_seconds
         self._wait = wait_seconds
-        self._connection: AsyncConnection | None = None
+        self._driver = driver_for(engine, connections=1)
+        self._insert_entry = DriverStatement(repository.INSERT_ENTRY, engine.dialect)
         self._queue: asyncio.Queue[_Waiting | None] = asyncio.Queue(queue_size)
         self._batch_rows = batch_rows
         self._task: asyncio.Task[None] | None = None
@@ -96,7 +100,7 @@ class GroupCommitWriter:
         await self._queue.put(None)
         await self._task
         self._task = None
-        await self._drop_connection()
+        await self._driver.aclose()
 
     async def _run(self) -> None:
         stopping = False
@@ -125,9 +129,8 @@ class GroupCommitWriter:
                 await self._insert(entries)
                 error = None
                 break
-            except Exception as exc:  # the driver's, SQLAlchemy's, OSError: every one means "not committed"
+            except Exception as exc:  # the driver's, OSError: every one means "not committed" (and a new connection)
                 error = exc
-                await self._drop_connection()
         metrics.ACCESS_LOG_BATCHES.labels(result="failed" if error else "committed").inc()
         metrics.ACCESS_LOG_BATCH_ROWS.observe(len(entries))
         if error is not None:
@@ -144,23 +147,4 @@ class GroupCommitWriter:
                 waiting.done.set_exception(AccessLogUnavailable())
 
     async def _insert(self, entries: list[AccessEntry]) -> None:
-        if self._connection is None:
-            connection = await self.engine.connect()
-            # One multi-row INSERT is atomic on its own: on PostgreSQL it runs without BEGIN and COMMIT (one round
-            # trip instead of three). SQLite takes the write lock up front (``WRITE_TRANSACTION``) instead.
-            options: dict[str, object] = (
-                {"isolation_level": "AUTOCOMMIT"}
-                if self.engine.dialect.name == "postgresql"
-                else {WRITE_TRANSACTION: True}
-            )
-            self._connection = await connection.execution_options(**options)
-        async with self._connection.begin():
-            await repository.add_entries(self._connection, entries)
-
-    async def _drop_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception:  # already broken: nothing more to release
-                log.debug("access log: closing a broken connection failed", exc_info=True)
+        await self._driver.insert_all(self._insert_entry, [repository.entry_values(entry) for entry in entries])

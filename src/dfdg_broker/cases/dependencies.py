@@ -7,7 +7,8 @@ factory in at start-up (``CASE_SUMMARY``): the arrow points from summary to case
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
@@ -17,7 +18,7 @@ from dfdg_broker.app_state import StateKey
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.records import Attention, Case
 from dfdg_broker.cases.repository import CaseRepository
-from dfdg_broker.cases.service import CaseService
+from dfdg_broker.cases.service import CaseService, FrozenAreaReads
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.deps import ClockDep, UnitOfWorkDep, UpstreamDep
@@ -40,6 +41,8 @@ CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
 FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
 """The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
+FROZEN_READS: StateKey[FrozenAreaReads] = StateKey("frozen_reads")
+"""Set by the lifespan: the cache with its check, on connections of its own (``db.driver``)."""
 COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
 """The binding cooperations the broker knows (C2), read once at start-up."""
 
@@ -53,11 +56,27 @@ async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: Upstr
         clock,
         app_state.PROTECTION.of(request),
         cooperations=COOPERATIONS.of(request),
-        frozen_cache=FROZEN_CACHE.of(request),
     )
 
 
 CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]
+
+
+@asynccontextmanager
+async def case_service_scope(request: Request) -> AsyncIterator[tuple[CaseService, UnitOfWork]]:
+    """``CaseServiceDep`` with its unit of work, for a route that needs them on one path only (a data area the
+    frozen cache cannot serve): opened here, committed when the block ends (rolled back on an exception), as the
+    dependencies would be, so that the common path opens no session at all."""
+    async with UnitOfWork.scope(app_state.SESSIONS.of(request)) as uow:
+        clock = app_state.CLOCK.of(request)
+        yield await get_case_service(request, uow, app_state.UPSTREAM.of(request), clock), uow
+
+
+async def get_frozen_reads(request: Request) -> FrozenAreaReads:
+    return FROZEN_READS.of(request)
+
+
+FrozenReadsDep = Annotated[FrozenAreaReads, Depends(get_frozen_reads)]
 
 
 async def get_case_summary(request: Request, cases: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep) -> CaseSummary:

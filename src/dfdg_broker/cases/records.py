@@ -57,8 +57,8 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class FrozenCheck:
-    """What a cached frozen read checks on every hit (``CaseRepository.frozen_check``): access, dates, and whether
-    the cached snapshot is still stored."""
+    """What a cached frozen read checks on every hit (``FrozenCheckRepository.frozen_check``): access, dates, and
+    whether the cached snapshot is still stored."""
 
     receiving_municipality: str
     jobcenter_municipality: str

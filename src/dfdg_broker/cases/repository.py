@@ -25,6 +25,7 @@ from dfdg_broker.cases.records import (
     TaskDone,
 )
 from dfdg_broker.db import sealed
+from dfdg_broker.db.driver import Driver, DriverStatement
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
     AttachmentBlobRow,
@@ -59,7 +60,44 @@ _FROZEN_CHECK = select(
     .exists()
     .label("held"),
 ).where(CaseRow.id == bindparam("case_id"))
-"""``CaseRepository.frozen_check``'s query, built once (it runs on every cached frozen read)."""
+"""``FrozenCheckRepository.frozen_check``'s query, compiled once (it runs on every cached frozen read)."""
+
+
+class FrozenCheckRepository:
+    """The one query of a cached frozen read (``service.FrozenAreaReads``), run on the driver itself in one round
+    trip (``db.driver``): a cache hit opens no session and no transaction."""
+
+    def __init__(self, driver: Driver) -> None:
+        self._driver = driver
+        self._statement = DriverStatement(_FROZEN_CHECK, driver.dialect)
+
+    async def frozen_check(
+        self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
+    ) -> FrozenCheck | None:
+        """What a cached frozen read must check on every hit: who may see the case (C2), its dates, and whether
+        the area's snapshot taken on that day with that content is still stored (an erased case's is not). Only
+        those columns: nothing personal is read (a hit serves the cached bytes)."""
+        row = await self._driver.fetch_one(
+            self._statement,
+            {"case_id": case_id, "area": area.value, "taken_on": taken_on, "content_sha256": content_sha256},
+        )
+        if row is None:
+            return None
+        receiving, jobcenter, handover, early_cv, early_contract, deadline, held = row
+        return FrozenCheck(
+            receiving_municipality=receiving,
+            jobcenter_municipality=jobcenter,
+            dates=CaseDates(
+                handover_date=handover,
+                early_takeover_cv=early_cv,
+                early_takeover_contract=early_contract,
+                cv_update_deadline=deadline,
+            ),
+            still_held=bool(held),
+        )
+
+    async def aclose(self) -> None:
+        await self._driver.aclose()
 
 
 class DuplicateCase(Exception):
@@ -96,32 +134,6 @@ class CaseRepository:
         if row is None:
             return None
         return self._case(row[0]), (self._snapshot(row[1]) if row[1] is not None else None)
-
-    async def frozen_check(
-        self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
-    ) -> FrozenCheck | None:
-        """What a cached frozen read must check on every hit, in one round trip: who may see the case (C2), its
-        dates, and whether the area's snapshot taken on that day with that content is still stored. Only those
-        columns: no mapped case is built and nothing personal is read (a hit serves the cached bytes)."""
-        row = (
-            await self._session.execute(
-                _FROZEN_CHECK,
-                {"case_id": case_id, "area": area.value, "taken_on": taken_on, "content_sha256": content_sha256},
-            )
-        ).first()
-        if row is None:
-            return None
-        return FrozenCheck(
-            receiving_municipality=row.receiving_municipality,
-            jobcenter_municipality=row.jobcenter_municipality,
-            dates=CaseDates(
-                handover_date=row.handover_date,
-                early_takeover_cv=row.early_takeover_cv,
-                early_takeover_contract=row.early_takeover_contract,
-                cv_update_deadline=row.cv_update_deadline,
-            ),
-            still_held=bool(row.held),
-        )
 
     async def find(self, cpr: str, receiving_municipality: str) -> Case | None:
         """The citizen's case with this receiving municipality (C1), found under any key of the lookup ring."""

@@ -11,7 +11,14 @@ from dfdg_broker import idempotency
 from dfdg_broker.audit.dependencies import AccessRecord, access_logged
 from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters
-from dfdg_broker.cases.dependencies import CaseListenerDep, CaseServiceDep, CaseSummaryDep, notify_case_changed
+from dfdg_broker.cases.dependencies import (
+    CaseListenerDep,
+    CaseServiceDep,
+    CaseSummaryDep,
+    FrozenReadsDep,
+    case_service_scope,
+    notify_case_changed,
+)
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
     BindingCooperationUnknown,
@@ -23,7 +30,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
@@ -105,16 +112,18 @@ def _area_route(area: DataArea) -> None:
     model = AREA_RESPONSE_MODELS[area]
 
     async def read_area(
-        request: Request, case_id: str, caller: ReadCaller, service: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
+        request: Request, case_id: str, caller: ReadCaller, frozen: FrozenReadsDep, clock: ClockDep
     ) -> Response:
-        # Serialised here, once: the presenter validated the data already (FastAPI would validate it again).
-        body = await service.cached_frozen_response(caller.municipality, case_id, area)
+        # A frozen area this process served before: one check on the driver, no unit of work (issue 14).
+        body = await frozen.cached_response(caller.municipality, case_id, area)
         if body is None:
-            read = await service.read_area(caller.municipality, case_id, area)
-            if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist
-                await notify_case_changed(request, service, uow, clock, read.case)
+            async with case_service_scope(request) as (service, uow):
+                read = await service.read_area(caller.municipality, case_id, area)
+                if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: worklist
+                    await notify_case_changed(request, service, uow, clock, read.case)
+            # Serialised here, once: the presenter validated the data already (FastAPI would validate it again).
             body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
-            service.remember_frozen_response(read, body)
+            frozen.remember(read, body)
         return Response(body, media_type="application/json")
 
     router.add_api_route(

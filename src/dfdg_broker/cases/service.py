@@ -23,7 +23,7 @@ from dfdg_broker.cases.errors import (
 )
 from dfdg_broker.cases.frozen_cache import CACHEABLE_AREAS, FrozenAreaCache, FrozenEntry
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
-from dfdg_broker.cases.repository import CaseRepository, DuplicateCase
+from dfdg_broker.cases.repository import CaseRepository, DuplicateCase, FrozenCheckRepository
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
@@ -80,6 +80,54 @@ class _Capture:
     blobs: list[Blob]
 
 
+class FrozenAreaReads:
+    """G1 frozen reads served from the process's cache of serialised responses (``frozen_cache``). A hit needs no
+    unit of work: one query on the driver checks what may have changed since (``FrozenCheckRepository``)."""
+
+    def __init__(self, cache: FrozenAreaCache | None, check: FrozenCheckRepository, clock: Clock) -> None:
+        self._cache = cache
+        self._check = check
+        self._clock = clock
+
+    async def cached_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
+        """The serialised response of a frozen area read earlier by this process, if it still holds: one query
+        checks the case (C2; its dates: the area must be frozen, under the same takeover date) and that the cached
+        snapshot is still stored. None means "read it the ordinary way" (then ``remember``)."""
+        cache = self._cache
+        if cache is None or area not in CACHEABLE_AREAS:
+            return None
+        entry = cache.get(case_id, area)
+        if entry is None:
+            return None
+        check = await self._check.frozen_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
+        if check is None:  # erased, perhaps by another process: forget what this one held
+            cache.discard(case_id)
+            raise CaseNotFound()
+        if not check.visible_to(caller_municipality):
+            raise CaseNotFound()  # C2, exactly as on the ordinary path
+        if (
+            check.still_held
+            and check.dates.is_frozen(area, self._clock.today())
+            and check.dates.takeover_date(area) == entry.takeover_date
+        ):
+            return entry.body
+        cache.discard(case_id, area)
+        return None
+
+    def remember(self, read: AreaRead, body: bytes) -> None:
+        """Keep a frozen read's serialised response for the next reads, when it came from the database alone (a
+        response that asked the operator carries this request's ``retrieved_at``)."""
+        if (
+            self._cache is None
+            or read.mode != "frozen"
+            or read.retrieved_at is not None
+            or read.stale_reason is not None
+        ):
+            return
+        entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
+        self._cache.put(read.case.id, read.area, entry)
+
+
 class CaseService:
     def __init__(
         self,
@@ -90,12 +138,10 @@ class CaseService:
         clock: Clock,
         protection: Protection,
         cooperations: BindingCooperations | None = None,
-        frozen_cache: FrozenAreaCache | None = None,
     ) -> None:
         self._repo = repo
         self._uow = uow
         self._cooperations = cooperations or BindingCooperations()
-        self._frozen_cache = frozen_cache
         # The snapshots of a case this request created: what ``held_snapshot`` serves for it (no earlier ones
         # exist), so the summary shown with the create reads nothing back while SQLite's write lock is held.
         self._created: tuple[str, dict[DataArea, Snapshot]] | None = None
@@ -232,44 +278,6 @@ class CaseService:
         else:
             read = await self._read_live(case, area, takeover, prefetched=latest)
         return replace(read, supplement=supplement) if supplement is not None else read
-
-    async def cached_frozen_response(self, caller_municipality: str, case_id: str, area: DataArea) -> bytes | None:
-        """The serialised response of a frozen area read earlier by this process, if it still holds: one query
-        checks the case (C2; its dates: the area must be frozen, under the same takeover date) and that the cached
-        snapshot is still stored. None means "read it the ordinary way" (then ``remember_frozen_response``)."""
-        cache = self._frozen_cache
-        if cache is None or area not in CACHEABLE_AREAS:
-            return None
-        entry = cache.get(case_id, area)
-        if entry is None:
-            return None
-        check = await self._repo.frozen_check(case_id, area, entry.snapshot_taken_on, entry.snapshot_sha256)
-        if check is None:  # erased, perhaps by another process: forget what this one held
-            cache.discard(case_id)
-            raise CaseNotFound()
-        if not check.visible_to(caller_municipality):
-            raise CaseNotFound()  # C2, exactly as on the ordinary path
-        if (
-            check.still_held
-            and check.dates.is_frozen(area, self._clock.today())
-            and check.dates.takeover_date(area) == entry.takeover_date
-        ):
-            return entry.body
-        cache.discard(case_id, area)
-        return None
-
-    def remember_frozen_response(self, read: AreaRead, body: bytes) -> None:
-        """Keep a frozen read's serialised response for the next reads, when it came from the database alone (a
-        response that asked the operator carries this request's ``retrieved_at``)."""
-        if (
-            self._frozen_cache is None
-            or read.mode != "frozen"
-            or read.retrieved_at is not None
-            or read.stale_reason is not None
-        ):
-            return
-        entry = FrozenEntry(read.takeover_date, read.snapshot.taken_on, read.snapshot.content_sha256, body)
-        self._frozen_cache.put(read.case.id, read.area, entry)
 
     async def _read_live(
         self, case: Case, area: DataArea, takeover: date, *, prefetched: tuple[Snapshot | None] | None = None

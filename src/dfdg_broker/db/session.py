@@ -40,13 +40,7 @@ def create_engine(
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+        configure_sqlite_connection(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -55,6 +49,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # so up front (see ``WRITE_TRANSACTION``) and takes the write lock when it begins.
         write = conn.get_execution_options().get(WRITE_TRANSACTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def configure_sqlite_connection(dbapi_connection: Any) -> None:
+    """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones)."""
+    # Let SQLAlchemy (or db.driver), not the driver, decide when a transaction begins (see _on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 class DatabaseUnreachable(RuntimeError):

@@ -1,0 +1,241 @@
+"""The two statements of every frozen read, run straight on the driver: one round trip each, no Session.
+
+A cached frozen read (issue 14) runs one SELECT (the check) and adds one access-log row. Through the ORM each
+costs more than the database's work: a Session and its transaction (BEGIN, COMMIT), the statement's cache key and
+parameters; and on SQLite every step is a hop to aiosqlite's thread and back, each waiting for a turn of a busy
+event loop (a SELECT and its commit made about six, an access-log batch about eight). A single statement needs
+none of that: it is atomic on its own, so it runs in autocommit on a connection held for the purpose, in one
+round trip (on SQLite: one hop to that connection's own thread, where a batch's transaction runs whole).
+
+The statements are still SQLAlchemy Core, compiled once for the engine's dialect (``DriverStatement``); their
+column types convert the values as the ORM would (SQLite keeps dates and times as text). Everything else keeps
+the unit of work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
+
+from dfdg_broker.db.session import configure_sqlite_connection
+
+log = logging.getLogger(__name__)
+
+Row = tuple[Any, ...]
+C = TypeVar("C")
+
+
+class DriverStatement:
+    """A Core statement compiled once for a dialect: its SQL in the driver's paramstyle, and how to turn named
+    values into the driver's positional parameters and a driver's row into Python values."""
+
+    __slots__ = ("_binds", "_results", "sql")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None, "a positional paramstyle"
+        self.sql = str(compiled)
+        self._binds = tuple(
+            (name, _bind_processor(compiled.binds[name].type, dialect)) for name in compiled.positiontup
+        )
+        columns = getattr(statement, "selected_columns", ())
+        self._results = tuple(_result_processor(column.type, dialect) for column in columns)
+
+    def parameters(self, values: Mapping[str, Any]) -> Row:
+        return tuple(values[name] if convert is None else convert(values[name]) for name, convert in self._binds)
+
+    def row(self, raw: Sequence[Any]) -> Row:
+        return tuple(
+            value if convert is None else convert(value) for value, convert in zip(raw, self._results, strict=True)
+        )
+
+
+def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Any:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Any:
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
+
+
+class Driver(Protocol):
+    dialect: Dialect
+
+    async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
+        """The first row of a SELECT, or None; one round trip, autocommit."""
+        ...
+
+    async def insert_all(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert every row or none (one transaction), in one round trip."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def driver_for(engine: AsyncEngine, connections: int) -> Driver:
+    """``connections`` connections to ``engine``'s database, held for the life of the process: one statement at a
+    time on each (an asyncpg connection runs one at a time; a SQLite connection has its one thread)."""
+    if engine.dialect.name == "sqlite":
+        return SqliteDriver(engine, connections)
+    return AsyncpgDriver(engine, connections)
+
+
+class _Lender(Generic[C]):
+    """Lends each of a fixed number of connections to one caller at a time; opens them when first needed and
+    opens a fresh one in place of a connection that failed (the server may have dropped it)."""
+
+    def __init__(self, size: int) -> None:
+        self._idle: asyncio.LifoQueue[C | None] = asyncio.LifoQueue()
+        for _ in range(size):
+            self._idle.put_nowait(None)
+        self._all: list[C] = []
+
+    async def open(self) -> C:
+        raise NotImplementedError
+
+    async def discard(self, connection: C) -> None:
+        raise NotImplementedError
+
+    @asynccontextmanager
+    async def lent(self) -> AsyncIterator[C]:
+        connection = await self._idle.get()
+        try:
+            if connection is None:
+                connection = await self.open()
+                self._all.append(connection)
+            yield connection
+        except BaseException:
+            if connection is not None:  # half-way through a statement, or broken: not lent again
+                self._all.remove(connection)
+                await self.discard(connection)
+            connection = None
+            raise
+        finally:
+            self._idle.put_nowait(connection)
+
+    async def close_all(self) -> None:
+        connections, self._all = self._all, []
+        for connection in connections:
+            await self.discard(connection)
+
+
+class _SqliteConnection:
+    """A plain ``sqlite3`` connection and the one thread that uses it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-driver")
+        self.connection: sqlite3.Connection | None = None
+
+    def connect(self) -> sqlite3.Connection:
+        if self.connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            configure_sqlite_connection(connection)
+            self.connection = connection
+        return self.connection
+
+
+class SqliteDriver(_Lender[_SqliteConnection]):
+    """Each connection has its own thread (as aiosqlite's do); a statement, or a batch's whole transaction, is one
+    hop there and back."""
+
+    def __init__(self, engine: AsyncEngine, size: int) -> None:
+        super().__init__(size)
+        self.dialect = engine.dialect
+        path = engine.url.database
+        if not path or path == ":memory:" or "mode=memory" in str(engine.url):
+            raise ValueError("the broker needs a SQLite database file: an in-memory one exists in one connection")
+        self._path = path
+
+    async def open(self) -> _SqliteConnection:
+        return _SqliteConnection(self._path)
+
+    async def discard(self, connection: _SqliteConnection) -> None:
+        def close() -> None:
+            if connection.connection is not None:
+                connection.connection.close()
+
+        await asyncio.get_running_loop().run_in_executor(connection.thread, close)
+        connection.thread.shutdown(wait=False)
+
+    async def _run(self, function: Any, *args: Any) -> Any:
+        async with self.lent() as connection:
+            return await asyncio.get_running_loop().run_in_executor(connection.thread, function, connection, *args)
+
+    async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
+        raw = await self._run(_fetch_one, statement.sql, statement.parameters(values))
+        return None if raw is None else statement.row(raw)
+
+    async def insert_all(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        await self._run(_insert_all, statement.sql, [statement.parameters(row) for row in rows])
+
+    async def aclose(self) -> None:
+        await self.close_all()
+
+
+def _fetch_one(connection: _SqliteConnection, sql: str, parameters: Row) -> Row | None:
+    row: Row | None = connection.connect().execute(sql, parameters).fetchone()
+    return row
+
+
+def _insert_all(connection: _SqliteConnection, sql: str, rows: list[Row]) -> None:
+    sqlite = connection.connect()
+    sqlite.execute("BEGIN IMMEDIATE")  # the write lock up front (see db.session): never SQLITE_BUSY half-way
+    try:
+        sqlite.executemany(sql, rows)
+    except BaseException:
+        sqlite.execute("ROLLBACK")
+        raise
+    sqlite.execute("COMMIT")
+
+
+@dataclass(frozen=True, slots=True)
+class _PooledAsyncpg:
+    pooled: AsyncConnection  # checked out of the engine's pool, held
+    asyncpg: Any  # its asyncpg connection
+
+
+class AsyncpgDriver(_Lender[_PooledAsyncpg]):
+    """Connections of the engine's pool, checked out for good; statements go to asyncpg itself. Outside a
+    transaction asyncpg runs a statement in autocommit, and its ``executemany`` is atomic on its own."""
+
+    def __init__(self, engine: AsyncEngine, size: int) -> None:
+        super().__init__(size)
+        self.dialect = engine.dialect
+        self._engine = engine
+
+    async def open(self) -> _PooledAsyncpg:
+        pooled = await self._engine.connect()
+        return _PooledAsyncpg(pooled, (await pooled.get_raw_connection()).driver_connection)
+
+    async def discard(self, connection: _PooledAsyncpg) -> None:
+        try:
+            await connection.pooled.invalidate()  # not back into the pool: its state is unknown
+            await connection.pooled.close()
+        except Exception:  # already broken: nothing more to release
+            log.debug("closing a broken connection failed", exc_info=True)
+
+    async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
+        async with self.lent() as connection:
+            raw = await connection.asyncpg.fetchrow(statement.sql, *statement.parameters(values))
+        return None if raw is None else statement.row(raw)
+
+    async def insert_all(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        parameters = [statement.parameters(row) for row in rows]
+        async with self.lent() as connection:
+            await connection.asyncpg.executemany(statement.sql, parameters)
+
+    async def aclose(self) -> None:
+        await self.close_all()
