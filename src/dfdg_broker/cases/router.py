@@ -13,6 +13,7 @@ from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters
 from dfdg_broker.cases.dependencies import (
     CaseListenerDep,
+    CaseReaderDep,
     CaseServiceDep,
     CaseSummaryDep,
     FrozenReadsDep,
@@ -99,11 +100,11 @@ async def get_contact_group(
     case_id: str,
     response: Response,
     caller: ReadCaller,
-    summary: CaseSummaryDep,
+    reader: CaseReaderDep,
     clock: ClockDep,
 ) -> ContactGroupRead:
     """The case; its ``ETag`` goes into ``If-Match`` on a PATCH."""
-    case, attention = await summary.read(caller.municipality, case_id)
+    case, attention = await reader.read(caller.municipality, case_id)
     response.headers["ETag"] = case.etag
     return presenters.case_read(case, clock.today(), attention)
 

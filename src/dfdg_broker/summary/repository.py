@@ -1,29 +1,33 @@
 """The case read's one query: the case and everything its summary needs, in one statement (one round trip).
 
 A case read is the hottest read after the data areas; asked part by part (the case, its done tasks, PDF requests,
-DA3, DA4, receipts) it took six statements, and each is a round trip (on SQLite several thread hops). The child
-rows come as JSON (``db.json_rows``); DA3's and DA4's newest snapshots are joined, since their sealed data cannot
-travel in JSON. Only what the summary uses is read: a PDF request's sealed delivery is not.
+DA3, DA4, receipts) it took six statements in a transaction, and each is a round trip (on SQLite several thread
+hops). One statement is atomic on its own, so it runs on the driver (``db.driver``): autocommit, no session, no
+BEGIN or COMMIT. The child rows come as JSON (``db.json_rows``); DA3's and DA4's newest snapshots are joined,
+since their sealed data cannot travel in JSON. Only what the summary uses is read: a PDF request's sealed delivery
+is not.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from dfdg_broker.cases.records import Case, Snapshot
-from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.cases.repository import case_from_row, snapshot_from_row
+from dfdg_broker.db.driver import Driver, DriverStatement
 from dfdg_broker.db.json_rows import json_rows, json_timestamp
 from dfdg_broker.db.models import CaseRow, CaseTaskDoneRow, DistributionReceiptRow, PdfRequestRow, SnapshotRow
 from dfdg_broker.distribution.repository import Receipt
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.distribution import MunicipalUnit
+from dfdg_broker.protection import Protection
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +62,17 @@ def _prefix(area: DataArea) -> str:
 
 
 def _newest_snapshot(area: DataArea) -> tuple[Any, Any]:
-    """An alias of the snapshots for the area's newest one, and the id to join it on (the newest by sequence, as
-    ``CaseRepository.latest_snapshot``)."""
+    """An alias of the snapshots for the area's newest one, and the condition to join it on: the highest sequence
+    (as ``CaseRepository.latest_snapshot``), found in the unique index on (case, area, sequence)."""
     snapshot, inner = aliased(SnapshotRow, name=f"newest_{area.name.lower()}"), aliased(SnapshotRow)
+    area_value = bindparam(_prefix(area) + "area")
     newest = (
-        select(inner.id)
-        .where(inner.case_id == CaseRow.id, inner.area == area.value)
-        .order_by(inner.seq.desc())
-        .limit(1)
+        select(func.max(inner.seq))
+        .where(inner.case_id == CaseRow.id, inner.area == area_value)
         .correlate(CaseRow)
         .scalar_subquery()
     )
-    return snapshot, newest
+    return snapshot, and_(snapshot.case_id == CaseRow.id, snapshot.area == area_value, snapshot.seq == newest)
 
 
 def _case_read() -> Select[Any]:
@@ -113,28 +116,34 @@ def _case_read() -> Select[Any]:
             *(getattr(attachments, name).label(_prefix(DataArea.ATTACHMENTS) + name) for name in _SNAPSHOT_COLUMNS),
         )
         .select_from(CaseRow)
-        .outerjoin(other, other.id == newest_other)
-        .outerjoin(attachments, attachments.id == newest_attachments)
+        .outerjoin(other, newest_other)
+        .outerjoin(attachments, newest_attachments)
         .where(CaseRow.id == bindparam("case_id"))
     )
 
 
 _CASE_READ = _case_read()
-"""Built once: it runs on every case read."""
+_AREAS = {_prefix(area) + "area": area.value for area in (DataArea.OTHER, DataArea.ATTACHMENTS)}
+"""The statement's constant parameters (the driver passes every parameter by name)."""
+_CaseReadRow = namedtuple("_CaseReadRow", _CASE_READ.selected_columns.keys())  # type: ignore[misc]
+"""The driver's row by column name, as ``from_row`` reads it."""
 
 
 class SummaryRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._cases = CaseRepository(session)  # rows -> records, opening what is sealed
+    """Held for the life of the process: the statement is compiled once, for the driver's dialect."""
+
+    def __init__(self, driver: Driver, protection: Protection) -> None:
+        self._driver = driver
+        self._statement = DriverStatement(_CASE_READ, driver.dialect)
+        self._protection = protection
 
     async def case_with_summary_inputs(self, case_id: str) -> tuple[Case, SummaryInputs] | None:
-        """The case and what its summary is computed from, in one statement (no ORM objects are built)."""
-        connection = await self._session.connection()
-        row = (await connection.execute(_CASE_READ, {"case_id": case_id})).first()
-        if row is None:
+        """The case and what its summary is computed from, in one round trip."""
+        found = await self._driver.fetch_one(self._statement, {"case_id": case_id, **_AREAS})
+        if found is None:
             return None
-        case = self._cases.case_from_row(row, frozenset(code for (code,) in row.done_tasks or ()))
+        row = _CaseReadRow(*found)
+        case = case_from_row(self._protection, row, frozenset(code for (code,) in row.done_tasks or ()))
         # The databases cannot order an aggregate alike (SQLite < 3.44): the order is restored here.
         requests = sorted(row.pdf_requests or (), key=lambda r: (json_timestamp(r[0]), r[1]))
         receipts = sorted(row.receipts or (), key=lambda r: (json_timestamp(r[0]), r[1]))
@@ -165,11 +174,14 @@ class SummaryRepository:
             ],
         )
 
+    async def aclose(self) -> None:
+        await self._driver.aclose()
+
     def _snapshot(self, row: Any, area: DataArea) -> Snapshot | None:
         columns = {name: getattr(row, _prefix(area) + name) for name in _SNAPSHOT_COLUMNS}
         if columns["seq"] is None:  # the area has no snapshot
             return None
-        return self._cases.snapshot_from_row(SimpleNamespace(**columns))
+        return snapshot_from_row(self._protection, SimpleNamespace(**columns))
 
 
 def _date(value: str | None) -> date | None:

@@ -42,108 +42,115 @@ class _PdfRequest(Protocol):
 
 
 class SummaryService:
-    def __init__(
-        self,
-        repo: SummaryRepository,
-        pdf_requests: PdfRequestRepository,
-        distribution: DistributionService,
-        clock: Clock,
-    ) -> None:
-        self._repo = repo
+    def __init__(self, pdf_requests: PdfRequestRepository, distribution: DistributionService, clock: Clock) -> None:
         self._pdf_requests = pdf_requests
         self._distribution = distribution
         self._clock = clock
 
+    async def attention(self, case: Case) -> list[Attention]:
+        """The case summary of a case already read (each part read on its own, in the request's unit of work)."""
+        requests = await self._pdf_requests.for_case(case.id)
+        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
+        packages = await self._distribution.unit_packages(case, held)
+        return attention_items(case, self._clock.today(), requests, held[0], packages)
+
+
+class CaseReader:
+    """The case read (GET /v1/contact-groups/{id}): the case and its summary from one statement on the driver
+    (``SummaryRepository``), no unit of work. Held for the life of the process."""
+
+    def __init__(self, repo: SummaryRepository, clock: Clock) -> None:
+        self._repo = repo
+        self._clock = clock
+
     async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
-        """The case and its summary, from one statement (see ``SummaryRepository``)."""
         found = await self._repo.case_with_summary_inputs(case_id)
         if found is None or not found[0].visible_to(caller_municipality):
             raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
         case, inputs = found
-        held = held_areas(inputs.other, inputs.attachments)
-        packages = unit_packages(*held, inputs.receipts, today=self._clock.today())
-        return case, self._attention(case, inputs.pdf_requests, held[0], packages)
-
-    async def attention(self, case: Case) -> list[Attention]:
-        """The case summary of a case already read (each part read on its own)."""
-        requests = await self._pdf_requests.for_case(case.id)
-        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
-        return self._attention(case, requests, held[0], await self._distribution.unit_packages(case, held))
-
-    def _attention(
-        self, case: Case, pdf_requests: Iterable[_PdfRequest], other: OtherArea, packages: Iterable[UnitPackage]
-    ) -> list[Attention]:
-        """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
-        documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
-        operator is not asked (a case read must not depend on it)."""
         today = self._clock.today()
-        base = f"/v1/contact-groups/{case.id}"
-        items: list[Attention] = []
-        for request in pdf_requests:
-            state = pdf_route.status(
-                requested_on=request.requested_on,
-                delivered_on=request.delivered_on,
-                today=today,
-                lost_on=request.lost_on,
-            )
-            if state is pdf_route.PdfRequestStatus.LOST:
-                requested = request.requested_on.isoformat()
-                items.append(
-                    Attention(
-                        "pdf_request_lost",
-                        "P1",
-                        f"The operator no longer knows the PDF request of {requested}; make the request again.",
-                        f"Operatøren kender ikke længere PDF-bestillingen fra {requested}; bestil den igen.",
-                        None,
-                        f"{base}/pdf-requests",
-                    )
-                )
-            if state is pdf_route.PdfRequestStatus.OVERDUE:
-                items.append(
-                    Attention(
-                        "pdf_request_overdue",
-                        "P1",
-                        f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
-                        f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
-                        request.due_date,
-                        f"{base}/pdf-requests",
-                    )
-                )
-        link = child_link(other.children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
-        if link.needs_attention:
+        held = held_areas(inputs.other, inputs.attachments)
+        packages = unit_packages(*held, inputs.receipts, today=today)
+        return case, attention_items(case, today, inputs.pdf_requests, held[0], packages)
+
+
+def attention_items(
+    case: Case,
+    today: date,
+    pdf_requests: Iterable[_PdfRequest],
+    other: OtherArea,
+    packages: Iterable[UnitPackage],
+) -> list[Attention]:
+    """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed documents
+    (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the operator is not
+    asked (a case read must not depend on it)."""
+    base = f"/v1/contact-groups/{case.id}"
+    items: list[Attention] = []
+    for request in pdf_requests:
+        state = pdf_route.status(
+            requested_on=request.requested_on,
+            delivered_on=request.delivered_on,
+            today=today,
+            lost_on=request.lost_on,
+        )
+        if state is pdf_route.PdfRequestStatus.LOST:
+            requested = request.requested_on.isoformat()
             items.append(
                 Attention(
-                    f"children_link_{link.state.value}",
-                    "M3",
-                    "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
-                    "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
-                    link.due_date,
-                    f"{base}/data-areas/other",
+                    "pdf_request_lost",
+                    "P1",
+                    f"The operator no longer knows the PDF request of {requested}; make the request again.",
+                    f"Operatøren kender ikke længere PDF-bestillingen fra {requested}; bestil den igen.",
+                    None,
+                    f"{base}/pdf-requests",
                 )
             )
-        for package in packages:
-            # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
-            documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
-            if documents:
-                items.append(
-                    Attention(
-                        f"undistributed_{package.unit.value.replace('-', '_')}",
-                        "P2",
-                        f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
-                        f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
-                        None,
-                        f"{base}/distribution",
-                    )
-                )
-        if case.dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
+        if state is pdf_route.PdfRequestStatus.OVERDUE:
             items.append(
                 Attention(
-                    LOGIN_CODES_TASK_CODE,
-                    "C8",
-                    LOGIN_CODES_TASK_TEXT,
-                    LOGIN_CODES_TASK_TEXT_DA,
-                    case.dates.login_codes_due_from,
-                    f"{base}/tasks/{LOGIN_CODES_TASK_CODE}/done",
+                    "pdf_request_overdue",
+                    "P1",
+                    f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
+                    f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
+                    request.due_date,
+                    f"{base}/pdf-requests",
                 )
             )
-        return items
+    link = child_link(other.children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
+    if link.needs_attention:
+        items.append(
+            Attention(
+                f"children_link_{link.state.value}",
+                "M3",
+                "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
+                link.due_date,
+                f"{base}/data-areas/other",
+            )
+        )
+    for package in packages:
+        # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
+        documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
+        if documents:
+            items.append(
+                Attention(
+                    f"undistributed_{package.unit.value.replace('-', '_')}",
+                    "P2",
+                    f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
+                    f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
+                    None,
+                    f"{base}/distribution",
+                )
+            )
+    if case.dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
+        items.append(
+            Attention(
+                LOGIN_CODES_TASK_CODE,
+                "C8",
+                LOGIN_CODES_TASK_TEXT,
+                LOGIN_CODES_TASK_TEXT_DA,
+                case.dates.login_codes_due_from,
+                f"{base}/tasks/{LOGIN_CODES_TASK_CODE}/done",
+            )
+        )
+    return items
