@@ -16,7 +16,7 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from dfdg_broker.cases.records import Case, Snapshot
@@ -65,7 +65,7 @@ def _newest_snapshot(area: DataArea) -> tuple[Any, Any]:
     """An alias of the snapshots for the area's newest one, and the condition to join it on: the highest sequence
     (as ``CaseRepository.latest_snapshot``), found in the unique index on (case, area, sequence)."""
     snapshot, inner = aliased(SnapshotRow, name=f"newest_{area.name.lower()}"), aliased(SnapshotRow)
-    area_value = bindparam(_prefix(area) + "area")
+    area_value = bindparam(_prefix(area) + "area", type_=String())
     newest = (
         select(func.max(inner.seq))
         .where(inner.case_id == CaseRow.id, inner.area == area_value)
@@ -142,7 +142,7 @@ class SummaryRepository:
         found = await self._driver.fetch_one(self._statement, {"case_id": case_id, **_AREAS})
         if found is None:
             return None
-        row = _CaseReadRow(*found)
+        row: Any = _CaseReadRow(*found)  # its fields are the statement's columns, unknown to the type checker
         case = case_from_row(self._protection, row, frozenset(code for (code,) in row.done_tasks or ()))
         # The databases cannot order an aggregate alike (SQLite < 3.44): the order is restored here.
         requests = sorted(row.pdf_requests or (), key=lambda r: (json_timestamp(r[0]), r[1]))
