@@ -19,7 +19,14 @@ from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
-from dfdg_broker.cases.dependencies import CASE_LISTENER, CASE_SUMMARY, COOPERATIONS, FROZEN_CACHE, FROZEN_READS
+from dfdg_broker.cases.dependencies import (
+    CASE_LISTENER,
+    CASE_READER,
+    CASE_SUMMARY,
+    COOPERATIONS,
+    FROZEN_CACHE,
+    FROZEN_READS,
+)
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.repository import FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
@@ -60,6 +67,8 @@ from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
 from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
+from dfdg_broker.summary.repository import SummaryRepository
+from dfdg_broker.summary.service import CaseReader
 from dfdg_broker.tracing import TracingMiddleware
 from dfdg_broker.upstream import breakers_of, create_upstreams
 
@@ -118,6 +127,8 @@ log = logging.getLogger("dfdg_broker.start_up")
 
 FROZEN_CHECK_CONNECTIONS = 4
 """Per worker: a check is one short round trip, so a few connections serve every concurrent frozen read."""
+CASE_READ_CONNECTIONS = 4
+"""Per worker: a case read is one round trip too (``summary.repository``)."""
 
 
 def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
@@ -177,6 +188,9 @@ def create_app(
         frozen_engine = _own_engine(settings, connections=FROZEN_CHECK_CONNECTIONS)
         frozen_check = FrozenCheckRepository(driver_for(frozen_engine, FROZEN_CHECK_CONNECTIONS))
         FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), frozen_check, app_state.CLOCK.get(app)))
+        case_read_engine = _own_engine(settings, connections=CASE_READ_CONNECTIONS)
+        case_reads = SummaryRepository(driver_for(case_read_engine, CASE_READ_CONNECTIONS), protection)
+        CASE_READER.put(app, CaseReader(case_reads, app_state.CLOCK.get(app)))
         access_log = GroupCommitWriter(
             access_log_engine,
             queue_size=settings.access_log_queue_size,
@@ -196,7 +210,8 @@ def create_app(
         finally:
             await access_log.aclose()  # rows still queued are written before the engine goes
             await frozen_check.aclose()
-            for own in (access_log_engine, frozen_engine):
+            await case_reads.aclose()
+            for own in (access_log_engine, frozen_engine, case_read_engine):
                 await own.dispose()
             await identity_http.aclose()
             await upstreams.aclose()

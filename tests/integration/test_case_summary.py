@@ -84,3 +84,22 @@ async def test_M3_summary_is_computed_without_asking_the_operator(client, auth, 
     upstream.down = True
     items = await _attention(client, auth, case, p.person.receiving_municipality)
     assert items["children_link_overdue"]["due_date"] == "2026-10-14"
+
+
+async def test_P1_summary_lists_pdf_requests_in_the_order_they_were_made(client, auth, persona, clock):
+    p = persona("pdf-route-attachments")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(30))
+    for day, areas in ((2, ["other"]), (0, ["attachments"]), (1, ["other", "attachments"])):
+        clock.set(TODAY + days(day))
+        response = await client.post(
+            f"/v1/contact-groups/{case['id']}/pdf-requests",
+            json={"person_id": p.person.person_id, "areas": areas},
+            headers=auth(municipality),
+        )
+        assert response.status_code == 201, response.text
+
+    clock.set(TODAY + days(20))
+    response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth(municipality))
+    overdue = [item["due_date"] for item in response.json()["attention"] if item["code"] == "pdf_request_overdue"]
+    assert overdue == [(TODAY + days(d + 14)).isoformat() for d in (0, 1, 2)]  # by when they were requested

@@ -33,6 +33,24 @@ class CaseSummary(Protocol):
         ...
 
 
+class CaseReader(Protocol):
+    async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
+        """The case (C2: ``CaseNotFound`` unless the caller may see it) and its summary, read together, in no unit
+        of work."""
+        ...
+
+
+CASE_READER: StateKey[CaseReader] = StateKey("case_reader")
+"""Set by the lifespan with ``summary.service.CaseReader`` (on connections of its own): the arrow points from
+summary to cases."""
+
+
+async def get_case_reader(request: Request) -> CaseReader:
+    return CASE_READER.of(request)
+
+
+CaseReaderDep = Annotated[CaseReader, Depends(get_case_reader)]
+
 CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
 FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")

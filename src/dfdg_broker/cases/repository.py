@@ -41,6 +41,7 @@ from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
 from dfdg_broker.domain.followup import ConversationKind, Situation
+from dfdg_broker.protection import Protection
 
 _FROZEN_CHECK = select(
     CaseRow.receiving_municipality,
@@ -374,23 +375,34 @@ class CaseRepository:
     # ---------------------------------------------------------------- rows <-> records, sealing on the way
 
     def _case(self, row: CaseRow | Row[Any], done_tasks: frozenset[str] = frozenset()) -> Case:
-        return from_row(
-            Case,
-            row,
-            cpr=self._protection.open_text(row.cpr, sealed.CASE_CPR.at(row.id)),
-            contact_group=ContactGroup(row.contact_group),
-            dates=from_row(CaseDates, row),
-            done_tasks=done_tasks,
-        )
+        return case_from_row(self._protection, row, done_tasks)
 
     def _snapshot(self, row: SnapshotRow) -> Snapshot:
-        where = sealed.SNAPSHOT_DATA.at(row.case_id, row.area, row.seq)
-        return from_row(Snapshot, row, area=DataArea(row.area), data=self._protection.open_json(row.data, where))
+        return snapshot_from_row(self._protection, row)
 
     def _snapshot_values(self, case_id: str, snapshot: Snapshot, *, seq: int) -> dict[str, Any]:
         where = sealed.SNAPSHOT_DATA.at(case_id, snapshot.area.value, seq)
         data = self._protection.seal_json(snapshot.data, where)
         return row_values(snapshot, case_id=case_id, area=snapshot.area.value, seq=seq, data=data)
+
+
+def case_from_row(protection: Protection, row: Any, done_tasks: frozenset[str] = frozenset()) -> Case:
+    """A case from a row holding the cases table's columns by name (a mapped row, or a feature's own query's),
+    its CPR number opened."""
+    return from_row(
+        Case,
+        row,
+        cpr=protection.open_text(row.cpr, sealed.CASE_CPR.at(row.id)),
+        contact_group=ContactGroup(row.contact_group),
+        dates=from_row(CaseDates, row),
+        done_tasks=done_tasks,
+    )
+
+
+def snapshot_from_row(protection: Protection, row: Any) -> Snapshot:
+    """A snapshot from a row holding the snapshots table's columns by name, its data opened."""
+    where = sealed.SNAPSHOT_DATA.at(row.case_id, row.area, row.seq)
+    return from_row(Snapshot, row, area=DataArea(row.area), data=protection.open_json(row.data, where))
 
 
 def _conversation(row: CaseConversationRow) -> ConversationEntry:

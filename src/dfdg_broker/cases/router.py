@@ -14,6 +14,7 @@ from dfdg_broker.cases import presenters
 from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
     CaseListenerDep,
+    CaseReaderDep,
     CaseServiceDep,
     CaseSummaryDep,
     case_service_scope,
@@ -99,14 +100,13 @@ async def get_contact_group(
     case_id: str,
     response: Response,
     caller: ReadCaller,
-    service: CaseServiceDep,
-    summary: CaseSummaryDep,
+    reader: CaseReaderDep,
     clock: ClockDep,
 ) -> ContactGroupRead:
     """The case; its ``ETag`` goes into ``If-Match`` on a PATCH."""
-    case = await service.get(caller.municipality, case_id)
+    case, attention = await reader.read(caller.municipality, case_id)
     response.headers["ETag"] = case.etag
-    return presenters.case_read(case, clock.today(), await summary.attention(case))
+    return presenters.case_read(case, clock.today(), attention)
 
 
 async def _read_area(request: Request, municipality: str, case_id: str, area: DataArea, model: type) -> bytes:

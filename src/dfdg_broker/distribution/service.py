@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dfdg_broker.cases.records import Case
+from dfdg_broker.cases.records import Case, Snapshot
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
@@ -58,8 +58,12 @@ class DistributionService:
 
     async def held_da3_da4(self, case: Case) -> HeldDa3Da4:
         other = await self._cases.held_snapshot(case, DataArea.OTHER)
-        attachments = await self._cases.held_snapshot(case, DataArea.ATTACHMENTS)
-        return (
-            OtherArea.model_validate(other.data) if other else OtherArea(),
-            AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
-        )
+        return held_areas(other, await self._cases.held_snapshot(case, DataArea.ATTACHMENTS))
+
+
+def held_areas(other: Snapshot | None, attachments: Snapshot | None) -> HeldDa3Da4:
+    """DA3 and DA4 from their held snapshots (an area never captured reads as empty)."""
+    return (
+        OtherArea.model_validate(other.data) if other else OtherArea(),
+        AttachmentsArea.model_validate(attachments.data) if attachments else AttachmentsArea(),
+    )

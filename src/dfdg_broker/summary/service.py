@@ -6,6 +6,11 @@ It depends on cases, PDF requests and distribution; none of them imports it. The
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Protocol
+
+from dfdg_broker.cases.errors import CaseNotFound
 from dfdg_broker.cases.records import (
     LOGIN_CODES_TASK_CODE,
     LOGIN_CODES_TASK_TEXT,
@@ -15,11 +20,26 @@ from dfdg_broker.cases.records import (
 )
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
-from dfdg_broker.distribution.packages import DOCUMENT_PREFIX
-from dfdg_broker.distribution.service import DistributionService
+from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
+from dfdg_broker.distribution.service import DistributionService, held_areas
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.minors import child_link
+from dfdg_broker.letasyl.schemas import OtherArea
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
+from dfdg_broker.summary.repository import SummaryRepository
+
+
+class _PdfRequest(Protocol):
+    """What the summary reads of a PDF request (a stored one, or the case read's ``PdfRequestDates``)."""
+
+    @property
+    def requested_on(self) -> date: ...
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def delivered_on(self) -> date | None: ...
+    @property
+    def lost_on(self) -> date | None: ...
 
 
 class SummaryService:
@@ -36,79 +56,109 @@ class SummaryService:
         self._clock = clock
 
     async def attention(self, case: Case) -> list[Attention]:
-        """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed
-        documents (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the
-        operator is not asked (a case read must not depend on it)."""
-        today = self._clock.today()
-        base = f"/v1/contact-groups/{case.id}"
-        items: list[Attention] = []
+        """The case summary of a case already read (each part read on its own, in the request's unit of work)."""
         requests = [] if self._cases.created_here(case) else await self._pdf_requests.for_case(case.id)
-        for request in requests:
-            state = pdf_route.status(
-                requested_on=request.requested_on,
-                delivered_on=request.delivered_on,
-                today=today,
-                lost_on=request.lost_on,
-            )
-            if state is pdf_route.PdfRequestStatus.LOST:
-                requested = request.requested_on.isoformat()
-                items.append(
-                    Attention(
-                        "pdf_request_lost",
-                        "P1",
-                        f"The operator no longer knows the PDF request of {requested}; make the request again.",
-                        f"Operatøren kender ikke længere PDF-bestillingen fra {requested}; bestil den igen.",
-                        None,
-                        f"{base}/pdf-requests",
-                    )
-                )
-            if state is pdf_route.PdfRequestStatus.OVERDUE:
-                items.append(
-                    Attention(
-                        "pdf_request_overdue",
-                        "P1",
-                        f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
-                        f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
-                        request.due_date,
-                        f"{base}/pdf-requests",
-                    )
-                )
         held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
-        link = child_link(held[0].children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
-        if link.needs_attention:
+        packages = await self._distribution.unit_packages(case, held)
+        return attention_items(case, self._clock.today(), requests, held[0], packages)
+
+
+class CaseReader:
+    """The case read (GET /v1/contact-groups/{id}): the case and its summary from one statement on the driver
+    (``SummaryRepository``), no unit of work. Held for the life of the process."""
+
+    def __init__(self, repo: SummaryRepository, clock: Clock) -> None:
+        self._repo = repo
+        self._clock = clock
+
+    async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
+        found = await self._repo.case_with_summary_inputs(case_id)
+        if found is None or not found[0].visible_to(caller_municipality):
+            raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
+        case, inputs = found
+        today = self._clock.today()
+        held = held_areas(inputs.other, inputs.attachments)
+        packages = unit_packages(*held, inputs.receipts, today=today)
+        return case, attention_items(case, today, inputs.pdf_requests, held[0], packages)
+
+
+def attention_items(
+    case: Case,
+    today: date,
+    pdf_requests: Iterable[_PdfRequest],
+    other: OtherArea,
+    packages: Iterable[UnitPackage],
+) -> list[Attention]:
+    """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed documents
+    (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the operator is not
+    asked (a case read must not depend on it)."""
+    base = f"/v1/contact-groups/{case.id}"
+    items: list[Attention] = []
+    for request in pdf_requests:
+        state = pdf_route.status(
+            requested_on=request.requested_on,
+            delivered_on=request.delivered_on,
+            today=today,
+            lost_on=request.lost_on,
+        )
+        if state is pdf_route.PdfRequestStatus.LOST:
+            requested = request.requested_on.isoformat()
             items.append(
                 Attention(
-                    f"children_link_{link.state.value}",
-                    "M3",
-                    "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
-                    "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
-                    link.due_date,
-                    f"{base}/data-areas/other",
+                    "pdf_request_lost",
+                    "P1",
+                    f"The operator no longer knows the PDF request of {requested}; make the request again.",
+                    f"Operatøren kender ikke længere PDF-bestillingen fra {requested}; bestil den igen.",
+                    None,
+                    f"{base}/pdf-requests",
                 )
             )
-        for package in await self._distribution.unit_packages(case, held):
-            # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
-            documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
-            if documents:
-                items.append(
-                    Attention(
-                        f"undistributed_{package.unit.value.replace('-', '_')}",
-                        "P2",
-                        f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
-                        f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
-                        None,
-                        f"{base}/distribution",
-                    )
-                )
-        if case.dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
+        if state is pdf_route.PdfRequestStatus.OVERDUE:
             items.append(
                 Attention(
-                    LOGIN_CODES_TASK_CODE,
-                    "C8",
-                    LOGIN_CODES_TASK_TEXT,
-                    LOGIN_CODES_TASK_TEXT_DA,
-                    case.dates.login_codes_due_from,
-                    f"{base}/tasks/{LOGIN_CODES_TASK_CODE}/done",
+                    "pdf_request_overdue",
+                    "P1",
+                    f"The operator has not delivered the PDF requested on {request.requested_on.isoformat()}.",
+                    f"Operatøren har ikke leveret den PDF, der blev bestilt {request.requested_on.isoformat()}.",
+                    request.due_date,
+                    f"{base}/pdf-requests",
                 )
             )
-        return items
+    link = child_link(other.children_link_status, asylum_decision_date=case.asylum_decision_date, today=today)
+    if link.needs_attention:
+        items.append(
+            Attention(
+                f"children_link_{link.state.value}",
+                "M3",
+                "The children under 15 are not yet linked to the parent in LetAsyl; ask the asylum operator.",
+                "Børnene under 15 år er endnu ikke tilknyttet forælderen i LetAsyl; kontakt asyloperatøren.",
+                link.due_date,
+                f"{base}/data-areas/other",
+            )
+        )
+    for package in packages:
+        # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
+        documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
+        if documents:
+            items.append(
+                Attention(
+                    f"undistributed_{package.unit.value.replace('-', '_')}",
+                    "P2",
+                    f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
+                    f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
+                    None,
+                    f"{base}/distribution",
+                )
+            )
+    if case.dates.login_codes_task_pending(today, done=LOGIN_CODES_TASK_CODE in case.done_tasks):
+        items.append(
+            Attention(
+                LOGIN_CODES_TASK_CODE,
+                "C8",
+                LOGIN_CODES_TASK_TEXT,
+                LOGIN_CODES_TASK_TEXT_DA,
+                case.dates.login_codes_due_from,
+                f"{base}/tasks/{LOGIN_CODES_TASK_CODE}/done",
+            )
+        )
+    return items

@@ -1,0 +1,188 @@
+"""The case read's one query: the case and everything its summary needs, in one statement (one round trip).
+
+A case read is the hottest read after the data areas; asked part by part (the case, its done tasks, PDF requests,
+DA3, DA4, receipts) it took six statements in a transaction, and each is a round trip (on SQLite several thread
+hops). One statement is atomic on its own, so it runs on the driver (``db.driver``): autocommit, no session, no
+BEGIN or COMMIT. The child rows come as JSON (``db.json_rows``); DA3's and DA4's newest snapshots are joined,
+since their sealed data cannot travel in JSON. Only what the summary uses is read: a PDF request's sealed delivery
+is not.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Select, String, and_, bindparam, func, select
+from sqlalchemy.orm import aliased
+
+from dfdg_broker.cases.records import Case, Snapshot
+from dfdg_broker.cases.repository import case_from_row, snapshot_from_row
+from dfdg_broker.db.driver import Driver, DriverStatement
+from dfdg_broker.db.json_rows import json_rows, json_timestamp
+from dfdg_broker.db.models import CaseRow, CaseTaskDoneRow, DistributionReceiptRow, PdfRequestRow, SnapshotRow
+from dfdg_broker.distribution.repository import Receipt
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.domain.distribution import MunicipalUnit
+from dfdg_broker.protection import Protection
+
+
+@dataclass(frozen=True, slots=True)
+class PdfRequestDates:
+    """What the summary needs of a PDF request (P1): its dates."""
+
+    requested_on: date
+    due_date: date
+    delivered_on: date | None
+    lost_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryInputs:
+    """What the case summary is computed from, as the broker holds it now."""
+
+    pdf_requests: list[PdfRequestDates]
+    """in the order they were made"""
+    other: Snapshot | None
+    """DA3's newest snapshot (DA3 is never frozen, so it is the one served)"""
+    attachments: Snapshot | None
+    """DA4's newest snapshot, likewise"""
+    receipts: list[Receipt]
+
+
+_SNAPSHOT_COLUMNS = ("case_id", "area", "seq", "taken_on", "taken_at", "content_sha256", "data")
+
+
+def _prefix(area: DataArea) -> str:
+    """The labels of the area's snapshot columns in the row start with this."""
+    return f"{area.name.lower()}_"
+
+
+def _newest_snapshot(area: DataArea) -> tuple[Any, Any]:
+    """An alias of the snapshots for the area's newest one, and the condition to join it on: the highest sequence
+    (as ``CaseRepository.latest_snapshot``), found in the unique index on (case, area, sequence)."""
+    snapshot, inner = aliased(SnapshotRow, name=f"newest_{area.name.lower()}"), aliased(SnapshotRow)
+    area_value = bindparam(_prefix(area) + "area", type_=String())
+    newest = (
+        select(func.max(inner.seq))
+        .where(inner.case_id == CaseRow.id, inner.area == area_value)
+        .correlate(CaseRow)
+        .scalar_subquery()
+    )
+    return snapshot, and_(snapshot.case_id == CaseRow.id, snapshot.area == area_value, snapshot.seq == newest)
+
+
+def _case_read() -> Select[Any]:
+    other, newest_other = _newest_snapshot(DataArea.OTHER)
+    attachments, newest_attachments = _newest_snapshot(DataArea.ATTACHMENTS)
+    return (
+        select(
+            *CaseRow.__table__.columns,
+            select(json_rows(CaseTaskDoneRow.code))
+            .where(CaseTaskDoneRow.case_id == CaseRow.id)
+            .scalar_subquery()
+            .label("done_tasks"),
+            select(
+                json_rows(
+                    PdfRequestRow.requested_at,
+                    PdfRequestRow.id,
+                    PdfRequestRow.requested_on,
+                    PdfRequestRow.due_date,
+                    PdfRequestRow.delivered_on,
+                    PdfRequestRow.lost_on,
+                )
+            )
+            .where(PdfRequestRow.case_id == CaseRow.id)
+            .scalar_subquery()
+            .label("pdf_requests"),
+            select(
+                json_rows(
+                    DistributionReceiptRow.received_at,
+                    DistributionReceiptRow.id,
+                    DistributionReceiptRow.unit,
+                    DistributionReceiptRow.received_on,
+                    DistributionReceiptRow.recorded_by_municipality,
+                    DistributionReceiptRow.note,
+                    DistributionReceiptRow.package,
+                )
+            )
+            .where(DistributionReceiptRow.case_id == CaseRow.id)
+            .scalar_subquery()
+            .label("receipts"),
+            *(getattr(other, name).label(_prefix(DataArea.OTHER) + name) for name in _SNAPSHOT_COLUMNS),
+            *(getattr(attachments, name).label(_prefix(DataArea.ATTACHMENTS) + name) for name in _SNAPSHOT_COLUMNS),
+        )
+        .select_from(CaseRow)
+        .outerjoin(other, newest_other)
+        .outerjoin(attachments, newest_attachments)
+        .where(CaseRow.id == bindparam("case_id"))
+    )
+
+
+_CASE_READ = _case_read()
+_AREAS = {_prefix(area) + "area": area.value for area in (DataArea.OTHER, DataArea.ATTACHMENTS)}
+"""The statement's constant parameters (the driver passes every parameter by name)."""
+_CaseReadRow = namedtuple("_CaseReadRow", _CASE_READ.selected_columns.keys())  # type: ignore[misc]
+"""The driver's row by column name, as ``from_row`` reads it."""
+
+
+class SummaryRepository:
+    """Held for the life of the process: the statement is compiled once, for the driver's dialect."""
+
+    def __init__(self, driver: Driver, protection: Protection) -> None:
+        self._driver = driver
+        self._statement = DriverStatement(_CASE_READ, driver.dialect)
+        self._protection = protection
+
+    async def case_with_summary_inputs(self, case_id: str) -> tuple[Case, SummaryInputs] | None:
+        """The case and what its summary is computed from, in one round trip."""
+        found = await self._driver.fetch_one(self._statement, {"case_id": case_id, **_AREAS})
+        if found is None:
+            return None
+        row: Any = _CaseReadRow(*found)  # its fields are the statement's columns, unknown to the type checker
+        case = case_from_row(self._protection, row, frozenset(code for (code,) in row.done_tasks or ()))
+        # The databases cannot order an aggregate alike (SQLite < 3.44): the order is restored here.
+        requests = sorted(row.pdf_requests or (), key=lambda r: (json_timestamp(r[0]), r[1]))
+        receipts = sorted(row.receipts or (), key=lambda r: (json_timestamp(r[0]), r[1]))
+        return case, SummaryInputs(
+            pdf_requests=[
+                PdfRequestDates(
+                    requested_on=date.fromisoformat(requested_on),
+                    due_date=date.fromisoformat(due_date),
+                    delivered_on=_date(delivered_on),
+                    lost_on=_date(lost_on),
+                )
+                for _at, _id, requested_on, due_date, delivered_on, lost_on in requests
+            ],
+            other=self._snapshot(row, DataArea.OTHER),
+            attachments=self._snapshot(row, DataArea.ATTACHMENTS),
+            receipts=[
+                Receipt(
+                    id=receipt_id,
+                    case_id=case_id,
+                    unit=MunicipalUnit(unit),
+                    received_on=date.fromisoformat(received_on),
+                    received_at=json_timestamp(received_at),
+                    recorded_by_municipality=municipality,
+                    note=note,
+                    package=dict(package),
+                )
+                for received_at, receipt_id, unit, received_on, municipality, note, package in receipts
+            ],
+        )
+
+    async def aclose(self) -> None:
+        await self._driver.aclose()
+
+    def _snapshot(self, row: Any, area: DataArea) -> Snapshot | None:
+        columns = {name: getattr(row, _prefix(area) + name) for name in _SNAPSHOT_COLUMNS}
+        if columns["seq"] is None:  # the area has no snapshot
+            return None
+        return snapshot_from_row(self._protection, SimpleNamespace(**columns))
+
+
+def _date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
