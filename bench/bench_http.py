@@ -519,7 +519,7 @@ def measure_at_scale(
     reads = [t for t in targets if t.name.split("/")[-1] in {"frozen-read", "case-read", "live-read"}]
     before = {t.name: statistics.median(t.ratios) for t in reads}
     floor_at_scale = Target("floor", floor.port, floor.requests_file)
-    at_scale = {t.name: Target(t.name, t.port, t.requests_file) for t in reads}
+    at_scale = {t.name: Target(t.name, t.port, t.requests_file, server_pid=t.server_pid) for t in reads}
     for _round in range(args.rounds):
         floor_at_scale.runs.append(wrk(floor_at_scale, token, args.duration, args.connections))
         for target in at_scale.values():
@@ -527,11 +527,15 @@ def measure_at_scale(
             target.runs.append(run)
             target.ratios.append(run.rps / floor_at_scale.runs[-1].rps)
     print(f"\nat {args.scale} more cases (latency at scale / latency before; goal <= 1.2):")
+    by_name = {t.name: t for t in reads}
     for name, target in at_scale.items():
-        slowdown = before[name] / statistics.median(target.ratios)
-        print(
-            f"scale {name} {slowdown:.2f} (ratio to floor {before[name]:.3f} -> {statistics.median(target.ratios):.3f})"
-        )
+        after = statistics.median(target.ratios)
+        line = f"scale {name} {before[name] / after:.2f} (ratio to floor {before[name]:.3f} -> {after:.3f})"
+        # Also measured minutes apart, but the machine's other load moves the CPU time per request far less.
+        cpu, cpu_before = cpu_per_request_us(target), cpu_per_request_us(by_name[name])
+        if cpu_before:
+            line += f"; CPU per request {cpu_before:.0f} -> {cpu:.0f} us ({cpu / cpu_before:.2f}x)"
+        print(line, flush=True)
 
 
 def report(floor: Target, targets: list[Target], args: argparse.Namespace, started: float) -> None:

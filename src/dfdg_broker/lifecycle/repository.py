@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, insert, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker.db.mapping import from_row, row_values
@@ -99,22 +114,20 @@ class WorklistRepository:
         index on (municipality, <filter column>, next_due_on, case_id). With an attention code, the page's keys
         come from ``ix_worklist_attention_due`` in that order first: neither a scan of the worklist for a rare code
         nor a sort of all the items of a common one."""
-        if where.attention is None:
-            query = select(WorklistRow).where(WorklistRow.municipality == where.municipality)
-            return await self._entries(_keyset_page(query, WorklistRow, where, after, limit))
-        item = WorklistAttentionRow
-        keys = (
-            select(item.next_due_on, item.case_id)
-            .join(WorklistRow, (WorklistRow.municipality == item.municipality) & (WorklistRow.case_id == item.case_id))
-            .where(item.municipality == where.municipality, item.code == where.attention, _in_force(item, where.today))
-            .group_by(item.next_due_on, item.case_id)  # a case with two items of the code is listed once
+        shape = _PageShape(
+            attention=where.attention is not None,
+            contact_group=where.contact_group is not None,
+            due_before=where.due_before is not None,
+            state=where.state,
+            created_from=where.created_from is not None,
+            created_to=where.created_to is not None,
+            after=after is not None,
         )
-        page = _keyset_page(keys, item, where, after, limit).subquery()
-        return await self._entries(
-            select(WorklistRow)
-            .join(page, (WorklistRow.municipality == where.municipality) & (WorklistRow.case_id == page.c.case_id))
-            .order_by(page.c.next_due_on, page.c.case_id)
-        )
+        values = {f.name: getattr(where, f.name) for f in fields(where)} | {"limit": limit}
+        if after is not None:
+            values |= {"after_due": after[0], "after_id": after[1]}
+        rows = await self._session.execute(_page_statement(shape), values)
+        return [from_row(WorklistEntry, row) for row in rows]
 
     async def attention(
         self, case_ids: Iterable[str], municipality: str, today: date
@@ -123,14 +136,8 @@ class WorklistRepository:
         ids = list(case_ids)
         if not ids:
             return {}
-        rows = await self._session.scalars(
-            select(WorklistAttentionRow)
-            .where(
-                WorklistAttentionRow.municipality == municipality,
-                WorklistAttentionRow.case_id.in_(ids),
-                _in_force(WorklistAttentionRow, today),
-            )
-            .order_by(WorklistAttentionRow.case_id, WorklistAttentionRow.id)
+        rows = await self._session.execute(
+            _ATTENTION_OF_CASES, {"municipality": municipality, "case_ids": ids, "today": today}
         )
         found: dict[str, list[AttentionEntry]] = defaultdict(list)
         for row in rows:
@@ -138,42 +145,88 @@ class WorklistRepository:
         return found
 
     async def entries(self, case_ids: Iterable[str], municipality: str) -> list[WorklistEntry]:
-        return await self._entries(
-            select(WorklistRow)
+        rows = await self._session.execute(
+            select(*_ENTRY_COLUMNS)
             .where(WorklistRow.municipality == municipality, WorklistRow.case_id.in_(list(case_ids)))
             .order_by(WorklistRow.next_due_on, WorklistRow.case_id)
         )
-
-    async def _entries(self, query: Select[WorklistRow]) -> list[WorklistEntry]:
-        return [from_row(WorklistEntry, row) for row in await self._session.scalars(query)]
+        return [from_row(WorklistEntry, row) for row in rows]
 
 
-def _keyset_page(
-    query: _Select,
-    ordered_by: type[WorklistRow | WorklistAttentionRow],
-    where: WorklistFilter,
-    after: tuple[date, str] | None,
-    limit: int,
-) -> _Select:
-    """``query`` with the filters on the worklist row, from the keyset ``after`` on, ``limit`` rows in the order of
+# The read statements select plain columns (no mapped rows to track) and are built once: a worklist page is
+# read often, and building the statement cost about as much CPU as running it.
+
+_ENTRY_COLUMNS = tuple(getattr(WorklistRow, f.name) for f in fields(WorklistEntry))
+_TODAY = bindparam("today", type_=Date)
+
+
+def _in_force(item: type[WorklistAttentionRow]) -> ColumnElement[bool]:
+    return and_(item.active_from <= _TODAY, or_(item.active_until.is_(None), item.active_until >= _TODAY))
+
+
+_ATTENTION_OF_CASES = (
+    select(WorklistAttentionRow.case_id, *(getattr(WorklistAttentionRow, f.name) for f in fields(AttentionEntry)))
+    .where(
+        WorklistAttentionRow.municipality == bindparam("municipality"),
+        WorklistAttentionRow.case_id.in_(bindparam("case_ids", expanding=True)),
+        _in_force(WorklistAttentionRow),
+    )
+    .order_by(WorklistAttentionRow.case_id, WorklistAttentionRow.id)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageShape:
+    """Which filters a page has (never their values): one statement per shape, at most 2^6 x 3 of them."""
+
+    attention: bool
+    contact_group: bool
+    due_before: bool
+    state: str | None
+    created_from: bool
+    created_to: bool
+    after: bool
+
+
+@functools.cache
+def _page_statement(shape: _PageShape) -> Select[*tuple[Any, ...]]:
+    """A page's statement; its parameters are ``WorklistFilter``'s fields, ``limit`` and the keyset ``after_due``,
+    ``after_id``."""
+    if not shape.attention:
+        query = select(*_ENTRY_COLUMNS).where(WorklistRow.municipality == bindparam("municipality"))
+        return _keyset_page(query, WorklistRow, shape)
+    item = WorklistAttentionRow
+    keys = (
+        select(item.next_due_on, item.case_id)
+        .join(WorklistRow, (WorklistRow.municipality == item.municipality) & (WorklistRow.case_id == item.case_id))
+        .where(item.municipality == bindparam("municipality"), item.code == bindparam("attention"), _in_force(item))
+        .group_by(item.next_due_on, item.case_id)  # a case with two items of the code is listed once
+    )
+    page = _keyset_page(keys, item, shape).subquery()
+    return (
+        select(*_ENTRY_COLUMNS)
+        .join(page, (WorklistRow.municipality == bindparam("municipality")) & (WorklistRow.case_id == page.c.case_id))
+        .order_by(page.c.next_due_on, page.c.case_id)
+    )
+
+
+def _keyset_page(query: _Select, ordered_by: type[WorklistRow | WorklistAttentionRow], shape: _PageShape) -> _Select:
+    """``query`` with the filters on the worklist row, from the keyset on, ``limit`` rows in the order of
     ``ordered_by``'s (next_due_on, case_id)."""
-    if where.contact_group is not None:
-        query = query.where(WorklistRow.contact_group == where.contact_group)
-    if where.due_before is not None:
-        query = query.where(ordered_by.next_due_on < where.due_before)
-    if where.state == "frozen":
-        query = query.where(WorklistRow.frozen_from <= where.today)
-    elif where.state == "live":
-        query = query.where(WorklistRow.frozen_from > where.today)
-    if where.created_from is not None:
-        query = query.where(WorklistRow.created_on >= where.created_from)
-    if where.created_to is not None:
-        query = query.where(WorklistRow.created_on <= where.created_to)
+    if shape.contact_group:
+        query = query.where(WorklistRow.contact_group == bindparam("contact_group"))
+    if shape.due_before:
+        query = query.where(ordered_by.next_due_on < bindparam("due_before", type_=Date))
+    if shape.state == "frozen":
+        query = query.where(WorklistRow.frozen_from <= _TODAY)
+    elif shape.state == "live":
+        query = query.where(WorklistRow.frozen_from > _TODAY)
+    if shape.created_from:
+        query = query.where(WorklistRow.created_on >= bindparam("created_from", type_=Date))
+    if shape.created_to:
+        query = query.where(WorklistRow.created_on <= bindparam("created_to", type_=Date))
     keyset = (ordered_by.next_due_on, ordered_by.case_id)
-    if after is not None:
+    if shape.after:
+        after = (bindparam("after_due", type_=Date), bindparam("after_id", type_=String))
         query = query.where(tuple_(*keyset) > tuple_(*after))
-    return query.order_by(*keyset).limit(limit)
-
-
-def _in_force(item: type[WorklistAttentionRow], today: date) -> ColumnElement[bool]:
-    return and_(item.active_from <= today, or_(item.active_until.is_(None), item.active_until >= today))
+    return query.order_by(*keyset).limit(bindparam("limit", type_=Integer))
