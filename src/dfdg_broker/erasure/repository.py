@@ -90,7 +90,14 @@ class ErasureRepository:
 
     async def erase(self, case_id: str) -> bool:
         """Deletes every row about the case and the stored answers that concerned it; False when the case row was
-        gone already (a concurrent erasure won). The caller holds the write phase; nothing is committed here."""
+        gone already (a concurrent erasure won). The caller holds the write phase; nothing is committed here.
+
+        The case row is locked first (PostgreSQL; SQLite's write phase already excludes every other writer): a
+        concurrent read that stores a snapshot locks the case row before it rewrites the case's worklist rows, so
+        deleting those rows before locking the case would take the two locks in the opposite order (a deadlock,
+        seen as a 500). With the case row first, the read either finishes before the erasure starts or meets the
+        missing case (409 ``concurrent_change``)."""
+        await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update())
         for table in case_tables():
             await self._session.execute(delete(table).where(table.c.case_id == case_id))
         await idempotency.erase_for_case(self._session, case_id)
