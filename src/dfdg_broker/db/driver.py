@@ -1,6 +1,7 @@
-"""The two statements of every frozen read, run straight on the driver: one round trip each, no Session.
+"""Single statements of the hot paths, run straight on the driver: one round trip each, no Session.
 
-A cached frozen read (issue 14) runs one SELECT (the check) and adds one access-log row. Through the ORM each
+A cached frozen read (issue 14) runs one SELECT (the check) and adds one access-log row; a case read is one SELECT
+(``summary/repository.py``). Through the ORM each
 costs more than the database's work: a Session and its transaction (BEGIN, COMMIT), the statement's cache key and
 parameters; and on SQLite every step is a hop to aiosqlite's thread and back, each waiting for a turn of a busy
 event loop (a SELECT and its commit made about six, an access-log batch about eight). A single statement needs
