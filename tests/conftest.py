@@ -116,7 +116,9 @@ async def mock_client(mock_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def app(settings: Settings, clock: FixedClock, upstream: SwitchableTransport) -> AsyncIterator[FastAPI]:
     application = create_app(settings, clock=clock, upstream_transport=upstream)
-    async with LifespanManager(application):
+    # Start-up opens four engines and fetches the identity provider's keys: 5 s (the library's default) was seen
+    # to run out once with both CI suites side by side on the 2-core machine.
+    async with LifespanManager(application, startup_timeout=30):
         yield application
 
 
