@@ -190,8 +190,7 @@ def create_app(
         # queue for the pool behind the very reads waiting for them.
         access_log_engine = _own_engine(settings, connections=1)
         frozen_engine = _own_engine(settings, connections=FROZEN_CHECK_CONNECTIONS)
-        # The check is a point read by primary key: on SQLite it may run on the event loop (db.driver).
-        frozen_check = FrozenCheckRepository(driver_for(frozen_engine, FROZEN_CHECK_CONNECTIONS, reads_on_loop=True))
+        frozen_check = FrozenCheckRepository(driver_for(frozen_engine, FROZEN_CHECK_CONNECTIONS))
         FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), frozen_check, app_state.CLOCK.get(app)))
         case_read_engine = _own_engine(settings, connections=CASE_READ_CONNECTIONS)
         case_reads = SummaryRepository(driver_for(case_read_engine, CASE_READ_CONNECTIONS), protection)

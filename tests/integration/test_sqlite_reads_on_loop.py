@@ -1,5 +1,6 @@
-"""SQLite point reads on the event loop (``db.driver.SqliteDriver``, ``reads_on_loop``): the frozen check skips
-the hop to a thread, but a read that could stall the loop (a lock, a slow disk) goes to the thread instead."""
+"""SQLite point reads on the event loop (``db.driver.SqliteDriver``, ``DriverStatement(point_read=True)``): the
+frozen check skips the hop to a thread, but a read that could stall the loop (a lock, a slow disk) goes to the
+thread instead."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class Clock:
 async def driver(database: Path) -> AsyncIterator[tuple[SqliteDriver, DriverStatement, Clock, list[str]]]:
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
     clock = Clock()
-    driver = SqliteDriver(engine, 1, reads_on_loop=True, clock=clock)
+    driver = SqliteDriver(engine, 1, clock=clock)
     to_thread: list[str] = []
     run = driver._run
 
@@ -53,7 +54,7 @@ async def driver(database: Path) -> AsyncIterator[tuple[SqliteDriver, DriverStat
         return await run(function, *args)
 
     driver._run = counted  # type: ignore[method-assign]
-    yield driver, DriverStatement(_BY_ID, engine.dialect), clock, to_thread
+    yield driver, DriverStatement(_BY_ID, engine.dialect, point_read=True), clock, to_thread
     await driver.aclose()
     await engine.dispose()
 
@@ -63,6 +64,17 @@ async def test_a_point_read_runs_on_the_event_loop(driver):
     assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
     assert await sqlite.fetch_one(by_id, {"id": 2}) is None
     assert to_thread == []
+
+
+async def test_other_reads_go_to_the_thread(database):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
+    driver = SqliteDriver(engine, 1)
+    try:
+        assert await driver.fetch_one(DriverStatement(_BY_ID, engine.dialect), {"id": 1}) == ("one",)
+        assert driver._on_loop is None and len(driver._all) == 1
+    finally:
+        await driver.aclose()
+        await engine.dispose()
 
 
 async def test_a_locked_database_sends_the_read_to_a_thread_and_the_loop_runs_on_while_it_waits(database, driver):

@@ -8,9 +8,9 @@ event loop (a SELECT and its commit made about six, an access-log batch about ei
 none of that: it is atomic on its own, so it runs in autocommit on a connection held for the purpose, in one
 round trip (on SQLite: one hop to that connection's own thread, where a batch's transaction runs whole).
 
-On SQLite a driver may also run its reads on the event loop itself (``reads_on_loop``: the frozen check, a point
-read by primary key), skipping the hop to a thread and back, which cost more than the read (see
-``SqliteDriver``).
+On SQLite a statement marked as a point read (``DriverStatement(..., point_read=True)``: a few rows by primary key,
+like the frozen check) runs on the event loop itself, skipping the hop to a thread and back, which cost more than
+the read (see ``SqliteDriver``).
 
 The statements are still SQLAlchemy Core, compiled once for the engine's dialect (``DriverStatement``); their
 column types convert the values as the ORM would (SQLite keeps dates and times as text). Everything else keeps
@@ -48,9 +48,11 @@ class DriverStatement:
     """A Core statement compiled once for a dialect: its SQL in the driver's paramstyle, and how to turn named
     values into the driver's positional parameters and a driver's row into Python values."""
 
-    __slots__ = ("_binds", "_results", "sql")
+    __slots__ = ("_binds", "_results", "point_read", "sql")
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect, *, point_read: bool = False) -> None:
+        """``point_read``: a read of a few rows by primary key, which SQLite may run on the event loop."""
+        self.point_read = point_read
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None, "a positional paramstyle"
         self.sql = str(compiled)
@@ -91,13 +93,11 @@ class Driver(Protocol):
     async def aclose(self) -> None: ...
 
 
-def driver_for(engine: AsyncEngine, connections: int, *, reads_on_loop: bool = False) -> Driver:
+def driver_for(engine: AsyncEngine, connections: int) -> Driver:
     """``connections`` connections to ``engine``'s database, held for the life of the process: one statement at a
-    time on each (an asyncpg connection runs one at a time; a SQLite connection has its one thread).
-    ``reads_on_loop``: this driver's reads are point reads by primary key, which SQLite may run on the event loop
-    (``SqliteDriver``); other databases ignore it."""
+    time on each (an asyncpg connection runs one at a time; a SQLite connection has its one thread)."""
     if engine.dialect.name == "sqlite":
-        return SqliteDriver(engine, connections, reads_on_loop=reads_on_loop)
+        return SqliteDriver(engine, connections)
     return AsyncpgDriver(engine, connections)
 
 
@@ -160,10 +160,10 @@ class SqliteDriver(_Lender[_SqliteConnection]):
     """Each connection has its own thread (as aiosqlite's do); a statement, or a batch's whole transaction, is one
     hop there and back.
 
-    With ``reads_on_loop`` a read runs on the event loop instead, on a connection of its own, when that cannot
-    stall the loop (the hop to a thread and back cost more than a point read by primary key: under load about a
-    third of a cached frozen read's CPU, issue 14). The bounds: the connection is read-only and never waits for a
-    lock (``busy_timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there); a read
+    A point read (``DriverStatement.point_read``) runs on the event loop instead, on a connection of its own,
+    when that cannot stall the loop (the hop to a thread and back cost more than a point read by primary key: under
+    load about a third of a cached frozen read's CPU, issue 14). The bounds: the connection is read-only and never
+    waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there); a read
     slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk) sends the reads to a thread for the next
     ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and the read goes to a thread too."""
 
@@ -177,7 +177,6 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         engine: AsyncEngine,
         size: int,
         *,
-        reads_on_loop: bool = False,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         super().__init__(size)
@@ -186,7 +185,6 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         if not path or path == ":memory:" or "mode=memory" in str(engine.url):
             raise ValueError("the broker needs a SQLite database file: an in-memory one exists in one connection")
         self._path = path
-        self._reads_on_loop = reads_on_loop
         self._clock = clock
         self._on_loop: sqlite3.Connection | None = None
         self._on_loop_paused_until = float("-inf")
@@ -208,7 +206,7 @@ class SqliteDriver(_Lender[_SqliteConnection]):
 
     async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
         parameters = statement.parameters(values)
-        raw = self._fetch_on_loop(statement.sql, parameters) if self._reads_on_loop else _NOT_ON_LOOP
+        raw = self._fetch_on_loop(statement.sql, parameters) if statement.point_read else _NOT_ON_LOOP
         if raw is _NOT_ON_LOOP:
             raw = await self._run(_fetch_one, statement.sql, parameters)
         return None if raw is None else statement.row(raw)
