@@ -206,16 +206,16 @@ class SqliteDriver(_Lender[_SqliteConnection]):
 
     async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
         parameters = statement.parameters(values)
-        raw = self._fetch_on_loop(statement.sql, parameters) if statement.point_read else _NOT_ON_LOOP
-        if raw is _NOT_ON_LOOP:
+        raw = self._fetch_on_loop(statement.sql, parameters) if statement.point_read else _NotOnLoop.TO_THREAD
+        if raw is _NotOnLoop.TO_THREAD:
             raw = await self._run(_fetch_one, statement.sql, parameters)
         return None if raw is None else statement.row(raw)
 
-    def _fetch_on_loop(self, sql: str, parameters: Row) -> Row | Literal[_Fallback.TO_THREAD] | None:
-        """The row (or None), or ``_NOT_ON_LOOP`` when the read must go to a thread."""
+    def _fetch_on_loop(self, sql: str, parameters: Row) -> Row | Literal[_NotOnLoop.TO_THREAD] | None:
+        """The row (or None), or ``TO_THREAD``."""
         started = self._clock()
         if started < self._on_loop_paused_until:
-            return _NOT_ON_LOOP
+            return _NotOnLoop.TO_THREAD
         try:
             if self._on_loop is None:
                 self._on_loop = _read_only_connection(self._path)
@@ -223,10 +223,10 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                 self._close_on_loop(exc)
-            return _NOT_ON_LOOP
+            return _NotOnLoop.TO_THREAD
         except sqlite3.Error as exc:
             self._close_on_loop(exc)
-            return _NOT_ON_LOOP
+            return _NotOnLoop.TO_THREAD
         finished = self._clock()
         if finished - started > self.ON_LOOP_SLOW_SECONDS:
             self._on_loop_paused_until = finished + self.ON_LOOP_PAUSE_SECONDS
@@ -249,11 +249,10 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         await self.close_all()
 
 
-class _Fallback(Enum):
-    TO_THREAD = "to_thread"
+class _NotOnLoop(Enum):
+    """What ``_fetch_on_loop`` answers when the read must go to a thread (a sentinel mypy tells from a row)."""
 
-
-_NOT_ON_LOOP = _Fallback.TO_THREAD
+    TO_THREAD = 0
 
 
 def _read_only_connection(path: str) -> sqlite3.Connection:
