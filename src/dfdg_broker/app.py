@@ -14,8 +14,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dfdg_broker import __version__, app_state, time_travel, tracing
-from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
+from dfdg_broker import __version__, app_state, correlation, time_travel, tracing
+from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER, log_replay
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
@@ -38,7 +38,7 @@ from dfdg_broker.db.driver import driver_for
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.erasure.router import router as erasure_router
-from dfdg_broker.errors import InsufficientScope, Problem, Unauthenticated, responses_for
+from dfdg_broker.errors import InsufficientScope, Problem, ProblemError, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
@@ -60,7 +60,7 @@ from dfdg_broker.metrics import RequestMetricsMiddleware
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
-from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.problem_handlers import install_problem_handlers, problem_response
 from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
@@ -309,6 +309,11 @@ def create_app(
 
 async def _replay(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, IdempotentReplay)
+    try:
+        await log_replay(request, exc)
+    except ProblemError as refused:  # purpose_invalid, access_log_unavailable: the stored answer is not sent
+        problem = refused.to_problem(instance=request.url.path, correlation_id=correlation.current())
+        return problem_response(problem, refused.headers)
     return replay_response(exc)
 
 
