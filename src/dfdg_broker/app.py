@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
 import httpx
@@ -34,7 +34,7 @@ from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.cases.service import FrozenAreaReads
 from dfdg_broker.clock import Clock, FixedClock, MovableClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
-from dfdg_broker.db.driver import driver_for
+from dfdg_broker.db.driver import Driver, driver_for
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.erasure.router import router as erasure_router
@@ -125,10 +125,9 @@ def protection_from(settings: Settings) -> Protection:
 log = logging.getLogger("dfdg_broker.start_up")
 
 
-FROZEN_CHECK_CONNECTIONS = 4
-"""Per worker: a check is one short round trip, so a few connections serve every concurrent frozen read."""
-CASE_READ_CONNECTIONS = 4
-"""Per worker: a case read is one round trip too (``summary.repository``)."""
+HOT_READ_CONNECTIONS = 8
+"""Per worker: the hot paths' single-statement reads (frozen check, case read) are one short round trip each, so a
+few connections serve every concurrent one."""
 
 
 def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
@@ -138,6 +137,19 @@ def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
         max_overflow=0,
         pool_recycle_seconds=settings.db_pool_recycle_seconds,
     )
+
+
+@asynccontextmanager
+async def _own_driver(settings: Settings, *, connections: int) -> AsyncIterator[Driver]:
+    """A driver (``db.driver``) on connections of its own, which never queue for the pool behind the requests that
+    wait for it; closed, then its engine disposed, when the block ends."""
+    engine = _own_engine(settings, connections=connections)
+    driver = driver_for(engine, connections)
+    try:
+        yield driver
+    finally:
+        await driver.aclose()
+        await engine.dispose()
 
 
 async def _check_schema(engine: AsyncEngine) -> None:
@@ -168,56 +180,48 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_recycle_seconds=settings.db_pool_recycle_seconds,
-        )
-        await check_database(engine)  # fail fast, with the reason, rather than on the first request
-        await _check_schema(engine)
-        upstreams = await create_upstreams(settings, upstream_transport)
-        ENGINE.put(app, engine)
-        if tracer_provider is not None:
-            tracing.trace_statements(engine)
-        identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
-        # The access-log writer and the frozen-read check have connections of their own (db.driver): neither may
-        # queue for the pool behind the very reads waiting for them.
-        access_log_engine = _own_engine(settings, connections=1)
-        frozen_engine = _own_engine(settings, connections=FROZEN_CHECK_CONNECTIONS)
-        frozen_check = FrozenCheckRepository(driver_for(frozen_engine, FROZEN_CHECK_CONNECTIONS))
-        FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), frozen_check, app_state.CLOCK.get(app)))
-        case_read_engine = _own_engine(settings, connections=CASE_READ_CONNECTIONS)
-        case_reads = SummaryRepository(driver_for(case_read_engine, CASE_READ_CONNECTIONS), protection)
-        CASE_READER.put(app, CaseReader(case_reads, app_state.CLOCK.get(app)))
-        access_log = GroupCommitWriter(
-            access_log_engine,
-            queue_size=settings.access_log_queue_size,
-            batch_rows=settings.access_log_batch_rows,
-            linger_seconds=settings.access_log_linger_ms / 1000,
-            wait_seconds=settings.access_log_wait_seconds,
-        )
-        access_log.start()
-        ACCESS_LOG_WRITER.put(app, access_log)
-        app_state.UPSTREAM.put(app, upstreams)
-        app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
-        oidc = OidcVerifier(settings, identity_http, cvr_table)
-        AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
-        await oidc.keys.prefetch()
-        try:
-            yield
-        finally:
-            await access_log.aclose()  # rows still queued are written before the engine goes
-            await frozen_check.aclose()
-            await case_reads.aclose()
-            for own in (access_log_engine, frozen_engine, case_read_engine):
-                await own.dispose()
-            await identity_http.aclose()
-            await upstreams.aclose()
-            await engine.dispose()
+        async with AsyncExitStack() as stack:  # everything opened here is closed in reverse order
             if own_provider and tracer_provider is not None:
-                tracer_provider.shutdown()  # sends the spans still buffered
+                stack.callback(tracer_provider.shutdown)  # last: sends the spans still buffered
+            engine = create_engine(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_recycle_seconds=settings.db_pool_recycle_seconds,
+            )
+            stack.push_async_callback(engine.dispose)
+            await check_database(engine)  # fail fast, with the reason, rather than on the first request
+            await _check_schema(engine)
+            upstreams = await create_upstreams(settings, upstream_transport)
+            stack.push_async_callback(upstreams.aclose)
+            ENGINE.put(app, engine)
+            if tracer_provider is not None:
+                tracing.trace_statements(engine)
+            identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
+            stack.push_async_callback(identity_http.aclose)
+            app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
+            # The hot paths' reads and the access-log writer have connections of their own (db.driver): none may
+            # queue for the pool behind the very requests waiting for them.
+            hot_reads = await stack.enter_async_context(_own_driver(settings, connections=HOT_READ_CONNECTIONS))
+            clock = app_state.CLOCK.get(app)
+            FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), FrozenCheckRepository(hot_reads), clock))
+            CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock))
+            access_log = GroupCommitWriter(
+                await stack.enter_async_context(_own_driver(settings, connections=1)),
+                queue_size=settings.access_log_queue_size,
+                batch_rows=settings.access_log_batch_rows,
+                linger_seconds=settings.access_log_linger_ms / 1000,
+                wait_seconds=settings.access_log_wait_seconds,
+            )
+            access_log.start()
+            stack.push_async_callback(access_log.aclose)  # rows still queued are written before its driver goes
+            ACCESS_LOG_WRITER.put(app, access_log)
+            app_state.UPSTREAM.put(app, upstreams)
+            app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
+            oidc = OidcVerifier(settings, identity_http, cvr_table)
+            AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
+            await oidc.keys.prefetch()
+            yield
 
     # Outside production the clock can be moved at run time (/dev/clock); in production that route does not exist.
     development = settings.environment is not Environment.PRODUCTION

@@ -96,9 +96,6 @@ class FrozenCheckRepository:
             still_held=bool(held),
         )
 
-    async def aclose(self) -> None:
-        await self._driver.aclose()
-
 
 _cases, _snapshots = CaseRow.__table__, SnapshotRow.__table__
 _newer = _snapshots.alias("newer")

@@ -174,9 +174,6 @@ class SummaryRepository:
             ],
         )
 
-    async def aclose(self) -> None:
-        await self._driver.aclose()
-
     def _snapshot(self, row: Any, area: DataArea) -> Snapshot | None:
         columns = {name: getattr(row, _prefix(area) + name) for name in _SNAPSHOT_COLUMNS}
         if columns["seq"] is None:  # the area has no snapshot
