@@ -69,7 +69,7 @@ class FrozenCheckRepository:
 
     def __init__(self, driver: Driver) -> None:
         self._driver = driver
-        self._statement = DriverStatement(_FROZEN_CHECK, driver.dialect)
+        self._statement = DriverStatement(_FROZEN_CHECK, driver.dialect, point_read=True)  # by primary key
 
     async def frozen_check(
         self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
