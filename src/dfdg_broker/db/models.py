@@ -372,7 +372,8 @@ class WorklistAttentionRow(Base):
             "active_from",
             "active_until",
         ),
-        Index("ix_worklist_attention_case", "case_id"),
+        # A page's items: the page's cases on the caller's worklist (and a case's items, to replace or erase them).
+        Index("ix_worklist_attention_case", "case_id", "municipality"),
     )
 
 
