@@ -21,13 +21,13 @@ from dfdg_broker.cases.records import (
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, undistributed_documents
-from dfdg_broker.distribution.service import DistributionService, held_areas
+from dfdg_broker.distribution.service import DistributionService, HeldDa3Da4
 from dfdg_broker.domain import pdf_route
 from dfdg_broker.domain.distribution import MunicipalUnit
 from dfdg_broker.domain.minors import child_link
-from dfdg_broker.letasyl.schemas import OtherArea
+from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
-from dfdg_broker.summary.repository import SummaryRepository
+from dfdg_broker.summary.repository import SummaryInputs, SummaryRepository
 
 
 class _PdfRequest(Protocol):
@@ -79,9 +79,18 @@ class CaseReader:
             raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
         case, inputs = found
         today = self._clock.today()
-        held = held_areas(inputs.other, inputs.attachments)
-        undistributed = undistributed_documents(*held, inputs.receipts, today=today)
-        return case, attention_items(case, today, inputs.pdf_requests, held[0], undistributed)
+        other, attachments = _held_areas(inputs)
+        undistributed = undistributed_documents(other, attachments, inputs.receipts, today=today)
+        return case, attention_items(case, today, inputs.pdf_requests, other, undistributed)
+
+
+def _held_areas(inputs: SummaryInputs) -> HeldDa3Da4:
+    """DA3 and DA4 validated straight from the JSON held (an area never captured reads as empty, as in
+    ``distribution.service.held_areas``)."""
+    return (
+        OtherArea() if inputs.other is None else OtherArea.model_validate_json(inputs.other),
+        AttachmentsArea() if inputs.attachments is None else AttachmentsArea.model_validate_json(inputs.attachments),
+    )
 
 
 def attention_items(
