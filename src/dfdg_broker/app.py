@@ -20,6 +20,7 @@ from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import (
+    AREA_READS,
     CASE_LISTENER,
     CASE_READER,
     CASE_SUMMARY,
@@ -28,7 +29,7 @@ from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
 )
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
-from dfdg_broker.cases.repository import FrozenCheckRepository
+from dfdg_broker.cases.repository import AreaReadRepository, FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.cases.service import FrozenAreaReads
@@ -129,6 +130,8 @@ FROZEN_CHECK_CONNECTIONS = 4
 """Per worker: a check is one short round trip, so a few connections serve every concurrent frozen read."""
 CASE_READ_CONNECTIONS = 4
 """Per worker: a case read is one round trip too (``summary.repository``)."""
+AREA_READ_CONNECTIONS = 4
+"""Per worker: the read phase of a data-area read or a CV draft is one round trip (``cases.repository``)."""
 
 
 def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
@@ -191,6 +194,9 @@ def create_app(
         case_read_engine = _own_engine(settings, connections=CASE_READ_CONNECTIONS)
         case_reads = SummaryRepository(driver_for(case_read_engine, CASE_READ_CONNECTIONS), protection)
         CASE_READER.put(app, CaseReader(case_reads, app_state.CLOCK.get(app)))
+        area_read_engine = _own_engine(settings, connections=AREA_READ_CONNECTIONS)
+        area_reads = AreaReadRepository(driver_for(area_read_engine, AREA_READ_CONNECTIONS), protection)
+        AREA_READS.put(app, area_reads)
         access_log = GroupCommitWriter(
             access_log_engine,
             queue_size=settings.access_log_queue_size,
@@ -211,7 +217,8 @@ def create_app(
             await access_log.aclose()  # rows still queued are written before the engine goes
             await frozen_check.aclose()
             await case_reads.aclose()
-            for own in (access_log_engine, frozen_engine, case_read_engine):
+            await area_reads.aclose()
+            for own in (access_log_engine, frozen_engine, case_read_engine, area_read_engine):
                 await own.dispose()
             await identity_http.aclose()
             await upstreams.aclose()
