@@ -21,6 +21,7 @@ from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import (
+    AREA_READS,
     CASE_LISTENER,
     CASE_READER,
     CASE_SUMMARY,
@@ -29,7 +30,7 @@ from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
 )
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
-from dfdg_broker.cases.repository import FrozenCheckRepository
+from dfdg_broker.cases.repository import AreaReadRepository, FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.cases.service import FrozenAreaReads
@@ -127,8 +128,8 @@ log = logging.getLogger("dfdg_broker.start_up")
 
 
 HOT_READ_CONNECTIONS = 8
-"""Per worker: the hot paths' single-statement reads (frozen check, case read) are one short round trip each, so a
-few connections serve every concurrent one."""
+"""Per worker: the hot paths' single-statement reads (frozen check, case read, a data-area read's or a CV draft's
+read phase) are one short round trip each, so a few connections serve every concurrent one."""
 
 
 def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
@@ -210,6 +211,7 @@ def create_app(
             clock = app_state.CLOCK.get(app)
             FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), FrozenCheckRepository(hot_reads), clock))
             CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock))
+            AREA_READS.put(app, AreaReadRepository(hot_reads, protection))
             access_log = GroupCommitWriter(
                 await stack.enter_async_context(_own_driver(settings, connections=1)),
                 queue_size=settings.access_log_queue_size,
