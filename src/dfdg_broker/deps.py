@@ -118,19 +118,23 @@ async def get_writer(
     """A caller with ``cases:write``; an ``Idempotency-Key`` is claimed here, before the route runs."""
     if idempotency_key is not None:
         settings = app_state.SETTINGS.of(request)
-        claimed = await idempotency.claim(
-            request,
-            app_state.SESSIONS.of(request),
-            idempotency.IdempotencyPolicy(
-                timedelta(seconds=settings.idempotency_key_ttl_seconds),
-                timedelta(seconds=settings.idempotency_in_flight_seconds),
-            ),
-            caller.municipality,
-            idempotency_key,
-            app_state.CLOCK.of(request).now(),  # the clock the sweep purges expired keys by
-            # A DELETE erases its case: its (empty) answer must not name the case it erased.
-            case_id=request.path_params.get("case_id") if request.method != "DELETE" else None,
-        )
+        try:
+            claimed = await idempotency.claim(
+                request,
+                app_state.SESSIONS.of(request),
+                idempotency.IdempotencyPolicy(
+                    timedelta(seconds=settings.idempotency_key_ttl_seconds),
+                    timedelta(seconds=settings.idempotency_in_flight_seconds),
+                ),
+                caller.municipality,
+                idempotency_key,
+                app_state.CLOCK.of(request).now(),  # the clock the sweep purges expired keys by
+                # A DELETE erases its case: its (empty) answer must not name the case it erased.
+                case_id=request.path_params.get("case_id") if request.method != "DELETE" else None,
+            )
+        except idempotency.IdempotentReplay as replay:
+            replay.caller = caller  # whom the replay's access-log row names
+            raise
         request.state.idempotency_claim = claimed
     return caller
 
