@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from dfdg_broker import app_state
+from dfdg_broker.db.driver import SqliteDriver
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
@@ -103,3 +107,26 @@ async def test_P1_summary_lists_pdf_requests_in_the_order_they_were_made(client,
     response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth(municipality))
     overdue = [item["due_date"] for item in response.json()["attention"] if item["code"] == "pdf_request_overdue"]
     assert overdue == [(TODAY + days(d + 14)).isoformat() for d in (0, 1, 2)]  # by when they were requested
+
+
+async def test_on_sqlite_the_case_read_runs_on_the_event_loop(app, client, auth, persona, monkeypatch):
+    """Issue 14: the case read is a point read (``DriverStatement.point_read``), so SQLite runs it on the event loop
+    rather than hopping to a thread and back; what it reads is the same."""
+    if app_state.SESSIONS.get(app).kw["bind"].dialect.name != "sqlite":
+        pytest.skip("SQLite only: asyncpg's reads are on the event loop anyway")
+    p = persona("parent-children-pending")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(30))
+    to_thread: list[str] = []
+    run = SqliteDriver._run
+
+    async def counted(self, function, *args):  # type: ignore[no-untyped-def]
+        to_thread.append(function.__name__)
+        return await run(self, function, *args)
+
+    monkeypatch.setattr(SqliteDriver, "_run", counted)
+
+    items = await _attention(client, auth, case, municipality)
+
+    assert items["children_link_pending"]["due_date"] == "2026-11-30"  # DA3 read, its seal opened
+    assert "_fetch_one" not in to_thread, to_thread  # only the access-log row's batch goes to the writer's thread

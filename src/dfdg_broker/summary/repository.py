@@ -135,7 +135,9 @@ class SummaryRepository:
 
     def __init__(self, driver: Driver, protection: Protection) -> None:
         self._driver = driver
-        self._statement = DriverStatement(_CASE_READ, driver.dialect)
+        # A point read (SQLite: on the event loop, no hop to a thread): the case by primary key, each child table and
+        # snapshot through an index on the case.
+        self._statement = DriverStatement(_CASE_READ, driver.dialect, point_read=True)
         self._protection = protection
 
     async def case_with_summary_inputs(self, case_id: str) -> tuple[Case, SummaryInputs] | None:
