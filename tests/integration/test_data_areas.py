@@ -6,6 +6,8 @@ import hashlib
 
 import pytest
 
+from dfdg_broker import app_state
+from dfdg_broker.db.driver import SqliteDriver
 from tests.conftest import TODAY
 from tests.helpers import create_case, days
 
@@ -284,3 +286,33 @@ async def test_DA4_concurrent_reads_of_a_new_attachment_store_it_once_without_er
     assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
     download = await client.get(f"/v1/contact-groups/{case['id']}/attachments/att-new", headers=auth("101"))
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
+
+
+async def test_on_sqlite_a_live_read_and_a_draft_read_the_case_on_the_event_loop(
+    app, client, auth, persona, mock_client, monkeypatch
+):
+    """Issue 14: the case with the area's newest snapshot is a point read (``DriverStatement.point_read``), so SQLite
+    runs it on the event loop rather than hopping to a thread and back; what it reads is the same (the snapshot held,
+    its seal opened, compared with the operator's answer: unchanged, so nothing is written)."""
+    if app_state.SESSIONS.get(app).kw["bind"].dialect.name != "sqlite":
+        pytest.skip("SQLite only: asyncpg's reads are on the event loop anyway")
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(5))
+    await _change_profile(mock_client, p.person.person_id, "Ændret i dag.")
+    changed = await _read(client, auth, case, "cv")  # the change is stored: the next read compares with it
+    to_thread: list[str] = []
+    run = SqliteDriver._run
+
+    async def counted(self, function, *args):  # type: ignore[no-untyped-def]
+        to_thread.append(function.__name__)
+        return await run(self, function, *args)
+
+    monkeypatch.setattr(SqliteDriver, "_run", counted)
+
+    again = await _read(client, auth, case, "cv")
+    draft = await client.post(f"/v1/contact-groups/{case['id']}/jobnet-cv/draft", headers=auth("101"))
+
+    assert again["data"] == changed["data"] and again["data"]["professional_profile"] == "Ændret i dag."
+    assert again["provenance"]["snapshot_taken_at"] == changed["provenance"]["snapshot_taken_at"], "nothing stored"
+    assert draft.status_code == 200, draft.text
+    assert "_fetch_one" not in to_thread, to_thread  # only the access-log rows' batches go to the writer's thread

@@ -136,12 +136,13 @@ _CaseWithLatestSnapshotRow = namedtuple(  # type: ignore[misc]
 class AreaReadRepository:
     """The read phase of a data-area read and of a CV draft, on the driver (``db.driver``): the case and the area's
     newest snapshot are one statement, atomic on its own, so it runs in autocommit in one round trip; no session,
-    no BEGIN or ROLLBACK (on SQLite: one thread hop instead of about six). What follows (the operator call, the
-    snapshot written when the content changed) keeps the unit of work."""
+    no BEGIN or ROLLBACK (on SQLite: on the event loop, instead of about six thread hops). What follows (the operator
+    call, the snapshot written when the content changed) keeps the unit of work."""
 
     def __init__(self, driver: Driver, protection: Protection) -> None:
         self._driver = driver
-        self._statement = DriverStatement(_CASE_WITH_LATEST_SNAPSHOT, driver.dialect)
+        # A point read: the case by primary key, its newest snapshot through the unique index on (case, area, seq).
+        self._statement = DriverStatement(_CASE_WITH_LATEST_SNAPSHOT, driver.dialect, point_read=True)
         self._protection = protection
 
     async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
