@@ -131,6 +131,14 @@ CASE_READ_CONNECTIONS = 4
 """Per worker: a case read is one round trip too (``summary.repository``)."""
 
 
+BATCH_WRITE_CONNECTIONS = 4
+"""Per worker, on PostgreSQL: the creates writing at once (each a few short round trips)."""
+
+
+def _batch_write_connections(engine: AsyncEngine) -> int:
+    return 1 if engine.dialect.name == "sqlite" else BATCH_WRITE_CONNECTIONS
+
+
 def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
     return create_engine(
         settings.database_url,
@@ -181,7 +189,11 @@ def create_app(
         if tracer_provider is not None:
             tracing.trace_statements(engine)
         identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
+        # A create's whole write phase is one batch on a driver of its own (db.unit_of_work); on SQLite one
+        # connection, since SQLite writes one transaction at a time anyway.
+        writes_engine = _own_engine(settings, connections=_batch_write_connections(engine))
+        writer = driver_for(writes_engine, _batch_write_connections(engine))
+        app_state.SESSIONS.put(app, create_sessionmaker(engine, protection, writer=writer))
         # The access-log writer and the frozen-read check have connections of their own (db.driver): neither may
         # queue for the pool behind the very reads waiting for them.
         access_log_engine = _own_engine(settings, connections=1)
@@ -211,7 +223,8 @@ def create_app(
             await access_log.aclose()  # rows still queued are written before the engine goes
             await frozen_check.aclose()
             await case_reads.aclose()
-            for own in (access_log_engine, frozen_engine, case_read_engine):
+            await writer.aclose()
+            for own in (access_log_engine, frozen_engine, case_read_engine, writes_engine):
                 await own.dispose()
             await identity_http.aclose()
             await upstreams.aclose()

@@ -8,7 +8,11 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
+from dfdg_broker import app_state
+from dfdg_broker.db.models import CaseRow, SnapshotRow, WorklistRow
+from dfdg_broker.domain.areas import DataArea
 from tests.conftest import TODAY
 from tests.helpers import create_body
 
@@ -19,7 +23,7 @@ RULE_CODES = {
 }
 
 
-async def test_C2_two_concurrent_creates_make_exactly_one_case(client, auth, persona):
+async def test_C2_two_concurrent_creates_make_exactly_one_case(app, client, auth, persona):
     body = create_body(persona("complete-adult"), TODAY + timedelta(days=10))
     responses = await asyncio.gather(
         *(client.post("/v1/contact-groups", json=body, headers=auth("101")) for _ in range(3))
@@ -28,6 +32,13 @@ async def test_C2_two_concurrent_creates_make_exactly_one_case(client, auth, per
     assert statuses == [201, 409, 409], [r.text for r in responses]
     created = next(r.json()["id"] for r in responses if r.status_code == 201)
     assert all(r.json()["existing_id"] == created for r in responses if r.status_code == 409)
+    # The losers' batches stopped on the lookups' unique key wrote nothing (not even their case rows, which come
+    # first): one case, its four snapshots, its one worklist row.
+    async with app_state.SESSIONS.get(app)() as session:
+        counts = [
+            await session.scalar(select(func.count()).select_from(t)) for t in (CaseRow, SnapshotRow, WorklistRow)
+        ]
+    assert counts == [1, len(DataArea), 1]
 
 
 offsets = st.one_of(st.none(), st.integers(min_value=-90, max_value=90))

@@ -94,8 +94,9 @@ CaseSummaryDep = Annotated[CaseSummary, Depends(get_case_summary)]
 
 
 class CaseListener(Protocol):
-    async def case_changed(self, case: Case) -> None:
-        """Called in the write phase after a case was created or changed (the worklist keeps its projection)."""
+    async def case_changed(self, case: Case, summary: list[Attention] | None = None) -> None:
+        """Called in the write phase after a case was created or changed (the worklist keeps its projection);
+        ``summary``: the case summary, when the caller computed it already."""
         ...
 
 

@@ -80,12 +80,13 @@ async def create_contact_group(
     knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
-    await listener.case_changed(case)
+    attention = await summary.attention(case)  # once: the worklist's items and the answer's
+    await listener.case_changed(case, attention)
     access.case_ids.append(case.id)
     idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
-    return presenters.case_read(case, clock.today(), await summary.attention(case))
+    return presenters.case_read(case, clock.today(), attention)
 
 
 @router.get(
