@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from dfdg_broker.cases.dependencies import (
     CASE_READER,
     CASE_SUMMARY,
     COOPERATIONS,
+    CREATE_SLOTS,
     FROZEN_CACHE,
     FROZEN_READS,
 )
@@ -266,6 +268,7 @@ def create_app(
     CASE_SUMMARY.put(app, case_summary)
     CASE_LISTENER.put(app, case_listener)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
+    CREATE_SLOTS.put(app, asyncio.Semaphore(settings.concurrent_creates))
     RATE_LIMITS.put(
         app,
         RateLimits.from_settings(

@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from dfdg_broker import app_state
+from dfdg_broker.cases.dependencies import CREATE_SLOTS
 from dfdg_broker.db.models import CaseRow, SnapshotRow, WorklistRow
 from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.letasyl.client import LetAsylClient
 from tests.conftest import TODAY
 from tests.helpers import create_body
 
@@ -73,3 +76,35 @@ async def test_C5_C6_any_date_combination_is_created_or_refused_with_its_rule(
         assert response.status_code == 422, response.text
         problem = response.json()
         assert RULE_CODES[problem["code"]] == problem["rule"]
+
+
+@pytest.mark.parametrize("slots", [1, 3])
+async def test_creates_beyond_the_concurrent_creates_wait_their_turn(app, client, auth, persona, monkeypatch, slots):
+    CREATE_SLOTS.put(app, asyncio.Semaphore(slots))  # what DFDG_CONCURRENT_CREATES sets at start-up (default 4)
+    running, most = 0, 0
+    find_person = LetAsylClient.find_person
+
+    async def counted(self, cpr, receiving_municipality):  # type: ignore[no-untyped-def]
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.05)  # long enough for every create to reach this point if nothing stops it
+        try:
+            return await find_person(self, cpr, receiving_municipality)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(LetAsylClient, "find_person", counted)
+    people = [persona(key) for key in ("complete-adult", "employed", "parent-with-linked-children")]
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/contact-groups",
+                json=create_body(p, TODAY + timedelta(days=10)),
+                headers=auth(p.person.receiving_municipality),
+            )
+            for p in people
+        )
+    )
+    assert [r.status_code for r in responses] == [201] * len(people), [r.text for r in responses]
+    assert most == slots

@@ -7,6 +7,7 @@ factory in at start-up (``CASE_SUMMARY``): the arrow points from summary to case
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Protocol
@@ -59,6 +60,16 @@ FROZEN_READS: StateKey[FrozenAreaReads] = StateKey("frozen_reads")
 """Set by the lifespan: the cache with its check, on connections of its own (``db.driver``)."""
 COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
 """The binding cooperations the broker knows (C2), read once at start-up."""
+CREATE_SLOTS: StateKey[asyncio.Semaphore] = StateKey("create_slots")
+"""``DFDG_CONCURRENT_CREATES``: the creates this process runs at once (``create_slot``)."""
+
+
+async def create_slot(request: Request) -> AsyncIterator[None]:
+    """Held by a create from before its unit of work opens until it has committed: the creates beyond
+    ``CREATE_SLOTS`` wait here, first come first served, instead of sharing the CPU with the running ones (each
+    then taking as long as all of them)."""
+    async with CREATE_SLOTS.of(request):
+        yield
 
 
 async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep) -> CaseService:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker import app_state, idempotency
@@ -18,6 +18,7 @@ from dfdg_broker.cases.dependencies import (
     CaseServiceDep,
     CaseSummaryDep,
     case_service_scope,
+    create_slot,
     notify_case_changed,
 )
 from dfdg_broker.cases.errors import (
@@ -61,6 +62,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
         *ACCESS_LOG_PROBLEMS,
         rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
+    dependencies=[Depends(create_slot, scope="function")],  # first: held until the create has committed
 )
 async def create_contact_group(
     access: Annotated[AccessRecord, access_logged("create-case", change=True)],
