@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ from dfdg_broker.db.models import (
     CaseTaskDoneRow,
     SnapshotRow,
 )
-from dfdg_broker.db.session import protection_of
+from dfdg_broker.db.session import protection_of, writer_of
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -137,6 +138,22 @@ _INSERT_BLOBS = {
 """A new case's inserts (``CaseRepository.stage_new_case``), module constants: the driver compiles each once."""
 
 
+@functools.cache
+def _case_under_any_key(keys: int) -> Select[bool]:
+    """``CaseRepository.case_exists``'s query for a lookup ring of ``keys`` keys, built once (the driver compiles
+    it once)."""
+    under_any_key = or_(
+        *(
+            and_(CaseLookupRow.key_id == bindparam(f"key_id_{i}"), CaseLookupRow.lookup == bindparam(f"lookup_{i}"))
+            for i in range(keys)
+        )
+    )
+    found = select(CaseLookupRow.case_id).where(
+        under_any_key, CaseLookupRow.receiving_municipality == bindparam("receiving_municipality")
+    )
+    return select(found.exists())
+
+
 class CaseRepository:
     """The CPR number, snapshots and documents are sealed here on the way in and opened on the way out
     (``db.sealed``): records hold plaintext, rows never do."""
@@ -175,6 +192,16 @@ class CaseRepository:
         """The citizen's case with this receiving municipality (C1), found under any key of the lookup ring."""
         cases = await self._find(cpr, CaseLookupRow.receiving_municipality == receiving_municipality)
         return cases[0] if cases else None
+
+    async def case_exists(self, cpr: str, receiving_municipality: str) -> bool:
+        """Whether ``find`` would find a case, in one round trip on the unit of work's writer (``db.driver``):
+        autocommit, no session. A create asks this first; only the rare refusal reads the case (``find``)."""
+        hashes = self._protection.cpr_lookups(cpr)
+        values = {f"key_id_{i}": key_id for i, key_id in enumerate(hashes)}
+        values |= {f"lookup_{i}": lookup for i, lookup in enumerate(hashes.values())}
+        values["receiving_municipality"] = receiving_municipality
+        row = await writer_of(self._session).fetch_first(_case_under_any_key(len(hashes)), values)
+        return row is not None and bool(row[0])
 
     async def find_all(self, cpr: str) -> list[Case]:
         """Every case of one citizen (one per receiving municipality), for a look-up by CPR number."""

@@ -183,9 +183,8 @@ class CaseService:
         )
         require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
 
-        existing = await self._repo.find(cpr.value, receiving)
-        if existing is not None:
-            raise self._already_exists(existing, caller_municipality)
+        if await self._repo.case_exists(cpr.value, receiving):
+            raise self._already_exists(await self._repo.find(cpr.value, receiving), caller_municipality)
         await self._uow.end_read_phase()
 
         try:

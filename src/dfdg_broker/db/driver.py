@@ -102,6 +102,10 @@ class Driver(Protocol):
         """Insert every row or none (one transaction), in one round trip."""
         ...
 
+    async def fetch_first(self, statement: ClauseElement, values: Mapping[str, Any]) -> Row | None:
+        """``fetch_one`` of a Core statement held for the life of the process, compiled on its first use."""
+        ...
+
     async def write(self, batch: WriteBatch) -> None:
         """Every statement of the batch in one transaction, all or none (``UniqueViolation`` if a unique key
         stopped it); on SQLite one round trip, on PostgreSQL one per statement, with no session in between."""
@@ -128,17 +132,26 @@ class _Lender(Generic[C]):
         for _ in range(size):
             self._idle.put_nowait(None)
         self._all: list[C] = []
-        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[ClauseElement, DriverStatement]] = {}
+        self._compiled: dict[tuple[int, tuple[str, ...] | None], tuple[ClauseElement, DriverStatement]] = {}
+
+    async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
+        raise NotImplementedError
+
+    async def fetch_first(self, statement: ClauseElement, values: Mapping[str, Any]) -> Row | None:
+        return await self.fetch_one(self._compiled_once(statement), values)
+
+    def _compiled_once(self, statement: ClauseElement, column_keys: tuple[str, ...] | None = None) -> DriverStatement:
+        key = (id(statement), column_keys)
+        held = self._compiled.get(key)
+        if held is None:  # the statement is kept beside its id, so that id cannot be reused by another
+            held = self._compiled[key] = (statement, DriverStatement(statement, self.dialect, column_keys=column_keys))
+        return held[1]
 
     def _steps(self, batch: WriteBatch) -> list[tuple[str, list[Row]]]:
         """The batch as SQL and positional parameters; each statement compiled on its first use only."""
         steps = []
         for statement, rows in batch.steps:
-            key = (id(statement), tuple(rows[0]))
-            held = self._compiled.get(key)
-            if held is None:  # the statement is kept beside its id, so that id cannot be reused by another
-                held = self._compiled[key] = (statement, DriverStatement(statement, self.dialect, column_keys=key[1]))
-            compiled = held[1]
+            compiled = self._compiled_once(statement, tuple(rows[0]))
             steps.append((compiled.sql, [compiled.parameters(row) for row in rows]))
         return steps
 
