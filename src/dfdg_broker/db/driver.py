@@ -30,6 +30,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
+from dfdg_broker import tracing
+
 log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
@@ -245,7 +247,10 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         await self._run(_write_all, [(statement.sql, [statement.parameters(row) for row in rows])])
 
     async def write(self, batch: WriteBatch) -> None:
-        if not await self._run(_write_all, self._steps(batch)):
+        steps = self._steps(batch)
+        with tracing.statements_span(self.dialect.name, [sql for sql, _rows in steps]):
+            written = await self._run(_write_all, steps)
+        if not written:
             raise UniqueViolation  # raised here, not in the thread: the connection is sound, it is lent again
 
     async def aclose(self) -> None:
@@ -320,7 +325,8 @@ class AsyncpgDriver(_Lender[_PooledAsyncpg]):
             try:
                 async with connection.asyncpg.transaction():
                     for sql, rows in steps:
-                        await connection.asyncpg.executemany(sql, rows)
+                        with tracing.statements_span(self.dialect.name, [sql]):
+                            await connection.asyncpg.executemany(sql, rows)
             except Exception as exc:
                 if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
                     raise
