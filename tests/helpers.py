@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
+from dfdg_broker.db.migrate import recreate_postgres_database
 from dfdg_broker.mock.fixtures import Persona
 
 PRODUCTION_DATA_KEYS = "data-2026:UFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFA="
@@ -45,6 +48,17 @@ async def create_case(
     assert response.status_code == expect, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def fresh_database(suite_url: str, folder: Path, name: str) -> str:
+    """An empty database of its own, never the suite's: on PostgreSQL when the suite runs on it (the suite's
+    database name + ``_<name>``, dropped and created), else a SQLite file in ``folder``."""
+    if not suite_url.startswith("postgresql"):
+        return f"sqlite+aiosqlite:///{folder / f'{name}.db'}"
+    url = make_url(suite_url)
+    fresh = url.set(database=f"{url.database}_{name}").render_as_string(hide_password=False)
+    await recreate_postgres_database(fresh)
+    return fresh
 
 
 def days(n: int) -> timedelta:

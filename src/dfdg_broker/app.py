@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
 import httpx
@@ -15,12 +16,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dfdg_broker import __version__, app_state, time_travel, tracing
-from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER
+from dfdg_broker import __version__, app_state, correlation, time_travel, tracing
+from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER, log_replay
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import (
+    AREA_READS,
     CASE_LISTENER,
     CASE_READER,
     CASE_SUMMARY,
@@ -30,17 +32,17 @@ from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
 )
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
-from dfdg_broker.cases.repository import FrozenCheckRepository
+from dfdg_broker.cases.repository import AreaReadRepository, FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.cases.service import FrozenAreaReads
 from dfdg_broker.clock import Clock, FixedClock, MovableClock, SystemClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
-from dfdg_broker.db.driver import driver_for
+from dfdg_broker.db.driver import Driver, driver_for
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
 from dfdg_broker.erasure.router import router as erasure_router
-from dfdg_broker.errors import InsufficientScope, Problem, Unauthenticated, responses_for
+from dfdg_broker.errors import InsufficientScope, Problem, ProblemError, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
 from dfdg_broker.followup.registry import load_policies
 from dfdg_broker.followup.router import router as followup_router
@@ -62,7 +64,7 @@ from dfdg_broker.metrics import RequestMetricsMiddleware
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
-from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.problem_handlers import install_problem_handlers, problem_response
 from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
@@ -127,10 +129,9 @@ def protection_from(settings: Settings) -> Protection:
 log = logging.getLogger("dfdg_broker.start_up")
 
 
-FROZEN_CHECK_CONNECTIONS = 4
-"""Per worker: a check is one short round trip, so a few connections serve every concurrent frozen read."""
-CASE_READ_CONNECTIONS = 4
-"""Per worker: a case read is one round trip too (``summary.repository``)."""
+HOT_READ_CONNECTIONS = 8
+"""Per worker: the hot paths' single-statement reads (frozen check, case read, a data-area read's or a CV draft's
+read phase) are one short round trip each, so a few connections serve every concurrent one."""
 
 
 BATCH_WRITE_CONNECTIONS = 4
@@ -148,6 +149,19 @@ def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
         max_overflow=0,
         pool_recycle_seconds=settings.db_pool_recycle_seconds,
     )
+
+
+@asynccontextmanager
+async def _own_driver(settings: Settings, *, connections: int) -> AsyncIterator[Driver]:
+    """A driver (``db.driver``) on connections of its own, which never queue for the pool behind the requests that
+    wait for it; closed, then its engine disposed, when the block ends."""
+    engine = _own_engine(settings, connections=connections)
+    driver = driver_for(engine, connections)
+    try:
+        yield driver
+    finally:
+        await driver.aclose()
+        await engine.dispose()
 
 
 async def _check_schema(engine: AsyncEngine) -> None:
@@ -168,8 +182,11 @@ def create_app(
     clock: Clock | None = None,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
     tracer_provider: TracerProvider | None = None,
+    own_process: bool = False,
 ) -> FastAPI:
-    """The broker. ``tracer_provider`` (tests) replaces the one ``DFDG_OTEL_ENDPOINT`` would make."""
+    """The broker. ``tracer_provider`` (tests) replaces the one ``DFDG_OTEL_ENDPOINT`` would make. ``own_process``:
+    the app is all its process serves (``dfdg-broker serve``), so its start-up may tune the process's garbage
+    collector (``_tune_garbage_collector``); tests and tools that build many apps in one process leave it off."""
     settings = settings or Settings()
     silence_personal_data_loggers()
     own_provider = tracer_provider is None and settings.otel_endpoint is not None
@@ -178,61 +195,56 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_recycle_seconds=settings.db_pool_recycle_seconds,
-        )
-        await check_database(engine)  # fail fast, with the reason, rather than on the first request
-        await _check_schema(engine)
-        upstreams = await create_upstreams(settings, upstream_transport)
-        ENGINE.put(app, engine)
-        if tracer_provider is not None:
-            tracing.trace_statements(engine)
-        identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
-        # A create's whole write phase is one batch on a driver of its own (db.unit_of_work); on SQLite one
-        # connection, since SQLite writes one transaction at a time anyway.
-        writes_engine = _own_engine(settings, connections=_batch_write_connections(engine))
-        writer = driver_for(writes_engine, _batch_write_connections(engine))
-        app_state.SESSIONS.put(app, create_sessionmaker(engine, protection, writer=writer))
-        # The access-log writer and the frozen-read check have connections of their own (db.driver): neither may
-        # queue for the pool behind the very reads waiting for them.
-        access_log_engine = _own_engine(settings, connections=1)
-        frozen_engine = _own_engine(settings, connections=FROZEN_CHECK_CONNECTIONS)
-        frozen_check = FrozenCheckRepository(driver_for(frozen_engine, FROZEN_CHECK_CONNECTIONS))
-        FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), frozen_check, app_state.CLOCK.get(app)))
-        case_read_engine = _own_engine(settings, connections=CASE_READ_CONNECTIONS)
-        case_reads = SummaryRepository(driver_for(case_read_engine, CASE_READ_CONNECTIONS), protection)
-        CASE_READER.put(app, CaseReader(case_reads, app_state.CLOCK.get(app)))
-        access_log = GroupCommitWriter(
-            access_log_engine,
-            queue_size=settings.access_log_queue_size,
-            batch_rows=settings.access_log_batch_rows,
-            linger_seconds=settings.access_log_linger_ms / 1000,
-            wait_seconds=settings.access_log_wait_seconds,
-        )
-        access_log.start()
-        ACCESS_LOG_WRITER.put(app, access_log)
-        app_state.UPSTREAM.put(app, upstreams)
-        app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
-        oidc = OidcVerifier(settings, identity_http, cvr_table)
-        AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
-        await oidc.keys.prefetch()
-        try:
-            yield
-        finally:
-            await access_log.aclose()  # rows still queued are written before the engine goes
-            await frozen_check.aclose()
-            await case_reads.aclose()
-            await writer.aclose()
-            for own in (access_log_engine, frozen_engine, case_read_engine, writes_engine):
-                await own.dispose()
-            await identity_http.aclose()
-            await upstreams.aclose()
-            await engine.dispose()
+        async with AsyncExitStack() as stack:  # everything opened here is closed in reverse order
             if own_provider and tracer_provider is not None:
-                tracer_provider.shutdown()  # sends the spans still buffered
+                stack.callback(tracer_provider.shutdown)  # last: sends the spans still buffered
+            engine = create_engine(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_recycle_seconds=settings.db_pool_recycle_seconds,
+            )
+            stack.push_async_callback(engine.dispose)
+            await check_database(engine)  # fail fast, with the reason, rather than on the first request
+            await _check_schema(engine)
+            upstreams = await create_upstreams(settings, upstream_transport)
+            stack.push_async_callback(upstreams.aclose)
+            ENGINE.put(app, engine)
+            if tracer_provider is not None:
+                tracing.trace_statements(engine)
+            identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
+            stack.push_async_callback(identity_http.aclose)
+            # A create's whole write phase is one batch on a driver of its own (db.unit_of_work); on SQLite one
+            # connection, since SQLite writes one transaction at a time anyway.
+            writer = await stack.enter_async_context(
+                _own_driver(settings, connections=_batch_write_connections(engine))
+            )
+            app_state.SESSIONS.put(app, create_sessionmaker(engine, protection, writer=writer))
+            # The hot paths' reads and the access-log writer have connections of their own (db.driver): none may
+            # queue for the pool behind the very requests waiting for them.
+            hot_reads = await stack.enter_async_context(_own_driver(settings, connections=HOT_READ_CONNECTIONS))
+            clock = app_state.CLOCK.get(app)
+            FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), FrozenCheckRepository(hot_reads), clock))
+            CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock))
+            AREA_READS.put(app, AreaReadRepository(hot_reads, protection))
+            access_log = GroupCommitWriter(
+                await stack.enter_async_context(_own_driver(settings, connections=1)),
+                queue_size=settings.access_log_queue_size,
+                batch_rows=settings.access_log_batch_rows,
+                linger_seconds=settings.access_log_linger_ms / 1000,
+                wait_seconds=settings.access_log_wait_seconds,
+            )
+            access_log.start()
+            stack.push_async_callback(access_log.aclose)  # rows still queued are written before its driver goes
+            ACCESS_LOG_WRITER.put(app, access_log)
+            app_state.UPSTREAM.put(app, upstreams)
+            app_state.BREAKERS.put(app, breakers_of(upstreams))  # read by /readyz and metrics
+            oidc = OidcVerifier(settings, identity_http, cvr_table)
+            AUTHENTICATOR.put(app, Authenticator(oidc, DevTokenVerifier(settings) if settings.jwt_secret else None))
+            await oidc.keys.prefetch()
+            if own_process:
+                _tune_garbage_collector()
+            yield
 
     # Outside production the clock can be moved at run time (/dev/clock); in production that route does not exist.
     development = settings.environment is not Environment.PRODUCTION
@@ -253,6 +265,10 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
         separate_input_output_schemas=False,  # one schema per model: clients get JobnetCv, not JobnetCv-Input
         responses={"default": {"model": Problem, "description": "Any error, as problem details (RFC 9457)"}},
+        # The broker traces with its own middleware (DFDG_OTEL_ENDPOINT, ``tracing``). FastAPI's own telemetry would
+        # add a second span per request wherever a global OpenTelemetry provider is set, and asks for the global
+        # providers on every request to find out (~4 µs, issue 14).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app_state.SETTINGS.put(app, settings)
     protection = protection_from(settings)
@@ -323,8 +339,33 @@ def create_app(
     return app
 
 
+GC_YOUNG_THRESHOLD = 10_000
+"""Net new container objects before a young collection (CPython's default: 700)."""
+
+
+def _tune_garbage_collector() -> None:
+    """Two changes to the process's garbage collector, measured on the cached frozen read under load (issue 14):
+
+    - What start-up made (the modules, the app and its routes, the schemas, the reference data: ~200,000 objects)
+      is moved out of the collector's sight (``gc.freeze``): it lives as long as the process, yet every full
+      collection walked it again; under load one ran every second or so and stopped every request for 100-400 ms.
+    - Young collections run after ``GC_YOUNG_THRESHOLD`` net new objects instead of 700: a request's objects are
+      nearly all freed by reference counting, and at 700 the collector ran several times per hundred requests
+      (~45 µs of CPU per request with the middle generation's). At 10,000: a few per second, for about a tenth
+      of the CPU, and a few MB at most of cyclic garbage waiting for them."""
+    gc.collect()  # start-up's garbage is freed, not frozen
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 async def _replay(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, IdempotentReplay)
+    try:
+        await log_replay(request, exc)
+    except ProblemError as refused:  # purpose_invalid, access_log_unavailable: the stored answer is not sent
+        problem = refused.to_problem(instance=request.url.path, correlation_id=correlation.current())
+        return problem_response(problem, refused.headers)
     return replay_response(exc)
 
 

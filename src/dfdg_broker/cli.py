@@ -147,7 +147,7 @@ def serve(
             log_level=settings.log_level.lower(),
         )
         return
-    uvicorn.Server(_uvicorn_config(create_app(settings), host, port, settings)).run()
+    uvicorn.Server(_uvicorn_config(create_app(settings, own_process=True), host, port, settings)).run()
 
 
 def worker_app() -> FastAPI:
@@ -160,7 +160,7 @@ def worker_app() -> FastAPI:
 
     settings = Settings()  # the parent validated the same environment before it spawned the workers
     configure_logging(settings.log_level, settings.effective_log_format)
-    return create_app(settings)
+    return create_app(settings, own_process=True)
 
 
 @app.command()

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dfdg_broker.auth import Caller
 from dfdg_broker.db import sealed
 from dfdg_broker.db.models import IdempotencyKeyRow
 from dfdg_broker.db.session import WRITE_TRANSACTION, protection_of
@@ -73,13 +74,16 @@ class IdempotencyKeyInFlight(ProblemError):
 
 
 class IdempotentReplay(Exception):
-    """Raised by ``claim`` when the answer is already known: rendered as the stored response."""
+    """Raised by ``claim`` when the answer is already known: rendered as the stored response, once the access log
+    has its row (``audit.log_replay``; ``caller`` is set by the dependency that verified it)."""
 
     def __init__(self, row: IdempotencyKeyRow, body: bytes) -> None:
         super().__init__("replay")
         self.status = row.status_code or 200
         self.headers = dict(row.response_headers or {})
         self.body = body
+        self.case_id = row.case_id
+        self.caller: Caller | None = None
 
 
 @dataclass(frozen=True, slots=True)

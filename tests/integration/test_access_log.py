@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from dfdg_broker.db.models import AccessLogRow, CaseConversationRow
 from dfdg_broker.db.session import create_engine
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_body, create_case, days
 
 
 async def _rows(database_url: str) -> list[AccessLogRow]:
@@ -105,6 +105,48 @@ async def test_concurrent_reads_share_a_commit_and_each_has_its_row(app, client,
     assert all(r.status_code == 200 for r in responses)
     assert len(await _rows(database_url)) == before_rows + 12
     assert writer.batches - before_batches < 12, "some rows were committed together"
+
+
+async def _replayed_create(client, auth, persona, key: str, purpose: str) -> tuple[dict, object]:
+    body = create_body(persona("complete-adult"), TODAY + days(10))
+    headers = auth("101") | {"Idempotency-Key": key, "X-Purpose": purpose}
+    first = await client.post("/v1/contact-groups", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    return first.json(), lambda: client.post("/v1/contact-groups", json=body, headers=headers)
+
+
+async def test_a_replayed_answer_is_logged_as_a_replay_of_its_change(client, auth, persona):
+    """A replay sends the stored answer again (a create's holds the person's data): it is a disclosure, so it has
+    its row, naming the change it replays."""
+    case, again = await _replayed_create(client, auth, persona, '"replay-logged"', "Oprettelse efter timeout")
+    replay = await again()
+    assert (replay.status_code, replay.headers["idempotent-replayed"]) == (201, "true")
+    page = await _log(client, auth, case["id"])
+    seen = [(i["operation"], i["detail"], i["outcome"], i["status"], i["purpose"]) for i in page["items"]]
+    assert seen == [
+        ("replay", "create-case", "ok", 201, "Oprettelse efter timeout"),
+        ("create-case", None, "ok", 201, "Oprettelse efter timeout"),
+    ]
+
+
+async def test_a_replay_whose_row_cannot_be_written_sends_nothing(client, auth, persona, access_log_broken_later):
+    case, again = await _replayed_create(client, auth, persona, '"replay-unlogged"', "Oprettelse")
+    async with access_log_broken_later():
+        refused = await again()
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "access_log_unavailable"
+    assert case["id"] not in refused.text and "idempotent-replayed" not in refused.headers
+    replay = await again()
+    assert (replay.status_code, replay.json()["id"]) == (201, case["id"]), "the log back, the replay is sent"
+
+
+async def test_a_replay_with_an_invalid_purpose_is_refused_and_not_sent(client, auth, persona):
+    case, _ = await _replayed_create(client, auth, persona, '"replay-purpose"', "Oprettelse")
+    body = create_body(persona("complete-adult"), TODAY + days(10))
+    headers = auth("101") | {"Idempotency-Key": '"replay-purpose"', "X-Purpose": "x" * 201}
+    refused = await client.post("/v1/contact-groups", json=body, headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (422, "purpose_invalid")
+    assert case["id"] not in refused.text
 
 
 @pytest.fixture

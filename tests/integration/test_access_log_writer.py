@@ -15,6 +15,7 @@ from dfdg_broker import metrics
 from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry, Outcome
 from dfdg_broker.audit.writer import GroupCommitWriter
+from dfdg_broker.db.driver import Driver, driver_for
 from dfdg_broker.db.models import AccessLogRow
 from dfdg_broker.db.session import WRITE_TRANSACTION, create_engine
 
@@ -43,8 +44,15 @@ async def engine(database_url):
 
 
 @pytest.fixture
-async def writer(engine) -> AsyncIterator[GroupCommitWriter]:
-    writer = GroupCommitWriter(engine, queue_size=100, batch_rows=500)
+async def driver(engine) -> AsyncIterator[Driver]:
+    driver = driver_for(engine, connections=1)
+    yield driver
+    await driver.aclose()
+
+
+@pytest.fixture
+async def writer(driver) -> AsyncIterator[GroupCommitWriter]:
+    writer = GroupCommitWriter(driver, queue_size=100, batch_rows=500)
     writer.start()
     yield writer
     await writer.aclose()
@@ -89,8 +97,8 @@ async def test_a_failed_batch_fails_every_caller_in_it(writer, engine):
     assert await _count(engine) == 1, "the writer carries on after a failed batch"
 
 
-async def test_a_full_queue_answers_at_once_rather_than_piling_up(engine):
-    writer = GroupCommitWriter(engine, queue_size=1, batch_rows=500)
+async def test_a_full_queue_answers_at_once_rather_than_piling_up(engine, driver):
+    writer = GroupCommitWriter(driver, queue_size=1, batch_rows=500)
     writer.start()
     try:
         results = await asyncio.gather(*(writer.write([_entry(f"cg_{i}")]) for i in range(3)), return_exceptions=True)
@@ -100,8 +108,8 @@ async def test_a_full_queue_answers_at_once_rather_than_piling_up(engine):
     assert await _count(engine) == 1
 
 
-async def test_closing_writes_what_is_queued_then_refuses(engine):
-    writer = GroupCommitWriter(engine, queue_size=100, batch_rows=3)
+async def test_closing_writes_what_is_queued_then_refuses(engine, driver):
+    writer = GroupCommitWriter(driver, queue_size=100, batch_rows=3)
     writer.start()
     pending = [asyncio.create_task(writer.write([_entry(f"cg_{i}")])) for i in range(7)]
     await asyncio.sleep(0)  # all seven queued
@@ -113,10 +121,12 @@ async def test_closing_writes_what_is_queued_then_refuses(engine):
         await writer.write([_entry("cg_late")])
 
 
-async def test_a_commit_that_hangs_answers_unavailable_in_bounded_time_and_the_rows_follow(engine, database_url):
+async def test_a_commit_that_hangs_answers_unavailable_in_bounded_time_and_the_rows_follow(
+    engine, driver, database_url
+):
     """The database holds a lock the writer needs (another writer on SQLite, a table lock on PostgreSQL): the
     caller gets ``AccessLogUnavailable`` after ``wait_seconds``, not a hang; once the lock goes the row is written."""
-    writer = GroupCommitWriter(engine, queue_size=10, batch_rows=10, linger_seconds=0, wait_seconds=0.3)
+    writer = GroupCommitWriter(driver, queue_size=10, batch_rows=10, linger_seconds=0, wait_seconds=0.3)
     writer.start()
     blocker = create_engine(database_url)
     try:

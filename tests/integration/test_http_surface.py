@@ -21,6 +21,7 @@ from tests.helpers import create_body, create_case, days
     [
         None,
         "Basic dXNlcjpwYXNz",
+        "Bearer",
         "Bearer not-a-jwt",
         "Bearer " + jwt.encode({"municipality": "101"}, key="", algorithm="none"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -432,6 +433,29 @@ async def test_N15_drafts_ask_the_cpr_register_and_the_operator_once_per_case_an
     clock.set(TODAY + days(2))  # the next day the register is asked again
     assert (await client.post(path, headers=headers)).json()["cv"]["address"]["street"] == "Ny Vej 1"
     assert await calls("cpr.lookup_person") == before["cpr.lookup_person"] + 2
+
+
+async def test_N15_concurrent_first_drafts_of_a_day_ask_the_cpr_register_and_the_operator_once(
+    client, auth, persona, clock, mock_client
+):
+    p = persona("complete-adult")
+    case, headers = await _case(client, auth, persona, "complete-adult")
+    clock.set(TODAY + days(1))  # a new day: nothing is held about the citizen for it yet
+    path = f"/v1/contact-groups/{case['id']}/jobnet-cv/draft"
+
+    async def calls(operation: str) -> int:
+        params = {"operation": operation, "person_id": p.person.person_id}
+        return int((await mock_client.get("/admin/journal/count", params=params)).json()["count"])
+
+    before = {op: await calls(op) for op in ("cpr.lookup_person", "letasyl.lookup_person")}
+    for system in ("cpr", "letasyl"):  # slow answers: the drafts all ask before the first answer comes
+        fault = {"system": system, "kind": "delay", "delay_ms": 50, "times": 5}
+        assert (await mock_client.post("/admin/faults", json=fault)).status_code == 201
+    drafts = await asyncio.gather(*(client.post(path, headers=headers) for _ in range(5)))
+
+    assert [d.status_code for d in drafts] == [200] * 5
+    assert await calls("cpr.lookup_person") == before["cpr.lookup_person"] + 1
+    assert await calls("letasyl.lookup_person") == before["letasyl.lookup_person"] + 1
 
 
 async def test_N16_a_german_fixed_line_blocks_the_submit_until_corrected(client, auth, persona, mock_client):

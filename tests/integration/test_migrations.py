@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from dfdg_broker.db.migrate import upgrade
 from dfdg_broker.db.models import Base
 from dfdg_broker.db.session import create_engine
+from tests.helpers import fresh_database
 
 
 async def test_migrated_schema_matches_the_models(database_url):
@@ -27,8 +28,9 @@ async def test_migrated_schema_matches_the_models(database_url):
     assert diff == [], f"models and migrations differ: {diff}"
 
 
-async def test_migrations_downgrade_and_upgrade_again(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.db'}"
+async def test_migrations_downgrade_and_upgrade_again(database_url, tmp_path):
+    """Every revision's downgrade and upgrade, on the database the suite runs on (a fresh one)."""
+    url = await fresh_database(database_url, tmp_path, "roundtrip")
     await asyncio.to_thread(upgrade, url, configure_logging=False)
     await asyncio.to_thread(_downgrade, url, "base")
     engine = create_engine(url)

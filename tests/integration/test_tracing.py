@@ -169,3 +169,15 @@ async def test_an_endpoint_makes_the_app_export_its_spans_there_over_otlp_http(s
         server.shutdown()
         server.server_close()
     assert received and received[0][:2] == ("/v1/traces", "application/x-protobuf") and received[0][2] > 0
+
+
+async def test_a_global_opentelemetry_provider_adds_no_second_span_per_request(traced, exporter, auth, monkeypatch):
+    """FastAPI's own telemetry is off: the broker's middleware is the one tracer (and asks nothing per request)."""
+    client, _recorder = traced
+    global_provider = TracerProvider()
+    global_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr("opentelemetry.trace.get_tracer_provider", lambda: global_provider)
+    response = await client.get("/v1/follow-up-policies", headers=auth("101"))
+    assert response.status_code == 200
+    servers = [span for span in exporter.get_finished_spans() if span.kind is SpanKind.SERVER]
+    assert len(servers) == 1, [span.name for span in servers]

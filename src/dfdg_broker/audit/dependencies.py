@@ -29,6 +29,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from dfdg_broker import correlation
@@ -43,6 +44,7 @@ from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.deps import UnitOfWorkDep, get_caller, get_writer
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.errors import ProblemError
+from dfdg_broker.idempotency import IdempotentReplay
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,35 @@ def access_logged(
         dependency = logged_read
     setattr(dependency, ACCESS_LOGGED, operation)
     return Depends(dependency, scope="function")
+
+
+async def log_replay(request: Request, replay: IdempotentReplay) -> None:
+    """An ``Idempotency-Key`` replay sends a stored answer again, and the answer of a create or a CV submission holds
+    the person's data: it is logged like a read of the case it concerns (operation ``replay``, detail: the change
+    replayed), committed through the writer before the answer is sent (else 503 ``access_log_unavailable``). An
+    invalid ``X-Purpose`` is refused here too (422), since the route that would have checked it does not run. A
+    replay that names no case (an erasure's empty answer) writes no row."""
+    operation = _logged_operation(request.scope.get("route"))
+    if replay.case_id is None or replay.caller is None or operation is None:
+        return
+    scope = str(Scope.CASES_WRITE)
+    purpose = checked_purpose(request.headers.get(HEADER), scope)
+    record = AccessRecord(replay.caller, [replay.case_id])
+    about = _About("replay", operation, (), scope)
+    await ACCESS_LOG_WRITER.of(request).write(_entries(request, replay.caller, purpose, about, record, replay.status))
+
+
+def _logged_operation(route: object) -> str | None:
+    """The operation a route's ``access_logged(...)`` names, if it has one."""
+    if not isinstance(route, APIRoute):
+        return None
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if (operation := getattr(dependant.call, ACCESS_LOGGED, None)) is not None:
+            return str(operation)
+        pending.extend(dependant.dependencies)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,4 +248,4 @@ def _status_of(exc: Exception) -> int:
     return 500
 
 
-__all__ = ["ACCESS_LOGGED", "ACCESS_LOG_WRITER", "AccessRecord", "Outcome", "access_logged"]
+__all__ = ["ACCESS_LOGGED", "ACCESS_LOG_WRITER", "AccessRecord", "Outcome", "access_logged", "log_replay"]

@@ -11,7 +11,7 @@ costs a round trip (and on SQLite a sync to disk) whatever its size, so under lo
 alone, a read waits for one commit plus the linger.
 
 Each worker process has its own writer (the lifespan starts it, ``aclose`` stops it after draining what is
-queued); there is nothing to share between processes but the database. The writer has its own engine and keeps
+queued); there is nothing to share between processes but the database. The writer has a driver of its own with
 one connection: it must never queue for a pooled connection behind the very requests that are waiting for it. A
 batch is one round trip on the driver itself (``db.driver``): asyncpg's atomic ``executemany`` in autocommit; on
 SQLite BEGIN IMMEDIATE, the rows and COMMIT in one hop to the connection's thread (through SQLAlchemy and
@@ -27,13 +27,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from dfdg_broker import metrics
 from dfdg_broker.audit import repository
 from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.records import AccessEntry
-from dfdg_broker.db.driver import DriverStatement, driver_for
+from dfdg_broker.db.driver import Driver, DriverStatement
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +45,17 @@ class _Waiting:
 class GroupCommitWriter:
     def __init__(
         self,
-        engine: AsyncEngine,
+        driver: Driver,
         *,
         queue_size: int,
         batch_rows: int,
         linger_seconds: float = 0.002,
         wait_seconds: float = 10.0,
     ) -> None:
-        self.engine = engine
         self._linger = linger_seconds
         self._wait = wait_seconds
-        self._driver = driver_for(engine, connections=1)
-        self._insert_entry = DriverStatement(repository.INSERT_ENTRY, engine.dialect)
+        self._driver = driver  # one connection is enough: batches are written one at a time
+        self._insert_entry = DriverStatement(repository.INSERT_ENTRY, driver.dialect)
         self._queue: asyncio.Queue[_Waiting | None] = asyncio.Queue(queue_size)
         self._batch_rows = batch_rows
         self._task: asyncio.Task[None] | None = None
@@ -100,7 +97,6 @@ class GroupCommitWriter:
         await self._queue.put(None)
         await self._task
         self._task = None
-        await self._driver.aclose()
 
     async def _run(self) -> None:
         stopping = False

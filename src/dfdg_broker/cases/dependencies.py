@@ -18,7 +18,7 @@ from dfdg_broker import app_state
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.records import Attention, Case
-from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository
 from dfdg_broker.cases.service import CaseService, FrozenAreaReads
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
@@ -56,6 +56,8 @@ CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
 FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
 """The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
+AREA_READS: StateKey[AreaReadRepository] = StateKey("area_reads")
+"""Set by the lifespan: the read phase of data-area reads and CV drafts, on connections of its own (``db.driver``)."""
 FROZEN_READS: StateKey[FrozenAreaReads] = StateKey("frozen_reads")
 """Set by the lifespan: the cache with its check, on connections of its own (``db.driver``)."""
 COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
@@ -81,6 +83,7 @@ async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: Upstr
         clock,
         app_state.PROTECTION.of(request),
         cooperations=COOPERATIONS.of(request),
+        area_reads=AREA_READS.of(request),
     )
 
 

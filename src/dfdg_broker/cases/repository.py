@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +70,7 @@ class FrozenCheckRepository:
 
     def __init__(self, driver: Driver) -> None:
         self._driver = driver
-        self._statement = DriverStatement(_FROZEN_CHECK, driver.dialect)
+        self._statement = DriverStatement(_FROZEN_CHECK, driver.dialect, point_read=True)  # by primary key
 
     async def frozen_check(
         self, case_id: str, area: DataArea, taken_on: date, content_sha256: str
@@ -96,9 +97,6 @@ class FrozenCheckRepository:
             still_held=bool(held),
         )
 
-    async def aclose(self) -> None:
-        await self._driver.aclose()
-
 
 _cases, _snapshots = CaseRow.__table__, SnapshotRow.__table__
 _newer = _snapshots.alias("newer")
@@ -113,19 +111,45 @@ _CASE_WITH_LATEST_SNAPSHOT = (
     .select_from(
         _cases.outerjoin(
             _snapshots,
-            _snapshots.c.id
-            == select(_newer.c.id)
-            .where(_newer.c.case_id == _cases.c.id, _newer.c.area == bindparam("area"))
-            .order_by(_newer.c.seq.desc())  # as latest_snapshot: the sequence is the order of the area's history
-            .limit(1)
-            .correlate(_cases)
-            .scalar_subquery(),
+            and_(
+                _snapshots.c.case_id == _cases.c.id,
+                _snapshots.c.area == bindparam("area"),
+                # as latest_snapshot: the sequence is the order of the area's history (found in its unique index)
+                _snapshots.c.seq
+                == select(func.max(_newer.c.seq))
+                .where(_newer.c.case_id == _cases.c.id, _newer.c.area == bindparam("area"))
+                .correlate(_cases)
+                .scalar_subquery(),
+            ),
         )
     )
     .where(_cases.c.id == bindparam("case_id"))
 )
-"""``CaseRepository.get_with_latest_snapshot``'s query, built once, of plain columns (every live read runs it; built
-per call, with its alias, SQLAlchemy compiled it anew each time: half of the read's CPU)."""
+"""``get_with_latest_snapshot``'s query, built once, of plain columns (every live read runs it; built per call, with
+its alias, SQLAlchemy compiled it anew each time: half of the read's CPU)."""
+_CaseWithLatestSnapshotRow = namedtuple(  # type: ignore[misc]
+    "_CaseWithLatestSnapshotRow", _CASE_WITH_LATEST_SNAPSHOT.selected_columns.keys()
+)
+"""The driver's row by column name, as ``case_from_row`` reads it."""
+
+
+class AreaReadRepository:
+    """The read phase of a data-area read and of a CV draft, on the driver (``db.driver``): the case and the area's
+    newest snapshot are one statement, atomic on its own, so it runs in autocommit in one round trip; no session,
+    no BEGIN or ROLLBACK (on SQLite: one thread hop instead of about six). What follows (the operator call, the
+    snapshot written when the content changed) keeps the unit of work."""
+
+    def __init__(self, driver: Driver, protection: Protection) -> None:
+        self._driver = driver
+        self._statement = DriverStatement(_CASE_WITH_LATEST_SNAPSHOT, driver.dialect)
+        self._protection = protection
+
+    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
+        """The case (without its done tasks) and the area's newest snapshot (None if it has none)."""
+        found = await self._driver.fetch_one(self._statement, {"case_id": case_id, "area": area.value})
+        if found is None:
+            return None
+        return _case_with_latest_snapshot(self._protection, _CaseWithLatestSnapshotRow(*found), area)
 
 
 _INSERT_CASE = insert(CaseRow)
@@ -169,24 +193,12 @@ class CaseRepository:
         return self._case(row, await self._done_codes(case_id)) if row else None
 
     async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
-        """The case and the area's newest snapshot (None if it has none), in one round trip."""
+        """The case and the area's newest snapshot (None if it has none), in one round trip, in the unit of work
+        (the sweep's takeover-day reads; a request's read phase runs it on the driver: ``AreaReadRepository``)."""
         row = (
             await self._session.execute(_CASE_WITH_LATEST_SNAPSHOT, {"case_id": case_id, "area": area.value})
         ).first()
-        if row is None:
-            return None
-        snapshot = None
-        if row.snapshot_seq is not None:
-            where = sealed.SNAPSHOT_DATA.at(row.id, area.value, row.snapshot_seq)
-            snapshot = Snapshot(
-                area=area,
-                taken_on=row.snapshot_taken_on,
-                taken_at=row.snapshot_taken_at,
-                content_sha256=row.snapshot_content_sha256,
-                data=self._protection.open_json(row.snapshot_data, where),
-                seq=row.snapshot_seq,
-            )
-        return self._case(row), snapshot
+        return None if row is None else _case_with_latest_snapshot(self._protection, row, area)
 
     async def find(self, cpr: str, receiving_municipality: str) -> Case | None:
         """The citizen's case with this receiving municipality (C1), found under any key of the lookup ring."""
@@ -424,6 +436,21 @@ def case_from_row(protection: Protection, row: Any, done_tasks: frozenset[str] =
         dates=from_row(CaseDates, row),
         done_tasks=done_tasks,
     )
+
+
+def _case_with_latest_snapshot(protection: Protection, row: Any, area: DataArea) -> tuple[Case, Snapshot | None]:
+    snapshot = None
+    if row.snapshot_seq is not None:
+        where = sealed.SNAPSHOT_DATA.at(row.id, area.value, row.snapshot_seq)
+        snapshot = Snapshot(
+            area=area,
+            taken_on=row.snapshot_taken_on,
+            taken_at=row.snapshot_taken_at,
+            content_sha256=row.snapshot_content_sha256,
+            data=protection.open_json(row.snapshot_data, where),
+            seq=row.snapshot_seq,
+        )
+    return case_from_row(protection, row), snapshot
 
 
 def snapshot_from_row(protection: Protection, row: Any) -> Snapshot:

@@ -23,7 +23,7 @@ from dfdg_broker.cases.errors import (
 )
 from dfdg_broker.cases.frozen_cache import CACHEABLE_AREAS, FrozenAreaCache, FrozenEntry
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
-from dfdg_broker.cases.repository import CaseRepository, FrozenCheckRepository
+from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository, FrozenCheckRepository
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.driver import WriteBatch
 from dfdg_broker.db.unit_of_work import UnitOfWork
@@ -139,8 +139,12 @@ class CaseService:
         clock: Clock,
         protection: Protection,
         cooperations: BindingCooperations | None = None,
+        area_reads: AreaReadRepository | None = None,
     ) -> None:
         self._repo = repo
+        # The read phase of a data-area read or a CV draft: on the driver for a request (one round trip, no
+        # session), else in the unit of work (the sweep).
+        self._area_reads: AreaReadRepository | CaseRepository = area_reads or repo
         self._uow = uow
         self._cooperations = cooperations or BindingCooperations()
         # The snapshots of a case this request created: what ``held_snapshot`` serves for it (no earlier ones
@@ -260,7 +264,7 @@ class CaseService:
     ) -> tuple[Case, Snapshot | None]:
         """The case (without its done tasks) and the area's latest snapshot, in one query: what ``read_area_of``
         needs (as its ``latest``), for a caller that has more to do between the two."""
-        found = await self._repo.get_with_latest_snapshot(case_id, area)
+        found = await self._area_reads.get_with_latest_snapshot(case_id, area)
         if found is None or not found[0].visible_to(caller_municipality):
             raise CaseNotFound()  # C2: to any other municipality the case does not exist
         return found

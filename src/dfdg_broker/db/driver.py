@@ -8,6 +8,10 @@ event loop (a SELECT and its commit made about six, an access-log batch about ei
 none of that: it is atomic on its own, so it runs in autocommit on a connection held for the purpose, in one
 round trip (on SQLite: one hop to that connection's own thread, where a batch's transaction runs whole).
 
+On SQLite a statement marked as a point read (``DriverStatement(..., point_read=True)``: a few rows by primary key,
+like the frozen check) runs on the event loop itself, skipping the hop to a thread and back, which cost more than
+the read (see ``SqliteDriver``).
+
 The statements are still SQLAlchemy Core, compiled once for the engine's dialect (``DriverStatement``); their
 column types convert the values as the ORM would (SQLite keeps dates and times as text). Everything else keeps
 the unit of work.
@@ -18,11 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from enum import Enum
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from sqlalchemy import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -42,10 +48,19 @@ class DriverStatement:
     """A Core statement compiled once for a dialect: its SQL in the driver's paramstyle, and how to turn named
     values into the driver's positional parameters and a driver's row into Python values."""
 
-    __slots__ = ("_binds", "_results", "sql")
+    __slots__ = ("_binds", "_results", "point_read", "sql")
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect, *, column_keys: Sequence[str] | None = None) -> None:
-        """``column_keys``: for an INSERT of a table, the columns the rows give (the others keep their defaults)."""
+    def __init__(
+        self,
+        statement: ClauseElement,
+        dialect: Dialect,
+        *,
+        point_read: bool = False,
+        column_keys: Sequence[str] | None = None,
+    ) -> None:
+        """``point_read``: a read of a few rows by primary key, which SQLite may run on the event loop.
+        ``column_keys``: for an INSERT of a table, the columns the rows give (the others keep their defaults)."""
+        self.point_read = point_read
         compiled = statement.compile(dialect=dialect, column_keys=None if column_keys is None else list(column_keys))
         assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None, "a positional paramstyle"
         self.sql = str(compiled)
@@ -215,14 +230,35 @@ class _SqliteConnection:
 
 class SqliteDriver(_Lender[_SqliteConnection]):
     """Each connection has its own thread (as aiosqlite's do); a statement, or a batch's whole transaction, is one
-    hop there and back."""
+    hop there and back.
 
-    def __init__(self, engine: AsyncEngine, size: int) -> None:
+    A point read (``DriverStatement.point_read``) runs on the event loop instead, on a connection of its own,
+    when that cannot stall the loop (the hop to a thread and back cost more than a point read by primary key: under
+    load about a third of a cached frozen read's CPU, issue 14). The bounds: the connection is read-only and never
+    waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there); a read
+    slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk) sends the reads to a thread for the next
+    ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and the read goes to a thread too."""
+
+    ON_LOOP_SLOW_SECONDS = 0.02
+    """Wall time, so it includes waiting for the GIL back from another thread (up to the 5 ms switch interval each
+    time) and a collection of the garbage collector: at 2 ms that alone sent the reads to a thread under load."""
+    ON_LOOP_PAUSE_SECONDS = 10.0
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        size: int,
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         super().__init__(size, engine.dialect)
         path = engine.url.database
         if not path or path == ":memory:" or "mode=memory" in str(engine.url):
             raise ValueError("the broker needs a SQLite database file: an in-memory one exists in one connection")
         self._path = path
+        self._clock = clock
+        self._on_loop: sqlite3.Connection | None = None
+        self._on_loop_paused_until = float("-inf")
 
     async def open(self) -> _SqliteConnection:
         return _SqliteConnection(self._path)
@@ -240,8 +276,39 @@ class SqliteDriver(_Lender[_SqliteConnection]):
             return await asyncio.get_running_loop().run_in_executor(connection.thread, function, connection, *args)
 
     async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
-        raw = await self._run(_fetch_one, statement.sql, statement.parameters(values))
+        parameters = statement.parameters(values)
+        raw = self._fetch_on_loop(statement.sql, parameters) if statement.point_read else _NOT_ON_LOOP
+        if raw is _NOT_ON_LOOP:
+            raw = await self._run(_fetch_one, statement.sql, parameters)
         return None if raw is None else statement.row(raw)
+
+    def _fetch_on_loop(self, sql: str, parameters: Row) -> Row | Literal[_Fallback.TO_THREAD] | None:
+        """The row (or None), or ``_NOT_ON_LOOP`` when the read must go to a thread."""
+        started = self._clock()
+        if started < self._on_loop_paused_until:
+            return _NOT_ON_LOOP
+        try:
+            if self._on_loop is None:
+                self._on_loop = _read_only_connection(self._path)
+            row: Row | None = self._on_loop.execute(sql, parameters).fetchone()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                self._close_on_loop(exc)
+            return _NOT_ON_LOOP
+        except sqlite3.Error as exc:
+            self._close_on_loop(exc)
+            return _NOT_ON_LOOP
+        finished = self._clock()
+        if finished - started > self.ON_LOOP_SLOW_SECONDS:
+            self._on_loop_paused_until = finished + self.ON_LOOP_PAUSE_SECONDS
+            log.info("a read on the event loop was slow: reads go to a thread for %gs", self.ON_LOOP_PAUSE_SECONDS)
+        return row
+
+    def _close_on_loop(self, error: sqlite3.Error) -> None:
+        log.warning("a read on the event loop failed (%s): the read goes to a thread", type(error).__name__)
+        if self._on_loop is not None:
+            self._on_loop.close()
+            self._on_loop = None
 
     async def insert_all(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
         await self._run(_write_all, [(statement.sql, [statement.parameters(row) for row in rows])])
@@ -254,7 +321,25 @@ class SqliteDriver(_Lender[_SqliteConnection]):
             raise UniqueViolation  # raised here, not in the thread: the connection is sound, it is lent again
 
     async def aclose(self) -> None:
+        if self._on_loop is not None:
+            self._on_loop.close()
+            self._on_loop = None
         await self.close_all()
+
+
+class _Fallback(Enum):
+    TO_THREAD = "to_thread"
+
+
+_NOT_ON_LOOP = _Fallback.TO_THREAD
+
+
+def _read_only_connection(path: str) -> sqlite3.Connection:
+    """For reads on the event loop: never waits for a lock (``timeout=0``: SQLITE_BUSY at once, even while
+    opening), never writes. The database's settings (WAL) are the other connections' business."""
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA query_only=1")
+    return connection
 
 
 def _fetch_one(connection: _SqliteConnection, sql: str, parameters: Row) -> Row | None:

@@ -335,10 +335,10 @@ class WorklistRow(Base):
     cpr_masked: Mapped[str] = mapped_column(String(11), comment="birth-date part only")
 
     __table_args__ = (
-        Index("ix_worklist_due", "municipality", "next_due_on", "case_id"),
+        # A page in due-date order, its range filters (state, creation date) checked in the index's entries: an
+        # index led by a range's column cannot give that order, and its every matching row would be sorted.
+        Index("ix_worklist_due", "municipality", "next_due_on", "case_id", "frozen_from", "created_on"),
         Index("ix_worklist_contact_group", "municipality", "contact_group", "next_due_on", "case_id"),
-        Index("ix_worklist_frozen", "municipality", "frozen_from", "next_due_on", "case_id"),
-        Index("ix_worklist_created", "municipality", "created_on", "next_due_on", "case_id"),
     )
 
 
@@ -372,7 +372,8 @@ class WorklistAttentionRow(Base):
             "active_from",
             "active_until",
         ),
-        Index("ix_worklist_attention_case", "case_id"),
+        # A page's items: the page's cases on the caller's worklist (and a case's items, to replace or erase them).
+        Index("ix_worklist_attention_case", "case_id", "municipality"),
     )
 
 

@@ -7,7 +7,7 @@ its content, so that an item that changes after a receipt counts as undistribute
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,18 +41,12 @@ def unit_packages(
     other: OtherArea, attachments: AttachmentsArea, receipts: Sequence[Receipt], *, today: date
 ) -> list[UnitPackage]:
     """P2: every unit's package and what of it no receipt covers, in the units' order."""
-    plan = rules.plan(
-        (rules.Document(a.attachment_id, a.kind.value, a.concerns_person_id) for a in attachments.attachments),
-        (rules.Child(c.person_id, c.birth_date) for c in other.linked_children),
-        today=today,
-        citizen_is_minor=other.minor is not None,  # P2 (added): DA3 holds a minor's M2 details
-    )
     by_id = {a.attachment_id: a for a in attachments.attachments}
     part_hashes = _part_hashes(other)
     result = []
-    for unit, package in plan.items():
+    for unit, package in _plan(other, attachments, today).items():
         documents = [by_id[attachment_id] for attachment_id in package.documents]
-        items = {document_key(a.attachment_id): a.sha256 for a in documents}
+        items = _document_items(documents)
         items |= {PART_PREFIX + part: part_hashes[part] for part in package.other_parts}
         received = [r for r in receipts if r.unit is unit]
         result.append(
@@ -67,6 +61,36 @@ def unit_packages(
             )
         )
     return result
+
+
+def undistributed_documents(
+    other: OtherArea, attachments: AttachmentsArea, receipts: Sequence[Receipt], *, today: date
+) -> dict[MunicipalUnit, list[str]]:
+    """P2, what the case summary counts: each unit's documents that no receipt covers (item keys, in the units'
+    order), exactly the documents among ``unit_packages``'s ``undistributed``. The DA3 parts are left out, so they
+    are not hashed: a receipt covers each item on its own, so the documents' answer does not depend on them."""
+    by_id = {a.attachment_id: a for a in attachments.attachments}
+    return {
+        unit: rules.undistributed(
+            _document_items(by_id[attachment_id] for attachment_id in package.documents),
+            [r.package for r in receipts if r.unit is unit],
+        )
+        for unit, package in _plan(other, attachments, today).items()
+    }
+
+
+def _plan(other: OtherArea, attachments: AttachmentsArea, today: date) -> dict[MunicipalUnit, rules.Package]:
+    return rules.plan(
+        (rules.Document(a.attachment_id, a.kind.value, a.concerns_person_id) for a in attachments.attachments),
+        (rules.Child(c.person_id, c.birth_date) for c in other.linked_children),
+        today=today,
+        citizen_is_minor=other.minor is not None,  # P2 (added): DA3 holds a minor's M2 details
+    )
+
+
+def _document_items(documents: Iterable[Attachment]) -> dict[str, str]:
+    """A package's document items: key -> the SHA-256 the operator gives for the document."""
+    return {document_key(a.attachment_id): a.sha256 for a in documents}
 
 
 def _part_hashes(other: OtherArea) -> dict[str, str]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from dfdg_broker.audit.dependencies import access_logged
+from fastapi import APIRouter, Request, Response
+
+from dfdg_broker import app_state
+from dfdg_broker.audit.dependencies import AccessRecord, access_logged
 from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases.errors import CaseNotFound
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import ReadCaller, WriteCaller
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
 from dfdg_broker.jobnet.cv import JobnetCv
 from dfdg_broker.jobnet_cv import presenters
-from dfdg_broker.jobnet_cv.dependencies import JobnetCvServiceDep
+from dfdg_broker.jobnet_cv.dependencies import JobnetCvServiceDep, jobnet_cv_service_scope
 from dfdg_broker.jobnet_cv.errors import (
     CvHasBlockingFindings,
     CvHoldsPlaceholders,
@@ -35,16 +38,21 @@ _COMMON = (Unauthenticated, RequestInvalid, CaseNotFound)
     responses=responses_for(
         *_COMMON, PersonUnknownInRegister, UpstreamUnavailable, UpstreamRefused, *ACCESS_LOG_PROBLEMS
     ),
-    dependencies=[access_logged("draft-cv")],
 )
 async def draft_jobnet_cv(
-    case_id: str, caller: ReadCaller, service: JobnetCvServiceDep, clock: ClockDep
-) -> JobnetCvDraft:
+    access: Annotated[AccessRecord, access_logged("draft-cv")], request: Request, case_id: str
+) -> Response:
     """N1-N17, DA-Q. Builds the CV from the case's DA1 data as served under G1 (live before the CV takeover date,
     the frozen snapshot after) and the CPR register's name and address (N15). Every change, doubt and gap is a
     finding with a stable `code`, the rule ID, the JSON `path`, a `severity` and messages in Danish and English.
     `blocking` findings are exactly those Jobnet would refuse; submit the reviewed CV with PUT."""
-    return presenters.draft_read(await service.draft(caller.municipality, case_id), clock.today())
+    # Few dependencies, and serialised once (the presenter built a validated model; FastAPI would validate it
+    # again): drafts are polled. The caller comes with the access record.
+    async with jobnet_cv_service_scope(request) as service:
+        draft = await service.draft(access.caller.municipality, case_id)
+    today = app_state.CLOCK.of(request).today()
+    body = presenters.draft_read(draft, today).model_dump_json(by_alias=True).encode()
+    return Response(body, media_type="application/json")
 
 
 @router.put(

@@ -199,37 +199,36 @@ class JobnetCvService:
     async def _register(self, case: Case) -> RegisterEntry:
         """N15: name and address from the CPR register, asked once per case and day (``CitizenFactsCache``).
         Without them no CV can be sent, so failures are fatal."""
-        today = self._clock.today()
-        cached = self._facts.register(case.id, today)
-        if cached is not None:
-            return cached
-        try:
-            entry = await self._cpr_register.lookup(case.cpr)
-        except UpstreamFailure as failure:
-            raise unavailable(failure) from None
-        if entry is None:
-            raise PersonUnknownInRegister()
-        self._facts.remember_register(case.id, today, entry)
-        return entry
+
+        async def look_up() -> RegisterEntry:
+            try:
+                entry = await self._cpr_register.lookup(case.cpr)
+            except UpstreamFailure as failure:
+                raise unavailable(failure) from None
+            if entry is None:
+                raise PersonUnknownInRegister()
+            return entry
+
+        return await self._facts.register_once(case.id, self._clock.today(), look_up)
 
     async def _person(self, case: Case) -> tuple[PersonFacts, PersonName | None]:
         """N13 facts, and the name the operator holds (to report a difference from the register, N15). The
         operator's person record only adds the date of entry: if it cannot be had, that condition is unchecked.
-        Asked once per case and day."""
-        cached = self._facts.person(case.id, self._clock.today())
-        if cached is not None:
-            return cached
-        birth_date = cpr_rules.parse(case.cpr, today=self._clock.today()).birth_date
-        try:
-            person = await self._letasyl.find_person(case.cpr, case.receiving_municipality)
-        except UpstreamFailure as failure:
-            log.warning("IGU facts without the date of entry: %s", failure.reason)
-            person = None
-        facts = PersonFacts(birth_date, case.asylum_decision_date, person.date_of_entry if person else None)
-        name = PersonName(first_name=person.first_name, last_name=person.last_name) if person else None
-        if person is not None:  # a failed look-up is asked again next time
-            self._facts.remember_person(case.id, self._clock.today(), (facts, name))
-        return facts, name
+        Asked once per case and day (a failed look-up is asked again next time)."""
+        today = self._clock.today()
+
+        async def look_up() -> tuple[PersonFacts, PersonName | None]:
+            birth_date = cpr_rules.parse(case.cpr, today=today).birth_date
+            try:
+                person = await self._letasyl.find_person(case.cpr, case.receiving_municipality)
+            except UpstreamFailure as failure:
+                log.warning("IGU facts without the date of entry: %s", failure.reason)
+                person = None
+            facts = PersonFacts(birth_date, case.asylum_decision_date, person.date_of_entry if person else None)
+            name = PersonName(first_name=person.first_name, last_name=person.last_name) if person else None
+            return facts, name
+
+        return await self._facts.person_once(case.id, today, look_up)
 
 
 def submission_key(case_id: str, municipality: str, cv: JobnetCv) -> str:

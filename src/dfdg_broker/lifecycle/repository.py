@@ -101,10 +101,11 @@ class WorklistRepository:
             await self._session.execute(_INSERT_ATTENTION, attention_rows)
 
     async def page(self, where: WorklistFilter, after: tuple[date, str] | None, limit: int) -> list[WorklistEntry]:
-        """One page in (next due date, case id) order, after the keyset ``after``. Every filter is served by an
-        index on (municipality, <filter column>, next_due_on, case_id). With an attention code, the page's keys
-        come from ``ix_worklist_attention_due`` in that order first: neither a scan of the worklist for a rare code
-        nor a sort of all the items of a common one."""
+        """One page in (next due date, case id) order, after the keyset ``after``, read from an index in that order
+        and never sorted. The contact group is the equality in ``ix_worklist_contact_group``; the other filters are
+        ranges, checked in ``ix_worklist_due``'s entries as it is read (a rare value, such as state=live, costs the
+        entries it skips). With an attention code, the page's keys come from ``ix_worklist_attention_due`` in that
+        order first: neither a scan of the worklist for a rare code nor a sort of all the items of a common one."""
         shape = _PageShape(
             attention=where.attention is not None,
             contact_group=where.contact_group is not None,

@@ -5,7 +5,7 @@ DA3, DA4, receipts) it took six statements in a transaction, and each is a round
 hops). One statement is atomic on its own, so it runs on the driver (``db.driver``): autocommit, no session, no
 BEGIN or COMMIT. The child rows come as JSON (``db.json_rows``); DA3's and DA4's newest snapshots are joined,
 since their sealed data cannot travel in JSON. Only what the summary uses is read: a PDF request's sealed delivery
-is not.
+is not, nor a snapshot's columns other than its data (and the sequence number its seal is bound to).
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from dfdg_broker.cases.records import Case, Snapshot
-from dfdg_broker.cases.repository import case_from_row, snapshot_from_row
+from dfdg_broker.cases.records import Case
+from dfdg_broker.cases.repository import case_from_row
 from dfdg_broker.db.driver import Driver, DriverStatement
 from dfdg_broker.db.json_rows import json_rows, json_timestamp
 from dfdg_broker.db.models import CaseRow, CaseTaskDoneRow, DistributionReceiptRow, PdfRequestRow, SnapshotRow
+from dfdg_broker.db.sealed import SNAPSHOT_DATA
 from dfdg_broker.distribution.repository import Receipt
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.distribution import MunicipalUnit
@@ -46,14 +46,15 @@ class SummaryInputs:
 
     pdf_requests: list[PdfRequestDates]
     """in the order they were made"""
-    other: Snapshot | None
-    """DA3's newest snapshot (DA3 is never frozen, so it is the one served)"""
-    attachments: Snapshot | None
-    """DA4's newest snapshot, likewise"""
+    other: bytes | None
+    """DA3's newest snapshot's data, the JSON document opened (DA3 is never frozen, so it is the one served), or
+    None when DA3 was never captured"""
+    attachments: bytes | None
+    """DA4's newest snapshot's data, likewise"""
     receipts: list[Receipt]
 
 
-_SNAPSHOT_COLUMNS = ("case_id", "area", "seq", "taken_on", "taken_at", "content_sha256", "data")
+_SNAPSHOT_COLUMNS = ("seq", "data")
 
 
 def _prefix(area: DataArea) -> str:
@@ -157,8 +158,8 @@ class SummaryRepository:
                 )
                 for _at, _id, requested_on, due_date, delivered_on, lost_on in requests
             ],
-            other=self._snapshot(row, DataArea.OTHER),
-            attachments=self._snapshot(row, DataArea.ATTACHMENTS),
+            other=self._snapshot_data(row, DataArea.OTHER),
+            attachments=self._snapshot_data(row, DataArea.ATTACHMENTS),
             receipts=[
                 Receipt(
                     id=receipt_id,
@@ -174,14 +175,12 @@ class SummaryRepository:
             ],
         )
 
-    async def aclose(self) -> None:
-        await self._driver.aclose()
-
-    def _snapshot(self, row: Any, area: DataArea) -> Snapshot | None:
-        columns = {name: getattr(row, _prefix(area) + name) for name in _SNAPSHOT_COLUMNS}
-        if columns["seq"] is None:  # the area has no snapshot
+    def _snapshot_data(self, row: Any, area: DataArea) -> bytes | None:
+        """The area's newest snapshot's data, opened but not parsed: the summary validates it straight from JSON."""
+        seq = getattr(row, _prefix(area) + "seq")
+        if seq is None:  # the area has no snapshot
             return None
-        return snapshot_from_row(self._protection, SimpleNamespace(**columns))
+        return self._protection.open(getattr(row, _prefix(area) + "data"), SNAPSHOT_DATA.at(row.id, area.value, seq))
 
 
 def _date(value: str | None) -> date | None:

@@ -6,7 +6,7 @@ It depends on cases, PDF requests and distribution; none of them imports it. The
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -20,13 +20,14 @@ from dfdg_broker.cases.records import (
 )
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
-from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, UnitPackage, unit_packages
-from dfdg_broker.distribution.service import DistributionService, held_areas
+from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, undistributed_documents
+from dfdg_broker.distribution.service import DistributionService, HeldDa3Da4
 from dfdg_broker.domain import pdf_route
+from dfdg_broker.domain.distribution import MunicipalUnit
 from dfdg_broker.domain.minors import child_link
-from dfdg_broker.letasyl.schemas import OtherArea
+from dfdg_broker.letasyl.schemas import AttachmentsArea, OtherArea
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
-from dfdg_broker.summary.repository import SummaryRepository
+from dfdg_broker.summary.repository import SummaryInputs, SummaryRepository
 
 
 class _PdfRequest(Protocol):
@@ -60,7 +61,8 @@ class SummaryService:
         requests = [] if self._cases.created_here(case) else await self._pdf_requests.for_case(case.id)
         held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
         packages = await self._distribution.unit_packages(case, held)
-        return attention_items(case, self._clock.today(), requests, held[0], packages)
+        undistributed = {package.unit: package.undistributed for package in packages}
+        return attention_items(case, self._clock.today(), requests, held[0], undistributed)
 
 
 class CaseReader:
@@ -77,9 +79,18 @@ class CaseReader:
             raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
         case, inputs = found
         today = self._clock.today()
-        held = held_areas(inputs.other, inputs.attachments)
-        packages = unit_packages(*held, inputs.receipts, today=today)
-        return case, attention_items(case, today, inputs.pdf_requests, held[0], packages)
+        other, attachments = _held_areas(inputs)
+        undistributed = undistributed_documents(other, attachments, inputs.receipts, today=today)
+        return case, attention_items(case, today, inputs.pdf_requests, other, undistributed)
+
+
+def _held_areas(inputs: SummaryInputs) -> HeldDa3Da4:
+    """DA3 and DA4 validated straight from the JSON held (an area never captured reads as empty, as in
+    ``distribution.service.held_areas``)."""
+    return (
+        OtherArea() if inputs.other is None else OtherArea.model_validate_json(inputs.other),
+        AttachmentsArea() if inputs.attachments is None else AttachmentsArea.model_validate_json(inputs.attachments),
+    )
 
 
 def attention_items(
@@ -87,10 +98,11 @@ def attention_items(
     today: date,
     pdf_requests: Iterable[_PdfRequest],
     other: OtherArea,
-    packages: Iterable[UnitPackage],
+    undistributed: Mapping[MunicipalUnit, Sequence[str]],
 ) -> list[Attention]:
     """The case summary: overdue PDF requests (P1), a pending or overdue child link (M3), undistributed documents
-    (P2) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the operator is not
+    (P2; ``undistributed``: each unit's item keys no receipt covers, in the units' order, of which only documents
+    count) and the Jobnet login-code task once due (C8). Computed from what the broker holds; the operator is not
     asked (a case read must not depend on it)."""
     base = f"/v1/contact-groups/{case.id}"
     items: list[Attention] = []
@@ -136,16 +148,16 @@ def attention_items(
                 f"{base}/data-areas/other",
             )
         )
-    for package in packages:
+    for unit, keys in undistributed.items():
         # Documents only: the DA3 parts are readable in DFDG itself, a document is the thing that must travel.
-        documents = [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)]
+        documents = [key for key in keys if key.startswith(DOCUMENT_PREFIX)]
         if documents:
             items.append(
                 Attention(
-                    f"undistributed_{package.unit.value.replace('-', '_')}",
+                    f"undistributed_{unit.value.replace('-', '_')}",
                     "P2",
-                    f"{len(documents)} document(s) not yet received by the {package.unit.value} unit.",
-                    f"{len(documents)} dokument(er) er endnu ikke modtaget af {package.unit.danish_name}.",
+                    f"{len(documents)} document(s) not yet received by the {unit.value} unit.",
+                    f"{len(documents)} dokument(er) er endnu ikke modtaget af {unit.danish_name}.",
                     None,
                     f"{base}/distribution",
                 )

@@ -1,0 +1,130 @@
+"""SQLite point reads on the event loop (``db.driver.SqliteDriver``, ``DriverStatement(point_read=True)``): the
+frozen check skips the hop to a thread, but a read that could stall the loop (a lock, a slow disk) goes to the
+thread instead."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from dfdg_broker.db.driver import DriverStatement, SqliteDriver
+
+_table = Table("things", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+_BY_ID = select(_table.c.name).where(_table.c.id == bindparam("id"))
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "reads.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT)")
+    connection.execute("INSERT INTO things VALUES (1, 'one')")
+    connection.close()
+    yield path
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.step = 0.0  # how long each read seems to take
+
+    def __call__(self) -> float:
+        self.now += self.step / 2  # called before and after a read
+        return self.now
+
+
+@pytest.fixture
+async def driver(database: Path) -> AsyncIterator[tuple[SqliteDriver, DriverStatement, Clock, list[str]]]:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
+    clock = Clock()
+    driver = SqliteDriver(engine, 1, clock=clock)
+    to_thread: list[str] = []
+    run = driver._run
+
+    async def counted(function, *args):  # type: ignore[no-untyped-def]
+        to_thread.append(function.__name__)
+        return await run(function, *args)
+
+    driver._run = counted  # type: ignore[method-assign]
+    yield driver, DriverStatement(_BY_ID, engine.dialect, point_read=True), clock, to_thread
+    await driver.aclose()
+    await engine.dispose()
+
+
+async def test_a_point_read_runs_on_the_event_loop(driver):
+    sqlite, by_id, _clock, to_thread = driver
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert await sqlite.fetch_one(by_id, {"id": 2}) is None
+    assert to_thread == []
+
+
+async def test_other_reads_go_to_the_thread(database):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
+    driver = SqliteDriver(engine, 1)
+    try:
+        assert await driver.fetch_one(DriverStatement(_BY_ID, engine.dialect), {"id": 1}) == ("one",)
+        assert driver._on_loop is None and len(driver._all) == 1
+    finally:
+        await driver.aclose()
+        await engine.dispose()
+
+
+async def test_a_locked_database_sends_the_read_to_a_thread_and_the_loop_runs_on_while_it_waits(database, driver):
+    sqlite, by_id, _clock, to_thread = driver
+    holder = sqlite3.connect(database, isolation_level=None)  # takes the lock for good: nobody may read
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO things VALUES (2, 'two')")
+    holder.execute("COMMIT")
+    asyncio.get_running_loop().call_later(0.3, holder.close)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    try:
+        assert await sqlite.fetch_one(by_id, {"id": 2}) == ("two",), "read by the thread once the lock is gone"
+    finally:
+        ticker.cancel()
+    assert time.monotonic() - started >= 0.25, "the thread waited for the lock"
+    assert ticks >= 10, "the loop was not blocked while it did"
+    assert to_thread == ["_fetch_one"]
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert to_thread == ["_fetch_one"], "the next read is on the loop again"
+
+
+async def test_after_a_slow_read_the_reads_go_to_a_thread_for_a_while(driver):
+    sqlite, by_id, clock, to_thread = driver
+    clock.step = SqliteDriver.ON_LOOP_SLOW_SECONDS * 3
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert to_thread == [], "the slow read itself was answered"
+    clock.step = 0.0
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert to_thread == ["_fetch_one"]
+    clock.now += SqliteDriver.ON_LOOP_PAUSE_SECONDS
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert to_thread == ["_fetch_one"], "on the loop again after the pause"
+
+
+async def test_a_failing_connection_on_the_loop_is_replaced_and_the_read_goes_to_a_thread(driver):
+    sqlite, by_id, _clock, to_thread = driver
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert sqlite._on_loop is not None
+    sqlite._on_loop.close()  # any sqlite3 error but BUSY
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert to_thread == ["_fetch_one"]
+    assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
+    assert to_thread == ["_fetch_one"], "a new connection on the loop"

@@ -1,0 +1,41 @@
+"""Dependencies FastAPI solves per request on the hot paths (issue 14): each one costs every request of the route
+about 20 µs, more than verifying a remembered token, so their number is pinned like the database round trips
+(tests/integration/test_round_trips.py); a change that adds one must say why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from dfdg_broker.app import create_app
+from dfdg_broker.settings import Environment, Settings
+
+
+def _routes() -> dict[str, APIRoute]:
+    app = create_app(Settings(_env_file=None, environment=Environment.TEST))  # type: ignore[call-arg]
+    return {route.name: route for route in _walk(app.routes)}
+
+
+def _walk(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _walk(route.original_router.routes)
+
+
+def _solved(dependant: Dependant) -> list[str]:
+    """What FastAPI solves per request, in order: it walks every node of the tree (a cached result is reused,
+    but its sub-dependencies are walked again)."""
+    names: list[str] = []
+    for sub in dependant.dependencies:
+        names += _solved(sub)
+        names.append(getattr(sub.call, "__name__", type(sub.call).__name__))
+    return names
+
+
+def test_the_frozen_read_solves_the_caller_and_its_access_record_only():
+    assert _solved(_routes()["read_area_cv"].dependant) == ["CallerScheme", "logged_read"]
