@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from dfdg_broker.cases.dependencies import (
     CASE_READER,
     CASE_SUMMARY,
     COOPERATIONS,
+    CREATE_SLOTS,
     FROZEN_CACHE,
     FROZEN_READS,
 )
@@ -132,6 +134,14 @@ HOT_READ_CONNECTIONS = 8
 read phase) are one short round trip each, so a few connections serve every concurrent one."""
 
 
+BATCH_WRITE_CONNECTIONS = 4
+"""Per worker, on PostgreSQL: the creates writing at once (each a few short round trips)."""
+
+
+def _batch_write_connections(engine: AsyncEngine) -> int:
+    return 1 if engine.dialect.name == "sqlite" else BATCH_WRITE_CONNECTIONS
+
+
 def _own_engine(settings: Settings, *, connections: int) -> AsyncEngine:
     return create_engine(
         settings.database_url,
@@ -204,7 +214,12 @@ def create_app(
                 tracing.trace_statements(engine)
             identity_http = httpx.AsyncClient(transport=upstream_transport, follow_redirects=False)
             stack.push_async_callback(identity_http.aclose)
-            app_state.SESSIONS.put(app, create_sessionmaker(engine, protection))
+            # A create's whole write phase is one batch on a driver of its own (db.unit_of_work); on SQLite one
+            # connection, since SQLite writes one transaction at a time anyway.
+            writer = await stack.enter_async_context(
+                _own_driver(settings, connections=_batch_write_connections(engine))
+            )
+            app_state.SESSIONS.put(app, create_sessionmaker(engine, protection, writer=writer))
             # The hot paths' reads and the access-log writer have connections of their own (db.driver): none may
             # queue for the pool behind the very requests waiting for them.
             hot_reads = await stack.enter_async_context(_own_driver(settings, connections=HOT_READ_CONNECTIONS))
@@ -269,6 +284,7 @@ def create_app(
     CASE_SUMMARY.put(app, case_summary)
     CASE_LISTENER.put(app, case_listener)
     COOPERATIONS.put(app, load_cooperations(settings.binding_cooperations_file))
+    CREATE_SLOTS.put(app, asyncio.Semaphore(settings.concurrent_creates))
     RATE_LIMITS.put(
         app,
         RateLimits.from_settings(

@@ -226,6 +226,14 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="uvicorn worker processes for `dfdg-broker serve` (each has its own pools)"
     )
     db_pool_size: int = Field(default=20, ge=1, le=500, description="database connections kept open per worker process")
+    concurrent_creates: int = Field(
+        default=4,
+        ge=1,
+        le=500,
+        description="per worker process: creates (POST /v1/contact-groups) run at once; more wait their turn, in "
+        "order. Each is CPU-bound (nine upstream calls and their answers): past a few, running more at once adds no "
+        "throughput, only spreads every create's latency over all of them",
+    )
     db_max_overflow: int = Field(
         default=0,
         ge=0,

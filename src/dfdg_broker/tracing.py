@@ -2,7 +2,8 @@
 
 One trace per request: a server span named after the route template (``GET /v1/contact-groups/{case_id}``), a
 client span per upstream call (``letasyl.lookup_person``; the W3C ``traceparent`` goes along, so an upstream that
-traces joins the trace) and a span per SQL statement. A ``traceparent`` the caller sends is continued.
+traces joins the trace) and a span per SQL statement (the engine's, and a write batch's on ``db.driver``). A
+``traceparent`` the caller sends is continued.
 
 Written against the OpenTelemetry API and SDK alone (the FastAPI, httpx and SQLAlchemy instrumentation packages
 would record raw URLs, which may hold a CPR number typed into a path by mistake): span names and attributes come
@@ -114,6 +115,36 @@ def end_upstream_span(span: Span | None, outcome: str) -> None:
             span.set_status(StatusCode.ERROR, outcome)
 
 
+@contextmanager
+def statements_span(system: str, statements: list[str]) -> Iterator[None]:
+    """A span per SQL statement run on the driver itself (``db.driver``), as ``trace_statements`` makes for the
+    engine's: its text, never its parameters. The statements of a batch run in one round trip on SQLite, so they
+    are all open for the whole of it."""
+    tracer = _tracer.get()
+    if tracer is None:
+        yield
+        return
+    spans = []
+    for statement in statements:
+        span = tracer.start_span(_operation(statement), kind=SpanKind.CLIENT)
+        span.set_attribute("db.system", system)
+        span.set_attribute("db.query.text", statement)
+        spans.append(span)
+    try:
+        yield
+    except BaseException as exc:
+        for span in spans:
+            span.set_status(StatusCode.ERROR, type(exc).__name__)
+        raise
+    finally:
+        for span in spans:
+            span.end()
+
+
+def _operation(statement: str) -> str:
+    return statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+
+
 def inject_trace_context(headers: MutableMapping[str, str]) -> None:
     """Adds ``traceparent`` (and ``tracestate``) of the current span to an outgoing request, when traced."""
     if _tracer.get() is not None:
@@ -130,8 +161,7 @@ def trace_statements(engine: AsyncEngine) -> None:
         tracer = _tracer.get()
         if tracer is None or context is None:
             return
-        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
-        span = tracer.start_span(operation, kind=SpanKind.CLIENT)
+        span = tracer.start_span(_operation(statement), kind=SpanKind.CLIENT)
         span.set_attribute("db.system", system)
         span.set_attribute("db.query.text", statement)
         setattr(context, _SPAN_KEY, span)

@@ -11,8 +11,9 @@ How it works, per request:
      committed the request answers 503 ``access_log_unavailable`` instead of the data. A read dependency must be
      resolved before the unit of work, so that the request's own transaction is over when it waits for the writer
      (``dependencies=[...]`` on the route, or the first parameter; the route-walk test checks it);
-   - a change (``change=True``): the rows go into the request's own unit of work, committed with the change or not
-     at all; if they cannot be written the change is rolled back (503).
+   - a change (``change=True``): the rows go into the request's own unit of work (its staged batch, if the change
+     is one: a create), committed with the change or not at all; if they cannot be written the change is rolled
+     back (503).
 4. A route that failed writes its rows with the outcome (``denied`` for 403/404, ``failed`` otherwise) through the
    writer, after the change's transaction is rolled back. Nothing was sent, so a failure to log an attempt does not
    change the answer (it is logged as an error).
@@ -36,7 +37,7 @@ from dfdg_broker.app_state import CLOCK, StateKey
 from dfdg_broker.audit.errors import AccessLogUnavailable
 from dfdg_broker.audit.purpose import HEADER, MAX_LENGTH, checked_purpose
 from dfdg_broker.audit.records import AccessEntry, Outcome, outcome_of
-from dfdg_broker.audit.repository import add_entries
+from dfdg_broker.audit.repository import add_entries, stage_entries
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import Caller, Scope
 from dfdg_broker.db.unit_of_work import UnitOfWork
@@ -180,6 +181,10 @@ class _Logged:
         entries = _entries(self.request, self.caller, self.purpose, self.about, self.record, status)
         if self.uow is None:
             await ACCESS_LOG_WRITER.of(self.request).write(entries)
+            return
+        staged = self.uow.staged
+        if staged is not None:  # the change is a staged batch (a create): the rows go with it
+            stage_entries(staged, entries)
             return
         try:
             await add_entries(self.uow.session, entries)

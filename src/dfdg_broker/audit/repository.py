@@ -11,6 +11,7 @@ from sqlalchemy import Row, Table, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from dfdg_broker.audit.records import AccessEntry, Outcome
+from dfdg_broker.db.driver import WriteBatch
 from dfdg_broker.db.models import AccessLogRow
 
 _TABLE = cast(Table, AccessLogRow.__table__)
@@ -55,6 +56,11 @@ def _entry(row: Row[Any] | Any) -> AccessEntry:
         outcome=Outcome(row.outcome),
         status=row.status,
     )
+
+
+def stage_entries(batch: WriteBatch, entries: Iterable[AccessEntry]) -> None:
+    """Add the rows to a staged batch (``UnitOfWork.stage``): committed with it, or not at all."""
+    batch.add(INSERT_ENTRY, (entry_values(entry) for entry in entries))
 
 
 async def add_entries(executor: AsyncSession | AsyncConnection, entries: Iterable[AccessEntry]) -> None:

@@ -7,6 +7,7 @@ factory in at start-up (``CASE_SUMMARY``): the arrow points from summary to case
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Protocol
@@ -61,6 +62,16 @@ FROZEN_READS: StateKey[FrozenAreaReads] = StateKey("frozen_reads")
 """Set by the lifespan: the cache with its check, on connections of its own (``db.driver``)."""
 COOPERATIONS: StateKey[BindingCooperations] = StateKey("binding_cooperations")
 """The binding cooperations the broker knows (C2), read once at start-up."""
+CREATE_SLOTS: StateKey[asyncio.Semaphore] = StateKey("create_slots")
+"""``DFDG_CONCURRENT_CREATES``: the creates this process runs at once (``create_slot``)."""
+
+
+async def create_slot(request: Request) -> AsyncIterator[None]:
+    """Held by a create from before its unit of work opens until it has committed: the creates beyond
+    ``CREATE_SLOTS`` wait here, first come first served, instead of sharing the CPU with the running ones (each
+    then taking as long as all of them)."""
+    async with CREATE_SLOTS.of(request):
+        yield
 
 
 async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep) -> CaseService:
@@ -97,8 +108,9 @@ CaseSummaryDep = Annotated[CaseSummary, Depends(get_case_summary)]
 
 
 class CaseListener(Protocol):
-    async def case_changed(self, case: Case) -> None:
-        """Called in the write phase after a case was created or changed (the worklist keeps its projection)."""
+    async def case_changed(self, case: Case, summary: list[Attention] | None = None) -> None:
+        """Called in the write phase after a case was created or changed (the worklist keeps its projection);
+        ``summary``: the case summary, when the caller computed it already."""
         ...
 
 

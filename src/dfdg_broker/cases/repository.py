@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dfdg_broker import metrics
@@ -25,7 +25,7 @@ from dfdg_broker.cases.records import (
     TaskDone,
 )
 from dfdg_broker.db import sealed
-from dfdg_broker.db.driver import Driver, DriverStatement
+from dfdg_broker.db.driver import Driver, DriverStatement, WriteBatch
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import (
     AttachmentBlobRow,
@@ -37,7 +37,7 @@ from dfdg_broker.db.models import (
     CaseTaskDoneRow,
     SnapshotRow,
 )
-from dfdg_broker.db.session import protection_of
+from dfdg_broker.db.session import protection_of, writer_of
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -153,8 +153,30 @@ class AreaReadRepository:
         return _case_with_latest_snapshot(self._protection, _CaseWithLatestSnapshotRow(*found), area)
 
 
-class DuplicateCase(Exception):
-    """A case for this CPR number and receiving municipality already exists (found at insert time)."""
+_INSERT_CASE = insert(CaseRow)
+_INSERT_LOOKUPS = insert(CaseLookupRow)
+_INSERT_SNAPSHOTS = insert(SnapshotRow)
+_INSERT_BLOBS = {
+    "postgresql": postgresql_insert(AttachmentBlobRow).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(AttachmentBlobRow).on_conflict_do_nothing(),
+}
+"""A new case's inserts (``CaseRepository.stage_new_case``), module constants: the driver compiles each once."""
+
+
+@functools.cache
+def _case_under_any_key(keys: int) -> Select[bool]:
+    """``CaseRepository.case_exists``'s query for a lookup ring of ``keys`` keys, built once (the driver compiles
+    it once)."""
+    under_any_key = or_(
+        *(
+            and_(CaseLookupRow.key_id == bindparam(f"key_id_{i}"), CaseLookupRow.lookup == bindparam(f"lookup_{i}"))
+            for i in range(keys)
+        )
+    )
+    found = select(CaseLookupRow.case_id).where(
+        under_any_key, CaseLookupRow.receiving_municipality == bindparam("receiving_municipality")
+    )
+    return select(found.exists())
 
 
 class CaseRepository:
@@ -183,6 +205,16 @@ class CaseRepository:
         """The citizen's case with this receiving municipality (C1), found under any key of the lookup ring."""
         cases = await self._find(cpr, CaseLookupRow.receiving_municipality == receiving_municipality)
         return cases[0] if cases else None
+
+    async def case_exists(self, cpr: str, receiving_municipality: str) -> bool:
+        """Whether ``find`` would find a case, in one round trip on the unit of work's writer (``db.driver``):
+        autocommit, no session. A create asks this first; only the rare refusal reads the case (``find``)."""
+        hashes = self._protection.cpr_lookups(cpr)
+        values = {f"key_id_{i}": key_id for i, key_id in enumerate(hashes)}
+        values |= {f"lookup_{i}": lookup for i, lookup in enumerate(hashes.values())}
+        values["receiving_municipality"] = receiving_municipality
+        row = await writer_of(self._session).fetch_first(_case_under_any_key(len(hashes)), values)
+        return row is not None and bool(row[0])
 
     async def find_all(self, cpr: str) -> list[Case]:
         """Every case of one citizen (one per receiving municipality), for a look-up by CPR number."""
@@ -263,31 +295,32 @@ class CaseRepository:
         row = await self._session.get(CaseTaskDoneRow, (case_id, code))
         return from_row(TaskDone, row) if row else None
 
-    async def add_case(self, case: Case) -> None:
-        """Insert the case and its lookup hashes under every key of the ring. A case of the same citizen and
-        receiving municipality stored first, under any key both rings share, makes this raise ``DuplicateCase``."""
+    def stage_new_case(
+        self, batch: WriteBatch, case: Case, snapshots: Sequence[Snapshot], blobs: Sequence[Blob], fetched_at: datetime
+    ) -> None:
+        """A new case's rows, in the order they are inserted: the case, its lookup hashes under every key of the
+        ring, the first snapshot of each area (``seq`` 1) and the documents' bytes. A case of the same citizen and
+        receiving municipality stored first, under any key both rings share, stops the batch on the lookups'
+        unique key (``db.driver.UniqueViolation``): nothing of it is written."""
         cpr = self._protection.seal_text(case.cpr, sealed.CASE_CPR.at(case.id))
         values = row_values(case, drop=("dates", "done_tasks"), contact_group=int(case.contact_group), cpr=cpr)
-        self._session.add(CaseRow(**values, **row_values(case.dates)))
-        try:
-            await self._session.flush()
-            await self._session.execute(
-                insert(CaseLookupRow),
-                [
-                    {
-                        "key_id": key_id,
-                        "lookup": lookup,
-                        "receiving_municipality": case.receiving_municipality,
-                        "case_id": case.id,
-                    }
-                    for key_id, lookup in self._protection.cpr_lookups(case.cpr).items()
-                ],
-            )
-        except IntegrityError as exc:
-            # The transaction is dead; roll it back so the caller can look up the case that won the race.
-            # Nothing else is lost: the case is the first row a create writes.
-            await self._session.rollback()
-            raise DuplicateCase from exc
+        batch.add(_INSERT_CASE, [values | row_values(case.dates)])
+        batch.add(
+            _INSERT_LOOKUPS,
+            (
+                {
+                    "key_id": key_id,
+                    "lookup": lookup,
+                    "receiving_municipality": case.receiving_municipality,
+                    "case_id": case.id,
+                }
+                for key_id, lookup in self._protection.cpr_lookups(case.cpr).items()
+            ),
+        )
+        batch.add(_INSERT_SNAPSHOTS, (self._snapshot_values(case.id, s, seq=1) for s in snapshots))
+        for snapshot in snapshots:
+            metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
+        batch.add(_INSERT_BLOBS[self._session.get_bind().dialect.name], self._blob_values(case.id, blobs, fetched_at))
 
     async def taking_over_on(self, day: date) -> list[tuple[str, str, DataArea]]:
         """(case id, receiving municipality, area) for each DA1/DA2 whose takeover date is ``day`` (the sweep's
@@ -320,15 +353,6 @@ class CaseRepository:
     def _insert(self, table: type[SnapshotRow] | type[AttachmentBlobRow]) -> Any:
         dialect = self._session.get_bind().dialect.name
         return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-    async def add_snapshots(self, case_id: str, snapshots: Iterable[Snapshot]) -> None:
-        """A new case's first snapshot of each area (``seq`` 1), in one INSERT (no ids returned: nothing here needs
-        them, and asking for them costs a statement per row on SQLite). The case row was written in the same
-        transaction, so nobody can race these."""
-        snapshots = list(snapshots)
-        await self._session.execute(insert(SnapshotRow), [self._snapshot_values(case_id, s, seq=1) for s in snapshots])
-        for snapshot in snapshots:
-            metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
 
     async def latest_snapshot(
         self, case_id: str, area: DataArea, *, on_or_before: date | None = None
@@ -363,7 +387,13 @@ class CaseRepository:
     async def add_blobs(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> None:
         """Store documents' bytes. Two concurrent reads may fetch the same new document: the key is
         (case, attachment, SHA-256), so the bytes are identical and the second insert is skipped, not an error."""
-        rows = [
+        rows = self._blob_values(case_id, blobs, fetched_at)
+        if not rows:
+            return
+        await self._session.execute(self._insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
+
+    def _blob_values(self, case_id: str, blobs: Iterable[Blob], fetched_at: datetime) -> list[dict[str, Any]]:
+        return [
             {
                 **row_values(b),
                 "case_id": case_id,
@@ -374,9 +404,6 @@ class CaseRepository:
             }
             for b in blobs
         ]
-        if not rows:
-            return
-        await self._session.execute(self._insert(AttachmentBlobRow).values(rows).on_conflict_do_nothing())
 
     async def get_blob(self, case_id: str, attachment_id: str, sha256: str) -> Blob | None:
         row = await self._session.get(AttachmentBlobRow, (case_id, attachment_id, sha256))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from dfdg_broker import app_state, idempotency
@@ -18,6 +18,7 @@ from dfdg_broker.cases.dependencies import (
     CaseServiceDep,
     CaseSummaryDep,
     case_service_scope,
+    create_slot,
     notify_case_changed,
 )
 from dfdg_broker.cases.errors import (
@@ -61,6 +62,7 @@ _COMMON = (Unauthenticated, RequestInvalid)
         *ACCESS_LOG_PROBLEMS,
         rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
+    dependencies=[Depends(create_slot, scope="function")],  # first: held until the create has committed
 )
 async def create_contact_group(
     access: Annotated[AccessRecord, access_logged("create-case", change=True)],
@@ -80,12 +82,13 @@ async def create_contact_group(
     knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
-    await listener.case_changed(case)
+    attention = await summary.attention(case)  # once: the worklist's items and the answer's
+    await listener.case_changed(case, attention)
     access.case_ids.append(case.id)
     idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
-    return presenters.case_read(case, clock.today(), await summary.attention(case))
+    return presenters.case_read(case, clock.today(), attention)
 
 
 @router.get(

@@ -23,8 +23,9 @@ from dfdg_broker.cases.errors import (
 )
 from dfdg_broker.cases.frozen_cache import CACHEABLE_AREAS, FrozenAreaCache, FrozenEntry
 from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
-from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository, DuplicateCase, FrozenCheckRepository
+from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository, FrozenCheckRepository
 from dfdg_broker.clock import Clock
+from dfdg_broker.db.driver import WriteBatch
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain import cpr as cpr_rules
 from dfdg_broker.domain.access import BindingCooperations, CreateRight, create_right
@@ -186,9 +187,8 @@ class CaseService:
         )
         require_case_allowed(cpr, today=today, special_procedure_ref=new.special_procedure_ref)
 
-        existing = await self._repo.find(cpr.value, receiving)
-        if existing is not None:
-            raise self._already_exists(existing, caller_municipality)
+        if await self._repo.case_exists(cpr.value, receiving):
+            raise self._already_exists(await self._repo.find(cpr.value, receiving), caller_municipality)
         await self._uow.end_read_phase()
 
         try:
@@ -229,18 +229,17 @@ class CaseService:
             created_at=self._clock.now(),
             created_by_municipality=caller_municipality,
         )
-        await self._uow.begin_write_phase()
-        try:
-            await self._repo.add_case(case)
-        except DuplicateCase:
-            # Another request created it while we were asking the upstream.
-            raise self._already_exists(await self._repo.find(cpr.value, receiving), caller_municipality) from None
-        # Every insert in one write phase, in as few round trips as the driver allows (one per table).
+        # Staged, not written: the unit of work writes the case, its first snapshots and documents, and what the
+        # rest of the request adds (its worklist rows, its access-log row) in one transaction when it commits.
         first = [replace(capture.snapshot, seq=1) for capture in captures]
-        await self._repo.add_snapshots(case.id, first)
         blobs = [blob for capture in captures for blob in capture.blobs]
-        if blobs:
-            await self._repo.add_blobs(case.id, blobs, self._clock.now())
+        batch = WriteBatch()
+        self._repo.stage_new_case(batch, case, first, blobs, self._clock.now())
+
+        async def created_meanwhile() -> Exception:  # another request created it while we asked the upstream
+            return self._already_exists(await self._repo.find(cpr.value, receiving), caller_municipality)
+
+        self._uow.stage(batch, on_conflict=created_meanwhile)
         self._created = (case.id, {snapshot.area: snapshot for snapshot in first})
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case

@@ -1,7 +1,7 @@
 """Single statements of the hot paths, run straight on the driver: one round trip each, no Session.
 
 A cached frozen read (issue 14) runs one SELECT (the check) and adds one access-log row; a case read is one SELECT
-(``summary/repository.py``). Through the ORM each
+(``summary/repository.py``); a create writes its rows in one transaction (``WriteBatch``). Through the ORM each
 costs more than the database's work: a Session and its transaction (BEGIN, COMMIT), the statement's cache key and
 parameters; and on SQLite every step is a hop to aiosqlite's thread and back, each waiting for a turn of a busy
 event loop (a SELECT and its commit made about six, an access-log batch about eight). A single statement needs
@@ -23,7 +23,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,7 +36,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
-from dfdg_broker.db.session import configure_sqlite_connection
+from dfdg_broker import tracing
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,18 @@ class DriverStatement:
 
     __slots__ = ("_binds", "_results", "point_read", "sql")
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect, *, point_read: bool = False) -> None:
-        """``point_read``: a read of a few rows by primary key, which SQLite may run on the event loop."""
+    def __init__(
+        self,
+        statement: ClauseElement,
+        dialect: Dialect,
+        *,
+        point_read: bool = False,
+        column_keys: Sequence[str] | None = None,
+    ) -> None:
+        """``point_read``: a read of a few rows by primary key, which SQLite may run on the event loop.
+        ``column_keys``: for an INSERT of a table, the columns the rows give (the others keep their defaults)."""
         self.point_read = point_read
-        compiled = statement.compile(dialect=dialect)
+        compiled = statement.compile(dialect=dialect, column_keys=None if column_keys is None else list(column_keys))
         assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None, "a positional paramstyle"
         self.sql = str(compiled)
         self._binds = tuple(
@@ -79,6 +87,27 @@ def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Any:
     return type_.dialect_impl(dialect).result_processor(dialect, None)
 
 
+class WriteBatch:
+    """The statements of one write transaction, in order, each with its rows: ``Driver.write`` runs them all or none.
+
+    A statement is a Core statement held for the life of the process (a module constant), compiled once per driver;
+    an INSERT of a table takes the columns the rows give."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[ClauseElement, list[Mapping[str, Any]]]] = []
+
+    def add(self, statement: ClauseElement, rows: Iterable[Mapping[str, Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.steps.append((statement, rows))
+
+
+class UniqueViolation(Exception):
+    """A write batch would have stored a unique key twice: nothing of it was written."""
+
+
 class Driver(Protocol):
     dialect: Dialect
 
@@ -88,6 +117,15 @@ class Driver(Protocol):
 
     async def insert_all(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert every row or none (one transaction), in one round trip."""
+        ...
+
+    async def fetch_first(self, statement: ClauseElement, values: Mapping[str, Any]) -> Row | None:
+        """``fetch_one`` of a Core statement held for the life of the process, compiled on its first use."""
+        ...
+
+    async def write(self, batch: WriteBatch) -> None:
+        """Every statement of the batch in one transaction, all or none (``UniqueViolation`` if a unique key
+        stopped it); on SQLite one round trip, on PostgreSQL one per statement, with no session in between."""
         ...
 
     async def aclose(self) -> None: ...
@@ -105,11 +143,34 @@ class _Lender(Generic[C]):
     """Lends each of a fixed number of connections to one caller at a time; opens them when first needed and
     opens a fresh one in place of a connection that failed (the server may have dropped it)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, dialect: Dialect) -> None:
+        self.dialect = dialect
         self._idle: asyncio.LifoQueue[C | None] = asyncio.LifoQueue()
         for _ in range(size):
             self._idle.put_nowait(None)
         self._all: list[C] = []
+        self._compiled: dict[tuple[int, tuple[str, ...] | None], tuple[ClauseElement, DriverStatement]] = {}
+
+    async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
+        raise NotImplementedError
+
+    async def fetch_first(self, statement: ClauseElement, values: Mapping[str, Any]) -> Row | None:
+        return await self.fetch_one(self._compiled_once(statement), values)
+
+    def _compiled_once(self, statement: ClauseElement, column_keys: tuple[str, ...] | None = None) -> DriverStatement:
+        key = (id(statement), column_keys)
+        held = self._compiled.get(key)
+        if held is None:  # the statement is kept beside its id, so that id cannot be reused by another
+            held = self._compiled[key] = (statement, DriverStatement(statement, self.dialect, column_keys=column_keys))
+        return held[1]
+
+    def _steps(self, batch: WriteBatch) -> list[tuple[str, list[Row]]]:
+        """The batch as SQL and positional parameters; each statement compiled on its first use only."""
+        steps = []
+        for statement, rows in batch.steps:
+            compiled = self._compiled_once(statement, tuple(rows[0]))
+            steps.append((compiled.sql, [compiled.parameters(row) for row in rows]))
+        return steps
 
     async def open(self) -> C:
         raise NotImplementedError
@@ -138,6 +199,17 @@ class _Lender(Generic[C]):
         connections, self._all = self._all, []
         for connection in connections:
             await self.discard(connection)
+
+
+def configure_sqlite_connection(dbapi_connection: Any) -> None:
+    """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones)."""
+    # Let SQLAlchemy (or db.driver), not the driver, decide when a transaction begins (see db.session).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 class _SqliteConnection:
@@ -179,8 +251,7 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         *,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        super().__init__(size)
-        self.dialect = engine.dialect
+        super().__init__(size, engine.dialect)
         path = engine.url.database
         if not path or path == ":memory:" or "mode=memory" in str(engine.url):
             raise ValueError("the broker needs a SQLite database file: an in-memory one exists in one connection")
@@ -240,7 +311,14 @@ class SqliteDriver(_Lender[_SqliteConnection]):
             self._on_loop = None
 
     async def insert_all(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
-        await self._run(_insert_all, statement.sql, [statement.parameters(row) for row in rows])
+        await self._run(_write_all, [(statement.sql, [statement.parameters(row) for row in rows])])
+
+    async def write(self, batch: WriteBatch) -> None:
+        steps = self._steps(batch)
+        with tracing.statements_span(self.dialect.name, [sql for sql, _rows in steps]):
+            written = await self._run(_write_all, steps)
+        if not written:
+            raise UniqueViolation  # raised here, not in the thread: the connection is sound, it is lent again
 
     async def aclose(self) -> None:
         if self._on_loop is not None:
@@ -268,15 +346,26 @@ def _fetch_one(connection: _SqliteConnection, sql: str, parameters: Row) -> Row 
     return row
 
 
-def _insert_all(connection: _SqliteConnection, sql: str, rows: list[Row]) -> None:
+def _write_all(connection: _SqliteConnection, steps: list[tuple[str, list[Row]]]) -> bool:
+    """One transaction; False when a unique key stopped it (rolled back)."""
     sqlite = connection.connect()
     sqlite.execute("BEGIN IMMEDIATE")  # the write lock up front (see db.session): never SQLITE_BUSY half-way
     try:
-        sqlite.executemany(sql, rows)
+        for sql, rows in steps:
+            sqlite.executemany(sql, rows)
+    except sqlite3.IntegrityError as exc:
+        sqlite.execute("ROLLBACK")
+        if str(exc).startswith("UNIQUE constraint failed"):
+            return False
+        raise
     except BaseException:
         sqlite.execute("ROLLBACK")
         raise
     sqlite.execute("COMMIT")
+    return True
+
+
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE (asyncpg.UniqueViolationError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +379,7 @@ class AsyncpgDriver(_Lender[_PooledAsyncpg]):
     transaction asyncpg runs a statement in autocommit, and its ``executemany`` is atomic on its own."""
 
     def __init__(self, engine: AsyncEngine, size: int) -> None:
-        super().__init__(size)
-        self.dialect = engine.dialect
+        super().__init__(size, engine.dialect)
         self._engine = engine
 
     async def open(self) -> _PooledAsyncpg:
@@ -314,6 +402,23 @@ class AsyncpgDriver(_Lender[_PooledAsyncpg]):
         parameters = [statement.parameters(row) for row in rows]
         async with self.lent() as connection:
             await connection.asyncpg.executemany(statement.sql, parameters)
+
+    async def write(self, batch: WriteBatch) -> None:
+        steps = self._steps(batch)
+        async with self.lent() as connection:
+            try:
+                async with connection.asyncpg.transaction():
+                    for sql, rows in steps:
+                        with tracing.statements_span(self.dialect.name, [sql]):
+                            await connection.asyncpg.executemany(sql, rows)
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                    raise
+                conflict = True  # rolled back; the connection is sound, it is lent again
+            else:
+                conflict = False
+        if conflict:
+            raise UniqueViolation
 
     async def aclose(self) -> None:
         await self.close_all()

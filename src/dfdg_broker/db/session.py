@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from dfdg_broker.db.driver import Driver, configure_sqlite_connection
 from dfdg_broker.protection import Protection
 
 WRITE_TRANSACTION = "dfdg_write_transaction"
@@ -51,17 +52,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def configure_sqlite_connection(dbapi_connection: Any) -> None:
-    """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones)."""
-    # Let SQLAlchemy (or db.driver), not the driver, decide when a transaction begins (see _on_begin).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
 class DatabaseUnreachable(RuntimeError):
     """The database did not answer at start-up; the message names where and why (never the password)."""
 
@@ -81,17 +71,22 @@ async def check_database(engine: AsyncEngine, timeout_seconds: float = 10.0) -> 
 
 PROTECTION = "dfdg_protection"
 WRITE_GATE = "dfdg_write_gate"
+WRITER = "dfdg_writer"
 
 
-def create_sessionmaker(engine: AsyncEngine, protection: Protection) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, protection: Protection, *, writer: Driver | None = None
+) -> async_sessionmaker[AsyncSession]:
     """Sessions that carry the process's keys (``protection_of``): every repository seals and opens with them.
 
     On SQLite they also share a write gate (``write_gate``): SQLite lets one transaction write at a time, and this
     process's write phases queue for it there, in order, each starting the moment the last one ends. Without it they
     would wait in SQLite's busy handler, which polls with sleeps of up to 100 ms and serves no one in order: at 50
     concurrent creates a create waited seconds while the lock was mostly free. The busy timeout stays the fallback
-    for other processes and the access-log writer."""
-    info: dict[str, object] = {PROTECTION: protection}
+    for other processes and the access-log writer.
+
+    ``writer``: the driver on which a unit of work writes a whole batch at once (``UnitOfWork.write``)."""
+    info: dict[str, object] = {PROTECTION: protection, WRITER: writer}
     if engine.dialect.name == "sqlite":
         info[WRITE_GATE] = asyncio.Lock()
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
@@ -101,6 +96,14 @@ def write_gate(session: AsyncSession) -> asyncio.Lock | None:
     """The lock a write phase holds on SQLite (see ``create_sessionmaker``); None elsewhere."""
     gate = session.info.get(WRITE_GATE)
     return gate if isinstance(gate, asyncio.Lock) else None
+
+
+def writer_of(session: AsyncSession) -> Driver:
+    """The driver a unit of work writes its batches on (``create_sessionmaker``)."""
+    writer: Driver | None = session.info.get(WRITER)
+    if writer is None:
+        raise RuntimeError("this session was not made by create_sessionmaker(..., writer=driver)")
+    return writer
 
 
 def protection_of(session: AsyncSession) -> Protection:

@@ -15,26 +15,37 @@ phase 2; one that reads and then writes without upstream calls calls ``begin_wri
 happens under the write lock). Whatever was read in phase 1 may be stale by phase 3: write idempotently or
 re-check (unique keys, ``on_conflict_do_nothing``), never assume.
 
+A write phase made only of inserts that can be built before it begins (a create: the case, its snapshots, its
+documents, its worklist rows, its access-log row) is instead staged (``uow.stage(batch, ...)``, a
+``db.driver.WriteBatch``) and written when the scope commits, in one transaction on the driver with no session,
+all or none. On SQLite that holds the write lock for one hop to the driver's thread, where the phases above hold
+it across every statement's hop and the endpoint's work between them.
+
 Repositories take ``uow.session``; services take the ``UnitOfWork`` for the phases. Nothing else commits.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dfdg_broker.db.session import WRITE_TRANSACTION, write_gate
+from dfdg_broker.db.driver import UniqueViolation, WriteBatch
+from dfdg_broker.db.session import WRITE_TRANSACTION, write_gate, writer_of
+
+Conflict = Callable[[], Awaitable[Exception]]
+"""What a staged batch's unique-key conflict means: the exception to raise instead (it may read the session)."""
 
 
 class UnitOfWork:
-    __slots__ = ("_gate", "session")
+    __slots__ = ("_gate", "_staged", "session")
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._gate: asyncio.Lock | None = None  # SQLite's write gate, while this unit of work holds it
+        self._staged: tuple[WriteBatch, Conflict] | None = None
 
     @classmethod
     @asynccontextmanager
@@ -48,7 +59,10 @@ class UnitOfWork:
                 await session.rollback()
                 raise
             else:
-                await session.commit()
+                if uow._staged is None:
+                    await session.commit()
+                else:
+                    await uow._write_staged(*uow._staged)
             finally:
                 uow._leave_gate()
 
@@ -74,6 +88,35 @@ class UnitOfWork:
         except BaseException:
             self._leave_gate()
             raise
+
+    def stage(self, batch: WriteBatch, on_conflict: Conflict) -> None:
+        """Make ``batch`` this unit of work's whole write phase, written when the scope commits (see the module's
+        docstring); no write phase may be begun besides. ``on_conflict`` gives the exception to raise when a
+        unique key stops the batch (then nothing of it is written)."""
+        if self._staged is not None:
+            raise RuntimeError("a batch is staged already")
+        self._staged = (batch, on_conflict)
+
+    @property
+    def staged(self) -> WriteBatch | None:
+        """The staged batch, for whoever adds rows to the same transaction (the worklist, the access log)."""
+        return None if self._staged is None else self._staged[0]
+
+    async def _write_staged(self, batch: WriteBatch, on_conflict: Conflict) -> None:
+        session = self.session
+        if self._gate is not None or session.new or session.dirty or session.deleted:
+            raise RuntimeError("a staged batch with a write phase begun or session writes pending")
+        await session.rollback()  # no read transaction stays open while the batch waits for the write lock
+        writer = writer_of(session)
+        try:
+            gate = write_gate(session)
+            if gate is None:
+                await writer.write(batch)
+            else:  # SQLite: its turn at the write gate first, as ``begin_write_phase``
+                async with gate:
+                    await writer.write(batch)
+        except UniqueViolation:
+            raise await on_conflict() from None
 
     def _leave_gate(self) -> None:
         if self._gate is not None:

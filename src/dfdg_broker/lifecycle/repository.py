@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dfdg_broker.db.driver import WriteBatch
 from dfdg_broker.db.mapping import from_row, row_values
 from dfdg_broker.db.models import CaseRow, WorklistAttentionRow, WorklistRow
 
@@ -34,6 +35,9 @@ _Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
 # Core tables for the inserts: the ORM's bulk insert would split rows by which of their values are None.
 _WORKLIST = cast(Table, WorklistRow.__table__)
 _ATTENTION = cast(Table, WorklistAttentionRow.__table__)
+
+_INSERT_WORKLIST = insert(_WORKLIST)
+_INSERT_ATTENTION = insert(_ATTENTION)
 
 NOTHING_DUE = date(9999, 12, 31)
 """``next_due_on`` of a case with nothing due: sorts last, and keeps the keyset a plain (date, id) pair."""
@@ -78,36 +82,23 @@ class WorklistRepository:
         self._session = session
 
     async def replace(
-        self,
-        case_id: str,
-        entries: Sequence[WorklistEntry],
-        attention: Sequence[AttentionEntry],
-        *,
-        new: bool = False,
+        self, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]
     ) -> None:
         """The case's rows, rebuilt (the caller holds the write phase). The case's row is locked first, so two
         requests rebuilding the same case (two concurrent reads that both bring new DA4 content) take turns instead
-        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already). ``new``: the case
-        was created in this transaction, which nobody else can see: there is nothing to lock or remove.
+        of inserting the same keys (PostgreSQL; SQLite's write transactions are serial already).
 
         One INSERT per table, the items in their order."""
-        if not new:
-            # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same
-            # requests' snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
-            await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
-            await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
-            await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
-        if entries:
-            await self._session.execute(insert(_WORKLIST), [row_values(entry) for entry in entries])
-        if entries and attention:  # each item once per worklist row, with that row's keys (its index's range scan)
-            await self._session.execute(
-                insert(_ATTENTION),
-                [
-                    row_values(item, case_id=case_id, municipality=entry.municipality, next_due_on=entry.next_due_on)
-                    for entry in entries
-                    for item in attention
-                ],
-            )
+        # FOR NO KEY UPDATE: serialises rebuilds, yet does not wait on the key-share locks that the same
+        # requests' snapshot and document inserts (foreign keys to cases) hold, which FOR UPDATE would deadlock on.
+        await self._session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update(key_share=True))
+        await self._session.execute(delete(WorklistRow).where(WorklistRow.case_id == case_id))
+        await self._session.execute(delete(WorklistAttentionRow).where(WorklistAttentionRow.case_id == case_id))
+        worklist_rows, attention_rows = _rows(case_id, entries, attention)
+        if worklist_rows:
+            await self._session.execute(_INSERT_WORKLIST, worklist_rows)
+        if attention_rows:
+            await self._session.execute(_INSERT_ATTENTION, attention_rows)
 
     async def page(self, where: WorklistFilter, after: tuple[date, str] | None, limit: int) -> list[WorklistEntry]:
         """One page in (next due date, case id) order, after the keyset ``after``, read from an index in that order
@@ -231,3 +222,26 @@ def _keyset_page(query: _Select, ordered_by: type[WorklistRow | WorklistAttentio
         after = (bindparam("after_due", type_=Date), bindparam("after_id", type_=String))
         query = query.where(tuple_(*keyset) > tuple_(*after))
     return query.order_by(*keyset).limit(bindparam("limit", type_=Integer))
+
+
+def stage_rows(
+    batch: WriteBatch, case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]
+) -> None:
+    """A case's worklist rows and attention items (one INSERT per table, the items in their order), added to a batch:
+    a new case's are written with it (``UnitOfWork.stage``); nobody else can see it, so there is nothing to lock
+    or remove."""
+    worklist_rows, attention_rows = _rows(case_id, entries, attention)
+    batch.add(_INSERT_WORKLIST, worklist_rows)
+    batch.add(_INSERT_ATTENTION, attention_rows)
+
+
+def _rows(
+    case_id: str, entries: Sequence[WorklistEntry], attention: Sequence[AttentionEntry]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The worklist rows, and each attention item once per worklist row, with that row's keys (its index's range
+    scan)."""
+    return [row_values(entry) for entry in entries], [
+        row_values(item, case_id=case_id, municipality=entry.municipality, next_due_on=entry.next_due_on)
+        for entry in entries
+        for item in attention
+    ]

@@ -51,6 +51,7 @@ from dfdg_broker.lifecycle.repository import (
     WorklistEntry,
     WorklistFilter,
     WorklistRepository,
+    stage_rows,
 )
 from dfdg_broker.lifecycle.schemas import ContactGroupPatch
 
@@ -199,16 +200,19 @@ class LifecycleService:
 
     # ---------------------------------------------------------------- the worklist projection
 
-    async def case_changed(self, case: Case) -> None:
-        """Rebuild the case's worklist rows (the caller holds the write phase): the next due date from the plan and
-        the open tasks, and the attention items with the days they are in force."""
+    async def case_changed(self, case: Case, summary: list[Attention] | None = None) -> None:
+        """Rebuild the case's worklist rows (the caller holds the write phase; a case this request created: the
+        rows join its staged batch): the next due date from the plan and the open tasks, and the attention items
+        with the days they are in force. ``summary``: the case summary, if the caller has it already."""
         today = self._clock.today()
         options = CasePlanOptions(DEFAULT_HORIZON_MONTHS, None, None)
         plan = await self._followup.case_plan(self._cases, case, options, today)
         login_codes_open = LOGIN_CODES_TASK_CODE not in case.done_tasks
         dues = [plan.next_due, case.dates.login_codes_due_from if login_codes_open else None]
         next_due = min((d for d in dues if d is not None), default=NOTHING_DUE)
-        attention = _scheduled(case, await self._summary.attention(case), today, login_codes_open=login_codes_open)
+        if summary is None:
+            summary = await self._summary.attention(case)
+        attention = _scheduled(case, summary, today, login_codes_open=login_codes_open)
         frozen_from = max(case.dates.effective_cv_date, case.dates.effective_contract_date) + timedelta(days=1)
         entries = [
             WorklistEntry(
@@ -224,7 +228,11 @@ class LifecycleService:
             )
             for municipality in dict.fromkeys((case.receiving_municipality, case.jobcenter_municipality))
         ]
-        await self._worklist.replace(case.id, entries, attention, new=self._cases.created_here(case))
+        batch = self._uow.staged
+        if batch is not None and self._cases.created_here(case):
+            stage_rows(batch, case.id, entries, attention)
+        else:
+            await self._worklist.replace(case.id, entries, attention)
 
     async def worklist(self, caller: Caller, where: WorklistFilter, cursor: str | None, limit: int) -> WorklistView:
         """The caller's cases (receiving or jobcenter municipality) in next-due order, one keyset page."""
