@@ -32,6 +32,26 @@ async def test_M3_summary_shows_the_pending_link_and_then_that_it_is_overdue(cli
     assert items["children_link_overdue"]["due_date"] == "2026-11-30"
 
 
+async def test_M3_the_summary_is_of_the_response_s_as_of_day_even_at_midnight(
+    client, auth, persona, clock, monkeypatch
+):
+    """The attention list is "what needs a human on the as_of date": a case read reads the clock once, so that a
+    midnight passing during the request cannot give a summary of one day under the as_of of the next."""
+    p = persona("parent-children-pending")
+    municipality = p.person.receiving_municipality
+    case = await create_case(client, auth, p, TODAY + days(30))
+    link_due = date(2026, 11, 30)  # M3: the link is pending on its due date, overdue from the day after
+    readings = (link_due + days(n) for n in range(1000))
+    monkeypatch.setattr(clock, "today", lambda: next(readings))  # a day passes between any two readings
+    response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth(municipality))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    codes = {item["code"] for item in body["attention"]}
+    as_of = date.fromisoformat(body["as_of"])
+    assert ("children_link_overdue" in codes) == (as_of > link_due), (as_of, codes)
+    assert ("children_link_pending" in codes) == (as_of <= link_due), (as_of, codes)
+
+
 async def test_P1_summary_shows_an_overdue_pdf_request(client, auth, persona, clock):
     p = persona("pdf-route-attachments")
     municipality = p.person.receiving_municipality

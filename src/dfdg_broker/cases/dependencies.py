@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from dfdg_broker import app_state
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
-from dfdg_broker.cases.records import Attention, Case
+from dfdg_broker.cases.records import Attention, Case, CaseRead
 from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository
 from dfdg_broker.cases.service import CaseService, FrozenAreaReads
 from dfdg_broker.clock import Clock
@@ -35,9 +35,9 @@ class CaseSummary(Protocol):
 
 
 class CaseReader(Protocol):
-    async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
+    async def read(self, caller_municipality: str, case_id: str) -> CaseRead:
         """The case (C2: ``CaseNotFound`` unless the caller may see it) and its summary, read together, in no unit
-        of work."""
+        of work, for one day (``as_of``)."""
         ...
 
 

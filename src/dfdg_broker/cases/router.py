@@ -104,12 +104,11 @@ async def get_contact_group(
     response: Response,
     caller: ReadCaller,
     reader: CaseReaderDep,
-    clock: ClockDep,
 ) -> ContactGroupRead:
     """The case; its ``ETag`` goes into ``If-Match`` on a PATCH."""
-    case, attention = await reader.read(caller.municipality, case_id)
-    response.headers["ETag"] = case.etag
-    return presenters.case_read(case, clock.today(), attention)
+    read = await reader.read(caller.municipality, case_id)
+    response.headers["ETag"] = read.case.etag
+    return presenters.case_read(read.case, read.as_of, read.attention)
 
 
 async def _read_area(request: Request, municipality: str, case_id: str, area: DataArea, model: type) -> bytes:

@@ -17,6 +17,7 @@ from dfdg_broker.cases.records import (
     LOGIN_CODES_TASK_TEXT_DA,
     Attention,
     Case,
+    CaseRead,
 )
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
@@ -73,15 +74,15 @@ class CaseReader:
         self._repo = repo
         self._clock = clock
 
-    async def read(self, caller_municipality: str, case_id: str) -> tuple[Case, list[Attention]]:
+    async def read(self, caller_municipality: str, case_id: str) -> CaseRead:
         found = await self._repo.case_with_summary_inputs(case_id)
         if found is None or not found[0].visible_to(caller_municipality):
             raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
         case, inputs = found
-        today = self._clock.today()
+        today = self._clock.today()  # once: the summary and the response's as_of are of the same day
         other, attachments = _held_areas(inputs)
         undistributed = undistributed_documents(other, attachments, inputs.receipts, today=today)
-        return case, attention_items(case, today, inputs.pdf_requests, other, undistributed)
+        return CaseRead(case, today, attention_items(case, today, inputs.pdf_requests, other, undistributed))
 
 
 def _held_areas(inputs: SummaryInputs) -> HeldDa3Da4:
