@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi.routing import APIRoute
 from sqlalchemy.engine import make_url
 
+from dfdg_broker.db.driver import SqliteDriver
 from dfdg_broker.db.migrate import recreate_postgres_database
 from dfdg_broker.mock.fixtures import Persona
 
@@ -78,3 +80,26 @@ def set_upstream_deadline(app: Any, seconds: float) -> None:
         return UpstreamLink(link.http, replace(link.policy, deadline_seconds=seconds))
 
     app.state.upstream = Upstreams(short(upstreams.letasyl), short(upstreams.jobnet), short(upstreams.cpr))
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """An app's API routes, through included routers (FastAPI keeps those as one route each)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def sqlite_thread_hops(monkeypatch: Any) -> list[str]:
+    """The functions ``SqliteDriver`` sends to a connection's thread from now on, by name (``_fetch_one`` is a read
+    that did not run on the event loop)."""
+    hops: list[str] = []
+    run = SqliteDriver._run
+
+    async def counted(self: SqliteDriver, function: Any, *args: Any) -> Any:
+        hops.append(function.__name__)
+        return await run(self, function, *args)
+
+    monkeypatch.setattr(SqliteDriver, "_run", counted)
+    return hops

@@ -18,11 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from dfdg_broker.db.migrate import recreate_postgres_database
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.health import expected_schema_revision
+from tests import helpers
 from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +39,7 @@ def _free_port() -> int:
 @pytest.fixture
 async def fresh_database(tmp_path) -> str:
     """A database of its own (never the suite's): PostgreSQL when the suite runs on it, else a SQLite file."""
-    suite = os.environ.get("DFDG_TEST_DATABASE_URL", "")
-    if not suite.startswith("postgresql"):
-        return f"sqlite+aiosqlite:///{tmp_path / 'deploy.db'}"
-    url = make_url(suite)
-    fresh = url.set(database=f"{url.database}_deploy").render_as_string(hide_password=False)
-    await recreate_postgres_database(fresh)
-    return fresh
+    return await helpers.fresh_database(os.environ.get("DFDG_TEST_DATABASE_URL", ""), tmp_path, "deploy")
 
 
 def _env(database_url: str) -> dict[str, str]:

@@ -7,9 +7,8 @@ from datetime import date
 import pytest
 
 from dfdg_broker import app_state
-from dfdg_broker.db.driver import SqliteDriver
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_case, days, sqlite_thread_hops
 
 
 async def _attention(client, auth, case, municipality):
@@ -137,14 +136,7 @@ async def test_on_sqlite_the_case_read_runs_on_the_event_loop(app, client, auth,
     p = persona("parent-children-pending")
     municipality = p.person.receiving_municipality
     case = await create_case(client, auth, p, TODAY + days(30))
-    to_thread: list[str] = []
-    run = SqliteDriver._run
-
-    async def counted(self, function, *args):  # type: ignore[no-untyped-def]
-        to_thread.append(function.__name__)
-        return await run(self, function, *args)
-
-    monkeypatch.setattr(SqliteDriver, "_run", counted)
+    to_thread = sqlite_thread_hops(monkeypatch)
 
     items = await _attention(client, auth, case, municipality)
 

@@ -7,9 +7,8 @@ import hashlib
 import pytest
 
 from dfdg_broker import app_state
-from dfdg_broker.db.driver import SqliteDriver
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_case, days, sqlite_thread_hops
 
 AREAS = ("cv", "integration-contract", "other", "attachments")
 
@@ -300,14 +299,7 @@ async def test_on_sqlite_a_live_read_and_a_draft_read_the_case_on_the_event_loop
     case = await create_case(client, auth, p, TODAY + days(5))
     await _change_profile(mock_client, p.person.person_id, "Ændret i dag.")
     changed = await _read(client, auth, case, "cv")  # the change is stored: the next read compares with it
-    to_thread: list[str] = []
-    run = SqliteDriver._run
-
-    async def counted(self, function, *args):  # type: ignore[no-untyped-def]
-        to_thread.append(function.__name__)
-        return await run(self, function, *args)
-
-    monkeypatch.setattr(SqliteDriver, "_run", counted)
+    to_thread = sqlite_thread_hops(monkeypatch)
 
     again = await _read(client, auth, case, "cv")
     draft = await client.post(f"/v1/contact-groups/{case['id']}/jobnet-cv/draft", headers=auth("101"))

@@ -20,12 +20,11 @@ import httpx
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 from sqlalchemy import MetaData, Table, select, text, update
-from sqlalchemy.engine import make_url
 
 from dfdg_broker.app import create_app, protection_from
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.db.key_rotation import rotate_keys
-from dfdg_broker.db.migrate import recreate_postgres_database, upgrade
+from dfdg_broker.db.migrate import upgrade
 from dfdg_broker.db.models import Base, CaseLookupRow, CaseRow, SnapshotRow
 from dfdg_broker.db.sealed import SEALED_COLUMNS
 from dfdg_broker.db.session import create_engine, create_sessionmaker
@@ -34,7 +33,7 @@ from dfdg_broker.jobnet_cv.repository import JobnetCvRepository
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.settings import DEVELOPMENT_CPR_LOOKUP_KEYS, DEVELOPMENT_DATA_KEYS, Settings
 from tests.conftest import TODAY
-from tests.helpers import create_body, create_case, days
+from tests.helpers import create_body, create_case, days, fresh_database
 from tests.integration.test_migrations import _downgrade
 
 HANDOVER = TODAY + days(20)
@@ -339,17 +338,8 @@ BEFORE_SEALING = "5a0c3e7d9b21"
 CLEAR_CPR = "1204882211"
 
 
-async def _fresh_database(database_url: str, tmp_path: Any) -> str:
-    if not database_url.startswith("postgresql"):
-        return f"sqlite+aiosqlite:///{tmp_path / 'sealing.db'}"
-    url = make_url(database_url)
-    fresh = url.set(database=f"{url.database}_sealing").render_as_string(hide_password=False)
-    await recreate_postgres_database(fresh)
-    return fresh
-
-
 async def test_the_migration_seals_existing_clear_text_data_and_downgrade_opens_it(database_url, tmp_path):
-    url = await _fresh_database(database_url, tmp_path)
+    url = await fresh_database(database_url, tmp_path, "sealing")
     await asyncio.to_thread(upgrade, url, BEFORE_SEALING, configure_logging=False)
     now = datetime(2026, 11, 20, 10, tzinfo=UTC)
     document = {"notes": f"cpr {CLEAR_CPR} in a note", "phones": ["+4512345678"]}

@@ -5,7 +5,6 @@ before the request's unit of work, so that the request's transaction is over whe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -14,6 +13,7 @@ from dfdg_broker.app import create_app
 from dfdg_broker.audit.dependencies import ACCESS_LOGGED
 from dfdg_broker.deps import get_unit_of_work
 from dfdg_broker.settings import Environment, Settings
+from tests.helpers import api_routes
 
 EXEMPT = {
     "plan_follow_up": "a what-if plan from the request body alone: no case is read",
@@ -25,16 +25,7 @@ EXEMPT = {
 
 def _routes() -> list[APIRoute]:
     app = create_app(Settings(_env_file=None, environment=Environment.TEST))  # type: ignore[call-arg]
-    return [r for r in _walk(app.routes) if r.path.startswith("/v1/")]
-
-
-def _walk(routes: list[Any]) -> Iterator[APIRoute]:
-    """The app's API routes, through included routers (FastAPI keeps those as one route each)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _walk(route.original_router.routes)
+    return [r for r in api_routes(app.routes) if r.path.startswith("/v1/")]
 
 
 def _calls(dependant: Dependant) -> Iterator[object]:

@@ -4,27 +4,17 @@ about 20 µs, more than verifying a remembered token, so their number is pinned 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from dfdg_broker.app import create_app
 from dfdg_broker.settings import Environment, Settings
+from tests.helpers import api_routes
 
 
 def _routes() -> dict[str, APIRoute]:
     app = create_app(Settings(_env_file=None, environment=Environment.TEST))  # type: ignore[call-arg]
-    return {route.name: route for route in _walk(app.routes)}
-
-
-def _walk(routes: list[Any]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _walk(route.original_router.routes)
+    return {route.name: route for route in api_routes(app.routes)}
 
 
 def _solved(dependant: Dependant) -> list[str]:
