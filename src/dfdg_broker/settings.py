@@ -391,7 +391,7 @@ class Settings(BaseSettings):
         le=50,
         description="per worker: how long the access-log writer waits after a read's row for the rows of the reads "
         "being answered at the same moment, to commit them together (a commit costs ~1 ms of CPU whatever its size); "
-        "unset: 4 on PostgreSQL, 0 on SQLite (its commit runs on a thread while the next batch gathers by itself)",
+        "unset: 2 on PostgreSQL, 0 on SQLite (its commit runs on a thread while the next batch gathers by itself)",
     )
     access_log_wait_seconds: float = Field(
         default=10.0,
@@ -483,11 +483,11 @@ class Settings(BaseSettings):
         """``access_log_linger_ms``, or its default for the database. On SQLite the batch is committed on the
         connection's thread while the event loop serves on, so the rows of the reads answered meanwhile form the next
         batch without a linger, which only made each read wait longer (frozen read, 50 connections: 1.2-1.35x the
-        throughput without it, for 4-8 % more CPU per read); on PostgreSQL the 4 ms save more CPU than they cost
-        in waiting."""
+        throughput without it, for 4-8 % more CPU per read). On PostgreSQL no linger cost more CPU than it saved in
+        waiting, and 2 ms did best (1.09x the throughput of 4 ms twice; 1 ms: 0.92x of 2 ms; 8 ms: far worse)."""
         if self.access_log_linger_ms is not None:
             return self.access_log_linger_ms / 1000
-        return 0.0 if make_url(self.database_url).get_backend_name() == "sqlite" else 0.004
+        return 0.0 if make_url(self.database_url).get_backend_name() == "sqlite" else 0.002
 
     @property
     def effective_log_format(self) -> Literal["json", "text"]:

@@ -135,7 +135,7 @@ def test_the_readme_settings_table_is_generated_from_the_settings_model():
 
 @pytest.mark.parametrize(
     ("url", "seconds"),
-    [("sqlite+aiosqlite:///./dfdg.db", 0.0), ("postgresql+asyncpg://dfdg@db:5432/dfdg", 0.004)],
+    [("sqlite+aiosqlite:///./dfdg.db", 0.0), ("postgresql+asyncpg://dfdg@db:5432/dfdg", 0.002)],
 )
 def test_the_access_log_linger_defaults_per_database(url, seconds):
     """SQLite commits a batch on its connection's thread while the next one gathers: a linger only adds latency."""
