@@ -231,7 +231,7 @@ def create_app(
                 await stack.enter_async_context(_own_driver(settings, connections=1)),
                 queue_size=settings.access_log_queue_size,
                 batch_rows=settings.access_log_batch_rows,
-                linger_seconds=settings.access_log_linger_ms / 1000,
+                linger_seconds=settings.access_log_linger_seconds,
                 wait_seconds=settings.access_log_wait_seconds,
             )
             access_log.start()

@@ -385,12 +385,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="per worker: reads waiting for their access-log row to be committed; past it a read answers 503",
     )
-    access_log_linger_ms: float = Field(
-        default=4.0,
+    access_log_linger_ms: float | None = Field(
+        default=None,
         ge=0,
         le=50,
         description="per worker: how long the access-log writer waits after a read's row for the rows of the reads "
-        "being answered at the same moment, to commit them together (a commit costs ~1 ms of CPU whatever its size)",
+        "being answered at the same moment, to commit them together (a commit costs ~1 ms of CPU whatever its size); "
+        "unset: 2 on PostgreSQL, 0 on SQLite (its commit runs on a thread while the next batch gathers by itself)",
     )
     access_log_wait_seconds: float = Field(
         default=10.0,
@@ -476,6 +477,17 @@ class Settings(BaseSettings):
         if url.drivername not in DATABASE_DRIVERS:
             raise ValueError(f"driver {url.drivername!r} is not supported; use one of {sorted(DATABASE_DRIVERS)}")
         return value
+
+    @property
+    def access_log_linger_seconds(self) -> float:
+        """``access_log_linger_ms``, or its default for the database. On SQLite the batch is committed on the
+        connection's thread while the event loop serves on, so the rows of the reads answered meanwhile form the next
+        batch without a linger, which only made each read wait longer (frozen read, 50 connections: 1.2-1.35x the
+        throughput without it, for 4-8 % more CPU per read). On PostgreSQL no linger cost more CPU than it saved in
+        waiting, and 2 ms did best (1.09x the throughput of 4 ms twice; 1 ms: 0.92x of 2 ms; 8 ms: far worse)."""
+        if self.access_log_linger_ms is not None:
+            return self.access_log_linger_ms / 1000
+        return 0.0 if make_url(self.database_url).get_backend_name() == "sqlite" else 0.002
 
     @property
     def effective_log_format(self) -> Literal["json", "text"]:

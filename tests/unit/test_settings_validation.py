@@ -131,3 +131,18 @@ def test_the_readme_settings_table_is_generated_from_the_settings_model():
     text = README.read_text(encoding="utf-8")
     section = text.split(SETTINGS_BEGIN, 1)[1].split(SETTINGS_END, 1)[0]
     assert section.strip() == settings_table().strip()
+
+
+@pytest.mark.parametrize(
+    ("url", "seconds"),
+    [("sqlite+aiosqlite:///./dfdg.db", 0.0), ("postgresql+asyncpg://dfdg@db:5432/dfdg", 0.002)],
+)
+def test_the_access_log_linger_defaults_per_database(url, seconds):
+    """SQLite commits a batch on its connection's thread while the next one gathers: a linger only adds latency."""
+    assert Settings(database_url=url).access_log_linger_seconds == seconds
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///./dfdg.db", "postgresql+asyncpg://dfdg@db:5432/dfdg"])
+def test_a_set_access_log_linger_applies_on_either_database(url):
+    assert Settings(database_url=url, access_log_linger_ms=2.5).access_log_linger_seconds == 0.0025
+    assert Settings(database_url=url, access_log_linger_ms=0).access_log_linger_seconds == 0.0

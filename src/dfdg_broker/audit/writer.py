@@ -8,7 +8,8 @@ told its row is written when it is not. A full queue answers 503 at once rather 
 While one batch commits, the next one gathers, and the writer lingers ``linger_seconds`` after
 the first row of a batch (``DFDG_ACCESS_LOG_LINGER_MS``) so the reads being served right then join it: a commit
 costs a round trip (and on SQLite a sync to disk) whatever its size, so under load one commit serves many reads;
-alone, a read waits for one commit plus the linger.
+alone, a read waits for one commit plus the linger. (On SQLite the default is no linger: its commit runs on the
+connection's thread, and the rows that arrive meanwhile already make the next batch.)
 
 Each worker process has its own writer (the lifespan starts it, ``aclose`` stops it after draining what is
 queued); there is nothing to share between processes but the database. The writer has a driver of its own with
