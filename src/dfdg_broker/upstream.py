@@ -12,6 +12,7 @@ count: one person's odd data must not cut every caseworker off.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import re
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import httpx
@@ -335,6 +336,44 @@ def correlation_headers() -> dict[str, str]:
     return {correlation.HEADER: correlation_id} if correlation_id else {}
 
 
+class UpstreamHttpClient(httpx.AsyncClient):
+    """httpx's client without two per-request costs that buy nothing against an upstream, each about a tenth of a
+    call's CPU:
+
+    - No cookies. httpx keeps a cookie jar per client and runs every response through it; the upstreams
+      authenticate with a bearer token and need no cookies, and one pooled client serves every caseworker, so a
+      cookie an upstream set while answering for one of them must not ride along on another's requests anyway.
+    - A path is merged with the base URL once, not re-parsed and re-merged on every request: the fixed paths (the
+      data areas, the lookups) make up nearly all calls. At most ``REMEMBERED_PATHS`` are remembered, least
+      recently used out, so paths with IDs in them cannot grow the memory. The base URL is fixed per upstream.
+    """
+
+    REMEMBERED_PATHS = 64
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._no_cookies = _NoCookies()
+        self._merge_path = functools.lru_cache(maxsize=self.REMEMBERED_PATHS)(super()._merge_url)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("an upstream client keeps no cookies")
+
+    def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
+        return self._merge_path(url) if isinstance(url, str) else super()._merge_url(url)
+
+
+class _NoCookies(httpx.Cookies):
+    """A jar that takes no cookies from responses (so it stays empty and adds no ``Cookie`` header)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
 def create_http_client(
     base_url: str,
     transport: httpx.AsyncBaseTransport | None = None,
@@ -362,7 +401,7 @@ def create_http_client(
     headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     inner = transport or AiohttpTransport(limits=limits, verify=verify)
-    return httpx.AsyncClient(
+    return UpstreamHttpClient(
         base_url=base_url,
         transport=BoundedTransport(inner, max_connections),
         headers=headers,

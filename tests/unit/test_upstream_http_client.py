@@ -1,0 +1,75 @@
+"""The upstream HTTP client keeps no cookies (one pooled client serves every caseworker) and merges request paths
+with the base URL as httpx does, remembering the merge."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from dfdg_broker.upstream import UpstreamHttpClient, create_http_client
+
+
+def _recording(headers: dict[str, str] | None = None) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers=headers)
+
+    return httpx.MockTransport(handle), seen
+
+
+async def test_a_cookie_an_upstream_sets_is_not_sent_back_on_later_requests():
+    transport, seen = _recording({"Set-Cookie": "session=caseworker-a; Path=/"})
+    async with create_http_client("http://upstream.test", transport) as http:
+        await http.post("/letasyl/v1/person-lookups", json={})
+        await http.post("/letasyl/v1/person-lookups", json={})
+        assert not http.cookies
+    assert [request.headers.get("Cookie") for request in seen] == [None, None]
+
+
+async def test_cookies_cannot_be_given_to_an_upstream_client():
+    async with create_http_client("http://upstream.test", httpx.MockTransport(lambda _: httpx.Response(200))) as http:
+        with pytest.raises(TypeError):
+            http.cookies = {"session": "x"}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("base", "path", "expected"),
+    [
+        ("http://upstream.test", "/letasyl/v1/data-areas/cv", "http://upstream.test/letasyl/v1/data-areas/cv"),
+        ("https://gw.test/asyl/", "/letasyl/v1/data-areas/cv", "https://gw.test/asyl/letasyl/v1/data-areas/cv"),
+        ("https://gw.test/asyl", "jobnet/v1/cvs/A%2FB", "https://gw.test/asyl/jobnet/v1/cvs/A%2FB"),
+        ("https://gw.test/asyl", "https://other.test/x", "https://other.test/x"),
+    ],
+)
+async def test_paths_are_merged_with_the_base_url_as_httpx_merges_them(base: str, path: str, expected: str):
+    transport, seen = _recording()
+    async with create_http_client(base, transport) as http, httpx.AsyncClient(base_url=base) as plain:
+        assert plain.build_request("GET", path).url == httpx.URL(expected)
+        for _ in range(2):  # the second time from memory
+            await http.get(path)
+            await http.get(httpx.URL(path))
+    assert [str(request.url) for request in seen] == [expected] * 4
+
+
+async def test_query_parameters_are_kept_apart_from_the_remembered_path():
+    transport, seen = _recording()
+    async with create_http_client("http://upstream.test", transport) as http:
+        await http.get("/x", params={"page": "1"})
+        await http.get("/x", params={"page": "2"})
+        await http.get("/x")
+    assert [str(request.url) for request in seen] == [
+        "http://upstream.test/x?page=1",
+        "http://upstream.test/x?page=2",
+        "http://upstream.test/x",
+    ]
+
+
+async def test_only_so_many_paths_are_remembered():
+    transport, _ = _recording()
+    async with create_http_client("http://upstream.test", transport) as http:
+        for number in range(UpstreamHttpClient.REMEMBERED_PATHS + 10):
+            await http.get(f"/jobnet/v1/cvs/{number}")
+        assert isinstance(http, UpstreamHttpClient)
+        assert http._merge_path.cache_info().currsize == UpstreamHttpClient.REMEMBERED_PATHS
