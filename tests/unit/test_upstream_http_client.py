@@ -9,12 +9,21 @@ import pytest
 from dfdg_broker.upstream import UpstreamHttpClient, create_http_client
 
 
+class _EmptyBody(httpx.AsyncByteStream):
+    """A body to be read, as a real transport's is: ``httpx.Response(200)`` arrives read and closed already, so the
+    client never closes its stream, and ``BoundedTransport`` would never get its slot back."""
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        return
+        yield b""
+
+
 def _recording(headers: dict[str, str] | None = None) -> tuple[httpx.MockTransport, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, headers=headers)
+        return httpx.Response(200, headers=headers, stream=_EmptyBody())
 
     return httpx.MockTransport(handle), seen
 
