@@ -46,7 +46,7 @@ from dfdg_broker.domain.municipalities import require_municipality
 from dfdg_broker.errors import stale_reason, unavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
-from dfdg_broker.letasyl.schemas import AttachmentsArea
+from dfdg_broker.letasyl.schemas import AttachmentsArea, WireModel
 from dfdg_broker.protection import Protection
 from dfdg_broker.upstream import UpstreamFailure
 
@@ -82,12 +82,14 @@ class AreaRead:
     stale_reason: str | None = None
     supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
     content_changed: bool = False  # this read stored a snapshot whose content differs from the last one
+    answer: WireModel | None = None  # the snapshot's data as validated when the operator sent it, if this read asked
 
 
 @dataclass(frozen=True, slots=True)
 class _Capture:
     snapshot: Snapshot
     blobs: list[Blob]
+    answer: WireModel  # the snapshot's data as validated on arrival
 
 
 class FrozenAreaReads:
@@ -329,8 +331,10 @@ class CaseService:
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
             await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
-        changed = not same
-        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed)
+        changed, answer = not same, capture.answer
+        return AreaRead(
+            case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed, answer=answer
+        )
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         held, final = await self._frozen_snapshot(case, area, takeover)
@@ -472,7 +476,7 @@ class CaseService:
             content_sha256=self._protection.content_digest(document),
             data=document,
         )
-        return _Capture(snapshot, blobs)
+        return _Capture(snapshot, blobs, data)
 
     async def _store(
         self, case_id: str, capture: _Capture, *, after: Snapshot | StoredSnapshot | None, snapshot: bool = True
