@@ -105,7 +105,9 @@ class JobnetCvService:
         facts, operator_name = person
         # DA1 as served under G1: the frozen snapshot from the database, or a live read from the operator.
         area = await self._cases.read_area_of(case, DataArea.CV, latest=(latest,))
-        operator_cv = CvArea.model_validate(area.snapshot.data)
+        # A live read's answer was validated as CvArea on arrival; a snapshot from the database is validated here.
+        answer = area.answer
+        operator_cv = answer if isinstance(answer, CvArea) else CvArea.model_validate(area.snapshot.data)
         context = self._context(register, facts)
         return Draft(case, area, draft_from_operator(operator_cv, context, operator_name=operator_name))
 
