@@ -10,8 +10,7 @@ and increment it where the event happens: ``metrics.SNAPSHOTS_WRITTEN.labels(are
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import (
@@ -23,7 +22,7 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)  # memory, CPU, open files: what an operator looks at first
@@ -146,35 +145,19 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-class RequestMetricsMiddleware:
-    """Counts and times every HTTP request by route template (``scope["route"]`` once routing has matched)."""
+SKIPPED_PATHS = frozenset({"/metrics"})
+"""Requests not counted: the scrapes themselves."""
 
-    def __init__(self, app: ASGIApp, *, skip: Iterable[str] = ("/metrics",)) -> None:
-        self.app = app
-        self._skip = frozenset(skip)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self._skip:
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        HTTP_REQUESTS_IN_PROGRESS.inc()
-        try:
-            await self.app(scope, receive, capture_status)
-        finally:
-            HTTP_REQUESTS_IN_PROGRESS.dec()
-            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
-            method = scope["method"] if scope["method"] in _METHODS else "other"
-            HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
-            HTTP_REQUEST_DURATION.labels(route=route, method=method).observe(time.perf_counter() - started)
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """Count and time an HTTP request by route template (``scope["route"]`` once routing has matched);
+    ``edge.EdgeMiddleware`` calls it as each request ends, and keeps ``HTTP_REQUESTS_IN_PROGRESS``."""
+    if scope["path"] in SKIPPED_PATHS:
+        return
+    route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+    method = scope["method"] if scope["method"] in _METHODS else "other"
+    HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    HTTP_REQUEST_DURATION.labels(route=route, method=method).observe(seconds)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

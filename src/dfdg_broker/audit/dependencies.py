@@ -23,7 +23,6 @@ Unauthenticated and scope-less requests reach no route and are not in the access
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -96,8 +95,13 @@ def access_logged(
             caller: Annotated[Caller, Depends(get_writer)],
             purpose: PurposeHeader = None,
         ) -> AsyncIterator[AccessRecord]:
-            async with _Logged(request, caller, purpose, about, uow).around() as record:
-                yield record
+            logged = _Logged(request, caller, purpose, about, uow)
+            try:
+                yield logged.record
+            except Exception as exc:
+                await logged.failed(exc)
+                raise
+            await logged.succeeded()
 
         dependency: Callable[..., AsyncIterator[AccessRecord]] = logged_change
     else:
@@ -107,8 +111,13 @@ def access_logged(
             caller: Annotated[Caller, Security(get_caller, scopes=[scope])],
             purpose: PurposeHeader = None,
         ) -> AsyncIterator[AccessRecord]:
-            async with _Logged(request, caller, purpose, about, None).around() as record:
-                yield record
+            logged = _Logged(request, caller, purpose, about, None)
+            try:
+                yield logged.record
+            except Exception as exc:
+                await logged.failed(exc)
+                raise
+            await logged.succeeded()
 
         dependency = logged_read
     setattr(dependency, ACCESS_LOGGED, operation)
@@ -153,7 +162,9 @@ class _About:
 
 
 class _Logged:
-    """One request's rows: checked purpose, the cases touched, written when the route is done."""
+    """One request's rows: checked purpose, the cases touched, written when the route is done (``succeeded`` or
+    ``failed``; the dependency calls them in its own body: a context manager inside the generator would cost every
+    request another layer, issue 14)."""
 
     __slots__ = ("about", "caller", "purpose", "record", "request", "uow")
 
@@ -164,16 +175,6 @@ class _Logged:
         path_case = request.path_params.get("case_id")
         self.record = AccessRecord(caller, [path_case] if path_case else [])
         self.request, self.caller, self.about, self.uow = request, caller, about, uow
-
-    @asynccontextmanager
-    async def around(self) -> AsyncIterator[AccessRecord]:
-        """The request's record while the route runs; its row is written as the route ends, either way."""
-        try:
-            yield self.record
-        except Exception as exc:
-            await self.failed(exc)
-            raise
-        await self.succeeded()
 
     async def succeeded(self) -> None:
         route = self.request.scope.get("route")  # its declared success status (201 for a create)
