@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 
@@ -27,9 +27,16 @@ def current() -> str | None:
 
 def chosen_for(scope: Scope) -> str:
     """The caller's X-Correlation-ID when it is well-formed (never echo arbitrary input), else a new one."""
-    supplied = dict(scope["headers"]).get(_HEADER_KEY, b"").decode("latin-1")
+    supplied = next((value for name, value in scope["headers"] if name == _HEADER_KEY), b"").decode("latin-1")
     acceptable = _VALID.match(supplied) and not _CPR_LIKE.search(supplied)
-    return supplied if acceptable else uuid.uuid4().hex
+    return supplied if acceptable else new_id()
+
+
+def new_id() -> str:
+    """32 random hex digits, as a UUID4's: an id to find a request's lines by, not a secret, so from the process's
+    pseudo-random generator (a UUID4 reads the system's random source on every request: ~2 % of a cached read's
+    time, issue 14)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def bind(correlation_id: str) -> Token[str | None]:
