@@ -10,6 +10,7 @@ and increment it where the event happens: ``metrics.SNAPSHOTS_WRITTEN.labels(are
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -156,8 +157,19 @@ def observe_request(scope: Scope, status: int, seconds: float) -> None:
         return
     route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
     method = scope["method"] if scope["method"] in _METHODS else "other"
-    HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
-    HTTP_REQUEST_DURATION.labels(route=route, method=method).observe(seconds)
+    counted, timed = _request_series(route, method, status)
+    counted.inc()
+    timed.observe(seconds)
+
+
+@functools.cache  # bounded: route templates x methods x status codes; prometheus-client keeps the series anyway
+def _request_series(route: str, method: str, status: int) -> tuple[Counter, Histogram]:
+    """The request counter's and histogram's series for these labels, looked up once (``labels`` takes a lock and
+    builds its key on every call: ~1 % of a cached read's time, issue 14)."""
+    return (
+        HTTP_REQUESTS.labels(route=route, method=method, status=str(status)),
+        HTTP_REQUEST_DURATION.labels(route=route, method=method),
+    )
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
