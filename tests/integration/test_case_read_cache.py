@@ -3,7 +3,7 @@ for the stored row and the day they were computed from only; access (C2) checked
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from dfdg_broker.cases.dependencies import CASE_READ_CACHE
 from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
@@ -140,6 +140,22 @@ async def test_erasure_forgets_the_cached_answer(app, client, auth, persona):
     assert erased.status_code == 204, erased.text
     assert len(_cache(app)) == 0, "the answer (masked CPR number, person id) is not kept after the erasure"
     assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 404
+
+
+async def test_a_case_erased_by_another_process_is_dropped_on_the_next_read(app, client, auth, persona, database_url):
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    await _read(client, auth, case["id"])
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(delete(CaseRow).where(CaseRow.id == case["id"]))
+    finally:
+        await engine.dispose()
+
+    response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))
+
+    assert response.status_code == 404
+    assert len(_cache(app)) == 0
 
 
 def test_the_cache_is_bounded_by_size():

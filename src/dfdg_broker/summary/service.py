@@ -79,10 +79,12 @@ class CaseReader:
 
     async def read(self, caller_municipality: str, case_id: str) -> SerialisedCaseRead:
         stored = await self._repo.stored_case(case_id)
+        cache = self._cache
+        if stored is None and cache is not None:  # erased, perhaps by another process: forget what this one held
+            cache.discard(case_id)
         if stored is None or not stored.visible_to(caller_municipality):
             raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
         today = self._clock.today()  # once: the summary and the response's as_of are of the same day
-        cache = self._cache
         if cache is not None and (cached := cache.get(case_id, stored.row, today)) is not None:
             return cached
         case, inputs = self._repo.opened(stored)
