@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 
 from dfdg_broker.cases.dependencies import CASE_READ_CACHE
-from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
+from dfdg_broker.cases.read_cache import CaseReadCache
 from dfdg_broker.db.models import CaseRow
 from dfdg_broker.db.session import create_engine
 from tests.conftest import TODAY
@@ -156,14 +156,3 @@ async def test_a_case_erased_by_another_process_is_dropped_on_the_next_read(app,
 
     assert response.status_code == 404
     assert len(_cache(app)) == 0
-
-
-def test_the_cache_is_bounded_by_size():
-    cache = CaseReadCache(max_bytes=1000)
-    for i in range(10):
-        cache.put(f"cg_{i}", (f"cg_{i}", b"sealed" * 10), TODAY, SerialisedCaseRead('"etag"', b"x" * 200))
-    assert len(cache) < 10 and cache.get("cg_9", ("cg_9", b"sealed" * 10), TODAY) is not None
-    assert cache.get("cg_0", ("cg_0", b"sealed" * 10), TODAY) is None, "the least recently used went first"
-
-    cache.put("cg_9", ("cg_9", b"a newer row"), TODAY, SerialisedCaseRead('"etag"', b"x" * 2000))
-    assert cache.get("cg_9", ("cg_9", b"sealed" * 10), TODAY) is None, "too large to keep, and the older one is gone"
