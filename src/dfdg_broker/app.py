@@ -24,6 +24,7 @@ from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import (
     AREA_READS,
     CASE_LISTENER,
+    CASE_READ_CACHE,
     CASE_READER,
     CASE_SUMMARY,
     COOPERATIONS,
@@ -32,6 +33,7 @@ from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
 )
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
+from dfdg_broker.cases.read_cache import CaseReadCache
 from dfdg_broker.cases.repository import AreaReadRepository, FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
@@ -225,7 +227,7 @@ def create_app(
             hot_reads = await stack.enter_async_context(_own_driver(settings, connections=HOT_READ_CONNECTIONS))
             clock = app_state.CLOCK.get(app)
             FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), FrozenCheckRepository(hot_reads), clock))
-            CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock))
+            CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock, CASE_READ_CACHE.get(app)))
             AREA_READS.put(app, AreaReadRepository(hot_reads, protection))
             access_log = GroupCommitWriter(
                 await stack.enter_async_context(_own_driver(settings, connections=1)),
@@ -293,6 +295,7 @@ def create_app(
     )
     CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
     FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
+    CASE_READ_CACHE.put(app, CaseReadCache(settings.case_read_cache_bytes) if settings.case_read_cache_bytes else None)
 
     app.include_router(cases_router)
     app.include_router(lifecycle_router)

@@ -29,3 +29,7 @@ def _solved(dependant: Dependant) -> list[str]:
 
 def test_the_frozen_read_solves_its_access_record_only_which_verifies_the_caller():
     assert _solved(_routes()["read_area_cv"].dependant) == ["logged_read"]
+
+
+def test_the_case_read_solves_its_access_record_only_which_verifies_the_caller():
+    assert _solved(_routes()["get_contact_group"].dependant) == ["logged_read"]

@@ -235,13 +235,18 @@ class SqliteDriver(_Lender[_SqliteConnection]):
     A point read (``DriverStatement.point_read``) runs on the event loop instead, on a connection of its own,
     when that cannot stall the loop (the hop to a thread and back cost more than a point read by primary key: under
     load about a third of a cached frozen read's CPU, issue 14). The bounds: the connection is read-only and never
-    waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there); a read
-    slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk) sends the reads to a thread for the next
-    ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and the read goes to a thread too."""
+    waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there);
+    ``ON_LOOP_SLOW_READS`` reads in a row each slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk)
+    send the reads to a thread for the next ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and
+    the read goes to a thread too."""
 
     ON_LOOP_SLOW_SECONDS = 0.02
     """Wall time, so it includes waiting for the GIL back from another thread (up to the 5 ms switch interval each
     time) and a collection of the garbage collector: at 2 ms that alone sent the reads to a thread under load."""
+    ON_LOOP_SLOW_READS = 3
+    """A slow disk makes every read slow; a single slow read is most often the process waiting for a core on a busy
+    machine (preempted mid-read), which a thread would not avoid: on a 2-core machine under load one such read sent
+    every read to a thread for the pause, at the cost of a hop each (issue 14)."""
     ON_LOOP_PAUSE_SECONDS = 10.0
 
     def __init__(
@@ -259,6 +264,7 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         self._clock = clock
         self._on_loop: sqlite3.Connection | None = None
         self._on_loop_paused_until = float("-inf")
+        self._slow_in_a_row = 0
 
     async def open(self) -> _SqliteConnection:
         return _SqliteConnection(self._path)
@@ -299,9 +305,11 @@ class SqliteDriver(_Lender[_SqliteConnection]):
             self._close_on_loop(exc)
             return _NotOnLoop.TO_THREAD
         finished = self._clock()
-        if finished - started > self.ON_LOOP_SLOW_SECONDS:
+        self._slow_in_a_row = self._slow_in_a_row + 1 if finished - started > self.ON_LOOP_SLOW_SECONDS else 0
+        if self._slow_in_a_row >= self.ON_LOOP_SLOW_READS:
+            self._slow_in_a_row = 0
             self._on_loop_paused_until = finished + self.ON_LOOP_PAUSE_SECONDS
-            log.info("a read on the event loop was slow: reads go to a thread for %gs", self.ON_LOOP_PAUSE_SECONDS)
+            log.info("reads on the event loop were slow: they go to a thread for %gs", self.ON_LOOP_PAUSE_SECONDS)
         return row
 
     def _close_on_loop(self, error: sqlite3.Error) -> None:
