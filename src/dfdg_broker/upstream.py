@@ -485,7 +485,20 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """httpx-aiohttp's transport, with the two failures ``call`` must tell apart named as httpx names them: a
     connection that could not be made is a ``ConnectError`` (the request never left, so even a POST may be sent
     again) and a server that hung up is a ``RemoteProtocolError`` (it may have acted on it). The library reports
-    both as ``ConnectTimeout``."""
+    both as ``ConnectTimeout``.
+
+    Its aiohttp session keeps no cookies, as ``UpstreamHttpClient`` keeps none: the library's session has a cookie
+    jar of its own, below httpx's, that would send a cookie an upstream set while answering for one caseworker on
+    every later request, whoever makes it."""
+
+    def get_client(self) -> aiohttp.ClientSession:
+        """The library's session (its connection pool from ``limits``, its TLS context), without the cookie jar."""
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,  # no limit: None to httpx, 0 to aiohttp
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
