@@ -11,7 +11,8 @@ and increment it where the event happens: ``metrics.SNAPSHOTS_WRITTEN.labels(are
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prometheus_client import (
@@ -117,8 +118,19 @@ ACCESS_LOG_UNAVAILABLE = Counter(
 
 
 def observe_upstream(system: str, operation: str, outcome: str, seconds: float) -> None:
-    UPSTREAM_CALLS.labels(system=system, operation=operation, outcome=outcome).inc()
-    UPSTREAM_CALL_DURATION.labels(system=system, operation=operation).observe(seconds)
+    calls, duration = _upstream_series(system, operation, outcome)
+    calls.inc()
+    duration.observe(seconds)
+
+
+@functools.lru_cache(maxsize=512)  # the labels' vocabularies are fixed and small: the bound is only a guard
+def _upstream_series(system: str, operation: str, outcome: str) -> tuple[Counter, Histogram]:
+    """One call's series, looked up once: ``labels(...)`` costs 2-5 us a series (keyword arguments, a lock), the
+    increment itself under 1 us, and an upstream call is counted on every live read."""
+    return (
+        UPSTREAM_CALLS.labels(system=system, operation=operation, outcome=outcome),
+        UPSTREAM_CALL_DURATION.labels(system=system, operation=operation),
+    )
 
 
 def record_breaker_states(states: Mapping[str, str]) -> None:
