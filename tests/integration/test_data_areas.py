@@ -235,6 +235,26 @@ async def test_G1_live_reads_store_a_new_snapshot_row_only_on_change_or_new_day(
     assert await rows() == 3, "a new day proves what was held on that day"
 
 
+async def test_G1_an_unchanged_live_read_is_served_as_the_stored_snapshot_and_as_it_is_served_frozen_later(
+    client, auth, persona, clock, mock_client, mock_state
+):
+    """An unchanged live read serves the operator's fresh answer (validated once, on arrival) under the stored row's
+    time; after the freeze the same snapshot, read back from the database, is served with the same data."""
+    p = persona("complete-adult")
+    handover = TODAY + days(5)
+    case = await create_case(client, auth, p, handover)
+    first = await _read(client, auth, case, "cv")
+    calls_before = len(_calls(mock_state, "letasyl.area.cv"))
+    again = await _read(client, auth, case, "cv")
+    assert len(_calls(mock_state, "letasyl.area.cv")) == calls_before + 1, "a live read asks the operator"
+    assert again["provenance"]["snapshot_taken_at"] == first["provenance"]["snapshot_taken_at"], "as stored"
+    clock.set(handover + days(1))
+    frozen = await _read(client, auth, case, "cv")
+    assert frozen["provenance"]["mode"] == "frozen"
+    assert frozen["provenance"]["snapshot_taken_at"] == first["provenance"]["snapshot_taken_at"]
+    assert frozen["data"] == again["data"] == first["data"]
+
+
 # ---------------------------------------------------------------- upstream failure
 
 

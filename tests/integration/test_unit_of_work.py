@@ -105,6 +105,26 @@ async def test_end_read_phase_refuses_pending_writes(db):
     assert await _count(sessions) == 0
 
 
+async def test_a_scope_that_never_used_its_session_neither_commits_nor_closes_it(db, monkeypatch):
+    _path, sessions = db
+    calls: list[str] = []
+    for name in ("commit", "rollback", "close"):
+        original = getattr(AsyncSession, name)
+
+        async def spy(self: AsyncSession, *, _name: str = name, _original=original) -> None:  # type: ignore[no-untyped-def]
+            calls.append(_name)
+            await _original(self)
+
+        monkeypatch.setattr(AsyncSession, name, spy)
+    async with UnitOfWork.scope(sessions) as uow:  # a live read: its read phase ran on the driver
+        await uow.end_read_phase()
+    assert calls == [], "nothing began, so there is nothing to end"
+    async with UnitOfWork.scope(sessions) as uow:  # added without a flush: still written when the scope ends
+        uow.session.add(_Note(id="a"))
+    assert await _count(sessions) == 1
+    assert calls[:2] == ["commit", "close"]
+
+
 async def test_a_staged_batch_is_written_whole_when_the_scope_ends(db):
     path, sessions = db
     async with UnitOfWork.scope(sessions) as uow:

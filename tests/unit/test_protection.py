@@ -75,6 +75,26 @@ def test_lookup_hashes_come_under_every_key_current_first_and_digests_are_keyed(
     assert protection.content_digest({"x": 1, "y": 2}) == protection.content_digest({"y": 2, "x": 1})
 
 
+def test_G1_content_digest_is_the_stored_formula_so_stored_digests_still_match():
+    """Snapshots stored earlier carry digests of this exact form; a different form would make every unchanged
+    live read look like a change until the next day's row."""
+    import hashlib
+    import hmac
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from dfdg_broker.protection.sealing import CONTENT_DIGEST_INFO
+
+    protection = _protection(A)
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=CONTENT_DIGEST_INFO).derive(b"A" * 32)
+    document = {"name": "Åse Ølund", "items": [{"b": 1.5, "a": None}, True], "empty": {}}
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    assert protection.content_digest(document) == hmac.new(key, canonical, hashlib.sha256).hexdigest()
+    assert protection.content_digest(document) == protection.content_digest(document), "the keyed state is reused"
+
+
 def test_a_new_key_entry_is_a_valid_ring_of_one():
     ring = parse_key_ring(new_key_entry("2026-11"), None)
     assert ring.current_id == "2026-11" and len(ring.current) == 32

@@ -123,8 +123,16 @@ def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaRe
             stale=read.stale_reason is not None,
             stale_reason=read.stale_reason,
         ),
-        data=model.model_validate(data),
+        data=_validated(read, model, data),
     )
+
+
+def _validated(read: AreaRead, model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    """The area's data as its response model. The operator's answer, when this read asked for it, was validated as
+    that model on arrival (DA1, DA4: the response model is the wire model) and is not validated again."""
+    if type(read.answer) is model and data is read.snapshot.data:
+        return read.answer
+    return model.model_validate(data)
 
 
 def supplementary_competences(other: Snapshot | None) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -83,6 +84,28 @@ class Snapshot:
     seq: int = 0
     """position in the area's history (1, 2, ...); 0 until stored. Unique per case and area, which is what makes
     concurrent identical reads store one row (see ``CaseRepository.add_snapshot``)."""
+
+    def with_data(self) -> Snapshot:
+        """The snapshot with its data (this one: see ``StoredSnapshot``)."""
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSnapshot:
+    """A stored snapshot as read with its case, its data opened (so a changed or moved value is refused here, as on
+    every read) but not yet parsed: G1's change check needs only the digest, the day and the sequence, so a live
+    read whose answer is unchanged never parses the stored document. ``with_data()`` does, for a read that serves
+    it (frozen, or stale) or must compare it."""
+
+    area: DataArea
+    taken_on: date
+    taken_at: datetime
+    content_sha256: str
+    seq: int
+    parse_data: Callable[[], dict[str, Any]]
+
+    def with_data(self) -> Snapshot:
+        return Snapshot(self.area, self.taken_on, self.taken_at, self.content_sha256, self.parse_data(), self.seq)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from dfdg_broker.cases.records import (
     FrozenCheck,
     SituationEntry,
     Snapshot,
+    StoredSnapshot,
     TaskDone,
 )
 from dfdg_broker.db import sealed
@@ -145,7 +147,7 @@ class AreaReadRepository:
         self._statement = DriverStatement(_CASE_WITH_LATEST_SNAPSHOT, driver.dialect, point_read=True)
         self._protection = protection
 
-    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
+    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, StoredSnapshot | None] | None:
         """The case (without its done tasks) and the area's newest snapshot (None if it has none)."""
         found = await self._driver.fetch_one(self._statement, {"case_id": case_id, "area": area.value})
         if found is None:
@@ -193,7 +195,7 @@ class CaseRepository:
         row = await self._session.get(CaseRow, case_id, populate_existing=True)
         return self._case(row, await self._done_codes(case_id)) if row else None
 
-    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, Snapshot | None] | None:
+    async def get_with_latest_snapshot(self, case_id: str, area: DataArea) -> tuple[Case, StoredSnapshot | None] | None:
         """The case and the area's newest snapshot (None if it has none), in one round trip, in the unit of work
         (the sweep's takeover-day reads; a request's read phase runs it on the driver: ``AreaReadRepository``)."""
         row = (
@@ -340,7 +342,7 @@ class CaseRepository:
 
     # ---------------------------------------------------------------- snapshots (insert-only)
 
-    async def add_snapshot(self, case_id: str, snapshot: Snapshot, *, after: Snapshot | None) -> bool:
+    async def add_snapshot(self, case_id: str, snapshot: Snapshot, *, after: Snapshot | StoredSnapshot | None) -> bool:
         """Store the snapshot as the one following ``after`` (the latest this request saw; None: the first).
 
         Insert-if-unclaimed: the row claims ``after.seq + 1`` and the unique key (case, area, seq) lets exactly one
@@ -439,17 +441,17 @@ def case_from_row(protection: Protection, row: Any, done_tasks: frozenset[str] =
     )
 
 
-def _case_with_latest_snapshot(protection: Protection, row: Any, area: DataArea) -> tuple[Case, Snapshot | None]:
+def _case_with_latest_snapshot(protection: Protection, row: Any, area: DataArea) -> tuple[Case, StoredSnapshot | None]:
     snapshot = None
     if row.snapshot_seq is not None:
         where = sealed.SNAPSHOT_DATA.at(row.id, area.value, row.snapshot_seq)
-        snapshot = Snapshot(
+        snapshot = StoredSnapshot(
             area=area,
             taken_on=row.snapshot_taken_on,
             taken_at=row.snapshot_taken_at,
             content_sha256=row.snapshot_content_sha256,
-            data=protection.open_json(row.snapshot_data, where),
             seq=row.snapshot_seq,
+            parse_data=functools.partial(json.loads, protection.open(row.snapshot_data, where)),
         )
     return case_from_row(protection, row), snapshot
 

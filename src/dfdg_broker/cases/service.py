@@ -22,7 +22,16 @@ from dfdg_broker.cases.errors import (
     PersonUnknownAtOperator,
 )
 from dfdg_broker.cases.frozen_cache import CACHEABLE_AREAS, FrozenAreaCache, FrozenEntry
-from dfdg_broker.cases.records import Blob, Case, Change, ConversationEntry, SituationEntry, Snapshot, TaskDone
+from dfdg_broker.cases.records import (
+    Blob,
+    Case,
+    Change,
+    ConversationEntry,
+    SituationEntry,
+    Snapshot,
+    StoredSnapshot,
+    TaskDone,
+)
 from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository, FrozenCheckRepository
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.driver import WriteBatch
@@ -37,7 +46,7 @@ from dfdg_broker.domain.municipalities import require_municipality
 from dfdg_broker.errors import stale_reason, unavailable
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
-from dfdg_broker.letasyl.schemas import AttachmentsArea
+from dfdg_broker.letasyl.schemas import AttachmentsArea, WireModel
 from dfdg_broker.protection import Protection
 from dfdg_broker.upstream import UpstreamFailure
 
@@ -73,12 +82,14 @@ class AreaRead:
     stale_reason: str | None = None
     supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
     content_changed: bool = False  # this read stored a snapshot whose content differs from the last one
+    answer: WireModel | None = None  # the snapshot's data as validated when the operator sent it, if this read asked
 
 
 @dataclass(frozen=True, slots=True)
 class _Capture:
     snapshot: Snapshot
     blobs: list[Blob]
+    answer: WireModel  # the snapshot's data as validated on arrival
 
 
 class FrozenAreaReads:
@@ -261,7 +272,7 @@ class CaseService:
 
     async def get_with_latest_snapshot(
         self, caller_municipality: str, case_id: str, area: DataArea
-    ) -> tuple[Case, Snapshot | None]:
+    ) -> tuple[Case, StoredSnapshot | None]:
         """The case (without its done tasks) and the area's latest snapshot, in one query: what ``read_area_of``
         needs (as its ``latest``), for a caller that has more to do between the two."""
         found = await self._area_reads.get_with_latest_snapshot(case_id, area)
@@ -270,7 +281,7 @@ class CaseService:
         return found
 
     async def read_area_of(
-        self, case: Case, area: DataArea, *, latest: tuple[Snapshot | None] | None = None
+        self, case: Case, area: DataArea, *, latest: tuple[StoredSnapshot | None] | None = None
     ) -> AreaRead:
         """``read_area`` for a case the caller already holds (access checked); ``latest``, when given, is the
         area's latest snapshot as already read."""
@@ -283,10 +294,10 @@ class CaseService:
             newest = latest[0] if latest is not None else None
             if newest is not None and newest.taken_on <= takeover:
                 # The newest snapshot is from on or before the date, so it is the last one from then (G1).
-                read = AreaRead(case, area, newest, "frozen", takeover)
+                read = AreaRead(case, area, newest.with_data(), "frozen", takeover)
             elif newest is not None and newest.seq == 1:
                 # The only snapshot, taken after the date (a case created after it): its final snapshot (G1).
-                read = AreaRead(case, area, newest, "frozen", takeover, final_snapshot_after_takeover=True)
+                read = AreaRead(case, area, newest.with_data(), "frozen", takeover, final_snapshot_after_takeover=True)
             else:
                 read = await self._read_frozen(case, area, takeover)
         else:
@@ -294,8 +305,9 @@ class CaseService:
         return replace(read, supplement=supplement) if supplement is not None else read
 
     async def _read_live(
-        self, case: Case, area: DataArea, takeover: date, *, prefetched: tuple[Snapshot | None] | None = None
+        self, case: Case, area: DataArea, takeover: date, *, prefetched: tuple[StoredSnapshot | None] | None = None
     ) -> AreaRead:
+        latest: Snapshot | StoredSnapshot | None
         latest = prefetched[0] if prefetched is not None else await self._repo.latest_snapshot(case.id, area)
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
         await self._uow.end_read_phase()
@@ -305,18 +317,24 @@ class CaseService:
             if latest is None:
                 raise unavailable(failure) from None
             log.warning("serving the last snapshot of %s/%s: %s", case.id, area.value, failure.reason)
-            return AreaRead(case, area, latest, "live", takeover, retrieved_at=None, stale_reason=stale_reason(failure))
+            stale = stale_reason(failure)
+            return AreaRead(case, area, latest.with_data(), "live", takeover, retrieved_at=None, stale_reason=stale)
         fresh = capture.snapshot
         same = latest is not None and _same_content(latest, fresh)
         if same and latest is not None and latest.taken_on == fresh.taken_on:
-            served, store_snapshot = latest, False  # the stored row already proves what was held on this day
+            # The stored row already proves what was held on this day: served as stored, with the fresh data (the
+            # same content), so the stored data is never opened.
+            served = replace(fresh, taken_at=latest.taken_at, content_sha256=latest.content_sha256, seq=latest.seq)
+            store_snapshot = False
         else:
             served, store_snapshot = fresh, True
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
             await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
-        changed = not same
-        return AreaRead(case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed)
+        changed, answer = not same, capture.answer
+        return AreaRead(
+            case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed, answer=answer
+        )
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
         held, final = await self._frozen_snapshot(case, area, takeover)
@@ -458,9 +476,11 @@ class CaseService:
             content_sha256=self._protection.content_digest(document),
             data=document,
         )
-        return _Capture(snapshot, blobs)
+        return _Capture(snapshot, blobs, data)
 
-    async def _store(self, case_id: str, capture: _Capture, *, after: Snapshot | None, snapshot: bool = True) -> None:
+    async def _store(
+        self, case_id: str, capture: _Capture, *, after: Snapshot | StoredSnapshot | None, snapshot: bool = True
+    ) -> None:
         """``after``: the latest snapshot this request saw before asking the operator. If a concurrent request
         stored the next one first, this one stores nothing (see ``CaseRepository.add_snapshot``)."""
         if snapshot:
@@ -469,10 +489,10 @@ class CaseService:
             await self._repo.add_blobs(case_id, capture.blobs, self._clock.now())
 
 
-def _same_content(stored: Snapshot, fresh: Snapshot) -> bool:
+def _same_content(stored: Snapshot | StoredSnapshot, fresh: Snapshot) -> bool:
     """G1's change check: the keyed digests; when they differ, the documents themselves, because a digest made
     under a data key that has since been rotated differs from a fresh one although the content does not."""
-    return stored.content_sha256 == fresh.content_sha256 or stored.data == fresh.data
+    return stored.content_sha256 == fresh.content_sha256 or stored.with_data().data == fresh.data
 
 
 def given_dates(new: NewCase) -> dict[str, date | None]:

@@ -10,6 +10,7 @@ repository, and everything else follows the field names::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,8 +25,15 @@ def from_row(record_type: type[R], row: object, **overrides: Any) -> R:
     """The record with each of its fields read from the row's attribute of that name (the row may have more),
     except the fields given in ``overrides``."""
     return record_type(
-        **{f.name: overrides[f.name] if f.name in overrides else getattr(row, f.name) for f in fields(record_type)}
+        **{name: overrides[name] if name in overrides else getattr(row, name) for name in _field_names(record_type)}
     )
+
+
+@functools.cache
+def _field_names(record_type: type[DataclassInstance]) -> tuple[str, ...]:
+    """A record type's field names, found once (``dataclasses.fields`` builds them anew on every call, and every
+    row read maps through here)."""
+    return tuple(f.name for f in fields(record_type))
 
 
 def row_values(record: DataclassInstance, *, drop: Iterable[str] = (), **overrides: Any) -> dict[str, Any]:

@@ -50,21 +50,26 @@ class UnitOfWork:
     @classmethod
     @asynccontextmanager
     async def scope(cls, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[UnitOfWork]:
-        """Commit once when the block ends normally, roll back otherwise."""
-        async with sessions() as session:
-            uow = cls(session)
+        """Commit once when the block ends normally, roll back otherwise. A session that was never used (a live
+        read whose read phase ran on the driver and whose answer changed nothing) is neither committed nor closed:
+        there is nothing to do, and each call would still cost a trip through SQLAlchemy's greenlet bridge."""
+        session = sessions()
+        uow = cls(session)
+        try:
             try:
                 yield uow
             except BaseException:
-                await session.rollback()
+                if not _untouched(session):
+                    await session.rollback()
                 raise
-            else:
-                if uow._staged is None:
-                    await session.commit()
-                else:
-                    await uow._write_staged(*uow._staged)
-            finally:
-                uow._leave_gate()
+            if uow._staged is not None:
+                await uow._write_staged(*uow._staged)
+            elif not _untouched(session):
+                await session.commit()
+        finally:
+            uow._leave_gate()
+            if not _untouched(session):
+                await asyncio.shield(session.close())  # as ``async with session`` does: even when cancelled
 
     async def end_read_phase(self) -> None:
         """End the read transaction before an upstream call. Refuses if anything is waiting to be written: a
@@ -72,7 +77,8 @@ class UnitOfWork:
         session = self.session
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("end_read_phase with pending writes")
-        await session.rollback()
+        if session.in_transaction():
+            await session.rollback()
         self._leave_gate()
 
     async def begin_write_phase(self) -> None:
@@ -122,3 +128,10 @@ class UnitOfWork:
         if self._gate is not None:
             self._gate.release()
             self._gate = None
+
+
+def _untouched(session: AsyncSession) -> bool:
+    """Whether the session never began a transaction and holds nothing (no loaded or added objects): then
+    committing, rolling back and closing it are all no-ops."""
+    sync = session.sync_session
+    return not sync.in_transaction() and not sync.identity_map and not sync.new

@@ -58,6 +58,11 @@ def header(key_id: str) -> bytes:
     return bytes((VERSION, len(encoded))) + encoded
 
 
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circular=False)
+"""``json.dumps(document, sort_keys=True, separators=(",", ":"))``'s bytes, built once (``json.dumps`` with options
+builds an encoder per call; a snapshot from JSON has no cycles to look for): a live read digests every answer."""
+
+
 def key_id_of(sealed: bytes) -> str | None:
     """The key id a value was sealed under, or None when it is no envelope of a known version."""
     if len(sealed) < 2 or sealed[0] != VERSION or len(sealed) < 2 + sealed[1]:
@@ -76,7 +81,8 @@ class Protection:
         self.lookup = lookup
         self._ciphers = {key_id: AESGCM(key) for key_id, key in data.keys.items()}
         self._current_header = header(data.current_id)
-        self._digest_key = HKDF(hashes.SHA256(), 32, salt=None, info=CONTENT_DIGEST_INFO).derive(data.current)
+        digest_key = HKDF(hashes.SHA256(), 32, salt=None, info=CONTENT_DIGEST_INFO).derive(data.current)
+        self._digest = hmac.new(digest_key, digestmod=hashlib.sha256)  # copied per digest: keyed once
 
     # ---------------------------------------------------------------- sealing
 
@@ -135,5 +141,6 @@ class Protection:
     def content_digest(self, document: Any) -> str:
         """G1's change check on a snapshot without its content: HMAC-SHA-256 of the canonical JSON, under a key
         derived from the current data key (an unkeyed hash of a small document could be confirmed by guessing)."""
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-        return hmac.new(self._digest_key, canonical, hashlib.sha256).hexdigest()
+        digest = self._digest.copy()
+        digest.update(_CANONICAL_JSON.encode(document).encode())
+        return digest.hexdigest()
