@@ -11,8 +11,7 @@ and increment it where the event happens: ``metrics.SNAPSHOTS_WRITTEN.labels(are
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import (
