@@ -24,6 +24,7 @@ from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import (
     AREA_READS,
     CASE_LISTENER,
+    CASE_READ_CACHE,
     CASE_READER,
     CASE_SUMMARY,
     COOPERATIONS,
@@ -32,15 +33,17 @@ from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
 )
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
+from dfdg_broker.cases.read_cache import CaseReadCache
 from dfdg_broker.cases.repository import AreaReadRepository, FrozenCheckRepository
 from dfdg_broker.cases.router import router as cases_router
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from dfdg_broker.cases.service import FrozenAreaReads
 from dfdg_broker.clock import Clock, FixedClock, MovableClock, SystemClock
-from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
+from dfdg_broker.correlation import outermost
 from dfdg_broker.db.driver import Driver, driver_for
 from dfdg_broker.db.session import check_database, create_engine, create_sessionmaker
 from dfdg_broker.distribution.router import router as distribution_router
+from dfdg_broker.edge import EdgeMiddleware
 from dfdg_broker.erasure.router import router as erasure_router
 from dfdg_broker.errors import InsufficientScope, Problem, ProblemError, Unauthenticated, responses_for
 from dfdg_broker.followup.dependencies import POLICIES
@@ -59,8 +62,7 @@ from dfdg_broker.jobnet_cv.router import router as jobnet_cv_router
 from dfdg_broker.lifecycle.dependencies import case_listener
 from dfdg_broker.lifecycle.router import router as lifecycle_router
 from dfdg_broker.lifecycle.schemas import ContactGroupPatch, ConversationWrite
-from dfdg_broker.logging_setup import AccessLogMiddleware, silence_personal_data_loggers
-from dfdg_broker.metrics import RequestMetricsMiddleware
+from dfdg_broker.logging_setup import silence_personal_data_loggers
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.pdf_requests.router import router as pdf_requests_router
 from dfdg_broker.pdf_requests.schemas import PdfRequestCreate
@@ -68,7 +70,7 @@ from dfdg_broker.problem_handlers import install_problem_handlers, problem_respo
 from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
-from dfdg_broker.security import SecurityHeadersMiddleware, install_openapi_security
+from dfdg_broker.security import install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
 from dfdg_broker.summary.repository import SummaryRepository
@@ -225,7 +227,7 @@ def create_app(
             hot_reads = await stack.enter_async_context(_own_driver(settings, connections=HOT_READ_CONNECTIONS))
             clock = app_state.CLOCK.get(app)
             FROZEN_READS.put(app, FrozenAreaReads(FROZEN_CACHE.get(app), FrozenCheckRepository(hot_reads), clock))
-            CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock))
+            CASE_READER.put(app, CaseReader(SummaryRepository(hot_reads, protection), clock, CASE_READ_CACHE.get(app)))
             AREA_READS.put(app, AreaReadRepository(hot_reads, protection))
             access_log = GroupCommitWriter(
                 await stack.enter_async_context(_own_driver(settings, connections=1)),
@@ -293,6 +295,7 @@ def create_app(
     )
     CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
     FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
+    CASE_READ_CACHE.put(app, CaseReadCache(settings.case_read_cache_bytes) if settings.case_read_cache_bytes else None)
 
     app.include_router(cases_router)
     app.include_router(lifecycle_router)
@@ -327,14 +330,11 @@ def create_app(
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     install_readable_schema_names(app)
     # Outside Starlette's error middleware, so that 500s carry the correlation ID and the security headers, and
-    # are counted and logged.
+    # are counted and logged (and traced).
     outermost(
         app,
-        CorrelationIdMiddleware,
+        partial(EdgeMiddleware, hsts=settings.environment is Environment.PRODUCTION),
         *([partial(TracingMiddleware, provider=tracer_provider)] if tracer_provider is not None else []),
-        RequestMetricsMiddleware,
-        AccessLogMiddleware,
-        partial(SecurityHeadersMiddleware, hsts=settings.environment is Environment.PRODUCTION),
     )
     return app
 

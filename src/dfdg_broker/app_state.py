@@ -35,8 +35,10 @@ class StateKey(Generic[T]):
 
     def get(self, app: Starlette) -> T:
         try:
-            return cast(T, getattr(app.state, self.name))
-        except AttributeError:
+            # By item, not attribute: ``getattr`` on a ``State`` first fails the ordinary look-up, then falls back
+            # to ``__getattr__`` (a request reads several keys: ~1 % of a cached read, issue 14).
+            return cast(T, app.state[self.name])
+        except KeyError:
             raise RuntimeError(f"app.state.{self.name} is not set (is the app's lifespan running?)") from None
 
     def of(self, connection: HTTPConnection) -> T:

@@ -4,7 +4,7 @@ plain ``def`` dependency is run in the threadpool on every request."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Annotated
 
@@ -79,17 +79,37 @@ class CallerScheme(SecurityBase):
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> Caller:
         """401 without a valid token, 403 when the token lacks a scope the route declares, 429 past the
         municipality's rate limit for the route's class (write for cases:write, else read)."""
+        return await verified_caller(request, security_scopes.scopes)
+
+
+_VERIFIED_CALLER = "dfdg.caller"
+"""The request's verified caller, in its ASGI scope."""
+
+
+async def verified_caller(request: Request, scopes: Sequence[str]) -> Caller:
+    """The caller, holding ``scopes`` (else 403). The token is verified, and the request counted against its rate
+    limit, once per request, by the first dependency that asks (a read's access log, then the route); each checks
+    its own scopes."""
+    caller: Caller | None = request.scope.get(_VERIFIED_CALLER)
+    if caller is None:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated()
         caller = await AUTHENTICATOR.of(request).verify(token)
         annotate_request(municipality=caller.municipality, subject=caller.subject)  # for the request's log line
-        missing = caller.missing(security_scopes.scopes)
-        if missing:
-            raise InsufficientScope(missing)
-        route_class = "write" if Scope.CASES_WRITE in security_scopes.scopes else "read"
+        _check_scopes(caller, scopes)
+        route_class = "write" if Scope.CASES_WRITE in scopes else "read"
         await RATE_LIMITS.of(request).check(route_class, caller.municipality)
+        request.scope[_VERIFIED_CALLER] = caller
         return caller
+    _check_scopes(caller, scopes)
+    return caller
+
+
+def _check_scopes(caller: Caller, scopes: Sequence[str]) -> None:
+    missing = caller.missing(scopes)
+    if missing:
+        raise InsufficientScope(missing)
 
 
 get_caller = CallerScheme()

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import sys
-import time
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from dfdg_broker.correlation import CorrelationIdFilter
 
@@ -89,42 +88,27 @@ def silence_personal_data_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-class AccessLogMiddleware:
-    """One line per request: enough to operate the service, nothing that identifies a citizen."""
+def begin_request_line() -> tuple[dict[str, str], Token[dict[str, str] | None]]:
+    """The fields of the request line starting now (``annotate_request`` adds to them); ``log_request`` ends it."""
+    fields: dict[str, str] = {}
+    return fields, _request_fields.set(fields)
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        fields: dict[str, str] = {}
-        token = _request_fields.set(fields)
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture_status)
-        finally:
-            _request_fields.reset(token)
-            route = getattr(scope.get("route"), "path", "<unmatched>")
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            case_id = (scope.get("path_params") or {}).get("case_id")
-            if isinstance(case_id, str) and _CASE_ID.match(case_id):  # whatever else a caller typed stays out
-                fields["case_id"] = case_id
-            access_log.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                route,
-                status,
-                duration_ms,
-                extra={"method": scope["method"], "route": route, "status": status, "duration_ms": duration_ms}
-                | fields,
-            )
+def log_request(
+    scope: Scope, status: int, duration_ms: float, fields: dict[str, str], token: Token[dict[str, str] | None]
+) -> None:
+    """One line per request (``edge.EdgeMiddleware`` writes it): enough to operate the service, nothing that
+    identifies a citizen."""
+    _request_fields.reset(token)
+    route = getattr(scope.get("route"), "path", "<unmatched>")
+    case_id = (scope.get("path_params") or {}).get("case_id")
+    if isinstance(case_id, str) and _CASE_ID.match(case_id):  # whatever else a caller typed stays out
+        fields["case_id"] = case_id
+    access_log.info(
+        "%s %s %d %.1fms",
+        scope["method"],
+        route,
+        status,
+        duration_ms,
+        extra={"method": scope["method"], "route": route, "status": status, "duration_ms": duration_ms} | fields,
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dfdg_broker.auth import SCOPE_DESCRIPTIONS
 from dfdg_broker.errors import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA_REF
@@ -32,33 +31,22 @@ _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _NO_STORE = (b"cache-control", b"no-store")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
+class SecurityHeaders:
+    """The headers above, for one request's response (``edge.EdgeMiddleware`` adds them to every response)."""
+
+    def __init__(self, *, hsts: bool) -> None:
         self.hsts = hsts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        extra = list(_BASE_HEADERS)
-        if not path.startswith(DOCS_PATHS):
-            extra.append(_CSP)
-        if self.hsts:
-            extra.append(_HSTS)
-        personal = path.startswith(PERSONAL_DATA_PREFIX)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in extra if h[0] not in present)
-                if personal and b"cache-control" not in present:
-                    headers.append(_NO_STORE)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def add(self, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+        """Add to a response's ``headers`` those it does not set itself."""
+        present = {name.lower() for name, _ in headers}
+        headers.extend(h for h in _BASE_HEADERS if h[0] not in present)
+        if not path.startswith(DOCS_PATHS) and _CSP[0] not in present:
+            headers.append(_CSP)
+        if self.hsts and _HSTS[0] not in present:
+            headers.append(_HSTS)
+        if path.startswith(PERSONAL_DATA_PREFIX) and _NO_STORE[0] not in present:
+            headers.append(_NO_STORE)
 
 
 def install_openapi_security(app: FastAPI, *, token_url: str, extra_responses: dict[int | str, dict[str, Any]]) -> None:

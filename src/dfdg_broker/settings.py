@@ -266,6 +266,12 @@ class Settings(BaseSettings):
         ge=0,
         description="memory per worker for serialised frozen data-area responses (LRU); 0 turns the cache off",
     )
+    case_read_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="memory per worker for serialised case reads, each kept with the stored row and day it was "
+        "computed from (LRU); 0 turns the cache off",
+    )
     citizen_facts_cache_size: int = Field(
         default=10_000,
         ge=0,

@@ -297,18 +297,32 @@ async def _call(
         asked = _asked_wait(state)
         return stop_after_attempt(policy.attempts)(state) or (asked is not None and loop.time() + asked >= ends_at)
 
-    retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
+    async def retry(first_failure: _Retryable) -> httpx.Response:
+        # The first failure is replayed as tenacity's attempt 1, so that its count, back-off and Retry-After rules
+        # see the whole sequence.
+        replay: _Retryable | None = first_failure
+        retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
+        async for attempt_ctx in retrying:
+            with attempt_ctx:
+                if replay is not None:
+                    failure, replay = replay, None
+                    raise failure
+                return await attempt()
+        raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
+
     guard = policy.breaker.guard() if policy.breaker else _no_breaker()
     try:
         async with asyncio.timeout_at(ends_at), guard:
-            async for attempt_ctx in retrying:
-                with attempt_ctx:
-                    return await attempt()
+            # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of what
+            # a call costs the broker besides the network) is set up only after a failure.
+            try:
+                return await attempt()
+            except _Retryable as failure:
+                return await retry(failure)
     except _Retryable as exc:
         raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
     except TimeoutError as exc:
         raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
-    raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
 
 
 _BACKOFF = wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1)
@@ -471,7 +485,20 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """httpx-aiohttp's transport, with the two failures ``call`` must tell apart named as httpx names them: a
     connection that could not be made is a ``ConnectError`` (the request never left, so even a POST may be sent
     again) and a server that hung up is a ``RemoteProtocolError`` (it may have acted on it). The library reports
-    both as ``ConnectTimeout``."""
+    both as ``ConnectTimeout``.
+
+    Its aiohttp session keeps no cookies, as ``UpstreamHttpClient`` keeps none: the library's session has a cookie
+    jar of its own, below httpx's, that would send a cookie an upstream set while answering for one caseworker on
+    every later request, whoever makes it."""
+
+    def get_client(self) -> aiohttp.ClientSession:
+        """The library's session (its connection pool from ``limits``, its TLS context), without the cookie jar."""
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,  # no limit: None to httpx, 0 to aiohttp
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -490,40 +517,23 @@ class BoundedTransport(httpx.AsyncBaseTransport):
 
     httpcore's pool re-examines every connection for every waiting request whenever a request enters or leaves it,
     so a deep queue in the pool costs time quadratic in its depth (40 % of the broker's CPU under 50 concurrent
-    creates). Waiting on a semaphore costs nothing. A request leaves when its response body is closed."""
+    creates). Waiting on a semaphore costs nothing. A request keeps its slot until its response body is read, which
+    happens here, in one go: the upstreams' answers are small JSON documents or files the clients read whole, and a
+    body read here is not read again through the client's stream wrappers."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
         self._inner = inner
         self._slots = asyncio.Semaphore(limit)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self._slots.acquire()
-        try:
+        async with self._slots:
             response = await self._inner.handle_async_request(request)
-        except BaseException:
-            self._slots.release()
-            raise
-        response.stream = _ReleasingStream(response.stream, self._slots)
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
         return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-class _ReleasingStream(httpx.AsyncByteStream):
-    def __init__(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, slots: asyncio.Semaphore) -> None:
-        assert isinstance(stream, httpx.AsyncByteStream)
-        self._stream = stream
-        self._slots: asyncio.Semaphore | None = slots
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            if self._slots is not None:
-                self._slots.release()
-                self._slots = None

@@ -48,6 +48,19 @@ async def test_a_500_carries_the_correlation_id_in_header_and_body(app, client):
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_a_500_carries_the_security_headers_and_is_counted_and_logged(app, client, caplog):
+    _add_failing_route(app)
+    with caplog.at_level(logging.INFO, logger="dfdg_broker.access"):
+        response = await client.get("/test-only/boom")
+    assert response.status_code == 500
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    lines = [r for r in caplog.records if r.name == "dfdg_broker.access" and r.route == "/test-only/boom"]
+    assert [r.status for r in lines] == [500]
+    samples = _samples((await client.get("/metrics")).text)
+    assert _value(samples, "dfdg_http_requests_total", route="/test-only/boom", method="GET", status="500") >= 1
+
+
 async def test_a_500_does_not_close_the_keep_alive_connection(app):
     """Real uvicorn on a loopback port: two requests on one TCP connection, the first answered 500."""
     _add_failing_route(app)

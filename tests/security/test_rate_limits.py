@@ -41,6 +41,13 @@ async def test_the_write_limit_counts_writes(client, auth, persona):
     assert statuses == [201, 409, 429]
 
 
+async def test_a_read_counts_once_though_its_access_log_and_its_route_both_ask_for_the_caller(client, auth, persona):
+    body = create_body(persona("complete-adult"), TODAY + days(10))
+    case_id = (await client.post("/v1/contact-groups", json=body, headers=auth("101"))).json()["id"]
+    statuses = [(await client.get(f"/v1/contact-groups/{case_id}", headers=auth("101"))).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
 async def test_an_unauthenticated_request_is_refused_before_it_counts(client, auth):
     for _ in range(10):
         assert (await client.get("/v1/follow-up-policies")).status_code == 401

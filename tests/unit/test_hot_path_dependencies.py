@@ -27,5 +27,9 @@ def _solved(dependant: Dependant) -> list[str]:
     return names
 
 
-def test_the_frozen_read_solves_the_caller_and_its_access_record_only():
-    assert _solved(_routes()["read_area_cv"].dependant) == ["CallerScheme", "logged_read"]
+def test_the_frozen_read_solves_its_access_record_only_which_verifies_the_caller():
+    assert _solved(_routes()["read_area_cv"].dependant) == ["logged_read"]
+
+
+def test_the_case_read_solves_its_access_record_only_which_verifies_the_caller():
+    assert _solved(_routes()["get_contact_group"].dependant) == ["logged_read"]

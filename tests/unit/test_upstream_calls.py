@@ -49,6 +49,15 @@ async def test_gives_up_after_the_configured_attempts(http):
 
 
 @respx.mock
+@pytest.mark.parametrize("attempts", [1, 2])
+async def test_a_retry_sequence_counts_its_first_attempt(http, attempts):
+    route = respx.post(f"{BASE}/letasyl/v1/person-lookups").mock(return_value=httpx.Response(503))
+    with pytest.raises(UpstreamFailure):
+        await LetAsylClient(http, CallPolicy(deadline_seconds=2.0, attempts=attempts)).find_person(CPR, "101")
+    assert route.call_count == attempts
+
+
+@respx.mock
 async def test_non_idempotent_profile_creation_is_not_retried_after_a_5xx(http):
     respx.post(f"{BASE}/jobnet/v1/profile-lookups").mock(return_value=httpx.Response(404))
     create = respx.post(f"{BASE}/jobnet/v1/profiles").mock(return_value=httpx.Response(500))

@@ -1,7 +1,10 @@
-"""The upstream HTTP client keeps no cookies (one pooled client serves every caseworker) and merges request paths
-with the base URL as httpx does, remembering the merge."""
+"""The upstream HTTP client keeps no cookies (one pooled client serves every caseworker), merges request paths
+with the base URL as httpx does, remembering the merge, and hands no more requests to the connection pool than it
+has connections, each until its answer is read."""
 
 from __future__ import annotations
+
+import asyncio
 
 import httpx
 import pytest
@@ -10,8 +13,7 @@ from dfdg_broker.upstream import UpstreamHttpClient, create_http_client
 
 
 class _EmptyBody(httpx.AsyncByteStream):
-    """A body to be read, as a real transport's is: ``httpx.Response(200)`` arrives read and closed already, so the
-    client never closes its stream, and ``BoundedTransport`` would never get its slot back."""
+    """A body to be read, as a real transport's is (``httpx.Response(200)`` arrives read and closed already)."""
 
     async def __aiter__(self):  # type: ignore[no-untyped-def]
         return
@@ -82,3 +84,56 @@ async def test_only_so_many_paths_are_remembered():
             await http.get(f"/jobnet/v1/cvs/{number}")
         assert isinstance(http, UpstreamHttpClient)
         assert http._merge_path.cache_info().currsize == UpstreamHttpClient.REMEMBERED_PATHS
+
+
+class _SlowBody(httpx.AsyncByteStream):
+    """A body that takes a moment to arrive; ``open`` counts the requests whose body is not yet read and closed."""
+
+    open = 0
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        yield b"{}"
+
+    async def aclose(self) -> None:
+        _SlowBody.open -= 1
+
+
+async def test_no_more_requests_than_connections_are_in_the_pool_at_once_each_until_its_body_is_read():
+    peak = 0
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal peak
+        _SlowBody.open += 1
+        peak = max(peak, _SlowBody.open)
+        await asyncio.sleep(0.01)
+        return httpx.Response(200, stream=_SlowBody())
+
+    async with create_http_client("http://upstream.test", httpx.MockTransport(handle), max_connections=3) as http:
+        answers = await asyncio.gather(*(http.get("/x") for _ in range(12)))
+    assert [answer.json() for answer in answers] == [{}] * 12
+    assert peak == 3
+    assert _SlowBody.open == 0
+
+
+async def test_an_answer_that_arrives_read_gives_its_connection_slot_back():
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, json={}))
+    async with create_http_client("http://upstream.test", transport, max_connections=2) as http:
+        async with asyncio.timeout(2):
+            for _ in range(5):
+                assert (await http.get("/x")).json() == {}
+
+
+class _BrokenBody(httpx.AsyncByteStream):
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        raise httpx.ReadError("the connection broke off")
+        yield b""
+
+
+async def test_a_body_that_breaks_off_is_a_transport_error_and_gives_its_connection_slot_back():
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, stream=_BrokenBody()))
+    async with create_http_client("http://upstream.test", transport, max_connections=1) as http:
+        async with asyncio.timeout(2):
+            for _ in range(2):
+                with pytest.raises(httpx.ReadError):
+                    await http.get("/x")

@@ -74,6 +74,27 @@ async def test_connections_are_kept_alive_and_reused(serve):
     assert len(connections) == 1
 
 
+async def test_a_cookie_an_upstream_sets_is_never_sent_back(serve):
+    cookie_headers: list[list[bytes]] = []
+
+    async def set_a_cookie(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            cookie_headers.append([line for line in lines if line.lower().startswith(b"cookie:")])
+            length = next((int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length")), 0)
+            await reader.readexactly(length)
+            writer.write(OK.replace(b"\r\n\r\n", b"\r\nSet-Cookie: session=caseworker-a; Path=/\r\n\r\n"))
+            await writer.drain()
+
+    base, _ = await serve(set_a_cookie)
+    # By name, not by address: cookie jars refuse cookies from a bare IP address, which would hide the problem.
+    async with create_http_client(base.replace("127.0.0.1", "localhost")) as http:
+        for _ in range(2):
+            await http.post("/x", json={})
+    assert cookie_headers == [[], []]
+
+
 async def test_a_connection_never_made_is_a_connect_error_so_even_a_post_is_tried_again():
     async with create_http_client(f"http://127.0.0.1:{_closed_port()}") as http:
         with pytest.raises(httpx.ConnectError):

@@ -17,7 +17,8 @@ from fastapi import Depends, Request
 from dfdg_broker import app_state
 from dfdg_broker.app_state import StateKey
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
-from dfdg_broker.cases.records import Attention, Case, CaseRead
+from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
+from dfdg_broker.cases.records import Attention, Case
 from dfdg_broker.cases.repository import AreaReadRepository, CaseRepository
 from dfdg_broker.cases.service import CaseService, FrozenAreaReads
 from dfdg_broker.clock import Clock
@@ -35,9 +36,9 @@ class CaseSummary(Protocol):
 
 
 class CaseReader(Protocol):
-    async def read(self, caller_municipality: str, case_id: str) -> CaseRead:
+    async def read(self, caller_municipality: str, case_id: str) -> SerialisedCaseRead:
         """The case (C2: ``CaseNotFound`` unless the caller may see it) and its summary, read together, in no unit
-        of work, for one day (``as_of``)."""
+        of work, for one day (``as_of``), as the answer's bytes."""
         ...
 
 
@@ -46,14 +47,10 @@ CASE_READER: StateKey[CaseReader] = StateKey("case_reader")
 summary to cases."""
 
 
-async def get_case_reader(request: Request) -> CaseReader:
-    return CASE_READER.of(request)
-
-
-CaseReaderDep = Annotated[CaseReader, Depends(get_case_reader)]
-
 CaseSummaryFactory = Callable[[CaseService, UnitOfWork, Clock], CaseSummary]
 CASE_SUMMARY: StateKey[CaseSummaryFactory] = StateKey("case_summary")
+CASE_READ_CACHE: StateKey[CaseReadCache | None] = StateKey("case_read_cache")
+"""The process's cache of serialised case read answers (None: turned off by settings)."""
 FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
 """The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
 AREA_READS: StateKey[AreaReadRepository] = StateKey("area_reads")

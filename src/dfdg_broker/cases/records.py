@@ -139,15 +139,6 @@ class Attention:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseRead:
-    """A case read: the case and its summary, computed for ``as_of`` (the one day the clock was read for it)."""
-
-    case: Case
-    as_of: date
-    attention: list[Attention]
-
-
-@dataclass(frozen=True, slots=True)
 class Change:
     """One field of a case changed: who, what, when, from what to what (insert-only history)."""
 

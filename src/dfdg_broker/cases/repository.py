@@ -210,12 +210,13 @@ class CaseRepository:
 
     async def case_exists(self, cpr: str, receiving_municipality: str) -> bool:
         """Whether ``find`` would find a case, in one round trip on the unit of work's writer (``db.driver``):
-        autocommit, no session. A create asks this first; only the rare refusal reads the case (``find``)."""
+        autocommit, no session; a point read (the look-ups' primary key, once per key of the ring), so on SQLite
+        it runs on the event loop. A create asks this first; only the rare refusal reads the case (``find``)."""
         hashes = self._protection.cpr_lookups(cpr)
         values = {f"key_id_{i}": key_id for i, key_id in enumerate(hashes)}
         values |= {f"lookup_{i}": lookup for i, lookup in enumerate(hashes.values())}
         values["receiving_municipality"] = receiving_municipality
-        row = await writer_of(self._session).fetch_first(_case_under_any_key(len(hashes)), values)
+        row = await writer_of(self._session).fetch_first(_case_under_any_key(len(hashes)), values, point_read=True)
         return row is not None and bool(row[0])
 
     async def find_all(self, cpr: str) -> list[Case]:

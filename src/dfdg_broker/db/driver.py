@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -90,8 +91,8 @@ def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Any:
 class WriteBatch:
     """The statements of one write transaction, in order, each with its rows: ``Driver.write`` runs them all or none.
 
-    A statement is a Core statement held for the life of the process (a module constant), compiled once per driver;
-    an INSERT of a table takes the columns the rows give."""
+    A statement is a single-row INSERT (a Core statement held for the life of the process, a module constant), compiled
+    once per driver; it takes the columns the rows give."""
 
     __slots__ = ("steps",)
 
@@ -119,13 +120,17 @@ class Driver(Protocol):
         """Insert every row or none (one transaction), in one round trip."""
         ...
 
-    async def fetch_first(self, statement: ClauseElement, values: Mapping[str, Any]) -> Row | None:
-        """``fetch_one`` of a Core statement held for the life of the process, compiled on its first use."""
+    async def fetch_first(
+        self, statement: ClauseElement, values: Mapping[str, Any], *, point_read: bool = False
+    ) -> Row | None:
+        """``fetch_one`` of a Core statement held for the life of the process, compiled on its first use
+        (``point_read`` as for ``DriverStatement``)."""
         ...
 
     async def write(self, batch: WriteBatch) -> None:
         """Every statement of the batch in one transaction, all or none (``UniqueViolation`` if a unique key
-        stopped it); on SQLite one round trip, on PostgreSQL one per statement, with no session in between."""
+        stopped it), in one round trip: on SQLite one hop to the connection's thread, on PostgreSQL one statement
+        (``data_modifying_ctes``)."""
         ...
 
     async def aclose(self) -> None: ...
@@ -149,19 +154,24 @@ class _Lender(Generic[C]):
         for _ in range(size):
             self._idle.put_nowait(None)
         self._all: list[C] = []
-        self._compiled: dict[tuple[int, tuple[str, ...] | None], tuple[ClauseElement, DriverStatement]] = {}
+        self._compiled: dict[tuple[int, tuple[str, ...] | None, bool], tuple[ClauseElement, DriverStatement]] = {}
 
     async def fetch_one(self, statement: DriverStatement, values: Mapping[str, Any]) -> Row | None:
         raise NotImplementedError
 
-    async def fetch_first(self, statement: ClauseElement, values: Mapping[str, Any]) -> Row | None:
-        return await self.fetch_one(self._compiled_once(statement), values)
+    async def fetch_first(
+        self, statement: ClauseElement, values: Mapping[str, Any], *, point_read: bool = False
+    ) -> Row | None:
+        return await self.fetch_one(self._compiled_once(statement, point_read=point_read), values)
 
-    def _compiled_once(self, statement: ClauseElement, column_keys: tuple[str, ...] | None = None) -> DriverStatement:
-        key = (id(statement), column_keys)
+    def _compiled_once(
+        self, statement: ClauseElement, column_keys: tuple[str, ...] | None = None, *, point_read: bool = False
+    ) -> DriverStatement:
+        key = (id(statement), column_keys, point_read)
         held = self._compiled.get(key)
         if held is None:  # the statement is kept beside its id, so that id cannot be reused by another
-            held = self._compiled[key] = (statement, DriverStatement(statement, self.dialect, column_keys=column_keys))
+            compiled = DriverStatement(statement, self.dialect, column_keys=column_keys, point_read=point_read)
+            held = self._compiled[key] = (statement, compiled)
         return held[1]
 
     def _steps(self, batch: WriteBatch) -> list[tuple[str, list[Row]]]:
@@ -235,13 +245,18 @@ class SqliteDriver(_Lender[_SqliteConnection]):
     A point read (``DriverStatement.point_read``) runs on the event loop instead, on a connection of its own,
     when that cannot stall the loop (the hop to a thread and back cost more than a point read by primary key: under
     load about a third of a cached frozen read's CPU, issue 14). The bounds: the connection is read-only and never
-    waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there); a read
-    slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk) sends the reads to a thread for the next
-    ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and the read goes to a thread too."""
+    waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there);
+    ``ON_LOOP_SLOW_READS`` reads in a row each slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk)
+    send the reads to a thread for the next ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and
+    the read goes to a thread too."""
 
     ON_LOOP_SLOW_SECONDS = 0.02
     """Wall time, so it includes waiting for the GIL back from another thread (up to the 5 ms switch interval each
     time) and a collection of the garbage collector: at 2 ms that alone sent the reads to a thread under load."""
+    ON_LOOP_SLOW_READS = 3
+    """A slow disk makes every read slow; a single slow read is most often the process waiting for a core on a busy
+    machine (preempted mid-read), which a thread would not avoid: on a 2-core machine under load one such read sent
+    every read to a thread for the pause, at the cost of a hop each (issue 14)."""
     ON_LOOP_PAUSE_SECONDS = 10.0
 
     def __init__(
@@ -259,6 +274,7 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         self._clock = clock
         self._on_loop: sqlite3.Connection | None = None
         self._on_loop_paused_until = float("-inf")
+        self._slow_in_a_row = 0
 
     async def open(self) -> _SqliteConnection:
         return _SqliteConnection(self._path)
@@ -299,9 +315,11 @@ class SqliteDriver(_Lender[_SqliteConnection]):
             self._close_on_loop(exc)
             return _NotOnLoop.TO_THREAD
         finished = self._clock()
-        if finished - started > self.ON_LOOP_SLOW_SECONDS:
+        self._slow_in_a_row = self._slow_in_a_row + 1 if finished - started > self.ON_LOOP_SLOW_SECONDS else 0
+        if self._slow_in_a_row >= self.ON_LOOP_SLOW_READS:
+            self._slow_in_a_row = 0
             self._on_loop_paused_until = finished + self.ON_LOOP_PAUSE_SECONDS
-            log.info("a read on the event loop was slow: reads go to a thread for %gs", self.ON_LOOP_PAUSE_SECONDS)
+            log.info("reads on the event loop were slow: they go to a thread for %gs", self.ON_LOOP_PAUSE_SECONDS)
         return row
 
     def _close_on_loop(self, error: sqlite3.Error) -> None:
@@ -378,9 +396,23 @@ class AsyncpgDriver(_Lender[_PooledAsyncpg]):
     """Connections of the engine's pool, checked out for good; statements go to asyncpg itself. Outside a
     transaction asyncpg runs a statement in autocommit, and its ``executemany`` is atomic on its own."""
 
+    ONE_STATEMENT_SHAPES = 64
+    """The batch shapes (statements and row counts) whose single statement is kept: a create has a handful."""
+
     def __init__(self, engine: AsyncEngine, size: int) -> None:
         super().__init__(size, engine.dialect)
         self._engine = engine
+        self._statements: dict[tuple[tuple[str, int], ...], str] = {}
+
+    def _one_statement(self, shape: tuple[tuple[str, int], ...]) -> str:
+        """The batch as one statement (``data_modifying_ctes``), built once per shape: the same SQL text each
+        time, so asyncpg's statement cache prepares it once per connection."""
+        sql = self._statements.get(shape)
+        if sql is None:
+            if len(self._statements) >= self.ONE_STATEMENT_SHAPES:
+                self._statements.clear()
+            sql = self._statements[shape] = data_modifying_ctes(shape)
+        return sql
 
     async def open(self) -> _PooledAsyncpg:
         pooled = await self._engine.connect()
@@ -405,12 +437,12 @@ class AsyncpgDriver(_Lender[_PooledAsyncpg]):
 
     async def write(self, batch: WriteBatch) -> None:
         steps = self._steps(batch)
+        sql = self._one_statement(tuple((sql, len(rows)) for sql, rows in steps))
+        parameters = [value for _sql, rows in steps for row in rows for value in row]
         async with self.lent() as connection:
             try:
-                async with connection.asyncpg.transaction():
-                    for sql, rows in steps:
-                        with tracing.statements_span(self.dialect.name, [sql]):
-                            await connection.asyncpg.executemany(sql, rows)
+                with tracing.statements_span(self.dialect.name, [sql for sql, _rows in steps]):
+                    await connection.asyncpg.execute(sql, *parameters)
             except Exception as exc:
                 if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
                     raise
@@ -422,3 +454,51 @@ class AsyncpgDriver(_Lender[_PooledAsyncpg]):
 
     async def aclose(self) -> None:
         await self.close_all()
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def data_modifying_ctes(shape: Sequence[tuple[str, int]]) -> str:
+    """PostgreSQL: a batch of single-row INSERTs (their SQL, in asyncpg's ``$n`` style, and how many rows each
+    inserts) as one statement, so that it costs one round trip, where a transaction of one ``executemany`` per
+    table cost one per table plus BEGIN and COMMIT (nine for a create). Each INSERT takes all its rows in one
+    multi-row VALUES and all but the last are data-modifying WITH queries: ``WITH w0 AS (INSERT ...), w1 AS
+    (INSERT ...) INSERT ...``. One statement is atomic on its own (autocommit: all rows or none, a unique key's
+    violation stops it whole), and foreign keys are checked at its end, when the rows they point to exist. The
+    parameters are the rows' values in order: statement by statement, row by row."""
+    inserts = []
+    offset = 0
+    for sql, rows in shape:
+        head, values, tail = _split_values(sql)
+        width = len(_PLACEHOLDER.findall(values))
+
+        def shifted(row: int, values: str = values, width: int = width, base: int = offset) -> str:
+            return _PLACEHOLDER.sub(lambda m: f"${int(m[1]) + base + row * width}", values)
+
+        inserts.append(f"{head} VALUES {', '.join(shifted(row) for row in range(rows))}{tail}")
+        offset += rows * width
+    *ctes, last = inserts
+    if not ctes:
+        return last
+    return "WITH " + ", ".join(f"w{i} AS ({insert})" for i, insert in enumerate(ctes)) + " " + last
+
+
+def _split_values(sql: str) -> tuple[str, str, str]:
+    """A compiled single-row ``INSERT INTO t (...) VALUES (...) [ON CONFLICT ... | RETURNING ...]`` as (what comes
+    before VALUES, the row's parenthesised placeholders, what follows them). The placeholders must be ``$1`` to
+    ``$n`` in order, each once, as SQLAlchemy compiles them: anything else is refused, not guessed at."""
+    head, found, rest = sql.partition(" VALUES (")
+    if not found or not head.startswith("INSERT INTO "):
+        raise ValueError(f"not a single-row INSERT: {sql[:80]}")
+    end, depth = 0, 1
+    while depth:
+        if end == len(rest):
+            raise ValueError(f"unbalanced VALUES: {sql[:80]}")
+        depth += {"(": 1, ")": -1}.get(rest[end], 0)
+        end += 1
+    values, tail = "(" + rest[:end], rest[end:]
+    numbers = [int(n) for n in _PLACEHOLDER.findall(values)]
+    if numbers != list(range(1, len(numbers) + 1)) or _PLACEHOLDER.search(head + tail):
+        raise ValueError(f"unexpected placeholders: {sql[:80]}")
+    return head, values, tail

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from dfdg_broker.cases.dependencies import FROZEN_CACHE
+from dfdg_broker.cases.dependencies import CASE_READ_CACHE, FROZEN_CACHE
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.deps import ClockDep, UnitOfWorkDep
 from dfdg_broker.erasure.repository import ErasureRepository
@@ -19,6 +19,9 @@ async def get_erasure_service(request: Request, uow: UnitOfWorkDep, clock: Clock
     frozen = FROZEN_CACHE.of(request)
     if frozen is not None:
         forget.append(frozen.discard)
+    case_reads = CASE_READ_CACHE.of(request)
+    if case_reads is not None:
+        forget.append(case_reads.discard)
     return ErasureService(ErasureRepository(uow.session), CaseRepository(uow.session), uow, clock, tuple(forget))
 
 

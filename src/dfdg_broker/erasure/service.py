@@ -25,7 +25,7 @@ from dfdg_broker.erasure.schemas import RETENTION_REASON, ErasureReason
 log = logging.getLogger(__name__)
 
 Forget = Callable[[str], None]
-"""Drops a case from an in-process cache (the frozen-area cache, the citizen-facts cache)."""
+"""Drops a case from an in-process cache (the frozen-area cache, the case-read cache, the citizen-facts cache)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from dfdg_broker.db.json_rows import json_rows, json_timestamp
 from dfdg_broker.db.models import CaseRow, CaseTaskDoneRow, DistributionReceiptRow, PdfRequestRow, SnapshotRow
 from dfdg_broker.db.sealed import SNAPSHOT_DATA
 from dfdg_broker.distribution.repository import Receipt
+from dfdg_broker.domain.access import may_access
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.distribution import MunicipalUnit
 from dfdg_broker.protection import Protection
@@ -130,6 +131,22 @@ _CaseReadRow = namedtuple("_CaseReadRow", _CASE_READ.selected_columns.keys())  #
 """The driver's row by column name, as ``from_row`` reads it."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCase:
+    """The case read's row as stored (sealed values still sealed): who may see the case (C2) without opening
+    anything, and ``row``, everything the answer is computed from (equal rows give equal answers on one day)."""
+
+    row: tuple[Any, ...]
+
+    def visible_to(self, municipality: str) -> bool:
+        row: Any = self.row
+        return may_access(
+            municipality,
+            receiving_municipality=row.receiving_municipality,
+            jobcenter_municipality=row.jobcenter_municipality,
+        )
+
+
 class SummaryRepository:
     """Held for the life of the process: the statement is compiled once, for the driver's dialect."""
 
@@ -140,12 +157,15 @@ class SummaryRepository:
         self._statement = DriverStatement(_CASE_READ, driver.dialect, point_read=True)
         self._protection = protection
 
-    async def case_with_summary_inputs(self, case_id: str) -> tuple[Case, SummaryInputs] | None:
-        """The case and what its summary is computed from, in one round trip."""
+    async def stored_case(self, case_id: str) -> StoredCase | None:
+        """The case and what its summary is computed from, as stored (still sealed), in one round trip."""
         found = await self._driver.fetch_one(self._statement, {"case_id": case_id, **_AREAS})
-        if found is None:
-            return None
-        row: Any = _CaseReadRow(*found)  # its fields are the statement's columns, unknown to the type checker
+        return None if found is None else StoredCase(_CaseReadRow(*found))
+
+    def opened(self, stored: StoredCase) -> tuple[Case, SummaryInputs]:
+        """The case and its summary's inputs from the stored row: the CPR number and the snapshots opened."""
+        row: Any = stored.row  # its fields are the statement's columns, unknown to the type checker
+        case_id = row.id
         case = case_from_row(self._protection, row, frozenset(code for (code,) in row.done_tasks or ()))
         # The databases cannot order an aggregate alike (SQLite < 3.44): the order is restored here.
         requests = sorted(row.pdf_requests or (), key=lambda r: (json_timestamp(r[0]), r[1]))

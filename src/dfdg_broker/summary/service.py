@@ -10,14 +10,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Protocol
 
+from dfdg_broker.cases import presenters
 from dfdg_broker.cases.errors import CaseNotFound
+from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
 from dfdg_broker.cases.records import (
     LOGIN_CODES_TASK_CODE,
     LOGIN_CODES_TASK_TEXT,
     LOGIN_CODES_TASK_TEXT_DA,
     Attention,
     Case,
-    CaseRead,
 )
 from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
@@ -68,21 +69,32 @@ class SummaryService:
 
 class CaseReader:
     """The case read (GET /v1/contact-groups/{id}): the case and its summary from one statement on the driver
-    (``SummaryRepository``), no unit of work. Held for the life of the process."""
+    (``SummaryRepository``), no unit of work, serialised once; the answer of a row and day this process computed
+    before is served from ``cache`` (``cases.read_cache``). Held for the life of the process."""
 
-    def __init__(self, repo: SummaryRepository, clock: Clock) -> None:
+    def __init__(self, repo: SummaryRepository, clock: Clock, cache: CaseReadCache | None = None) -> None:
         self._repo = repo
         self._clock = clock
+        self._cache = cache
 
-    async def read(self, caller_municipality: str, case_id: str) -> CaseRead:
-        found = await self._repo.case_with_summary_inputs(case_id)
-        if found is None or not found[0].visible_to(caller_municipality):
+    async def read(self, caller_municipality: str, case_id: str) -> SerialisedCaseRead:
+        stored = await self._repo.stored_case(case_id)
+        cache = self._cache
+        if stored is None and cache is not None:  # erased, perhaps by another process: forget what this one held
+            cache.discard(case_id)
+        if stored is None or not stored.visible_to(caller_municipality):
             raise CaseNotFound()  # C2, exactly as CaseService.get: to any other municipality the case does not exist
-        case, inputs = found
         today = self._clock.today()  # once: the summary and the response's as_of are of the same day
+        if cache is not None and (cached := cache.get(case_id, stored.row, today)) is not None:
+            return cached
+        case, inputs = self._repo.opened(stored)
         other, attachments = _held_areas(inputs)
         undistributed = undistributed_documents(other, attachments, inputs.receipts, today=today)
-        return CaseRead(case, today, attention_items(case, today, inputs.pdf_requests, other, undistributed))
+        attention = attention_items(case, today, inputs.pdf_requests, other, undistributed)
+        read = SerialisedCaseRead(case.etag, presenters.case_read(case, today, attention).model_dump_json().encode())
+        if cache is not None:
+            cache.put(case_id, stored.row, today, read)
+        return read
 
 
 def _held_areas(inputs: SummaryInputs) -> HeldDa3Da4:
