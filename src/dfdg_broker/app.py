@@ -20,6 +20,7 @@ from dfdg_broker import __version__, app_state, correlation, time_travel, tracin
 from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER, log_replay
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
+from dfdg_broker.cases.answer_cache import LiveAnswerCache
 from dfdg_broker.cases.cooperations import load_cooperations
 from dfdg_broker.cases.dependencies import (
     AREA_READS,
@@ -31,6 +32,7 @@ from dfdg_broker.cases.dependencies import (
     CREATE_SLOTS,
     FROZEN_CACHE,
     FROZEN_READS,
+    LIVE_ANSWERS,
 )
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.read_cache import CaseReadCache
@@ -296,6 +298,9 @@ def create_app(
     CITIZEN_FACTS.put(app, CitizenFactsCache(settings.citizen_facts_cache_size))
     FROZEN_CACHE.put(app, FrozenAreaCache(settings.frozen_cache_bytes) if settings.frozen_cache_bytes else None)
     CASE_READ_CACHE.put(app, CaseReadCache(settings.case_read_cache_bytes) if settings.case_read_cache_bytes else None)
+    LIVE_ANSWERS.put(
+        app, LiveAnswerCache(settings.live_answer_cache_bytes) if settings.live_answer_cache_bytes else None
+    )
 
     app.include_router(cases_router)
     app.include_router(lifecycle_router)

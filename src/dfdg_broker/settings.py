@@ -272,6 +272,12 @@ class Settings(BaseSettings):
         description="memory per worker for serialised case reads, each kept with the stored row and day it was "
         "computed from (LRU); 0 turns the cache off",
     )
+    live_answer_cache_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="memory per worker for the operator's last answer per case and live data area, as validated "
+        "(an answer byte for byte the same is not validated, dumped or digested again; LRU); 0 turns it off",
+    )
     citizen_facts_cache_size: int = Field(
         default=10_000,
         ge=0,

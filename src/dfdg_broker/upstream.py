@@ -96,15 +96,25 @@ def contract_violation(system: str, what: str) -> UpstreamFailure:
     return UpstreamFailure(system, f"answer breaks the contract: {what}", reason_code="upstream_contract_violation")
 
 
-def parse_json(system: str, response: httpx.Response, model: type[M]) -> M:
-    """The body as ``model``: JSON (by media type) without NUL characters (no database stores them) and valid."""
+def json_content(system: str, response: httpx.Response) -> bytes:
+    """The body, JSON (by media type) without NUL characters (no database stores them), not yet validated."""
     content_type = response.headers.get("content-type", "")
     if not content_type.startswith("application/") or "json" not in content_type:
         raise contract_violation(system, f"media type {content_type[:60]!r} instead of JSON")
     if b"\\u0000" in response.content:
         raise contract_violation(system, "a NUL character in a value")
+    return response.content
+
+
+def parse_json(system: str, response: httpx.Response, model: type[M]) -> M:
+    """The body as ``model``: JSON (by media type) without NUL characters (no database stores them) and valid."""
+    return validate_json(system, json_content(system, response), model)
+
+
+def validate_json(system: str, content: bytes, model: type[M]) -> M:
+    """``content`` (from ``json_content``) as ``model``; invalid is a contract violation."""
     try:
-        return model.model_validate_json(response.content)
+        return model.model_validate_json(content)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})[:5]
         raise contract_violation(system, f"{exc.error_count()} invalid value(s) at {', '.join(fields)}") from None
@@ -118,6 +128,15 @@ def parse_answer(system: str, response: httpx.Response, model: type[M], *, expec
             raise refusal(system, response)
         raise contract_violation(system, f"unexpected status {response.status_code}")
     return parse_json(system, response, model)
+
+
+def answer_content(system: str, response: httpx.Response, *, expect: int = 200) -> bytes:
+    """``parse_answer`` up to validation: the body's bytes when the status is ``expect``-ed (``validate_json``)."""
+    if response.status_code != expect:
+        if 400 <= response.status_code < 500:
+            raise refusal(system, response)
+        raise contract_violation(system, f"unexpected status {response.status_code}")
+    return json_content(system, response)
 
 
 class _Retryable(Exception):

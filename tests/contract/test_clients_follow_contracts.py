@@ -26,7 +26,7 @@ from dfdg_broker.cpr_register.client import CprRegisterClient
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.jobnet.cv import JobnetCv, JobWanted
-from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.letasyl.client import LetAsylClient, area_from_content
 from dfdg_broker.letasyl.schemas import Attachment, AttachmentsArea, PdfRequestCreate
 from dfdg_broker.mock.app import create_mock_app
 from dfdg_broker.mock.contracts import UPSTREAMS
@@ -166,6 +166,8 @@ async def test_letasyl_client_sends_what_the_letasyl_contract_allows(check: Cont
     assert await letasyl.find_person(cpr, municipality) == persona.person
     assert await letasyl.find_person("0101011234", municipality) is None
     areas = {area: await letasyl.fetch_area(cpr, municipality, area) for area in DataArea}
+    content = await letasyl.fetch_area_content(cpr, municipality, DataArea.CV)
+    assert area_from_content(DataArea.CV, content) == areas[DataArea.CV]
     attachments = areas[DataArea.ATTACHMENTS]
     assert isinstance(attachments, AttachmentsArea) and attachments.attachments
     first: Attachment = attachments.attachments[0]
@@ -190,7 +192,7 @@ async def test_letasyl_client_sends_what_the_letasyl_contract_allows(check: Cont
     assert pdf_attachment[:5] == b"%PDF-"
 
     assert check.violations == []
-    assert len(check.checked) == 2 + len(DataArea) + 1 + 2 + 1 + 2
+    assert len(check.checked) == 2 + len(DataArea) + 1 + 1 + 2 + 1 + 2
 
 
 async def test_jobnet_client_sends_what_the_jobnet_contract_allows(check: ContractCheck, http: httpx.AsyncClient):
@@ -234,6 +236,7 @@ EXERCISED = {
     LetAsylClient: {
         "find_person",
         "fetch_area",
+        "fetch_area_content",
         "download_attachment",
         "request_pdf",
         "pdf_request",

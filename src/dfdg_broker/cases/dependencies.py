@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 
 from dfdg_broker import app_state
 from dfdg_broker.app_state import StateKey
+from dfdg_broker.cases.answer_cache import LiveAnswerCache
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
 from dfdg_broker.cases.records import Attention, Case
@@ -53,6 +54,8 @@ CASE_READ_CACHE: StateKey[CaseReadCache | None] = StateKey("case_read_cache")
 """The process's cache of serialised case read answers (None: turned off by settings)."""
 FROZEN_CACHE: StateKey[FrozenAreaCache | None] = StateKey("frozen_cache")
 """The process's cache of serialised frozen data-area responses (None: turned off by settings)."""
+LIVE_ANSWERS: StateKey[LiveAnswerCache | None] = StateKey("live_answers")
+"""The process's cache of the operator's last answer per case and area, as validated (None: turned off)."""
 AREA_READS: StateKey[AreaReadRepository] = StateKey("area_reads")
 """Set by the lifespan: the read phase of data-area reads and CV drafts, on connections of its own (``db.driver``)."""
 FROZEN_READS: StateKey[FrozenAreaReads] = StateKey("frozen_reads")
@@ -81,6 +84,7 @@ async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: Upstr
         app_state.PROTECTION.of(request),
         cooperations=COOPERATIONS.of(request),
         area_reads=AREA_READS.of(request),
+        answers=LIVE_ANSWERS.of(request),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal, cast
 
+from dfdg_broker.cases.answer_cache import KnownAnswer, LiveAnswerCache
 from dfdg_broker.cases.errors import (
     AttachmentNotFound,
     BindingCooperationUnknown,
@@ -45,7 +46,7 @@ from dfdg_broker.domain.minors import require_case_allowed
 from dfdg_broker.domain.municipalities import require_municipality
 from dfdg_broker.errors import stale_reason, unavailable
 from dfdg_broker.jobnet.client import JobnetClient
-from dfdg_broker.letasyl.client import LetAsylClient
+from dfdg_broker.letasyl.client import LetAsylClient, area_from_content
 from dfdg_broker.letasyl.schemas import AttachmentsArea, WireModel
 from dfdg_broker.protection import Protection
 from dfdg_broker.upstream import UpstreamFailure
@@ -151,8 +152,10 @@ class CaseService:
         protection: Protection,
         cooperations: BindingCooperations | None = None,
         area_reads: AreaReadRepository | None = None,
+        answers: LiveAnswerCache | None = None,
     ) -> None:
         self._repo = repo
+        self._answers = answers  # the operator's last answer per case and area, as validated (``answer_cache``)
         # The read phase of a data-area read or a CV draft: on the driver for a request (one round trip, no
         # session), else in the unit of work (the sweep).
         self._area_reads: AreaReadRepository | CaseRepository = area_reads or repo
@@ -312,7 +315,9 @@ class CaseService:
         known_blobs = await self._repo.blob_keys(case.id) if area is DataArea.ATTACHMENTS else set()
         await self._uow.end_read_phase()
         try:
-            capture = await self._capture(case.cpr, case.receiving_municipality, case.person_id, area, known_blobs)
+            capture = await self._capture(
+                case.cpr, case.receiving_municipality, case.person_id, area, known_blobs, case_id=case.id
+            )
         except UpstreamFailure as failure:
             if latest is None:
                 raise unavailable(failure) from None
@@ -457,9 +462,29 @@ class CaseService:
         return CaseAlreadyExists("It belongs to another jobcenter municipality.")
 
     async def _capture(
-        self, cpr: str, receiving: str, person_id: str, area: DataArea, known_blobs: set[tuple[str, str]]
+        self,
+        cpr: str,
+        receiving: str,
+        person_id: str,
+        area: DataArea,
+        known_blobs: set[tuple[str, str]],
+        *,
+        case_id: str | None = None,
     ) -> _Capture:
-        data = await self._letasyl.fetch_area(cpr, receiving, area)
+        """The area as the operator holds it now, as a snapshot (and the documents it lists that are not held).
+        With ``case_id``, an answer byte for byte equal to the case's last one (``answer_cache``) is not validated,
+        dumped or digested again."""
+        content = await self._letasyl.fetch_area_content(cpr, receiving, area)
+        known = None
+        if self._answers is not None and case_id is not None:
+            known = self._answers.get(case_id, area, content, self._protection)
+        if known is None:
+            data = area_from_content(area, content)
+            document = data.model_dump(mode="json")
+            known = KnownAnswer(data, document, self._protection.content_digest(document), self._protection)
+            if self._answers is not None and case_id is not None:
+                self._answers.put(case_id, area, content, known)
+        data, document = known.answer, known.document
         blobs: list[Blob] = []
         if isinstance(data, AttachmentsArea):
             missing = [a for a in data.attachments if (a.attachment_id, a.sha256) not in known_blobs]
@@ -468,12 +493,11 @@ class CaseService:
                 Blob(a.attachment_id, a.sha256, a.media_type, a.size_bytes, content)
                 for a, content in zip(missing, contents, strict=True)
             ]
-        document = data.model_dump(mode="json")
         snapshot = Snapshot(
             area=area,
             taken_on=self._clock.today(),
             taken_at=self._clock.now(),
-            content_sha256=self._protection.content_digest(document),
+            content_sha256=known.content_sha256,
             data=document,
         )
         return _Capture(snapshot, blobs, data)

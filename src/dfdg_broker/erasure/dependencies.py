@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from dfdg_broker.cases.dependencies import CASE_READ_CACHE, FROZEN_CACHE
+from dfdg_broker.cases.dependencies import CASE_READ_CACHE, FROZEN_CACHE, LIVE_ANSWERS
 from dfdg_broker.cases.repository import CaseRepository
 from dfdg_broker.deps import ClockDep, UnitOfWorkDep
 from dfdg_broker.erasure.repository import ErasureRepository
@@ -22,6 +22,9 @@ async def get_erasure_service(request: Request, uow: UnitOfWorkDep, clock: Clock
     case_reads = CASE_READ_CACHE.of(request)
     if case_reads is not None:
         forget.append(case_reads.discard)
+    answers = LIVE_ANSWERS.of(request)
+    if answers is not None:
+        forget.append(answers.discard)
     return ErasureService(ErasureRepository(uow.session), CaseRepository(uow.session), uow, clock, tuple(forget))
 
 

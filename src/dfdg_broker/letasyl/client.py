@@ -17,7 +17,15 @@ from dfdg_broker.letasyl.schemas import (
     PersonLookupRequest,
     WireModel,
 )
-from dfdg_broker.upstream import CallPolicy, call, contract_violation, parse_answer, refusal
+from dfdg_broker.upstream import (
+    CallPolicy,
+    answer_content,
+    call,
+    contract_violation,
+    parse_answer,
+    refusal,
+    validate_json,
+)
 
 SYSTEM = "letasyl"
 
@@ -43,6 +51,11 @@ class LetAsylClient:
 
     async def fetch_area(self, cpr: str, receiving_municipality: str, area: DataArea) -> WireModel:
         """One data area as the operator holds it now."""
+        return area_from_content(area, await self.fetch_area_content(cpr, receiving_municipality, area))
+
+    async def fetch_area_content(self, cpr: str, receiving_municipality: str, area: DataArea) -> bytes:
+        """``fetch_area``'s answer as the operator sent it: status, media type and NUL checked, not yet validated
+        (``area_from_content``), so a caller that has validated these very bytes before may reuse its result."""
         body = PersonLookupRequest(cpr=cpr, receiving_municipality=receiving_municipality).model_dump()
         response = await call(
             SYSTEM,
@@ -53,7 +66,7 @@ class LetAsylClient:
         )
         if response.status_code == 404:
             raise refusal(SYSTEM, response, reason_code="person_unknown_at_operator")
-        return parse_answer(SYSTEM, response, AREA_MODELS[area])
+        return answer_content(SYSTEM, response)
 
     async def download_attachment(self, person_id: str, attachment: Attachment) -> bytes:
         """A DA4 document's bytes, verified against the checksum and size the operator listed."""
@@ -120,3 +133,8 @@ class LetAsylClient:
         if hashlib.sha256(content).hexdigest() != sha256 or len(content) != size_bytes:
             raise contract_violation(SYSTEM, "downloaded bytes do not match the listed SHA-256 and size")
         return content
+
+
+def area_from_content(area: DataArea, content: bytes) -> WireModel:
+    """``fetch_area_content``'s bytes as the area's wire model (a contract violation if they are not valid)."""
+    return validate_json(SYSTEM, content, AREA_MODELS[area])

@@ -1,0 +1,86 @@
+"""The operator's last answer per case and data area, as validated, dumped and digested (issue 14).
+
+A live read asks the operator every time (G1), and most answers are byte for byte the one before. Validating the
+answer, dumping it to the snapshot's document and digesting that document (G1's change check) depend on the
+answer's bytes alone (and on the digest key, kept with the entry), so an answer equal to the entry's bytes reuses
+its results. Compared in full, never by a hash, so a hit is always exact; any other answer is a miss that replaces
+the entry. Only what the operator sent is reused: the status, the media type and the NUL check are still made on
+every answer (``letasyl.client``), and the case is still read and checked (C2) before the operator is asked.
+
+Bounded by size (``DFDG_LIVE_ANSWER_CACHE_BYTES``, LRU). An entry holds one area's answer, the same personal data as
+the snapshot it was stored as and as a frozen cache entry; erasure forgets a case's entries, and an erased case is
+never read again (its row is gone, so no request gets as far as asking the operator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import LRUCache
+
+from dfdg_broker.domain.areas import DataArea
+from dfdg_broker.letasyl.schemas import WireModel
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class KnownAnswer:
+    """An answer's results: the area as validated, its document (the snapshot's data) and that document's digest
+    under ``digest_key`` (the protection object that made it: a different one is a miss)."""
+
+    answer: WireModel
+    document: dict[str, Any]
+    content_sha256: str
+    digest_key: object
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    content: bytes
+    known: KnownAnswer
+
+    @property
+    def size(self) -> int:
+        """The bytes, and about as much again for each of the validated model and the document."""
+        return 3 * len(self.content)
+
+
+class LiveAnswerCache:
+    """LRU by size, per process. Used from the event loop only, so no lock."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: LRUCache[tuple[str, DataArea], _Entry] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda entry: entry.size
+        )
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, case_id: str, area: DataArea, content: bytes, digest_key: object) -> KnownAnswer | None:
+        """The results for exactly these answer bytes, if this process holds them for the case and area."""
+        entry = self._entries.get((case_id, area))
+        if entry is None or entry.known.digest_key is not digest_key or entry.content != content:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry.known
+
+    def put(self, case_id: str, area: DataArea, content: bytes, known: KnownAnswer) -> None:
+        entry = _Entry(content, known)
+        if entry.size > self.max_bytes:
+            self._entries.pop((case_id, area), None)  # too large to keep: not an older answer's results either
+            return
+        self._entries[(case_id, area)] = entry
+
+    def holds(self, case_id: str, area: DataArea) -> bool:
+        return (case_id, area) in self._entries
+
+    def discard(self, case_id: str) -> None:
+        """Forget the case's answers (erasure calls this)."""
+        for area in DataArea:
+            self._entries.pop((case_id, area), None)
