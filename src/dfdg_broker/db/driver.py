@@ -49,7 +49,7 @@ class DriverStatement:
     """A Core statement compiled once for a dialect: its SQL in the driver's paramstyle, and how to turn named
     values into the driver's positional parameters and a driver's row into Python values."""
 
-    __slots__ = ("_binds", "_results", "point_read", "sql")
+    __slots__ = ("_binds", "_converted", "_results", "point_read", "sql")
 
     def __init__(
         self,
@@ -70,14 +70,21 @@ class DriverStatement:
         )
         columns = getattr(statement, "selected_columns", ())
         self._results = tuple(_result_processor(column.type, dialect) for column in columns)
+        # Only the columns whose type converts (dates, booleans, ...): most come from the driver as they are.
+        self._converted = tuple((i, convert) for i, convert in enumerate(self._results) if convert is not None)
 
     def parameters(self, values: Mapping[str, Any]) -> Row:
         return tuple(values[name] if convert is None else convert(values[name]) for name, convert in self._binds)
 
     def row(self, raw: Sequence[Any]) -> Row:
-        return tuple(
-            value if convert is None else convert(value) for value, convert in zip(raw, self._results, strict=True)
-        )
+        if len(raw) != len(self._results):
+            raise ValueError(f"a row of {len(raw)} columns for a statement selecting {len(self._results)}")
+        if not self._converted:
+            return tuple(raw)
+        row = list(raw)
+        for i, convert in self._converted:
+            row[i] = convert(row[i])
+        return tuple(row)
 
 
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Any:
