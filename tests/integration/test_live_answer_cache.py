@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from dfdg_broker.cases.answer_cache import KnownAnswer, LiveAnswerCache
 from dfdg_broker.cases.dependencies import LIVE_ANSWERS
+from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse
 from dfdg_broker.db.models import SnapshotRow
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.letasyl.schemas import WireModel
@@ -92,7 +93,7 @@ async def test_erasure_forgets_the_cases_answers(app, client, auth, persona):
 def test_a_hit_needs_the_same_bytes_and_the_same_digest_key():
     cache = LiveAnswerCache(max_bytes=1024)
     key = object()
-    known = KnownAnswer(WireModel(), {}, "digest", key)
+    known = KnownAnswer(WireModel(), {}, "digest", key, b"{}")
     cache.put("c1", DataArea.CV, b'{"a":1}', known)
 
     assert cache.get("c1", DataArea.CV, b'{"a":1}', key) is known
@@ -103,9 +104,23 @@ def test_a_hit_needs_the_same_bytes_and_the_same_digest_key():
 
 
 def test_the_cache_is_bounded_by_size():
-    cache = LiveAnswerCache(max_bytes=300)
+    cache = LiveAnswerCache(max_bytes=450)
     for i in range(10):
-        cache.put(f"c{i}", DataArea.CV, b"x" * 50, KnownAnswer(WireModel(), {}, "d", None))
-    assert len(cache) == 2, "150 bytes counted per entry: two fit"
-    cache.put("big", DataArea.CV, b"x" * 200, KnownAnswer(WireModel(), {}, "d", None))
+        cache.put(f"c{i}", DataArea.CV, b"x" * 50, KnownAnswer(WireModel(), {}, "d", None, b"{}"))
+    assert len(cache) == 2, "200 bytes counted per entry: two fit"
+    cache.put("big", DataArea.CV, b"x" * 200, KnownAnswer(WireModel(), {}, "d", None, b"{}"))
     assert not cache.holds("big", DataArea.CV)
+
+
+async def test_a_live_reads_body_is_byte_for_byte_what_pydantic_writes_for_its_response(app, client, auth, persona):
+    """The answer's JSON, dumped once, is put into the response as its ``data``: the same bytes as the whole response
+    dumped at once."""
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
+    for area in ("cv", "attachments"):
+        for _ in range(2):  # a miss, then a hit
+            response = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/{area}", headers=auth("101"))
+            assert response.status_code == 200, response.text
+            model = AreaResponse[AREA_RESPONSE_MODELS[DataArea(area)]]  # type: ignore[misc]
+            assert model.model_validate_json(response.content).model_dump_json(by_alias=True).encode() == (
+                response.content
+            )

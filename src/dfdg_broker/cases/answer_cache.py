@@ -1,11 +1,12 @@
 """The operator's last answer per case and data area, as validated, dumped and digested (issue 14).
 
 A live read asks the operator every time (G1), and most answers are byte for byte the one before. Validating the
-answer, dumping it to the snapshot's document and digesting that document (G1's change check) depend on the
-answer's bytes alone (and on the digest key, kept with the entry), so an answer equal to the entry's bytes reuses
-its results. Compared in full, never by a hash, so a hit is always exact; any other answer is a miss that replaces
-the entry. Only what the operator sent is reused: the status, the media type and the NUL check are still made on
-every answer (``letasyl.client``), and the case is still read and checked (C2) before the operator is asked.
+answer, dumping it to the snapshot's document, digesting that document (G1's change check) and writing the answer's
+JSON into the response depend on the answer's bytes alone (and the digest on the digest key, kept with the entry),
+so an answer equal to the entry's bytes reuses their results. Compared in full, never by a hash, so a hit is always
+exact; any other answer is a miss that replaces the entry. Only what the operator sent is reused: the status, the
+media type and the NUL check are still made on every answer (``letasyl.client``), and the case is still read and
+checked (C2) before the operator is asked.
 
 Bounded by size (``DFDG_LIVE_ANSWER_CACHE_BYTES``, LRU). An entry holds one area's answer, the same personal data as
 the snapshot it was stored as and as a frozen cache entry; erasure forgets a case's entries, and an erased case is
@@ -34,6 +35,8 @@ class KnownAnswer:
     document: dict[str, Any]
     content_sha256: str
     digest_key: object
+    answer_json: bytes
+    """``answer`` as JSON by alias: what the response's ``data`` is (``presenters.area_response_body``)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +46,8 @@ class _Entry:
 
     @property
     def size(self) -> int:
-        """The bytes, and about as much again for each of the validated model and the document."""
-        return 3 * len(self.content)
+        """The bytes, and about as much again for each of the validated model, the document and its JSON."""
+        return 4 * len(self.content)
 
 
 class LiveAnswerCache:

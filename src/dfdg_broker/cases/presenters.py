@@ -127,6 +127,17 @@ def area_response(read: AreaRead, model: type[BaseModel], today: date) -> AreaRe
     )
 
 
+def area_response_body(read: AreaRead, model: type[BaseModel], today: date) -> bytes:
+    """``area_response`` as JSON (by alias). When its data is the operator's answer as it arrived, the answer's JSON
+    dumped then (``AreaRead.answer_json``) is put in as the last field (``data``): the bytes pydantic would write for
+    it, since the field holds exactly that model instance."""
+    response = area_response(read, model, today)
+    if read.answer_json is not None and response.data is read.answer:
+        head = response.model_dump_json(by_alias=True, exclude={"data"}).encode()
+        return head[:-1] + b',"data":' + read.answer_json + b"}"
+    return response.model_dump_json(by_alias=True).encode()
+
+
 def _validated(read: AreaRead, model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     """The area's data as its response model. The operator's answer, when this read asked for it, was validated as
     that model on arrival (DA1, DA4: the response model is the wire model) and is not validated again."""

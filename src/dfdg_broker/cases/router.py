@@ -118,7 +118,7 @@ async def _read_area(request: Request, municipality: str, case_id: str, area: Da
         read = await service.read_area(municipality, case_id, area)
         if read.content_changed and area in WORKLIST_AREAS:  # a child linked, a document added: the worklist
             await notify_case_changed(request, service, uow, clock, read.case)
-    body = presenters.area_response(read, model, clock.today()).model_dump_json(by_alias=True).encode()
+    body = presenters.area_response_body(read, model, clock.today())
     FROZEN_READS.of(request).remember(read, body)
     return body
 

@@ -84,6 +84,7 @@ class AreaRead:
     supplement: Snapshot | None = None  # DA2: the DA3 snapshot its competence items come from
     content_changed: bool = False  # this read stored a snapshot whose content differs from the last one
     answer: WireModel | None = None  # the snapshot's data as validated when the operator sent it, if this read asked
+    answer_json: bytes | None = None  # ``answer`` as JSON (by alias), dumped once per answer (``answer_cache``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class _Capture:
     snapshot: Snapshot
     blobs: list[Blob]
     answer: WireModel  # the snapshot's data as validated on arrival
+    answer_json: bytes  # ``answer`` as JSON (by alias)
 
 
 class FrozenAreaReads:
@@ -336,9 +338,16 @@ class CaseService:
         if store_snapshot or capture.blobs:
             await self._uow.begin_write_phase()
             await self._store(case.id, capture, after=latest, snapshot=store_snapshot)
-        changed, answer = not same, capture.answer
         return AreaRead(
-            case, area, served, "live", takeover, retrieved_at=fresh.taken_at, content_changed=changed, answer=answer
+            case,
+            area,
+            served,
+            "live",
+            takeover,
+            retrieved_at=fresh.taken_at,
+            content_changed=not same,
+            answer=capture.answer,
+            answer_json=capture.answer_json,
         )
 
     async def _read_frozen(self, case: Case, area: DataArea, takeover: date) -> AreaRead:
@@ -481,7 +490,8 @@ class CaseService:
         if known is None:
             data = area_from_content(area, content)
             document = data.model_dump(mode="json")
-            known = KnownAnswer(data, document, self._protection.content_digest(document), self._protection)
+            digest = self._protection.content_digest(document)
+            known = KnownAnswer(data, document, digest, self._protection, data.model_dump_json(by_alias=True).encode())
             if self._answers is not None and case_id is not None:
                 self._answers.put(case_id, area, content, known)
         data, document = known.answer, known.document
@@ -500,7 +510,7 @@ class CaseService:
             content_sha256=known.content_sha256,
             data=document,
         )
-        return _Capture(snapshot, blobs, data)
+        return _Capture(snapshot, blobs, data, known.answer_json)
 
     async def _store(
         self, case_id: str, capture: _Capture, *, after: Snapshot | StoredSnapshot | None, snapshot: bool = True
