@@ -71,29 +71,47 @@ class CorrelationIdMiddleware:
             return
         correlation_id = chosen_for(scope)
         token = _current.set(correlation_id)
-        started = complete = False
-
-        async def send_with_header(message: Message) -> None:
-            nonlocal started, complete
-            if message["type"] == "http.response.start":
-                started = True
-                message.setdefault("headers", [])
-                message["headers"].append(response_header(correlation_id))
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                complete = True
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_with_header)
-        except Exception:
-            if complete:
-                return  # answered (the 500 problem) and logged: the connection stays usable
-            if started:
-                raise  # half a response: only closing the connection tells the client
-            log.exception("unhandled exception outside the application's error handling")
-            await send_internal_error(send_with_header, correlation_id)
+            await answer_with_id(self.app, scope, receive, send, correlation_id)
         finally:
             _current.reset(token)
+
+
+async def answer_with_id(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    correlation_id: str,
+    on_start: Callable[[Message], None] | None = None,
+) -> None:
+    """Run ``app`` for one request: its response's start carries the correlation header (and whatever ``on_start``
+    adds to the message), and an exception that nothing inside answered becomes the last resort's 500 problem.
+
+    An exception after the response was sent in full stops here (it was answered and logged: the connection stays
+    usable); one after half a response is re-raised (only closing the connection tells the client)."""
+    started = complete = False
+
+    async def send_with_header(message: Message) -> None:
+        nonlocal started, complete
+        if message["type"] == "http.response.start":
+            started = True
+            message.setdefault("headers", []).append(response_header(correlation_id))
+            if on_start is not None:
+                on_start(message)
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            complete = True
+        await send(message)
+
+    try:
+        await app(scope, receive, send_with_header)
+    except Exception:
+        if complete:
+            return
+        if started:
+            raise
+        log.exception("unhandled exception outside the application's error handling")
+        await send_internal_error(send_with_header, correlation_id)
 
 
 async def send_internal_error(send: Send, correlation_id: str) -> None:

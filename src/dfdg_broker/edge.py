@@ -16,7 +16,6 @@ traceback, by the problem handler.
 
 from __future__ import annotations
 
-import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,8 +23,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dfdg_broker import correlation, metrics
 from dfdg_broker.logging_setup import begin_request_line, log_request
 from dfdg_broker.security import SecurityHeaders
-
-log = logging.getLogger(__name__)
 
 
 class EdgeMiddleware:
@@ -43,29 +40,15 @@ class EdgeMiddleware:
         fields, fields_token = begin_request_line()
         path: str = scope["path"]
         status = 500
-        response_started = response_complete = False
 
-        async def send_at_edge(message: Message) -> None:
-            nonlocal status, response_started, response_complete
-            if message["type"] == "http.response.start":
-                status, response_started = message["status"], True
-                headers = message.setdefault("headers", [])
-                self.security_headers.add(path, headers)
-                headers.append(correlation.response_header(correlation_id))
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                response_complete = True
-            await send(message)
+        def on_start(message: Message) -> None:
+            nonlocal status
+            status = message["status"]
+            self.security_headers.add(path, message["headers"])
 
         metrics.HTTP_REQUESTS_IN_PROGRESS.inc()
         try:
-            await self.app(scope, receive, send_at_edge)
-        except Exception:
-            if response_complete:
-                return  # answered (the 500 problem) and logged: the connection stays usable
-            if response_started:
-                raise  # half a response: only closing the connection tells the client
-            log.exception("unhandled exception outside the application's error handling")
-            await correlation.send_internal_error(send_at_edge, correlation_id)
+            await correlation.answer_with_id(self.app, scope, receive, send, correlation_id, on_start)
         finally:
             metrics.HTTP_REQUESTS_IN_PROGRESS.dec()
             seconds = time.perf_counter() - started
