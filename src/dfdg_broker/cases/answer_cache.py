@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import LRUCache
-
+from dfdg_broker.cases.bounded_cache import SizeBoundedCache
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.letasyl.schemas import WireModel
 
@@ -50,35 +49,21 @@ class _Entry:
         return 4 * len(self.content)
 
 
-class LiveAnswerCache:
-    """LRU by size, per process. Used from the event loop only, so no lock."""
+class LiveAnswerCache(SizeBoundedCache[tuple[str, DataArea], _Entry]):
+    """LRU by size."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._entries: LRUCache[tuple[str, DataArea], _Entry] = LRUCache(
-            maxsize=max_bytes, getsizeof=lambda entry: entry.size
-        )
-        self.hits = 0
-        self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        super().__init__(max_bytes, lambda entry: entry.size)
 
     def get(self, case_id: str, area: DataArea, content: bytes, digest_key: object) -> KnownAnswer | None:
         """The results for exactly these answer bytes, if this process holds them for the case and area."""
         entry = self._entries.get((case_id, area))
-        if entry is None or entry.known.digest_key is not digest_key or entry.content != content:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return entry.known
+        exact = entry is not None and entry.known.digest_key is digest_key and entry.content == content
+        found = self._counted(entry if exact else None)
+        return found.known if found is not None else None
 
     def put(self, case_id: str, area: DataArea, content: bytes, known: KnownAnswer) -> None:
-        entry = _Entry(content, known)
-        if entry.size > self.max_bytes:
-            self._entries.pop((case_id, area), None)  # too large to keep: not an older answer's results either
-            return
-        self._entries[(case_id, area)] = entry
+        self._store((case_id, area), _Entry(content, known))
 
     def holds(self, case_id: str, area: DataArea) -> bool:
         return (case_id, area) in self._entries
@@ -86,4 +71,4 @@ class LiveAnswerCache:
     def discard(self, case_id: str) -> None:
         """Forget the case's answers (erasure calls this)."""
         for area in DataArea:
-            self._entries.pop((case_id, area), None)
+            self._forget((case_id, area))

@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from cachetools import LRUCache
-
+from dfdg_broker.cases.bounded_cache import SizeBoundedCache
 from dfdg_broker.domain.areas import DataArea
 
 CACHEABLE_AREAS = frozenset({DataArea.CV})
@@ -35,45 +34,23 @@ class FrozenEntry:
     body: bytes
 
 
-class FrozenAreaCache:
-    """LRU by total body size (``cachetools.LRUCache`` weighing each entry by its bytes). Used from the event loop
-    only, so no lock."""
+class FrozenAreaCache(SizeBoundedCache[tuple[str, DataArea], FrozenEntry]):
+    """LRU by total body size."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._entries: LRUCache[tuple[str, DataArea], FrozenEntry] = LRUCache(
-            maxsize=max_bytes, getsizeof=lambda entry: len(entry.body)
-        )
-        self.hits = 0
-        self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @property
-    def size_bytes(self) -> int:
-        return int(self._entries.currsize)
+        super().__init__(max_bytes, lambda entry: len(entry.body))
 
     def cached_keys(self) -> list[tuple[str, DataArea]]:
         return list(self._entries.keys())
 
     def get(self, case_id: str, area: DataArea) -> FrozenEntry | None:
-        entry = self._entries.get((case_id, area))
-        if entry is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return entry
+        return self._counted(self._entries.get((case_id, area)))
 
     def put(self, case_id: str, area: DataArea, entry: FrozenEntry) -> None:
-        if area not in CACHEABLE_AREAS or len(entry.body) > self.max_bytes:
-            return  # an entry larger than the whole cache is not kept
-        self._entries[(case_id, area)] = entry
+        if area in CACHEABLE_AREAS:
+            self._store((case_id, area), entry)
 
     def discard(self, case_id: str, area: DataArea | None = None) -> None:
         """Forget one area of a case, or all of them (erasure calls this; other processes find out by the check)."""
         for key_area in [area] if area is not None else list(DataArea):
-            self._entries.pop((case_id, key_area), None)
-
-    def clear(self) -> None:
-        self._entries.clear()
+            self._forget((case_id, key_area))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cachetools import LRUCache
+from dfdg_broker.cases.bounded_cache import SizeBoundedCache
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
@@ -44,34 +44,21 @@ class _Entry:
         return len(self.read.body) + sum(len(value) for value in self.row if isinstance(value, bytes | str))
 
 
-class CaseReadCache:
-    """LRU by size, per process. Used from the event loop only, so no lock."""
+class CaseReadCache(SizeBoundedCache[str, _Entry]):
+    """LRU by size."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._entries: LRUCache[str, _Entry] = LRUCache(maxsize=max_bytes, getsizeof=lambda entry: entry.size)
-        self.hits = 0
-        self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        super().__init__(max_bytes, lambda entry: entry.size)
 
     def get(self, case_id: str, row: tuple[Any, ...], as_of: date) -> SerialisedCaseRead | None:
         """The answer computed from exactly this row for this day, if this process holds it."""
         entry = self._entries.get(case_id)
-        if entry is None or entry.as_of != as_of or entry.row != row:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return entry.read
+        found = self._counted(entry if entry is not None and entry.as_of == as_of and entry.row == row else None)
+        return found.read if found is not None else None
 
     def put(self, case_id: str, row: tuple[Any, ...], as_of: date, read: SerialisedCaseRead) -> None:
-        entry = _Entry(row, as_of, read)
-        if entry.size > self.max_bytes:
-            self._entries.pop(case_id, None)  # too large to keep: not the answer of an older row either
-            return
-        self._entries[case_id] = entry
+        self._store(case_id, _Entry(row, as_of, read))
 
     def discard(self, case_id: str) -> None:
         """Forget the case (erasure calls this)."""
-        self._entries.pop(case_id, None)
+        self._forget(case_id)
