@@ -106,11 +106,6 @@ def json_content(system: str, response: httpx.Response) -> bytes:
     return response.content
 
 
-def parse_json(system: str, response: httpx.Response, model: type[M]) -> M:
-    """The body as ``model``: JSON (by media type) without NUL characters (no database stores them) and valid."""
-    return validate_json(system, json_content(system, response), model)
-
-
 def validate_json(system: str, content: bytes, model: type[M]) -> M:
     """``content`` (from ``json_content``) as ``model``; invalid is a contract violation."""
     try:
@@ -121,17 +116,13 @@ def validate_json(system: str, content: bytes, model: type[M]) -> M:
 
 
 def parse_answer(system: str, response: httpx.Response, model: type[M], *, expect: int = 200) -> M:
-    """The answer as ``model`` when it has the ``expect``-ed status; another 4xx is the upstream refusing (a problem
-    that says what is wrong, not a retryable 503), anything else breaks the contract."""
-    if response.status_code != expect:
-        if 400 <= response.status_code < 500:
-            raise refusal(system, response)
-        raise contract_violation(system, f"unexpected status {response.status_code}")
-    return parse_json(system, response, model)
+    """The answer as ``model`` when it has the ``expect``-ed status (``answer_content``, then ``validate_json``)."""
+    return validate_json(system, answer_content(system, response, expect=expect), model)
 
 
 def answer_content(system: str, response: httpx.Response, *, expect: int = 200) -> bytes:
-    """``parse_answer`` up to validation: the body's bytes when the status is ``expect``-ed (``validate_json``)."""
+    """The answer's JSON bytes, not yet validated, when it has the ``expect``-ed status; another 4xx is the upstream
+    refusing (a problem that says what is wrong, not a retryable 503), anything else breaks the contract."""
     if response.status_code != expect:
         if 400 <= response.status_code < 500:
             raise refusal(system, response)
