@@ -112,7 +112,8 @@ class UnitOfWork:
         session = self.session
         if self._gate is not None or session.new or session.dirty or session.deleted:
             raise RuntimeError("a staged batch with a write phase begun or session writes pending")
-        await session.rollback()  # no read transaction stays open while the batch waits for the write lock
+        if session.in_transaction():  # no read transaction stays open while the batch waits for the write lock
+            await session.rollback()
         writer = writer_of(session)
         try:
             gate = write_gate(session)
