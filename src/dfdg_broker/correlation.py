@@ -70,11 +70,11 @@ class CorrelationIdMiddleware:
             await self.app(scope, receive, send)
             return
         correlation_id = chosen_for(scope)
-        token = _current.set(correlation_id)
+        token = bind(correlation_id)
         try:
             await answer_with_id(self.app, scope, receive, send, correlation_id)
         finally:
-            _current.reset(token)
+            unbind(token)
 
 
 async def answer_with_id(

@@ -46,12 +46,17 @@ class EdgeMiddleware:
             status = message["status"]
             self.security_headers.add(path, message["headers"])
 
-        metrics.HTTP_REQUESTS_IN_PROGRESS.inc()
+        counted = path not in metrics.SKIPPED_PATHS  # a scrape is not a request in progress, nor counted
+        if counted:
+            metrics.HTTP_REQUESTS_IN_PROGRESS.inc()
         try:
             await correlation.answer_with_id(self.app, scope, receive, send, correlation_id, on_start)
         finally:
-            metrics.HTTP_REQUESTS_IN_PROGRESS.dec()
-            seconds = time.perf_counter() - started
-            metrics.observe_request(scope, status, seconds)
-            log_request(scope, status, round(seconds * 1000, 1), fields, fields_token)
-            correlation.unbind(correlation_token)
+            try:
+                seconds = time.perf_counter() - started
+                if counted:
+                    metrics.HTTP_REQUESTS_IN_PROGRESS.dec()
+                    metrics.observe_request(scope, status, seconds)
+                log_request(scope, status, round(seconds * 1000, 1), fields, fields_token)
+            finally:
+                correlation.unbind(correlation_token)

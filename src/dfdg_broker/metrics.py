@@ -163,9 +163,8 @@ SKIPPED_PATHS = frozenset({"/metrics"})
 
 def observe_request(scope: Scope, status: int, seconds: float) -> None:
     """Count and time an HTTP request by route template (``scope["route"]`` once routing has matched);
-    ``edge.EdgeMiddleware`` calls it as each request ends, and keeps ``HTTP_REQUESTS_IN_PROGRESS``."""
-    if scope["path"] in SKIPPED_PATHS:
-        return
+    ``edge.EdgeMiddleware`` calls it as each request ends (not for ``SKIPPED_PATHS``), and keeps
+    ``HTTP_REQUESTS_IN_PROGRESS``."""
     route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
     method = scope["method"] if scope["method"] in _METHODS else "other"
     counted, timed = _request_series(route, method, status)

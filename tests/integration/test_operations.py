@@ -50,6 +50,8 @@ async def test_a_500_carries_the_correlation_id_in_header_and_body(app, client):
 
 async def test_a_500_carries_the_security_headers_and_is_counted_and_logged(app, client, caplog):
     _add_failing_route(app)
+    series = {"route": "/test-only/boom", "method": "GET", "status": "500"}
+    before = _value(_samples((await client.get("/metrics")).text), "dfdg_http_requests_total", **series)
     with caplog.at_level(logging.INFO, logger="dfdg_broker.access"):
         response = await client.get("/test-only/boom")
     assert response.status_code == 500
@@ -58,7 +60,15 @@ async def test_a_500_carries_the_security_headers_and_is_counted_and_logged(app,
     lines = [r for r in caplog.records if r.name == "dfdg_broker.access" and r.route == "/test-only/boom"]
     assert [r.status for r in lines] == [500]
     samples = _samples((await client.get("/metrics")).text)
-    assert _value(samples, "dfdg_http_requests_total", route="/test-only/boom", method="GET", status="500") >= 1
+    assert _value(samples, "dfdg_http_requests_total", **series) == before + 1
+
+
+async def test_a_metrics_scrape_is_neither_counted_nor_a_request_in_progress(client):
+    first = _samples((await client.get("/metrics")).text)
+    second = _samples((await client.get("/metrics")).text)
+    assert _value(second, "dfdg_http_requests_in_progress") == 0, "the scrape itself is not in progress"
+    assert _value(second, "dfdg_http_requests_total", route="/metrics", method="GET", status="200") == 0
+    assert first  # the exposition was parsed
 
 
 async def test_a_500_does_not_close_the_keep_alive_connection(app):
