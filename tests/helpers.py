@@ -103,3 +103,16 @@ def sqlite_thread_hops(monkeypatch: Any) -> list[str]:
 
     monkeypatch.setattr(SqliteDriver, "_run", counted)
     return hops
+
+
+async def change_profile(mock_client: httpx.AsyncClient, person_id: str, text: str) -> None:
+    """Change a persona's DA1 at the mock operator (its professional profile), as the operator's data changing."""
+    persona = (await mock_client.get(f"/admin/personas/{person_id}")).json()
+    cv = persona["cv"] | {"professional_profile": text}
+    response = await mock_client.put(f"/admin/personas/{person_id}/data-areas/cv", json=cv)
+    assert response.status_code == 200, response.text
+
+
+def upstream_calls(mock_state: Any, operation: str) -> list[Any]:
+    """The mock's journal entries of one operation (e.g. ``letasyl.area.cv``): what the broker asked upstream."""
+    return [e for e in mock_state.journal if e.operation == operation]

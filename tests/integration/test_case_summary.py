@@ -47,6 +47,7 @@ async def test_M3_the_summary_is_of_the_response_s_as_of_day_even_at_midnight(
     body = response.json()
     codes = {item["code"] for item in body["attention"]}
     as_of = date.fromisoformat(body["as_of"])
+    assert as_of == link_due, "the first reading is the as_of one (else this test shows nothing)"
     assert ("children_link_overdue" in codes) == (as_of > link_due), (as_of, codes)
     assert ("children_link_pending" in codes) == (as_of <= link_due), (as_of, codes)
 

@@ -8,7 +8,7 @@ import pytest
 
 from dfdg_broker import app_state
 from tests.conftest import TODAY
-from tests.helpers import create_case, days, sqlite_thread_hops
+from tests.helpers import change_profile, create_case, days, sqlite_thread_hops, upstream_calls
 
 AREAS = ("cv", "integration-contract", "other", "attachments")
 
@@ -17,17 +17,6 @@ async def _read(client, auth, case, area, municipality="101"):
     response = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/{area}", headers=auth(municipality))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-async def _change_profile(mock_client, person_id, text):
-    persona = (await mock_client.get(f"/admin/personas/{person_id}")).json()
-    cv = persona["cv"] | {"professional_profile": text}
-    response = await mock_client.put(f"/admin/personas/{person_id}/data-areas/cv", json=cv)
-    assert response.status_code == 200, response.text
-
-
-def _calls(mock_state, operation):
-    return [e for e in mock_state.journal if e.operation == operation]
 
 
 # ---------------------------------------------------------------- DA1-DA4: the areas and their shape
@@ -120,19 +109,19 @@ async def test_G1_live_the_day_before_and_on_the_takeover_date_frozen_the_day_af
     pid = p.person.person_id
 
     clock.set(handover - days(1))
-    await _change_profile(mock_client, pid, "version day before")
+    await change_profile(mock_client, pid, "version day before")
     body = await _read(client, auth, case, "cv")
     assert body["provenance"]["mode"] == "live" and body["data"]["professional_profile"] == "version day before"
 
     clock.set(handover)
-    await _change_profile(mock_client, pid, "version on the takeover date")
+    await change_profile(mock_client, pid, "version on the takeover date")
     body = await _read(client, auth, case, "cv")
     assert body["provenance"]["mode"] == "live"
     assert body["data"]["professional_profile"] == "version on the takeover date"
 
     clock.set(handover + days(1))
-    await _change_profile(mock_client, pid, "version after the freeze")
-    calls_before = len(_calls(mock_state, "letasyl.area.cv"))
+    await change_profile(mock_client, pid, "version after the freeze")
+    calls_before = len(upstream_calls(mock_state, "letasyl.area.cv"))
     body = await _read(client, auth, case, "cv")
     assert body["data"]["professional_profile"] == "version on the takeover date"
     assert body["provenance"] | {"snapshot_taken_at": None} == {
@@ -146,7 +135,7 @@ async def test_G1_live_the_day_before_and_on_the_takeover_date_frozen_the_day_af
         "stale": False,
         "stale_reason": None,
     }
-    assert len(_calls(mock_state, "letasyl.area.cv")) == calls_before, "a frozen area never calls the operator"
+    assert len(upstream_calls(mock_state, "letasyl.area.cv")) == calls_before, "a frozen area never calls the operator"
 
 
 async def test_G1_frozen_area_serves_the_snapshot_from_on_or_before_the_date_not_a_later_one(
@@ -156,9 +145,9 @@ async def test_G1_frozen_area_serves_the_snapshot_from_on_or_before_the_date_not
     handover = TODAY + days(5)
     case = await create_case(client, auth, p, handover)
     clock.set(handover - days(2))
-    await _change_profile(mock_client, p.person.person_id, "held two days before")
+    await change_profile(mock_client, p.person.person_id, "held two days before")
     await _read(client, auth, case, "cv")
-    await _change_profile(mock_client, p.person.person_id, "never read before the freeze")
+    await change_profile(mock_client, p.person.person_id, "never read before the freeze")
     clock.set(handover + days(30))
     body = await _read(client, auth, case, "cv")
     assert body["data"]["professional_profile"] == "held two days before"
@@ -200,12 +189,12 @@ async def test_G1_case_created_after_the_date_takes_one_final_snapshot_and_freez
     assert body["provenance"]["mode"] == "frozen"
     assert body["provenance"]["final_snapshot_after_takeover"] is True
     assert body["provenance"]["snapshot_taken_on"] == TODAY.isoformat()
-    await _change_profile(mock_client, p.person.person_id, "changed later")
+    await change_profile(mock_client, p.person.person_id, "changed later")
     clock.set(TODAY + days(3))
-    calls = len(_calls(mock_state, "letasyl.area.cv"))
+    calls = len(upstream_calls(mock_state, "letasyl.area.cv"))
     again = await _read(client, auth, case, "cv", municipality)
     assert again["data"] == body["data"]
-    assert len(_calls(mock_state, "letasyl.area.cv")) == calls
+    assert len(upstream_calls(mock_state, "letasyl.area.cv")) == calls
 
 
 async def test_G1_live_reads_store_a_new_snapshot_row_only_on_change_or_new_day(
@@ -227,7 +216,7 @@ async def test_G1_live_reads_store_a_new_snapshot_row_only_on_change_or_new_day(
     assert await rows() == 1
     await _read(client, auth, case, "cv")
     assert await rows() == 1, "unchanged on the same day: no new row"
-    await _change_profile(mock_client, p.person.person_id, "changed")
+    await change_profile(mock_client, p.person.person_id, "changed")
     await _read(client, auth, case, "cv")
     assert await rows() == 2
     clock.set(TODAY + days(1))
@@ -244,9 +233,9 @@ async def test_G1_an_unchanged_live_read_is_served_as_the_stored_snapshot_and_as
     handover = TODAY + days(5)
     case = await create_case(client, auth, p, handover)
     first = await _read(client, auth, case, "cv")
-    calls_before = len(_calls(mock_state, "letasyl.area.cv"))
+    calls_before = len(upstream_calls(mock_state, "letasyl.area.cv"))
     again = await _read(client, auth, case, "cv")
-    assert len(_calls(mock_state, "letasyl.area.cv")) == calls_before + 1, "a live read asks the operator"
+    assert len(upstream_calls(mock_state, "letasyl.area.cv")) == calls_before + 1, "a live read asks the operator"
     assert again["provenance"]["snapshot_taken_at"] == first["provenance"]["snapshot_taken_at"], "as stored"
     clock.set(handover + days(1))
     frozen = await _read(client, auth, case, "cv")
@@ -317,7 +306,7 @@ async def test_on_sqlite_a_live_read_and_a_draft_read_the_case_on_the_event_loop
         pytest.skip("SQLite only: asyncpg's reads are on the event loop anyway")
     p = persona("complete-adult")
     case = await create_case(client, auth, p, TODAY + days(5))
-    await _change_profile(mock_client, p.person.person_id, "Ændret i dag.")
+    await change_profile(mock_client, p.person.person_id, "Ændret i dag.")
     changed = await _read(client, auth, case, "cv")  # the change is stored: the next read compares with it
     to_thread = sqlite_thread_hops(monkeypatch)
 

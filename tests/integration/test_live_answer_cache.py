@@ -13,7 +13,7 @@ from dfdg_broker.db.models import SnapshotRow
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.letasyl.schemas import WireModel
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import change_profile, create_case, days, upstream_calls
 
 
 def _cache(app) -> LiveAnswerCache:
@@ -26,14 +26,6 @@ async def _read(client, auth, case, area="cv"):
     response = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/{area}", headers=auth("101"))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-async def _change_profile(mock_client, person_id, text):
-    persona = (await mock_client.get(f"/admin/personas/{person_id}")).json()
-    response = await mock_client.put(
-        f"/admin/personas/{person_id}/data-areas/cv", json=persona["cv"] | {"professional_profile": text}
-    )
-    assert response.status_code == 200, response.text
 
 
 async def _snapshot_rows(app, case_id: str) -> int:
@@ -49,12 +41,12 @@ async def test_G1_an_unchanged_answer_is_reused_and_served_as_a_fresh_validation
     case = await create_case(client, auth, persona("complete-adult"), TODAY + days(10))
     first = await _read(client, auth, case)  # a miss: validated, kept
     assert _cache(app).holds(case["id"], DataArea.CV)
-    hits, asked = _cache(app).hits, len([e for e in mock_state.journal if e.operation == "letasyl.area.cv"])
+    hits, asked = _cache(app).hits, len(upstream_calls(mock_state, "letasyl.area.cv"))
 
     second = await _read(client, auth, case)
 
     assert _cache(app).hits == hits + 1, "the same bytes: reused"
-    assert len([e for e in mock_state.journal if e.operation == "letasyl.area.cv"]) == asked + 1, "still asked"
+    assert len(upstream_calls(mock_state, "letasyl.area.cv")) == asked + 1, "still asked"
     _cache(app).discard(case["id"])
     computed = await _read(client, auth, case)
     assert first == second == computed
@@ -70,7 +62,7 @@ async def test_G1_a_changed_answer_is_a_miss_served_and_stored_with_its_new_cont
     await _read(client, auth, case)  # reused now
     misses = _cache(app).misses
 
-    await _change_profile(mock_client, p.person.person_id, "a changed profile")
+    await change_profile(mock_client, p.person.person_id, "a changed profile")
     changed = await _read(client, auth, case)
 
     assert _cache(app).misses == misses + 1

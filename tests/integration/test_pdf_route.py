@@ -8,7 +8,7 @@ import hashlib
 from dfdg_broker.mock import pdf_route as pdf_route_mock
 from dfdg_broker.mock.pdf_route import render_document
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_case, days, upstream_calls
 
 PERSONA = "pdf-route-attachments"
 
@@ -38,10 +38,6 @@ async def _deliver(mock_client, mock_state, delivered_on):
     return response.json()
 
 
-def _calls(mock_state, operation):
-    return [e for e in mock_state.journal if e.operation == operation]
-
-
 async def test_P1_request_is_forwarded_to_the_operator_and_due_14_days_later(client, auth, persona, mock_state):
     p, case = await _case(client, auth, persona)
     municipality = p.person.receiving_municipality
@@ -54,7 +50,7 @@ async def test_P1_request_is_forwarded_to_the_operator_and_due_14_days_later(cli
     assert created["status"] == "requested" and created["delivered_on"] is None
     assert created["areas"] == ["other", "attachments"]
     assert response.headers["location"].endswith(created["id"])
-    (forwarded,) = _calls(mock_state, "letasyl.request_pdf")
+    (forwarded,) = upstream_calls(mock_state, "letasyl.request_pdf")
     assert forwarded.person_id == p.person.person_id and forwarded.status == 201
     (held,) = mock_state.pdf_requests.values()
     assert held.requesting_municipality == municipality
@@ -154,7 +150,7 @@ async def test_P1_person_id_not_the_case_citizens_is_refused_and_nothing_is_forw
         "body.person_id",
     )
     assert someone_else not in problem["detail"]
-    assert _calls(mock_state, "letasyl.request_pdf") == [] and mock_state.pdf_requests == {}
+    assert upstream_calls(mock_state, "letasyl.request_pdf") == [] and mock_state.pdf_requests == {}
     assert (await _list(client, auth, case, municipality))["requests"] == []
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
-
-TODAY = date(2026, 11, 23)
+from tests.conftest import TODAY
 
 
 def test_the_cache_is_bounded_by_size_least_recently_used_first():
     cache = CaseReadCache(max_bytes=1000)
     for i in range(10):
         cache.put(f"cg_{i}", (f"cg_{i}", b"sealed" * 10), TODAY, SerialisedCaseRead('"etag"', b"x" * 200))
-    assert len(cache) < 10 and cache.get("cg_9", ("cg_9", b"sealed" * 10), TODAY) is not None
+    assert len(cache) == 3, "264 bytes an entry (body, case id, sealed row): 1000 bytes hold three"
+    assert cache.get("cg_9", ("cg_9", b"sealed" * 10), TODAY) is not None
     assert cache.get("cg_0", ("cg_0", b"sealed" * 10), TODAY) is None, "the least recently used went first"
 
     cache.put("cg_9", ("cg_9", b"a newer row"), TODAY, SerialisedCaseRead('"etag"', b"x" * 2000))

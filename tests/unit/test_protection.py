@@ -93,6 +93,7 @@ def test_G1_content_digest_is_the_stored_formula_so_stored_digests_still_match()
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     assert protection.content_digest(document) == hmac.new(key, canonical, hashlib.sha256).hexdigest()
     assert protection.content_digest(document) == protection.content_digest(document), "the keyed state is reused"
+    assert _protection(B).content_digest(document) != protection.content_digest(document), "keyed: another key differs"
 
 
 def test_a_new_key_entry_is_a_valid_ring_of_one():
