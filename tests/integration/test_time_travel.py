@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import change_profile, create_case, days
 from tests.integration.test_case_lifecycle import get_case, problem
-from tests.integration.test_data_areas import _change_profile, _read
+from tests.integration.test_data_areas import _read
 
 C8_TASK = "hand_over_jobnet_login_codes"
 
@@ -57,12 +57,12 @@ async def test_G1_walked_by_pinning_the_clock_without_a_restart(client, auth, pe
     case = await create_case(client, auth, p, handover)
 
     await _clock(client, "PUT", today=handover.isoformat())
-    await _change_profile(mock_client, p.person.person_id, "on the takeover date")
+    await change_profile(mock_client, p.person.person_id, "on the takeover date")
     on_the_day = await _read(client, auth, case, "cv")
     assert on_the_day["provenance"]["mode"] == "live"
 
     await _clock(client, "PUT", now=f"{(handover + days(1)).isoformat()}T08:00:00+01:00")
-    await _change_profile(mock_client, p.person.person_id, "after the freeze")
+    await change_profile(mock_client, p.person.person_id, "after the freeze")
     after = await _read(client, auth, case, "cv")
     assert after["provenance"]["mode"] == "frozen"
     assert after["data"]["professional_profile"] == "on the takeover date"
