@@ -8,6 +8,11 @@ each round measures the floor, then every path, so a path's ratio compares two f
 same (shared, noisy) machine. Prints, per path, ``ratio <path> <median> (min-max) p99=<ms>`` and the floor's req/s,
 then the goals of issue 14 and a Markdown table for the README.
 
+``--scale N`` (``make bench-scale``): a second database per kind, seeded alike and then given N more cases, served by
+a broker of its own; its reads join the same interleaved rounds, each right beside the same read on the small
+database, and both databases are first brought to the state a production one is in (see ``steady_state``). The
+slowdown at scale is then one round's two figures, taken seconds apart, not rounds before and after minutes apart.
+
 Bounded: a fixed number of rounds of fixed length, and a hard deadline for the whole run.
 
     .venv/bin/python bench/bench_http.py [--rounds 3] [--duration 3] [--warmup 1] [--connections 50]
@@ -216,6 +221,40 @@ async def add_filler_cases(url: str, template_case_id: str, count: int) -> None:
         await engine.dispose()
 
 
+async def steady_state(url: str) -> None:
+    """What a database serving for a while is in, and one that was just filled is not, so that the small and the
+    large database are measured alike: on PostgreSQL every table vacuumed and analysed (autovacuum's work, which
+    may be off or not yet done; the visibility map lets index-only scans skip the heap) and a checkpoint (no flush of
+    the bulk insert's dirty pages during the rounds); on SQLite the write-ahead log checkpointed and truncated (the
+    readers no longer look pages up in a log of the whole insert). SQLite is not analysed: the broker never does,
+    so its plans are the ones without statistics."""
+    if url.startswith("postgresql"):
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        connection = await asyncpg.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        try:
+            await connection.execute("VACUUM (ANALYZE)")
+            await connection.execute("CHECKPOINT")
+        finally:
+            await connection.close()
+    else:
+        import sqlite3
+
+        path = url.split("///", 1)[1]
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+            busy, _log, _moved = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise SystemExit(f"{path}: the write-ahead log could not be checkpointed (a reader held it)")
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds of every process in the process group (a server and its workers), from /proc."""
     total = 0
@@ -277,7 +316,11 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated path names (e.g. frozen-read,create)")
     parser.add_argument("--deadline", type=float, default=170, help="seconds; later rounds are skipped after it")
     parser.add_argument(
-        "--scale", type=int, default=0, help="then add this many cases and measure the reads again (make bench-scale)"
+        "--scale",
+        type=int,
+        default=0,
+        help="measure the reads also on a second database with this many more cases, in the same rounds "
+        "(make bench-scale)",
     )
     parser.add_argument("--keep-logs", default="", help="copy the servers' logs and request files to this folder")
     parser.add_argument(
@@ -291,9 +334,11 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it)")
 
-    databases = {"sqlite": None}
+    databases: dict[str, str | None] = {"sqlite": None}
     if os.environ.get("DFDG_BENCH_DATABASE_URL"):
         databases["postgresql"] = os.environ["DFDG_BENCH_DATABASE_URL"]
+    if args.scale:  # each database's twin, which gets the filler cases: "<kind>-scaled", served by its own broker
+        databases |= {f"{kind}-scaled": url and scaled_url(url) for kind, url in databases.items()}
     secret = "bench-" + secrets.token_hex(32)
     settings = Settings(environment=Environment.DEVELOPMENT, jwt_secret=secret)
     token = issue_token(settings, MUNICIPALITY, ttl=timedelta(hours=1))
@@ -346,7 +391,7 @@ def main() -> None:
             urls: dict[str, str] = {}
             templates: dict[str, str] = {}
             for i, (kind, url) in enumerate(databases.items()):
-                url = url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+                url = url or f"sqlite+aiosqlite:///{folder / (kind.replace('sqlite', 'bench') + '.db')}"
                 if url.startswith("postgresql"):
                     asyncio.run(recreate_postgres_database(url))
                 env = common | {
@@ -372,7 +417,7 @@ def main() -> None:
                 processes.start(f"broker-{kind}", [str(BIN / "dfdg-broker"), "serve", "--port", str(port)], env)
                 brokers[kind] = port
                 pids[port] = processes.started[-1].pid
-                if args.baseline:
+                if args.baseline and not kind.endswith(SCALED):
                     baseline_port = PORT_BASE + 10 + i
                     command = [str(Path(args.baseline) / "dfdg-broker"), "serve", "--port", str(baseline_port)]
                     processes.start(f"broker-{kind}-baseline", command, env)
@@ -402,6 +447,7 @@ def main() -> None:
                     flush=True,
                 )
                 base = "/v1/contact-groups"
+                scaled = kind.endswith(SCALED)  # the reads only (the paths the scale check is about)
                 targets += [
                     Target(
                         f"{kind}/frozen-read",
@@ -422,12 +468,19 @@ def main() -> None:
                         port,
                         write_requests(folder / f"{kind}-case.txt", (("GET", f"{base}/{c}", "") for c in live)),
                     ),
-                    Target(
-                        f"{kind}/cv-draft",
-                        port,
-                        write_requests(
-                            folder / f"{kind}-draft.txt", (("POST", f"{base}/{c}/jobnet-cv/draft", "") for c in frozen)
-                        ),
+                    *(
+                        []
+                        if scaled
+                        else [
+                            Target(
+                                f"{kind}/cv-draft",
+                                port,
+                                write_requests(
+                                    folder / f"{kind}-draft.txt",
+                                    (("POST", f"{base}/{c}/jobnet-cv/draft", "") for c in frozen),
+                                ),
+                            )
+                        ]
                     ),
                 ]
             # Creates: every request a new person; the databases share the pool, each run continues the last one.
@@ -438,7 +491,8 @@ def main() -> None:
             )
             shared_offset = Target("create", 0, create_file, consumes=True)
             for kind, port in brokers.items():
-                targets.append(Target(f"{kind}/create", port, create_file, consumes=True))
+                if not kind.endswith(SCALED):
+                    targets.append(Target(f"{kind}/create", port, create_file, consumes=True))
             targets.append(
                 Target(
                     "mock-lookup",
@@ -466,6 +520,17 @@ def main() -> None:
             ]
             for target in targets:
                 target.server_pid = pids.get(target.port)
+            if args.scale:
+                targets = beside_their_twins(targets)
+                for kind, url in urls.items():
+                    if kind.endswith(SCALED):
+                        began = time.monotonic()
+                        asyncio.run(add_filler_cases(url, templates[kind], args.scale))
+                        print(f"{kind}: added {args.scale} cases in {time.monotonic() - began:.0f} s", flush=True)
+                for kind, url in urls.items():
+                    began = time.monotonic()
+                    asyncio.run(steady_state(url))
+                    print(f"{kind}: steady state (see steady_state) in {time.monotonic() - began:.0f} s", flush=True)
 
             print(
                 f"rounds {args.rounds} x ({len(targets)} paths + floor), {args.duration:g} s each, "
@@ -495,46 +560,60 @@ def main() -> None:
                 print(f"warning: {shared_offset.offset} creates but {len(pool)} persons: later ones were 409s")
             report(floor, targets, args, started)
             if args.scale:
-                measure_at_scale(args, token, floor, targets, urls, templates)
+                report_scale(targets, args.scale)
         finally:
             processes.stop()
             if args.keep_logs:
                 shutil.copytree(folder, args.keep_logs, dirs_exist_ok=True)
 
 
-def measure_at_scale(
-    args: argparse.Namespace,
-    token: str,
-    floor: Target,
-    targets: list[Target],
-    urls: dict[str, str],
-    templates: dict[str, str],
-) -> None:
-    """The reads again after adding ``args.scale`` cases: each path's ratio to the floor at scale divided by its
-    ratio before (issue 14: at most 1.2 slower, i.e. a quotient of at least 1 / 1.2)."""
-    for kind, url in urls.items():
-        began = time.monotonic()
-        asyncio.run(add_filler_cases(url, templates[kind], args.scale))
-        print(f"{kind}: added {args.scale} cases in {time.monotonic() - began:.0f} s", flush=True)
-    reads = [t for t in targets if t.name.split("/")[-1] in {"frozen-read", "case-read", "live-read"}]
-    before = {t.name: statistics.median(t.ratios) for t in reads}
-    floor_at_scale = Target("floor", floor.port, floor.requests_file)
-    at_scale = {t.name: Target(t.name, t.port, t.requests_file, server_pid=t.server_pid) for t in reads}
-    for _round in range(args.rounds):
-        floor_at_scale.runs.append(wrk(floor_at_scale, token, args.duration, args.connections))
-        for target in at_scale.values():
-            run = wrk(target, token, args.duration, args.connections)
-            target.runs.append(run)
-            target.ratios.append(run.rps / floor_at_scale.runs[-1].rps)
-    print(f"\nat {args.scale} more cases (latency at scale / latency before; goal <= 1.2):")
-    by_name = {t.name: t for t in reads}
-    for name, target in at_scale.items():
-        after = statistics.median(target.ratios)
-        line = f"scale {name} {before[name] / after:.2f} (ratio to floor {before[name]:.3f} -> {after:.3f})"
-        # Also measured minutes apart, but the machine's other load moves the CPU time per request far less.
-        cpu, cpu_before = cpu_per_request_us(target), cpu_per_request_us(by_name[name])
-        if cpu_before:
-            line += f"; CPU per request {cpu_before:.0f} -> {cpu:.0f} us ({cpu / cpu_before:.2f}x)"
+SCALED = "-scaled"
+
+
+def scaled_url(url: str) -> str:
+    """The PostgreSQL database beside ``url``'s that gets the filler cases (``--scale``): its name + ``_scaled``."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_scaled").render_as_string(hide_password=False)
+
+
+def beside_their_twins(targets: list[Target]) -> list[Target]:
+    """Each scaled read right after the same read on the small database, so that the two are measured seconds
+    apart in every round (and, as every other round runs in reverse, each goes first in turn)."""
+    twins = {t.name: t for t in targets if t.name.split("/")[0].endswith(SCALED)}
+    ordered: list[Target] = []
+    for target in targets:
+        if target.name in twins:
+            continue
+        ordered.append(target)
+        kind, _, path = target.name.partition("/")
+        twin = twins.get(f"{kind}{SCALED}/{path}")
+        if twin is not None:
+            ordered.append(twin)
+    return ordered
+
+
+def report_scale(targets: list[Target], scale: int) -> None:
+    """``--scale``: per read, its latency on the database with ``scale`` more cases over its latency on the small
+    one, round by round (wrk keeps the same 50 connections busy, so latency is the inverse of throughput), and the
+    two brokers' CPU time per request. Issue 14: at most 1.2."""
+    by_name = {t.name: t for t in targets}
+    print(f"\nat {scale} more cases (latency at scale / latency on the small database, per round; goal <= 1.2):")
+    for target in targets:
+        kind, _, path = target.name.partition("/")
+        if kind.endswith(SCALED) or (twin := by_name.get(f"{kind}{SCALED}/{path}")) is None:
+            continue
+        quotients = [small / large for small, large in zip(target.ratios, twin.ratios, strict=False) if large > 0]
+        if not quotients:
+            continue
+        line = (
+            f"scale {target.name} {statistics.median(quotients):.2f} ({min(quotients):.2f}-{max(quotients):.2f}) "
+            f"(ratio to floor {statistics.median(target.ratios):.3f} vs {statistics.median(twin.ratios):.3f})"
+        )
+        cpu, cpu_at_scale = cpu_per_request_us(target), cpu_per_request_us(twin)
+        if cpu:
+            line += f"; CPU per request {cpu:.0f} -> {cpu_at_scale:.0f} us ({cpu_at_scale / cpu:.2f}x)"
         print(line, flush=True)
 
 
