@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from dfdg_broker.db.driver import use_wal
 from dfdg_broker.db.models import Base
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.settings import Settings
@@ -44,6 +45,8 @@ def _run_sync(connection: Connection) -> None:
         # foreign keys off (possible only outside a transaction, hence the raw connection), then a
         # foreign_key_check before the commit.
         _sqlite_foreign_keys_off(connection)
+        # WAL is the database's own setting (db.driver.use_wal): made here once, not on every connection.
+        use_wal(connection.connection.dbapi_connection)
     if connection.dialect.name == "postgresql":
         # Several replicas may run `dfdg-broker migrate` at once: one migrates, the others wait here and then find
         # the schema at head. A transaction-level lock: released by the commit (or rollback) below, whatever happens.

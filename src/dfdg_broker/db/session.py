@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from dfdg_broker.db.driver import Driver, configure_sqlite_connection
+from dfdg_broker.db.driver import Driver, configure_sqlite_connection, use_wal
 from dfdg_broker.protection import Protection
 
 WRITE_TRANSACTION = "dfdg_write_transaction"
@@ -57,11 +57,19 @@ class DatabaseUnreachable(RuntimeError):
 
 
 async def check_database(engine: AsyncEngine, timeout_seconds: float = 10.0) -> None:
-    """Start-up check: one round trip, bounded. Raises ``DatabaseUnreachable`` with the reason."""
+    """Start-up check: one round trip, bounded. Raises ``DatabaseUnreachable`` with the reason.
+
+    On SQLite it then makes sure the database is in WAL mode (``db.driver.use_wal``; a database made by
+    ``dfdg-broker migrate`` already is). That reads the file, so it is not bounded by ``timeout_seconds``: a file
+    another connection holds locked for a moment is busy, not unreachable, and is waited for up to the busy
+    timeout."""
     where = engine.url.render_as_string(hide_password=True)
     try:
         async with asyncio.timeout(timeout_seconds), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+        if engine.dialect.name == "sqlite":
+            async with engine.connect() as connection:  # no statement through SQLAlchemy: no BEGIN before it
+                await connection.run_sync(lambda sync: use_wal(sync.connection.dbapi_connection))
     except TimeoutError:
         raise DatabaseUnreachable(f"the database at {where} did not answer within {timeout_seconds:g}s") from None
     except Exception as exc:  # the drivers raise OSError, their own errors or SQLAlchemy's: all mean the same
