@@ -40,6 +40,7 @@ from dfdg_broker.db.models import (
     SnapshotRow,
 )
 from dfdg_broker.db.session import protection_of, writer_of
+from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.case_dates import CaseDates
 from dfdg_broker.domain.contact_groups import ContactGroup
@@ -185,9 +186,30 @@ class CaseRepository:
     """The CPR number, snapshots and documents are sealed here on the way in and opened on the way out
     (``db.sealed``): records hold plaintext, rows never do."""
 
+    __slots__ = ("_held", "_uow")
+
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._protection = protection_of(session)
+        self._held: AsyncSession | None = session
+        self._uow: UnitOfWork | None = None
+
+    @classmethod
+    def of(cls, uow: UnitOfWork) -> CaseRepository:
+        """A repository on the unit of work's session, which is made only when a query first needs it: a live read
+        whose read phase ran on the driver and whose answer changed nothing never makes one (``db.unit_of_work``)."""
+        repository = cls.__new__(cls)
+        repository._held, repository._uow = None, uow
+        return repository
+
+    @property
+    def _session(self) -> AsyncSession:
+        if self._held is None:
+            assert self._uow is not None
+            self._held = self._uow.session
+        return self._held
+
+    @property
+    def _protection(self) -> Protection:
+        return protection_of(self._session)
 
     # ---------------------------------------------------------------- cases
 
