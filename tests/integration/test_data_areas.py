@@ -7,6 +7,9 @@ import hashlib
 import pytest
 
 from dfdg_broker import app_state
+from dfdg_broker.cases.dependencies import AREA_READS
+from dfdg_broker.cases.repository import CaseRepository
+from dfdg_broker.domain.areas import DataArea
 from tests.conftest import TODAY
 from tests.helpers import change_profile, create_case, days, sqlite_thread_hops, upstream_calls
 
@@ -136,6 +139,30 @@ async def test_G1_live_the_day_before_and_on_the_takeover_date_frozen_the_day_af
         "stale_reason": None,
     }
     assert len(upstream_calls(mock_state, "letasyl.area.cv")) == calls_before, "a frozen area never calls the operator"
+
+
+async def test_G1_a_live_read_compares_with_the_newest_snapshot_of_the_area(
+    app, client, auth, persona, clock, mock_client
+):
+    """The read phase's one statement (``AreaReadRepository``, written per database) finds the area's newest snapshot
+    among several, none for an area never stored, and agrees with the unit of work's query (the sweep's)."""
+    p = persona("complete-adult")
+    case = await create_case(client, auth, p, TODAY + days(10))
+    for day, text in ((1, "first change"), (2, "second change"), (3, "third change")):
+        clock.set(TODAY + days(day))
+        await change_profile(mock_client, p.person.person_id, text)
+        assert (await _read(client, auth, case, "cv"))["data"]["professional_profile"] == text
+    found = await AREA_READS.get(app).get_with_latest_snapshot(case["id"], DataArea.CV)
+    assert found is not None
+    held, newest = found
+    assert held.id == case["id"] and newest is not None
+    assert (newest.seq, newest.taken_on) == (4, TODAY + days(3))
+    assert newest.with_data().data["professional_profile"] == "third change"
+    async with app_state.SESSIONS.get(app)() as session:
+        in_session = await CaseRepository(session).get_with_latest_snapshot(case["id"], DataArea.CV)
+    assert in_session is not None and in_session[1] is not None
+    assert in_session[0] == held and in_session[1].with_data() == newest.with_data()
+    assert await AREA_READS.get(app).get_with_latest_snapshot("cg_none", DataArea.CV) is None
 
 
 async def test_G1_frozen_area_serves_the_snapshot_from_on_or_before_the_date_not_a_later_one(

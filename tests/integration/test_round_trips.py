@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from dfdg_broker import app_state
 from dfdg_broker.db.driver import AsyncpgDriver, SqliteDriver
@@ -119,6 +120,25 @@ async def test_round_trips_of_the_hot_paths(app, client, auth, persona, clock, m
     # One SELECT on the driver (the case and DA1's latest snapshot, the frozen one here); nothing upstream.
     assert counts["draft of a frozen DA1"] == ["driver SELECT", *log_row], counts
     assert counts["draft of a DA1 frozen before the case"] == ["driver SELECT", *log_row], counts
+
+
+async def test_a_live_read_whose_answer_changed_nothing_makes_no_session(app, client, auth, persona, monkeypatch):
+    """The read phase runs on the driver and nothing is written, so the unit of work never needs its session: none
+    is made (building one cost a live read ~2 % of its CPU, issue 14)."""
+    case = await create_case(client, auth, persona("complete-adult"), TODAY + days(2))
+    area = f"/v1/contact-groups/{case['id']}/data-areas/cv"
+    assert (await client.get(area, headers=auth("101"))).status_code == 200
+    made: list[object] = []
+    make = async_sessionmaker.__call__
+
+    def counting(self, **local_kw):  # type: ignore[no-untyped-def]
+        made.append(self)
+        return make(self, **local_kw)
+
+    monkeypatch.setattr(async_sessionmaker, "__call__", counting)
+    response = await client.get(area, headers=auth("101"))
+    assert response.status_code == 200 and response.json()["provenance"]["mode"] == "live", response.text
+    assert made == []
 
 
 async def test_a_create_on_postgresql_writes_its_rows_in_one_statement(app, client, auth, persona, database_url):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import String, func, insert, select
@@ -123,6 +124,24 @@ async def test_a_scope_that_never_used_its_session_neither_commits_nor_closes_it
         uow.session.add(_Note(id="a"))
     assert await _count(sessions) == 1
     assert calls[:2] == ["commit", "close"]
+
+
+async def test_a_scope_makes_its_session_only_when_asked_for_it(db):
+    _path, sessions = db
+    made: list[AsyncSession] = []
+
+    def counting() -> AsyncSession:
+        made.append(sessions())
+        return made[-1]
+
+    counted = cast(async_sessionmaker[AsyncSession], counting)
+    async with UnitOfWork.scope(counted) as uow:  # a live read whose answer changed nothing
+        await uow.end_read_phase()
+    assert made == [], "nothing asked for a session, so none was made"
+    async with UnitOfWork.scope(counted) as uow:
+        uow.session.add(_Note(id="a"))
+        assert uow.session is made[0], "one session per unit of work, made on first use"
+    assert len(made) == 1 and await _count(sessions) == 1
 
 
 async def test_a_staged_batch_is_written_whole_when_the_scope_ends(db):

@@ -76,7 +76,7 @@ async def create_slot(request: Request) -> AsyncIterator[None]:
 
 async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep) -> CaseService:
     return CaseService(
-        CaseRepository(uow.session),
+        CaseRepository.of(uow),  # its session made only if a query needs one (a live read most often does not)
         uow,
         LetAsylClient(upstream.letasyl.http, upstream.letasyl.policy),
         JobnetClient(upstream.jobnet.http, upstream.jobnet.policy),

@@ -21,7 +21,9 @@ documents, its worklist rows, its access-log row) is instead staged (``uow.stage
 all or none. On SQLite that holds the write lock for one hop to the driver's thread, where the phases above hold
 it across every statement's hop and the endpoint's work between them.
 
-Repositories take ``uow.session``; services take the ``UnitOfWork`` for the phases. Nothing else commits.
+Repositories take ``uow.session``; services take the ``UnitOfWork`` for the phases. Nothing else commits. The session
+is made when something first asks for it: a request whose reads all ran on the driver (a live read whose answer
+changed nothing) never makes one.
 """
 
 from __future__ import annotations
@@ -40,45 +42,56 @@ Conflict = Callable[[], Awaitable[Exception]]
 
 
 class UnitOfWork:
-    __slots__ = ("_gate", "_staged", "session")
+    __slots__ = ("_gate", "_session", "_sessions", "_staged")
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None  # made on first use (``session``)
         self._gate: asyncio.Lock | None = None  # SQLite's write gate, while this unit of work holds it
         self._staged: tuple[WriteBatch, Conflict] | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The request's session, made the first time it is asked for (building one costs a live read ~2 % of its
+        CPU, and most live reads never need it)."""
+        session = self._session
+        if session is None:
+            session = self._session = self._sessions()
+        return session
 
     @classmethod
     @asynccontextmanager
     async def scope(cls, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[UnitOfWork]:
-        """Commit once when the block ends normally, roll back otherwise. A session that was never used (a live
-        read whose read phase ran on the driver and whose answer changed nothing) is neither committed nor closed:
-        there is nothing to do, and each call would still cost a trip through SQLAlchemy's greenlet bridge."""
-        session = sessions()
-        uow = cls(session)
+        """Commit once when the block ends normally, roll back otherwise. A session that was never made or never
+        used (a live read whose read phase ran on the driver and whose answer changed nothing) is neither committed
+        nor closed: there is nothing to do, and each call would still cost a trip through SQLAlchemy's greenlet
+        bridge."""
+        uow = cls(sessions)
         try:
             try:
                 yield uow
             except BaseException:
-                if not _untouched(session):
-                    await session.rollback()
+                if not _untouched(uow._session):
+                    await uow.session.rollback()
                 raise
             if uow._staged is not None:
                 await uow._write_staged(*uow._staged)
-            elif not _untouched(session):
-                await session.commit()
+            elif not _untouched(uow._session):
+                await uow.session.commit()
         finally:
             uow._leave_gate()
-            if not _untouched(session):
-                await asyncio.shield(session.close())  # as ``async with session`` does: even when cancelled
+            if not _untouched(uow._session):
+                await asyncio.shield(uow.session.close())  # as ``async with session`` does: even when cancelled
 
     async def end_read_phase(self) -> None:
         """End the read transaction before an upstream call. Refuses if anything is waiting to be written: a
         write made before an upstream call would be committed or lost depending on the call, never by design."""
-        session = self.session
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("end_read_phase with pending writes")
-        if session.in_transaction():
-            await session.rollback()
+        session = self._session
+        if session is not None:  # none made: nothing was read or written in it
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("end_read_phase with pending writes")
+            if session.in_transaction():
+                await session.rollback()
         self._leave_gate()
 
     async def begin_write_phase(self) -> None:
@@ -131,8 +144,10 @@ class UnitOfWork:
             self._gate = None
 
 
-def _untouched(session: AsyncSession) -> bool:
-    """Whether the session never began a transaction and holds nothing (no loaded or added objects): then
-    committing, rolling back and closing it are all no-ops."""
+def _untouched(session: AsyncSession | None) -> bool:
+    """Whether the session was never made, or never began a transaction and holds nothing (no loaded or added
+    objects): then committing, rolling back and closing it are all no-ops."""
+    if session is None:
+        return True
     sync = session.sync_session
     return not sync.in_transaction() and not sync.identity_map and not sync.new
