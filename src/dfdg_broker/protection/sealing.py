@@ -63,6 +63,11 @@ _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_
 builds an encoder per call; a snapshot from JSON has no cycles to look for): a live read digests every answer."""
 
 
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""``json.dumps(document, separators=(",", ":"), ensure_ascii=False)``'s encoder, built once (with options,
+``json.dumps`` builds one per call): a create seals four snapshots."""
+
+
 def key_id_of(sealed: bytes) -> str | None:
     """The key id a value was sealed under, or None when it is no envelope of a known version."""
     if len(sealed) < 2 or sealed[0] != VERSION or len(sealed) < 2 + sealed[1]:
@@ -117,7 +122,7 @@ class Protection:
         return self.open(sealed, where).decode()
 
     def seal_json(self, document: Any, where: Where) -> bytes:
-        return self.seal(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(), where)
+        return self.seal(_COMPACT_JSON.encode(document).encode(), where)
 
     def open_json(self, sealed: bytes, where: Where) -> Any:
         return json.loads(self.open(sealed, where))
