@@ -1,5 +1,6 @@
-"""Every SQLite connection the broker opens (the engine's and ``db.driver``'s) is set up the same way: WAL, NORMAL
-sync (atomic and crash-safe under WAL, no fsync per COMMIT: issue 14), foreign keys on, a busy timeout."""
+"""Every SQLite connection the broker opens (the engine's and ``db.driver``'s) to its (WAL) database is set up the
+same way: NORMAL sync (atomic and crash-safe under WAL, no fsync per COMMIT: issue 14), foreign keys on, a busy
+timeout."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from dfdg_broker.db.session import create_engine
 _NORMAL = 1  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL (SQLite's default), 3 EXTRA
 
 
+def _wal_database(path: Path) -> str:
+    """A database file in WAL mode, as ``dfdg-broker migrate`` leaves it (the mode is the file's)."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+    return str(path)
+
+
 def _settings(connection: sqlite3.Connection) -> tuple[str, int, int, int]:
     return (
         connection.execute("PRAGMA journal_mode").fetchone()[0],
@@ -24,7 +33,7 @@ def _settings(connection: sqlite3.Connection) -> tuple[str, int, int, int]:
 
 
 def test_the_driver_s_connections_use_wal_with_normal_sync(tmp_path: Path) -> None:
-    connection = _SqliteConnection(str(tmp_path / "driver.db")).connect()
+    connection = _SqliteConnection(_wal_database(tmp_path / "driver.db")).connect()
     try:
         assert _settings(connection) == ("wal", _NORMAL, 1, 30000)
     finally:
@@ -32,7 +41,7 @@ def test_the_driver_s_connections_use_wal_with_normal_sync(tmp_path: Path) -> No
 
 
 async def test_the_engine_s_connections_use_wal_with_normal_sync(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'engine.db'}")
+    engine = create_engine(f"sqlite+aiosqlite:///{_wal_database(tmp_path / 'engine.db')}")
     try:
         async with engine.connect() as connection:
             found = [
