@@ -72,6 +72,10 @@ def stored(database: Path) -> list[int]:
         connection.close()
 
 
+def wal_size(database: Path) -> int:
+    return Path(f"{database}-wal").stat().st_size
+
+
 async def test_a_batch_is_written_on_the_event_loop(database, driver):
     sqlite, _clock, to_thread = driver
     await sqlite.write(batch(1, 2))
@@ -118,20 +122,26 @@ async def test_a_locked_database_sends_the_batch_to_a_thread_and_the_loop_runs_o
     assert to_thread == ["_write_all"], "the next batch is on the loop again"
 
 
-async def test_the_loop_s_writer_never_checkpoints_itself_a_thread_does(database, driver):
+async def test_the_loop_s_writer_never_checkpoints_itself_a_thread_does_and_the_wal_starts_over(database, driver):
     sqlite, _clock, to_thread = driver
     await sqlite.write(batch(1))
     writer = sqlite._on_loop_writer
     assert writer is not None
     assert writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
     assert writer.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: a commit does not sync
-    for i in range(2, SqliteDriver.ON_LOOP_CHECKPOINT_COMMITS + 1):
+    commits = SqliteDriver.ON_LOOP_CHECKPOINT_COMMITS
+    for i in range(2, commits + 1):
         await sqlite.write(batch(i))
-    assert sqlite._checkpointing is not None
-    await sqlite._checkpointing
-    assert to_thread == ["_checkpoint_passive"]
-    busy, frames, checkpointed = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert (busy, frames) != (0, 0) and checkpointed == frames
+    assert to_thread == []
+    await sqlite.write(batch(commits + 1))
+    assert to_thread == ["_write_all_then_checkpoint"], "the batch after them, then the checkpoint, on a thread"
+    size = wal_size(database)
+    for round_ in range(1, 4):  # the WAL starts over after each checkpoint: it does not grow with the writes
+        for i in range(commits + 1):
+            await sqlite.write(batch(1000 * round_ + i))
+        assert wal_size(database) <= size
+    assert to_thread == ["_write_all_then_checkpoint"] * 4
+    assert len(stored(database)) == 4 * (commits + 1)
 
 
 async def test_after_slow_writes_in_a_row_the_batches_go_to_a_thread_for_a_while(database, driver):
