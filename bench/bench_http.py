@@ -327,7 +327,7 @@ def main() -> None:
         "--baseline",
         default="",
         help="the bin folder of another checkout's virtualenv (e.g. main's): its broker serves the same database "
-        "beside this one, and every read path is measured on both in the same rounds (before/after in one run)",
+        "beside this one, and every path is measured on both in the same rounds (before/after in one run)",
     )
     args = parser.parse_args()
     started = time.monotonic()
@@ -513,10 +513,11 @@ def main() -> None:
             if args.only:
                 wanted = set(args.only.split(","))
                 targets = [t for t in targets if t.name.split("/")[-1] in wanted]
-            targets += [  # each read path once more on the baseline broker (same database, same requests)
-                Target(f"{kind}-baseline/{t.name.split('/')[-1]}", baselines[kind], t.requests_file)
+            targets += [  # each path once more on the baseline broker (same database, same requests; creates
+                # take the next persons of the shared pool, so neither broker repeats one)
+                Target(f"{kind}-baseline/{t.name.split('/')[-1]}", baselines[kind], t.requests_file, t.consumes)
                 for t in list(targets)
-                if (kind := t.name.split("/")[0]) in baselines and not t.consumes
+                if (kind := t.name.split("/")[0]) in baselines
             ]
             for target in targets:
                 target.server_pid = pids.get(target.port)
@@ -655,7 +656,7 @@ def report(floor: Target, targets: list[Target], args: argparse.Namespace, start
 
 
 def compare_with_baseline(targets: list[Target]) -> None:
-    """``--baseline``: per read path, this broker's ratio over the baseline's, round by round (the same rounds)."""
+    """``--baseline``: per path, this broker's ratio over the baseline's, round by round (the same rounds)."""
     by_name = {t.name: t for t in targets}
     for target in targets:
         kind, _, path = target.name.partition("/")

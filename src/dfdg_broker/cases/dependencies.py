@@ -120,15 +120,6 @@ CASE_LISTENER: StateKey[CaseListenerFactory] = StateKey("case_listener")
 """Filled by ``app.py`` with ``lifecycle.dependencies.case_listener``: the arrow points from lifecycle to cases."""
 
 
-async def get_case_listener(
-    request: Request, cases: CaseServiceDep, uow: UnitOfWorkDep, clock: ClockDep
-) -> CaseListener:
-    return CASE_LISTENER.of(request)(request, cases, uow, clock)
-
-
-CaseListenerDep = Annotated[CaseListener, Depends(get_case_listener)]
-
-
 async def notify_case_changed(request: Request, cases: CaseService, uow: UnitOfWork, clock: Clock, case: Case) -> None:
     """For a route that learns only while running that its case changed (a DA3/DA4 read that brought new content,
     a receipt): the listener is built only then, so the common path pays nothing. The caller holds the write

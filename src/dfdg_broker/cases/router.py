@@ -12,11 +12,11 @@ from dfdg_broker.audit.dependencies import AccessRecord, access_logged
 from dfdg_broker.audit.errors import ACCESS_LOG_PROBLEMS
 from dfdg_broker.cases import presenters
 from dfdg_broker.cases.dependencies import (
+    CASE_LISTENER,
     CASE_READER,
+    CASE_SUMMARY,
     FROZEN_READS,
-    CaseListenerDep,
     CaseServiceDep,
-    CaseSummaryDep,
     case_service_scope,
     create_slot,
     notify_case_changed,
@@ -32,7 +32,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import ClockDep, ReadCaller, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
@@ -71,8 +71,7 @@ async def create_contact_group(
     response: Response,
     caller: WriteCaller,
     service: CaseServiceDep,
-    summary: CaseSummaryDep,
-    listener: CaseListenerDep,
+    uow: UnitOfWorkDep,
     clock: ClockDep,
 ) -> ContactGroupRead:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
@@ -82,8 +81,10 @@ async def create_contact_group(
     knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
     case exists or the person is known."""
     case = await service.create(caller.municipality, NewCase(**body.model_dump()))
-    attention = await summary.attention(case)  # once: the worklist's items and the answer's
-    await listener.case_changed(case, attention)
+    # The summary and the worklist's listener are built here rather than solved as dependencies (each dependency
+    # FastAPI solves costs; issue 14), as ``CaseSummaryDep`` and ``notify_case_changed`` build them.
+    attention = await CASE_SUMMARY.of(request)(service, uow, clock).attention(case)  # once: worklist's and answer's
+    await CASE_LISTENER.of(request)(request, service, uow, clock).case_changed(case, attention)
     access.case_ids.append(case.id)
     idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
     response.headers["Location"] = f"{router.prefix}/{case.id}"

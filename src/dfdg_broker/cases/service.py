@@ -92,7 +92,7 @@ class _Capture:
     snapshot: Snapshot
     blobs: list[Blob]
     answer: WireModel  # the snapshot's data as validated on arrival
-    answer_json: bytes  # ``answer`` as JSON (by alias)
+    answer_json: bytes | None  # ``answer`` as JSON (by alias), for a live read (``case_id`` given) only
 
 
 class FrozenAreaReads:
@@ -481,20 +481,26 @@ class CaseService:
         case_id: str | None = None,
     ) -> _Capture:
         """The area as the operator holds it now, as a snapshot (and the documents it lists that are not held).
-        With ``case_id``, an answer byte for byte equal to the case's last one (``answer_cache``) is not validated,
-        dumped or digested again."""
+        With ``case_id`` (a live read), an answer byte for byte equal to the case's last one (``answer_cache``) is not
+        validated, dumped or digested again."""
         content = await self._letasyl.fetch_area_content(cpr, receiving, area)
         known = None
+        answer_json: bytes | None
         if self._answers is not None and case_id is not None:
             known = self._answers.get(case_id, area, content, self._protection)
-        if known is None:
+        if known is not None:
+            data, document, digest, answer_json = known.answer, known.document, known.content_sha256, known.answer_json
+        else:
             data = area_from_content(area, content)
             document = data.model_dump(mode="json")
             digest = self._protection.content_digest(document)
-            known = KnownAnswer(data, document, digest, self._protection, data.model_dump_json(by_alias=True).encode())
-            if self._answers is not None and case_id is not None:
-                self._answers.put(case_id, area, content, known)
-        data, document = known.answer, known.document
+            # The answer's JSON is a live read's response (``presenters.area_response_body``); a create or a final
+            # snapshot answers with none, so it is not dumped for them.
+            answer_json = None if case_id is None else data.model_dump_json(by_alias=True).encode()
+            if self._answers is not None and case_id is not None and answer_json is not None:  # a live read
+                self._answers.put(
+                    case_id, area, content, KnownAnswer(data, document, digest, self._protection, answer_json)
+                )
         blobs: list[Blob] = []
         if isinstance(data, AttachmentsArea):
             missing = [a for a in data.attachments if (a.attachment_id, a.sha256) not in known_blobs]
@@ -507,10 +513,10 @@ class CaseService:
             area=area,
             taken_on=self._clock.today(),
             taken_at=self._clock.now(),
-            content_sha256=known.content_sha256,
+            content_sha256=digest,
             data=document,
         )
-        return _Capture(snapshot, blobs, data, known.answer_json)
+        return _Capture(snapshot, blobs, data, answer_json)
 
     async def _store(
         self, case_id: str, capture: _Capture, *, after: Snapshot | StoredSnapshot | None, snapshot: bool = True

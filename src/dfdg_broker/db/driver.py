@@ -220,7 +220,7 @@ class _Lender(Generic[C]):
 
 def configure_sqlite_connection(dbapi_connection: Any) -> None:
     """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones): the busy
-    timeout first, then foreign keys; neither reads the database file. WAL is not set here: it is the database's own,
+    timeout first, then the sync level and foreign keys; none reads the database file. WAL is not set here: it is the database's own,
     lasting setting, made once by ``use_wal`` (migrations and the start-up check). Set on every connection, it read
     the file as the connection opened, so a new connection waited out the busy timeout (30 s) whenever another held
     the file's lock (the last connection of a process takes it to checkpoint the log as it closes): the start-up
@@ -229,6 +229,12 @@ def configure_sqlite_connection(dbapi_connection: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Under WAL, NORMAL is atomic and consistent and survives the process dying (a commit is in the WAL file, in
+    # the OS's hands, before COMMIT returns); only a power loss or OS crash can roll back the last commits, never
+    # half of one. FULL (SQLite's default) adds an fsync of the WAL to every COMMIT, made while this process's
+    # write gate is held: under a create load a third of SQLite's write time, every write waiting behind it
+    # (issue 14). The WAL is still synced before each checkpoint and the database after it.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -269,7 +275,21 @@ class SqliteDriver(_Lender[_SqliteConnection]):
     waits for a lock (``timeout`` 0: SQLITE_BUSY at once, and the read goes to a thread, which waits there);
     ``ON_LOOP_SLOW_READS`` reads in a row each slower than ``ON_LOOP_SLOW_SECONDS`` (a cold page cache, a slow disk)
     send the reads to a thread for the next ``ON_LOOP_PAUSE_SECONDS``; any other error closes that connection and
-    the read goes to a thread too."""
+    the read goes to a thread too.
+
+    A write batch (``write``: a create's rows) runs on the event loop too, on a writer connection of its own, under
+    the same bounds: BEGIN IMMEDIATE never waits (``timeout`` 0: when another connection holds the write lock the
+    batch goes to a thread, which waits there), slow batches in a row send the batches to a thread for a while, any
+    error but BUSY at BEGIN closes that connection (the batch then goes to a thread; an error after BEGIN rolls back
+    and is raised, as on a thread). In a thread the batch paid a hop there and back, and every statement's return
+    from SQLite waited for the GIL from the busy event loop, all while the write gate was held: under the create
+    load the batch took about 1 ms of wall time per table (issue 14). A write on the loop must never sync the disk,
+    so that connection never checkpoints (``wal_autocheckpoint=0``; under WAL with ``synchronous=NORMAL`` a commit
+    does not sync): after ``ON_LOOP_CHECKPOINT_COMMITS`` of its commits, the next batch goes to a thread and a
+    PASSIVE checkpoint follows its commit there, while the caller holds the write gate (``UnitOfWork``), as SQLite's
+    own checkpoint runs inside the commit that crosses its threshold. No write of this process adds to the WAL
+    meanwhile, so the checkpoint completes and the next write starts the WAL over; one running beside the writes
+    never caught up, and the WAL grew by every create's pages (190 MB in 2,000 creates)."""
 
     ON_LOOP_SLOW_SECONDS = 0.02
     """Wall time, so it includes waiting for the GIL back from another thread (up to the 5 ms switch interval each
@@ -279,6 +299,8 @@ class SqliteDriver(_Lender[_SqliteConnection]):
     machine (preempted mid-read), which a thread would not avoid: on a 2-core machine under load one such read sent
     every read to a thread for the pause, at the cost of a hop each (issue 14)."""
     ON_LOOP_PAUSE_SECONDS = 10.0
+    ON_LOOP_CHECKPOINT_COMMITS = 50
+    """About SQLite's own default (a checkpoint after 1,000 pages of WAL) at a create's twenty-odd pages."""
 
     def __init__(
         self,
@@ -296,6 +318,10 @@ class SqliteDriver(_Lender[_SqliteConnection]):
         self._on_loop: sqlite3.Connection | None = None
         self._on_loop_paused_until = float("-inf")
         self._slow_in_a_row = 0
+        self._on_loop_writer: sqlite3.Connection | None = None
+        self._writes_paused_until = float("-inf")
+        self._slow_writes_in_a_row = 0
+        self._commits_since_checkpoint = 0
 
     async def open(self) -> _SqliteConnection:
         return _SqliteConnection(self._path)
@@ -355,14 +381,60 @@ class SqliteDriver(_Lender[_SqliteConnection]):
     async def write(self, batch: WriteBatch) -> None:
         steps = self._steps(batch)
         with tracing.statements_span(self.dialect.name, [sql for sql, _rows in steps]):
-            written = await self._run(_write_all, steps)
+            if self._commits_since_checkpoint >= self.ON_LOOP_CHECKPOINT_COMMITS:
+                written = await self._run(_write_all_then_checkpoint, steps)
+                self._commits_since_checkpoint = 0
+            else:
+                written = self._write_on_loop(steps)
+                if written is _NotOnLoop.TO_THREAD:
+                    written = await self._run(_write_all, steps)
         if not written:
             raise UniqueViolation  # raised here, not in the thread: the connection is sound, it is lent again
+
+    def _write_on_loop(self, steps: list[tuple[str, list[Row]]]) -> bool | Literal[_NotOnLoop.TO_THREAD]:
+        """Whether the batch was written (False: a unique key stopped it, nothing was), or ``TO_THREAD`` (nothing
+        was tried)."""
+        started = self._clock()
+        if started < self._writes_paused_until:
+            return _NotOnLoop.TO_THREAD
+        try:
+            if self._on_loop_writer is None:
+                self._on_loop_writer = _on_loop_writer(self._path)
+            writer = self._on_loop_writer
+            writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            if not (isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY):
+                self._close_on_loop_writer(exc)
+            return _NotOnLoop.TO_THREAD
+        try:
+            written = _in_transaction(writer, steps)
+        except sqlite3.IntegrityError:
+            raise  # rolled back: the connection is sound
+        except BaseException:
+            self._close_on_loop_writer(None)  # in a state nobody knows: not used again
+            raise
+        finished = self._clock()
+        slow = finished - started > self.ON_LOOP_SLOW_SECONDS
+        self._slow_writes_in_a_row = self._slow_writes_in_a_row + 1 if slow else 0
+        if self._slow_writes_in_a_row >= self.ON_LOOP_SLOW_READS:
+            self._slow_writes_in_a_row = 0
+            self._writes_paused_until = finished + self.ON_LOOP_PAUSE_SECONDS
+            log.info("writes on the event loop were slow: they go to a thread for %gs", self.ON_LOOP_PAUSE_SECONDS)
+        self._commits_since_checkpoint += 1
+        return written
+
+    def _close_on_loop_writer(self, error: sqlite3.Error | None) -> None:
+        if error is not None:
+            log.warning("a write on the event loop failed (%s): the batch goes to a thread", type(error).__name__)
+        if self._on_loop_writer is not None:
+            self._on_loop_writer.close()
+            self._on_loop_writer = None
 
     async def aclose(self) -> None:
         if self._on_loop is not None:
             self._on_loop.close()
             self._on_loop = None
+        self._close_on_loop_writer(None)
         await self.close_all()
 
 
@@ -380,6 +452,27 @@ def _read_only_connection(path: str) -> sqlite3.Connection:
     return connection
 
 
+def _on_loop_writer(path: str) -> sqlite3.Connection:
+    """For write batches on the event loop: never waits for the lock (``timeout=0``, ``busy_timeout`` 0: SQLITE_BUSY
+    at once), never checkpoints (``SqliteDriver._checkpoint`` does, on a thread)."""
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    configure_sqlite_connection(connection)
+    connection.execute("PRAGMA busy_timeout=0")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    return connection
+
+
+def _write_all_then_checkpoint(connection: _SqliteConnection, steps: list[tuple[str, list[Row]]]) -> bool:
+    """``_write_all``, then a PASSIVE checkpoint (see ``SqliteDriver``); a checkpoint that fails is left to the next
+    one (the batch is committed either way)."""
+    written = _write_all(connection, steps)
+    try:
+        connection.connect().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error as exc:
+        log.warning("a checkpoint of the SQLite WAL failed (%s): the next one tries again", type(exc).__name__)
+    return written
+
+
 def _fetch_one(connection: _SqliteConnection, sql: str, parameters: Row) -> Row | None:
     row: Row | None = connection.connect().execute(sql, parameters).fetchone()
     return row
@@ -389,19 +482,30 @@ def _write_all(connection: _SqliteConnection, steps: list[tuple[str, list[Row]]]
     """One transaction; False when a unique key stopped it (rolled back)."""
     sqlite = connection.connect()
     sqlite.execute("BEGIN IMMEDIATE")  # the write lock up front (see db.session): never SQLITE_BUSY half-way
+    return _in_transaction(sqlite, steps)
+
+
+def _in_transaction(sqlite: sqlite3.Connection, steps: list[tuple[str, list[Row]]]) -> bool:
+    """The steps and COMMIT in the transaction begun (IMMEDIATE); False when a unique key stopped them (rolled
+    back), and any other error rolls back and is raised."""
     try:
         for sql, rows in steps:
             sqlite.executemany(sql, rows)
     except sqlite3.IntegrityError as exc:
-        sqlite.execute("ROLLBACK")
+        _roll_back(sqlite)
         if str(exc).startswith("UNIQUE constraint failed"):
             return False
         raise
     except BaseException:
-        sqlite.execute("ROLLBACK")
+        _roll_back(sqlite)
         raise
     sqlite.execute("COMMIT")
     return True
+
+
+def _roll_back(sqlite: sqlite3.Connection) -> None:
+    if sqlite.in_transaction:  # SQLite may have rolled back already (an I/O error, a full disk)
+        sqlite.execute("ROLLBACK")
 
 
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE (asyncpg.UniqueViolationError)

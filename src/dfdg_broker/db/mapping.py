@@ -40,6 +40,6 @@ def row_values(record: DataclassInstance, *, drop: Iterable[str] = (), **overrid
     """The record's fields (minus ``drop``), as keyword arguments for a row of the same names; ``overrides``
     replace or add columns."""
     dropped = set(drop)
-    values = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in dropped}
+    values = {name: getattr(record, name) for name in _field_names(type(record)) if name not in dropped}
     values.update(overrides)
     return values

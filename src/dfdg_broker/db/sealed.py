@@ -21,7 +21,7 @@ class SealedColumn:
     """the plaintext is a JSON document (else bytes, or text for the CPR number)"""
 
     def at(self, *row: object) -> Where:
-        return Where(self.table, self.column, tuple(str(value) for value in row))
+        return Where(self.table, self.column, tuple(map(str, row)))
 
 
 CASE_CPR = SealedColumn("cases", "cpr", ("id",))
