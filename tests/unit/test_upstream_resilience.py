@@ -34,8 +34,8 @@ AREA = f"{BASE}/letasyl/v1/data-areas/cv"
 
 @pytest.fixture
 async def http():
-    # respx stands in for httpx's own transport (httpcore); the production transport (aiohttp) is tested on
-    # loopback in test_upstream_transport.py.
+    # respx stands in for httpx's own transport (httpcore); the production transport (``Http1Transport``) is tested
+    # on loopback in test_upstream_transport.py.
     async with create_http_client(BASE, httpx.AsyncHTTPTransport()) as client:
         yield client
 

@@ -1,6 +1,6 @@
-"""The production transport (aiohttp under httpx's API) on loopback: it reuses its connections, and it names the
-failures the call policy tells apart as httpx does (a connection never made may be retried even for a POST; a server
-that hung up after the request may have acted on it)."""
+"""The production transport (``Http1Transport`` under httpx's API) on loopback: it reuses its connections, and it
+names the failures the call policy tells apart as httpx does (a connection never made may be retried even for a
+POST; a server that hung up after the request may have acted on it)."""
 
 from __future__ import annotations
 
