@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from json import dumps as json_dumps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -354,13 +355,8 @@ def our_retry_after(failure: UpstreamFailure, default_seconds: int) -> int:
     return max(1, math.ceil(failure.retry_after_seconds))
 
 
-def correlation_headers() -> dict[str, str]:
-    correlation_id = correlation.current()
-    return {correlation.HEADER: correlation_id} if correlation_id else {}
-
-
 class UpstreamHttpClient(httpx.AsyncClient):
-    """httpx's client without two per-request costs that buy nothing against an upstream, each about a tenth of a
+    """httpx's client without three per-request costs that buy nothing against an upstream, each about a tenth of a
     call's CPU:
 
     - No cookies. httpx keeps a cookie jar per client and runs every response through it; the upstreams
@@ -369,6 +365,9 @@ class UpstreamHttpClient(httpx.AsyncClient):
     - A path is merged with the base URL once, not re-parsed and re-merged on every request: the fixed paths (the
       data areas, the lookups) make up nearly all calls. At most ``REMEMBERED_PATHS`` are remembered, least
       recently used out, so paths with IDs in them cannot grow the memory. The base URL is fixed per upstream.
+    - The request the clients make (a path, a JSON body or none, nothing else) is built as httpx would build it,
+      header for header and byte for byte, but in one go: httpx's general path copies and re-scans the headers four
+      times over (``build_request``). Any other request takes httpx's own path.
     """
 
     REMEMBERED_PATHS = 64
@@ -388,6 +387,71 @@ class UpstreamHttpClient(httpx.AsyncClient):
 
     def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
         return self._merge_path(url) if isinstance(url, str) else super()._merge_url(url)
+
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        extensions: Any = None,
+    ) -> httpx.Request:
+        target = self._merge_path(url) if isinstance(url, str) else None
+        if (
+            target is None
+            or not target.host
+            or content is not None
+            or data is not None
+            or files is not None
+            or params is not None
+            or headers is not None
+            or cookies is not None
+            or extensions is not None
+            or timeout is not httpx.USE_CLIENT_DEFAULT
+            or self.params
+        ):
+            return super().build_request(
+                method,
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                timeout=timeout,
+                extensions=extensions,
+            )
+        # What httpx.Request makes of (method, url, json=...) with the client's headers: Host first, a bodiless
+        # POST/PUT/PATCH's "Content-Length: 0" next, the client's headers, then the JSON body's length and type.
+        method = method.upper()
+        fields = [(b"Host", target.netloc)]
+        if json is not None:
+            body = json_dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+            fields += self.headers.raw
+            fields += ((b"Content-Length", b"%d" % len(body)), (b"Content-Type", b"application/json"))
+        else:
+            body = b""
+            if method in ("POST", "PUT", "PATCH"):
+                fields.append((b"Content-Length", b"0"))
+            fields += self.headers.raw
+        request = httpx.Request(
+            method,
+            target,
+            headers=fields,
+            stream=httpx.ByteStream(body),
+            extensions={"timeout": self.timeout.as_dict()},
+        )
+        request.read()
+        return request
 
 
 class _NoCookies(httpx.Cookies):
@@ -420,7 +484,9 @@ def create_http_client(
     cancelling it."""
 
     async def add_correlation_id(request: httpx.Request) -> None:
-        request.headers.update(correlation_headers())
+        correlation_id = correlation.current()
+        if correlation_id:
+            request.headers[correlation.HEADER] = correlation_id
         tracing.inject_trace_context(request.headers)
 
     headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None

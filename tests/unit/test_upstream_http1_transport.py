@@ -7,6 +7,7 @@ TLS is exercised by test_upstream_mtls.py, the failures the call policy tells ap
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -335,3 +336,16 @@ async def test_only_http_and_https(serve):
     async with httpx.AsyncClient(transport=Http1Transport()) as http:
         with pytest.raises(httpx.UnsupportedProtocol):
             await http.get("ftp://127.0.0.1/x")
+
+
+async def test_an_encoded_answer_is_decoded_by_httpx_and_a_plain_one_can_be_streamed_too(serve):
+    async def gzipped(head: bytes, body: bytes, number: int) -> bytes:
+        if number == 1:
+            return _ok(gzip.compress(b'{"packed": true}'), extra=b"Content-Encoding: gzip\r\n")
+        return _ok(b'{"plain": true}')
+
+    base, _ = await serve(gzipped)
+    async with await _client(base) as http:
+        assert (await http.get("/x")).json() == {"packed": True}
+        async with http.stream("GET", "/x") as streamed:
+            assert b"".join([part async for part in streamed.aiter_bytes()]) == b'{"plain": true}'
