@@ -479,9 +479,9 @@ def create_http_client(
     call in the transport alone, against under 30 us. What the settings mean: at most ``max_connections``
     connections, every one kept alive for reuse (a smaller keep-alive limit closes and reopens connections under
     load) until idle for ``Limits``' keep-alive expiry (5 s); no more requests than connections are handed to the
-    transport at once (``BoundedTransport``); the connect timeout bounds making a connection (TLS included), the read
-    timeout each wait for the next bytes; and ``call``'s deadline bounds the whole call whatever the transport, by
-    cancelling it."""
+    transport at once (the rest wait, within the call's deadline); the connect timeout bounds making a connection
+    (TLS included), the read timeout each wait for the next bytes; and ``call``'s deadline bounds the whole call
+    whatever the transport, by cancelling it."""
 
     async def add_correlation_id(request: httpx.Request) -> None:
         correlation_id = correlation.current()
@@ -491,12 +491,15 @@ def create_http_client(
 
     headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    # Http1Transport bounds its requests to its connections and reads every answer whole itself; another transport
+    # (httpx's own, a test's) is bounded by BoundedTransport. Either way a request waits for a connection as long as
+    # the call's deadline allows (no pool timeout of its own).
     inner = transport or Http1Transport(limits=limits, verify=verify)
     return UpstreamHttpClient(
         base_url=base_url,
-        transport=BoundedTransport(inner, max_connections),
+        transport=inner if isinstance(inner, Http1Transport) else BoundedTransport(inner, max_connections),
         headers=headers,
-        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=None),
         event_hooks={"request": [add_correlation_id]},
     )
 

@@ -161,7 +161,7 @@ async def test_requests_are_built_exactly_as_httpx_builds_them(base: str, method
     headers = {"Authorization": "Bearer t0ken"}
     async with (
         create_http_client(base, httpx.MockTransport(lambda _: httpx.Response(200)), bearer_token="t0ken") as http,
-        httpx.AsyncClient(base_url=base, headers=headers, timeout=httpx.Timeout(5.0, connect=2.0)) as plain,
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=httpx.Timeout(5.0, connect=2.0, pool=None)) as plain,
     ):
         for _ in range(2):  # the second time with the path remembered
             ours, theirs = http.build_request(method, path, **arguments), plain.build_request(method, path, **arguments)

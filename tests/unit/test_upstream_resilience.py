@@ -256,7 +256,8 @@ async def test_each_upstream_gets_its_own_base_url_timeouts_and_bearer_token():
     )
     upstreams = await create_upstreams(settings, httpx.AsyncHTTPTransport())  # what respx stands in for
     try:
-        assert upstreams.jobnet.http.timeout == httpx.Timeout(4, connect=1.5)
+        # No pool timeout: a request waits for a connection as long as the call's deadline allows.
+        assert upstreams.jobnet.http.timeout == httpx.Timeout(4, connect=1.5, pool=None)
         lookup = respx.post("http://jobnet.test/jobnet/v1/profile-lookups").mock(return_value=httpx.Response(404))
         person = respx.post("http://shared.test/letasyl/v1/person-lookups").mock(return_value=httpx.Response(404))
         await JobnetClient(upstreams.jobnet.http, upstreams.jobnet.policy).find_profile(CPR)
