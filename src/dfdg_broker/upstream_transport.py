@@ -294,10 +294,10 @@ class Http1Transport(httpx.AsyncBaseTransport):
                     answer = await connection.exchange(
                         head, body, chunked=chunked, head_only=head_only, timeouts=timeouts
                     )
-                except _Disconnected:
+                except _Disconnected as exc:
                     self._discard(connection)
-                    if not retry:
-                        raise
+                    if not retry:  # as httpx names it (the call policy and its logs see httpx's names only)
+                        raise httpx.RemoteProtocolError(str(exc)) from None
                     connection, retry = None, False
                     continue
                 except BaseException:

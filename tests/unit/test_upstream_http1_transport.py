@@ -235,8 +235,9 @@ async def test_a_kept_alive_connection_the_server_dropped_is_tried_again_only_fo
         await http.get("/x")
         assert (await http.get("/x")).status_code == 200  # dropped on the reused connection, sent again
         assert [len(requests) for requests in seen.connections] == [2, 1]
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx.RemoteProtocolError) as raised:
             await http.post("/x", json={})  # dropped the same way, but it may have been acted on: not sent again
+        assert type(raised.value) is httpx.RemoteProtocolError
     assert [len(requests) for requests in seen.connections] == [2, 2]
 
 
