@@ -1,7 +1,7 @@
-"""The production transport (aiohttp under httpx's API, ``create_http_client``) against the real mock upstream behind
-uvicorn on loopback, with the mock's fault injection: what the suite's in-process ``ASGITransport`` never exercises.
-A retried 5xx, a hang cut off by the call's deadline, a reset, a truncated body, a wrong media type and a streamed
-download verified against its checksum."""
+"""The production transport (``Http1Transport`` under httpx's API, ``create_http_client``) against the real mock
+upstream behind uvicorn on loopback, with the mock's fault injection: what the suite's in-process ``ASGITransport``
+never exercises. A retried 5xx, a hang cut off by the call's deadline, a reset, a truncated body, a wrong media type
+and a streamed download verified against its checksum."""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ FAST = CallPolicy(deadline_seconds=2.0, attempts=3)
 
 @pytest.fixture
 async def http():
-    # respx stands in for httpx's own transport (httpcore); the production transport (aiohttp) is tested on
-    # loopback in test_upstream_transport.py.
+    # respx stands in for httpx's own transport (httpcore); the production transport (``Http1Transport``) is tested
+    # on loopback in test_upstream_transport.py.
     async with create_http_client(BASE, httpx.AsyncHTTPTransport()) as client:
         yield client
 

@@ -9,6 +9,7 @@ import asyncio
 import httpx
 import pytest
 
+from dfdg_broker import correlation
 from dfdg_broker.upstream import UpstreamHttpClient, create_http_client
 
 
@@ -137,3 +138,49 @@ async def test_a_body_that_breaks_off_is_a_transport_error_and_gives_its_connect
             for _ in range(2):
                 with pytest.raises(httpx.ReadError):
                     await http.get("/x")
+
+
+@pytest.mark.parametrize("base", ["http://upstream.test", "https://gw.test:8443/asyl/"])
+@pytest.mark.parametrize(
+    ("method", "path", "arguments"),
+    [
+        ("POST", "/letasyl/v1/person-lookups", {"json": {"cpr": "0101901234", "name": "Åse Ærø", "n": [1, None]}}),
+        ("post", "letasyl/v1/pdf-requests", {}),
+        ("GET", "/jobnet/v1/cvs/12", {}),
+        ("PUT", "/jobnet/v1/cvs/12", {"json": {"cv": {}}}),
+        ("DELETE", "/x", {}),
+        ("GET", "https://other.test/x", {}),
+        ("GET", "/x", {"params": {"page": "2"}}),
+        ("POST", "/x", {"content": b"raw", "headers": {"X-A": "1"}}),
+        ("POST", "/x", {"json": {"a": 1}, "timeout": 1.0}),
+    ],
+)
+async def test_requests_are_built_exactly_as_httpx_builds_them(base: str, method: str, path: str, arguments: dict):
+    """The short way for the requests the clients make (a path and a JSON body or none) and httpx's own way for
+    anything else give the same request: method, URL, headers in order, body bytes, timeouts."""
+    headers = {"Authorization": "Bearer t0ken"}
+    async with (
+        create_http_client(base, httpx.MockTransport(lambda _: httpx.Response(200)), bearer_token="t0ken") as http,
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=httpx.Timeout(5.0, connect=2.0, pool=None)) as plain,
+    ):
+        for _ in range(2):  # the second time with the path remembered
+            ours, theirs = http.build_request(method, path, **arguments), plain.build_request(method, path, **arguments)
+            assert (ours.method, ours.url, ours.headers.raw, ours.content, ours.extensions) == (
+                theirs.method,
+                theirs.url,
+                theirs.headers.raw,
+                theirs.content,
+                theirs.extensions,
+            )
+
+
+async def test_the_correlation_id_goes_with_every_request():
+    transport, seen = _recording()
+    token = correlation.bind("corr-id-0123456789")
+    try:
+        async with create_http_client("http://upstream.test", transport) as http:
+            await http.post("/x", json={})
+            await http.get("/y", headers={"X-Correlation-ID": "an-older-one"})
+    finally:
+        correlation.unbind(token)
+    assert [request.headers.get_list("X-Correlation-ID") for request in seen] == [["corr-id-0123456789"]] * 2

@@ -34,8 +34,8 @@ AREA = f"{BASE}/letasyl/v1/data-areas/cv"
 
 @pytest.fixture
 async def http():
-    # respx stands in for httpx's own transport (httpcore); the production transport (aiohttp) is tested on
-    # loopback in test_upstream_transport.py.
+    # respx stands in for httpx's own transport (httpcore); the production transport (``Http1Transport``) is tested
+    # on loopback in test_upstream_transport.py.
     async with create_http_client(BASE, httpx.AsyncHTTPTransport()) as client:
         yield client
 
@@ -256,7 +256,8 @@ async def test_each_upstream_gets_its_own_base_url_timeouts_and_bearer_token():
     )
     upstreams = await create_upstreams(settings, httpx.AsyncHTTPTransport())  # what respx stands in for
     try:
-        assert upstreams.jobnet.http.timeout == httpx.Timeout(4, connect=1.5)
+        # No pool timeout: a request waits for a connection as long as the call's deadline allows.
+        assert upstreams.jobnet.http.timeout == httpx.Timeout(4, connect=1.5, pool=None)
         lookup = respx.post("http://jobnet.test/jobnet/v1/profile-lookups").mock(return_value=httpx.Response(404))
         person = respx.post("http://shared.test/letasyl/v1/person-lookups").mock(return_value=httpx.Response(404))
         await JobnetClient(upstreams.jobnet.http, upstreams.jobnet.policy).find_profile(CPR)

@@ -1,6 +1,6 @@
-"""The production transport (aiohttp under httpx's API) on loopback: it reuses its connections, and it names the
-failures the call policy tells apart as httpx does (a connection never made may be retried even for a POST; a server
-that hung up after the request may have acted on it)."""
+"""The production transport (``Http1Transport`` under httpx's API) on loopback: it reuses its connections, and it
+names the failures the call policy tells apart as httpx does (a connection never made may be retried even for a
+POST; a server that hung up after the request may have acted on it)."""
 
 from __future__ import annotations
 
@@ -124,3 +124,19 @@ async def test_a_server_that_hangs_up_after_the_request_is_not_asked_again_for_a
                 idempotent=False,
             )
     assert len(connections) == 2  # the first request, and the call's one attempt
+
+
+async def test_a_request_waits_for_a_free_connection_as_long_as_the_call_allows_not_only_the_read_timeout(serve):
+    async def slow_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(2)
+            await asyncio.sleep(0.15)
+            writer.write(OK)
+            await writer.drain()
+
+    base, connections = await serve(slow_ok)
+    async with create_http_client(base, read_timeout=0.25, max_connections=1) as http:
+        answers = await asyncio.gather(*(http.post("/x", json={}) for _ in range(4)))  # the last waits ~0.45 s
+    assert [answer.json() for answer in answers] == [{}] * 4
+    assert len(connections) == 1

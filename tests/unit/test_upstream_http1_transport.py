@@ -1,0 +1,352 @@
+"""The broker's own HTTP/1.1 transport (``Http1Transport``, under httpx's API) against raw servers on loopback: how
+answers are framed (Content-Length, chunked, up to the close, HEAD, 1xx), when a connection is reused and when not
+(Connection: close, keep-alive expiry, a failure, a cancelled request), the pool's limit, the per-phase timeouts, a
+reused connection the server dropped (tried again only for an idempotent method), and requests it refuses to send.
+TLS is exercised by test_upstream_mtls.py, the failures the call policy tells apart by test_upstream_transport.py."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from dfdg_broker.upstream_transport import Http1Transport
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+
+
+@dataclass
+class Seen:
+    """What the server saw: one entry per connection, the requests (head, body) read on it, and whether it closed."""
+
+    connections: list[list[tuple[bytes, bytes]]] = field(default_factory=list)
+    closed_by_client: list[bool] = field(default_factory=list)
+    open_now: int = 0
+    open_peak: int = 0
+
+
+class Close(bytes):
+    """A reply after which the server closes the connection."""
+
+
+Answer = Callable[[bytes, bytes, int], Awaitable[bytes | None]]
+"""(head, body, request number on the connection) -> bytes to write (None: close without answering; ``Close``:
+write, then close)."""
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.lower().split(b"\r\n")
+    length = next((int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length:")), None)
+    if length is not None:
+        return head, await reader.readexactly(length)
+    if b"transfer-encoding: chunked" in lines:
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += (await reader.readexactly(size + 2))[:-2]
+        await reader.readuntil(b"\r\n")
+        return head, body
+    return head, b""
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[tuple[str, Seen]]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(answer: Answer) -> tuple[str, Seen]:
+        seen = Seen()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            requests: list[tuple[bytes, bytes]] = []
+            seen.connections.append(requests)
+            index = len(seen.closed_by_client)
+            seen.closed_by_client.append(False)
+            seen.open_now += 1
+            seen.open_peak = max(seen.open_peak, seen.open_now)
+            try:
+                while True:
+                    try:
+                        head, body = await _read_request(reader)
+                    except asyncio.IncompleteReadError as exc:
+                        seen.closed_by_client[index] = not exc.partial
+                        return
+                    requests.append((head, body))
+                    reply = await answer(head, body, len(requests))
+                    if reply is None:
+                        return
+                    writer.write(reply)
+                    await writer.drain()
+                    if isinstance(reply, Close):
+                        return
+            except ConnectionError:
+                pass
+            finally:
+                seen.open_now -= 1
+                writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", seen
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def _ok(body: bytes = b"{}", extra: bytes = b"") -> bytes:
+    return OK_HEAD + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+async def _always_ok(head: bytes, body: bytes, number: int) -> bytes:
+    return _ok()
+
+
+async def _client(base: str, **limits: float | int | None) -> httpx.AsyncClient:
+    transport = Http1Transport(limits=httpx.Limits(**limits))  # type: ignore[arg-type]
+    return httpx.AsyncClient(base_url=base, transport=transport, timeout=httpx.Timeout(2.0))
+
+
+async def test_a_chunked_answer_is_read_whole(serve):
+    async def chunked(head: bytes, body: bytes, number: int) -> bytes:
+        return OK_HEAD + b'Transfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n5\r\n": 1}\r\n0\r\n\r\n'
+
+    base, seen = await serve(chunked)
+    async with await _client(base) as http:
+        for _ in range(2):
+            assert (await http.get("/x")).json() == {"a": 1}
+    assert len(seen.connections) == 1
+
+
+async def test_an_answer_without_length_ends_where_the_server_closes_and_the_connection_is_not_reused(serve):
+    async def until_close(head: bytes, body: bytes, number: int) -> bytes:
+        return Close(OK_HEAD + b"\r\n" + b'{"all": "of it"}')
+
+    base, seen = await serve(until_close)
+    async with await _client(base) as http:
+        for _ in range(2):
+            assert (await http.get("/x")).json() == {"all": "of it"}
+    assert len(seen.connections) == 2
+
+
+async def test_connection_close_from_either_side_is_honoured(serve):
+    async def closing(head: bytes, body: bytes, number: int) -> bytes:
+        return _ok(extra=b"Connection: close\r\n")
+
+    base, seen = await serve(closing)
+    async with await _client(base) as http:
+        await http.get("/x")
+        await http.get("/x")
+    assert len(seen.connections) == 2
+
+    base, seen = await serve(_always_ok)
+    async with await _client(base) as http:
+        await http.get("/x", headers={"Connection": "close"})
+        await http.get("/x")
+    assert len(seen.connections) == 2
+    assert seen.closed_by_client[0]
+
+
+async def test_connections_are_kept_alive_and_reused_until_idle_for_the_keepalive_expiry(serve):
+    base, seen = await serve(_always_ok)
+    async with await _client(base, keepalive_expiry=0.2) as http:
+        await asyncio.gather(http.get("/x"), http.get("/x"))
+        await http.get("/x")
+        assert len(seen.connections) == 2
+        await asyncio.sleep(0.5)
+        assert seen.closed_by_client == [True, True]  # closed while idle, not only when next needed
+        await http.get("/x")
+    assert len(seen.connections) == 3
+
+
+async def test_no_more_connections_than_the_limit_and_no_more_kept_than_the_keepalive_limit(serve):
+    async def slow(head: bytes, body: bytes, number: int) -> bytes:
+        await asyncio.sleep(0.02)
+        return _ok()
+
+    base, seen = await serve(slow)
+    async with await _client(base, max_connections=3, max_keepalive_connections=1) as http:
+        answers = await asyncio.gather(*(http.get("/x") for _ in range(12)))
+        assert [answer.status_code for answer in answers] == [200] * 12
+        assert seen.open_peak == 3
+        await asyncio.sleep(0.05)
+        assert seen.open_now == 1
+
+
+async def test_waiting_for_a_connection_longer_than_the_pool_timeout_is_a_pool_timeout(serve):
+    async def slow(head: bytes, body: bytes, number: int) -> bytes:
+        await asyncio.sleep(0.5)
+        return _ok()
+
+    base, _ = await serve(slow)
+    transport = Http1Transport(limits=httpx.Limits(max_connections=1))
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=httpx.Timeout(2.0, pool=0.1)) as http:
+        first = asyncio.create_task(http.get("/x"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(httpx.PoolTimeout):
+            await http.get("/x")
+        assert (await first).status_code == 200
+
+
+async def test_a_server_that_says_nothing_is_a_read_timeout_and_its_connection_is_dropped(serve):
+    async def silent_once(head: bytes, body: bytes, number: int) -> bytes:
+        if len(seen.connections) == 1:
+            await asyncio.sleep(1)
+        return _ok()
+
+    base, seen = await serve(silent_once)
+    async with httpx.AsyncClient(
+        base_url=base, transport=Http1Transport(), timeout=httpx.Timeout(2.0, read=0.1)
+    ) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get("/x")
+        assert (await http.get("/x")).status_code == 200
+    assert len(seen.connections) == 2
+
+
+async def test_a_slow_answer_that_keeps_coming_is_no_read_timeout():
+    async def dribbling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
+        for _ in range(4):
+            await asyncio.sleep(0.06)
+            writer.write(b"1\r\n \r\n")
+        writer.write(b"2\r\n{}\r\n0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(dribbling, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        async with httpx.AsyncClient(transport=Http1Transport(), timeout=httpx.Timeout(2.0, read=0.1)) as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/x")).json() == {}
+
+
+async def test_a_kept_alive_connection_the_server_dropped_is_tried_again_only_for_an_idempotent_method(serve):
+    async def drop_every_second(head: bytes, body: bytes, number: int) -> bytes | None:
+        return None if number == 2 else _ok()  # as a server timing the connection out just as the request came
+
+    base, seen = await serve(drop_every_second)
+    async with await _client(base) as http:
+        await http.get("/x")
+        assert (await http.get("/x")).status_code == 200  # dropped on the reused connection, sent again
+        assert [len(requests) for requests in seen.connections] == [2, 1]
+        with pytest.raises(httpx.RemoteProtocolError) as raised:
+            await http.post("/x", json={})  # dropped the same way, but it may have been acted on: not sent again
+        assert type(raised.value) is httpx.RemoteProtocolError
+    assert [len(requests) for requests in seen.connections] == [2, 2]
+
+
+async def test_a_request_body_httpx_cannot_size_is_sent_chunked(serve):
+    bodies: list[tuple[bool, bytes]] = []
+
+    async def record(head: bytes, body: bytes, number: int) -> bytes:
+        bodies.append((b"transfer-encoding: chunked" in head.lower(), body))
+        return _ok()
+
+    async def parts() -> AsyncIterator[bytes]:
+        for part in (b'{"a":', b"", b" 1}"):
+            yield part
+
+    base, _ = await serve(record)
+    async with await _client(base) as http:
+        await http.post("/x", content=parts())
+        await http.put("/x", content=b"[1, 2]")
+    assert bodies == [(True, b'{"a": 1}'), (False, b"[1, 2]")]
+
+
+async def test_the_answer_to_head_has_no_body_whatever_its_length_says(serve):
+    async def head_answer(head: bytes, body: bytes, number: int) -> bytes:
+        return OK_HEAD + b"Content-Length: 20\r\n\r\n"
+
+    base, _ = await serve(head_answer)
+    async with await _client(base) as http:
+        response = await http.head("/x")
+    assert response.status_code == 200 and response.content == b""
+
+
+async def test_informational_answers_before_the_answer_are_skipped(serve):
+    async def early_hints(head: bytes, body: bytes, number: int) -> bytes:
+        return b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + _ok(b'{"b": 2}')
+
+    base, _ = await serve(early_hints)
+    async with await _client(base) as http:
+        response = await http.get("/x")
+    assert response.status_code == 200 and response.json() == {"b": 2} and "link" not in response.headers
+
+
+async def test_status_reason_version_and_headers_reach_httpx(serve):
+    async def teapot(head: bytes, body: bytes, number: int) -> bytes:
+        return b"HTTP/1.1 418 I'm a teapot\r\nX-A: 1\r\nX-A: 2\r\nContent-Length: 0\r\n\r\n"
+
+    base, _ = await serve(teapot)
+    async with await _client(base) as http:
+        response = await http.get("/x")
+    assert response.status_code == 418 and response.reason_phrase == "I'm a teapot"
+    assert response.http_version == "HTTP/1.1" and response.headers.get_list("x-a") == ["1", "2"]
+
+
+async def test_what_is_not_http_is_a_remote_protocol_error(serve):
+    async def garbage(head: bytes, body: bytes, number: int) -> bytes:
+        return b"SSH-2.0-OpenSSH\r\n\r\n"
+
+    base, _ = await serve(garbage)
+    async with await _client(base) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/x")
+
+
+async def test_a_header_value_with_a_line_break_is_refused_before_anything_is_sent(serve):
+    base, seen = await serve(_always_ok)
+    async with await _client(base) as http:
+        with pytest.raises(httpx.LocalProtocolError):
+            await http.get("/x", headers={"X-Note": "a\r\nAuthorization: Bearer forged"})
+        assert (await http.get("/x")).status_code == 200
+    assert [len(requests) for requests in seen.connections] == [1]
+
+
+async def test_a_cancelled_request_drops_its_connection_and_frees_its_slot(serve):
+    async def slow_once(head: bytes, body: bytes, number: int) -> bytes:
+        if len(seen.connections) == 1:
+            await asyncio.sleep(1)
+        return _ok()
+
+    base, seen = await serve(slow_once)
+    async with await _client(base, max_connections=1) as http:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await http.get("/x")
+        async with asyncio.timeout(1):
+            assert (await http.get("/x")).status_code == 200
+    assert len(seen.connections) == 2
+
+
+async def test_closing_the_transport_closes_its_idle_connections(serve):
+    base, seen = await serve(_always_ok)
+    async with await _client(base) as http:
+        await http.get("/x")
+    await asyncio.sleep(0.05)
+    assert seen.closed_by_client == [True] and seen.open_now == 0
+
+
+async def test_only_http_and_https(serve):
+    async with httpx.AsyncClient(transport=Http1Transport()) as http:
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await http.get("ftp://127.0.0.1/x")
+
+
+async def test_an_encoded_answer_is_decoded_by_httpx_and_a_plain_one_can_be_streamed_too(serve):
+    async def gzipped(head: bytes, body: bytes, number: int) -> bytes:
+        if number == 1:
+            return _ok(gzip.compress(b'{"packed": true}'), extra=b"Content-Encoding: gzip\r\n")
+        return _ok(b'{"plain": true}')
+
+    base, _ = await serve(gzipped)
+    async with await _client(base) as http:
+        assert (await http.get("/x")).json() == {"packed": True}
+        async with http.stream("GET", "/x") as streamed:
+            assert b"".join([part async for part in streamed.aiter_bytes()]) == b'{"plain": true}'
