@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from personas import bench_personas
 
+from dfdg_broker.http_coalescing import CoalescingHttpToolsProtocol
 from dfdg_broker.mock.app import create_mock_app
 from dfdg_broker.mock.state import MockState
 
@@ -26,4 +27,12 @@ if __name__ == "__main__":
     state = MockState.with_demo_fixtures()
     for persona in bench_personas(args.personas):
         state.put_persona(persona)
-    uvicorn.run(create_mock_app(state), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    # One write per answer (head and body together): the broker reading the mock's answers wakes once per answer.
+    uvicorn.run(
+        create_mock_app(state),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        http=CoalescingHttpToolsProtocol,
+    )

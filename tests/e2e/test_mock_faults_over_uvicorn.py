@@ -11,17 +11,20 @@ import httpx
 import pytest
 import uvicorn
 
+from dfdg_broker.http_coalescing import CoalescingHttpToolsProtocol
 from dfdg_broker.mock.app import create_mock_app
 
 CPR = "1204882211"  # synthetic (demo persona complete-adult)
 
 
-@pytest.fixture
-async def mock_url() -> AsyncIterator[str]:
+@pytest.fixture(params=["auto", CoalescingHttpToolsProtocol], ids=["uvicorn", "coalescing"])
+async def mock_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """Behind uvicorn as it comes, and with its writes coalesced (as the bench's mock runs)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_mock_app(), host="127.0.0.1", port=port, log_level="critical"))
+    config = uvicorn.Config(create_mock_app(), host="127.0.0.1", port=port, log_level="critical", http=request.param)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(20):
         while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event

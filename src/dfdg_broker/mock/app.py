@@ -8,13 +8,14 @@ at the journal middleware (per route), which is why every route has a stable nam
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
-from typing import Annotated, Literal
+from functools import cache, partial
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+from starlette.types import Message, Receive, Scope, Send
 
 from dfdg_broker.clock import MovableClock
 from dfdg_broker.correlation import CorrelationIdMiddleware, outermost
@@ -45,10 +46,43 @@ from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_pro
 from dfdg_broker.mock.identity import router as identity_router
 from dfdg_broker.mock.journal import JournalEntry, JournalFilter, JournalMiddleware
 from dfdg_broker.mock.state import CprTaken, MockState
+from dfdg_broker.mock.upstream_route import UpstreamRoute
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
 from dfdg_broker.settings import Settings
 from dfdg_broker.time_travel import ClockOutOfRange, clock_router
+
+
+class BrowserCors(CORSMiddleware):
+    """Starlette's CORS middleware, which for a request without an ``Origin`` header (every call the broker makes)
+    only adds ``Vary: Origin`` to the answer: that case done here on the raw headers, without the header mappings
+    Starlette builds for the request and the answer (issue 14). A request with an ``Origin`` goes to Starlette."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await super().__call__(scope, receive, send)
+            return
+
+        async def send_varying(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _vary_origin(message)
+            await send(message)
+
+        await self.app(scope, receive, send_varying)
+
+
+def _vary_origin(message: Message) -> None:
+    """``MutableHeaders(scope=message)["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])``, as Starlette's
+    ``CORSMiddleware.send`` does it: the Vary values joined into the first Vary header, the others dropped."""
+    headers = message["headers"] = list(message.get("headers", ()))
+    found = [i for i, (name, _) in enumerate(headers) if name == b"vary"]
+    value = b", ".join([*(headers[i][1] for i in found), b"Origin"])
+    for i in reversed(found[1:]):
+        del headers[i]
+    if found:
+        headers[found[0]] = (b"vary", value)
+    else:
+        headers.append((b"vary", value))
 
 
 class CprInUse(ProblemError):
@@ -63,6 +97,29 @@ class ProfileExists(ProblemError):
     title = "The citizen already has a Jobnet profile"
 
 
+def _state(request: Request) -> MockState:
+    """The upstream endpoints take the state from the app, not as a dependency: FastAPI solving one costs more per
+    call than the whole of what most of them do (issue 14)."""
+    state: MockState = request.app.state.mock
+    return state
+
+
+@cache
+def _wire(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def _json(model: Any, value: object) -> bytes:
+    """``value`` as FastAPI answers it for ``response_model=model``: validated against it, dumped by alias."""
+    adapter = _wire(model)
+    content: bytes = adapter.dump_json(adapter.validate_python(value, from_attributes=True), by_alias=True)
+    return content
+
+
+def _answer(content: bytes, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(content, status_code=status_code, media_type="application/json")
+
+
 def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Persona:
     """C2: LetAsyl knows a person by CPR number together with the receiving municipality."""
     persona = state.find(body.cpr, body.receiving_municipality)
@@ -75,7 +132,11 @@ def _find(state: MockState, body: PersonLookupRequest, request: Request) -> Pers
 # ---------------------------------------------------------------- LetAsyl
 
 letasyl = APIRouter(
-    prefix="/letasyl/v1", tags=["LetAsyl"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+    prefix="/letasyl/v1",
+    tags=["LetAsyl"],
+    dependencies=UPSTREAM_DEPENDENCIES,
+    responses=UPSTREAM_RESPONSES,
+    route_class=UpstreamRoute,
 )
 
 
@@ -86,14 +147,18 @@ letasyl = APIRouter(
     openapi_extra=examples.LOOKUP,
     responses=responses_for(PersonUnknown),
 )
-async def lookup_person(body: PersonLookupRequest, request: Request, state: StateDep) -> Person:
+async def lookup_person(body: PersonLookupRequest, request: Request) -> Response:
     """Find a person by CPR number and receiving municipality (both in the body)."""
-    return _find(state, body, request).person
+    state = _state(request)
+    persona = _find(state, body, request)
+    return _answer(state.answer(persona, "person", lambda: _json(Person, persona.person)))
 
 
 def _area_route(area: DataArea, model: type[BaseModel]) -> None:
-    async def fetch_area(body: PersonLookupRequest, request: Request, state: StateDep) -> BaseModel:
-        return state.area(_find(state, body, request), area)
+    async def fetch_area(body: PersonLookupRequest, request: Request) -> Response:
+        state = _state(request)
+        persona = _find(state, body, request)
+        return _answer(state.answer(persona, area.value, lambda: _json(model, state.area(persona, area))))
 
     letasyl.add_api_route(
         f"/data-areas/{area.value}",
@@ -122,10 +187,10 @@ for _area, _model in (
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **responses_for(NotFound)},
 )
-async def download_attachment(person_id: str, attachment_id: str, request: Request, state: StateDep) -> Response:
+async def download_attachment(person_id: str, attachment_id: str, request: Request) -> Response:
     """A DA4 document as a PDF."""
     journal_subject(request, person_id)
-    content = state.attachment_bytes(person_id, attachment_id)
+    content = _state(request).attachment_bytes(person_id, attachment_id)
     if content is None:
         raise NotFound("No such attachment for that person.")
     return Response(content, media_type="application/pdf")
@@ -134,7 +199,11 @@ async def download_attachment(person_id: str, attachment_id: str, request: Reque
 # ---------------------------------------------------------------- Jobnet
 
 jobnet = APIRouter(
-    prefix="/jobnet/v1", tags=["Jobnet"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+    prefix="/jobnet/v1",
+    tags=["Jobnet"],
+    dependencies=UPSTREAM_DEPENDENCIES,
+    responses=UPSTREAM_RESPONSES,
+    route_class=UpstreamRoute,
 )
 
 
@@ -145,13 +214,14 @@ jobnet = APIRouter(
     openapi_extra=examples.CPR_ONLY,
     responses=responses_for(NotFound),
 )
-async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep) -> Profile:
+async def lookup_profile(body: ProfileLookup, request: Request) -> Response:
     """The citizen's Jobnet CV number (JobnetCVId), if they have a profile."""
+    state = _state(request)
     _journal_subject_by_cpr(request, state, body.cpr)
     cv_number = state.jobnet_profiles.get(body.cpr)
     if cv_number is None:
         raise NotFound("The citizen has no Jobnet profile.")
-    return Profile(cv_number=cv_number)
+    return _answer(_json(Profile, Profile(cv_number=cv_number)))
 
 
 @jobnet.post(
@@ -162,20 +232,25 @@ async def lookup_profile(body: ProfileLookup, request: Request, state: StateDep)
     openapi_extra=examples.PROFILE_CREATE,
     responses=responses_for(ProfileExists),
 )
-async def create_profile(body: ProfileCreate, request: Request, state: StateDep) -> Profile:
+async def create_profile(body: ProfileCreate, request: Request) -> Response:
     """C7: create a Jobnet profile; returns its CV number."""
+    state = _state(request)
     _journal_subject_by_cpr(request, state, body.cpr)
     cv_number = state.create_jobnet_profile(body.cpr)
     if cv_number is None:
         raise ProfileExists()
-    return Profile(cv_number=cv_number)
+    return _answer(_json(Profile, Profile(cv_number=cv_number)), status.HTTP_201_CREATED)
 
 
 # ---------------------------------------------------------------- CPR register
 
 
 cpr_register = APIRouter(
-    prefix="/cpr/v1", tags=["CPR register"], dependencies=UPSTREAM_DEPENDENCIES, responses=UPSTREAM_RESPONSES
+    prefix="/cpr/v1",
+    tags=["CPR register"],
+    dependencies=UPSTREAM_DEPENDENCIES,
+    responses=UPSTREAM_RESPONSES,
+    route_class=UpstreamRoute,
 )
 
 
@@ -186,13 +261,14 @@ cpr_register = APIRouter(
     openapi_extra=examples.CPR_ONLY,
     responses=responses_for(NotFound),
 )
-async def lookup_cpr(body: RegisterLookup, request: Request, state: StateDep) -> CprRegisterEntry:
+async def lookup_cpr(body: RegisterLookup, request: Request) -> Response:
     """N15: name and address as the CPR register holds them."""
+    state = _state(request)
     persona = state.by_cpr(body.cpr)
     if persona is None:
         raise NotFound("No such CPR number in the register.")
     journal_subject(request, persona.person.person_id)
-    return persona.cpr_register
+    return _answer(state.answer(persona, "cpr_register", lambda: _json(CprRegisterEntry, persona.cpr_register)))
 
 
 def _journal_subject_by_cpr(request: Request, state: MockState, cpr: str) -> None:
@@ -492,7 +568,7 @@ def create_mock_app(
     app.add_middleware(faults.FaultInjectionMiddleware, registry=app.state.faults, routes=upstream_routes)
 
     # The broker's /docs (another origin) asks the mock identity provider for a token (Authorize button).
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(BrowserCors, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
     install_readable_schema_names(app)
     # Outside Starlette's error middleware: 500s carry the correlation ID too, and the journal (pure ASGI, outside
     # everything but the correlation ID) records what the client got.

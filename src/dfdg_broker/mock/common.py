@@ -43,5 +43,6 @@ StateDep = Annotated[MockState, Depends(get_state)]
 
 
 def journal_subject(request: Request, person_id: str) -> None:
-    """Tell the journal whom this request was about."""
-    request.state.person_id = person_id
+    """Tell the journal whom this request was about: ``request.state.person_id``, written to the scope's state
+    directly (Starlette's ``State`` wrapper is built anew per request; issue 14)."""
+    request.scope.setdefault("state", {})["person_id"] = person_id

@@ -6,7 +6,7 @@ Tests seed it through the admin API and reset it between runs; nothing here surv
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +24,8 @@ from dfdg_broker.mock.journal import Journal, JournalEntry
 __all__ = ["CprTaken", "JournalEntry", "MockState", "PdfRequest", "ReceivedCv"]
 
 FIRST_CREATED_CV_NUMBER = 5_000_001
+MAX_ANSWERED_PERSONAS = 4096
+"""Personas whose answers ``MockState.answer`` holds at once (a few KB each); past that it starts again."""
 
 
 class CprTaken(Exception):
@@ -77,6 +79,7 @@ class MockState:
     clock: MovableClock = field(default_factory=lambda: MovableClock(SystemClock()))
     """The mock's clock: Jobnet receipts, PDF deliveries (``/admin/clock``; ``reset`` releases it)."""
     _by_cpr: dict[str, str] = field(default_factory=dict)
+    _answers: dict[str, tuple[Persona, dict[str, bytes]]] = field(default_factory=dict)
 
     @classmethod
     def with_demo_fixtures(cls, persona_dirs: Iterable[Path] = ()) -> MockState:
@@ -92,6 +95,7 @@ class MockState:
         kept = [self.personas[p] for p in sorted(self.added) if p in self.personas] if keep_added else []
         self.personas.clear()
         self._by_cpr.clear()
+        self._answers.clear()
         self.added.clear()
         self.jobnet_profiles.clear()
         self.journal.clear()
@@ -120,6 +124,7 @@ class MockState:
         previous = self.personas.get(person_id)
         if previous is not None:
             self._by_cpr.pop(previous.cpr, None)
+        self._answers.pop(person_id, None)
         self.personas[person_id] = persona
         self._by_cpr[persona.cpr] = person_id
         if added and previous is None:
@@ -127,6 +132,22 @@ class MockState:
         if persona.jobnet_cv_number is not None:
             self.jobnet_profiles[persona.cpr] = persona.jobnet_cv_number
         return previous is None
+
+    def answer(self, persona: Persona, what: str, build: Callable[[], bytes]) -> bytes:
+        """An answer that depends on ``persona`` alone (its person data, a data area, its register entry), built by
+        ``build`` once and then served as those bytes until the persona changes: ``put_persona`` drops them, and
+        they are kept for this very persona object only, so a persona replaced any other way is answered afresh."""
+        person_id = persona.person.person_id
+        held = self._answers.get(person_id)
+        if held is None or held[0] is not persona:
+            if len(self._answers) >= MAX_ANSWERED_PERSONAS:
+                self._answers.clear()
+            held = self._answers[person_id] = (persona, {})
+        answers = held[1]
+        content = answers.get(what)
+        if content is None:
+            content = answers[what] = build()
+        return content
 
     def by_cpr(self, cpr: str) -> Persona | None:
         person_id = self._by_cpr.get(cpr)

@@ -1,0 +1,81 @@
+"""Issue 14: ``CoalescingHttpToolsProtocol`` sends an answer's head and body in one write, and changes nothing else:
+the same bytes in the same order, a closing connection's answer complete, a streamed answer's parts all there."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from dfdg_broker.http_coalescing import CoalescingHttpToolsProtocol
+
+BODY = b'{"answer": "' + b"x" * 2000 + b'"}'
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/stream":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for part in (b"one ", b"two ", b"three"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+            await asyncio.sleep(0.01)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": BODY})
+
+
+@pytest.fixture
+async def port() -> AsyncIterator[int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = int(s.getsockname()[1])
+    config = uvicorn.Config(app, host="127.0.0.1", port=free, log_level="critical", http=CoalescingHttpToolsProtocol)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+            await asyncio.sleep(0.05)
+    try:
+        yield free
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+async def _exchange(port: int, request: bytes, *, first_only: bool = False) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        if first_only:
+            return await asyncio.wait_for(reader.read(65536), 5)
+        return await asyncio.wait_for(reader.read(), 5)  # until the server closes
+    finally:
+        writer.close()
+
+
+async def test_head_and_body_arrive_together(port) -> None:
+    for _ in range(3):  # keep-alive: each answer in one piece
+        first = await _exchange(port, b"GET / HTTP/1.1\r\nhost: t\r\n\r\n", first_only=True)
+        head, _, body = first.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and body == BODY
+
+
+async def test_a_closing_connection_gets_the_whole_answer(port) -> None:
+    answer = await _exchange(port, b"GET / HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"connection: close" in head.lower() and body == BODY
+
+
+async def test_a_streamed_answer_arrives_whole_and_in_order(port) -> None:
+    answer = await _exchange(port, b"GET /stream HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+    head, _, chunked = answer.partition(b"\r\n\r\n")
+    assert b"transfer-encoding: chunked" in head.lower()
+    assert chunked == b"4\r\none \r\n4\r\ntwo \r\n5\r\nthree\r\n0\r\n\r\n"
