@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dfdg_broker import __version__, app_state, correlation, time_travel, tracing
 from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER, log_replay
+from dfdg_broker.audit.direct_reads import install_direct_reads
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.answer_cache import LiveAnswerCache
@@ -317,6 +318,7 @@ def create_app(
         include_flat(app, router)
     if development:
         include_flat(app, time_travel.broker_router())
+    install_direct_reads(app)  # the access-logged reads that need nothing else, past FastAPI's solver (issue 14)
 
     install_problem_handlers(
         app,
