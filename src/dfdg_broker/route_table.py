@@ -17,15 +17,17 @@ from fastapi.routing import APIRoute, APIRouter
 
 
 def include_flat(app: FastAPI, router: APIRouter) -> None:
-    """``app.include_router(router)`` (no arguments), with the router's routes as the app's own. A router holding
-    anything but plain ``APIRoute``s (an included router, a mount) is included the ordinary way."""
-    if router.dependencies or router.callbacks or not all(type(route) is APIRoute for route in router.routes):
+    """``app.include_router(router)`` (no arguments), with the router's routes as the app's own, each of its own
+    class (an ``APIRoute`` subclass: the router's ``route_class``). A router holding anything but ``APIRoute``s (an
+    included router, a mount, a websocket) is included the ordinary way."""
+    if not all(isinstance(route, APIRoute) for route in router.routes):
         app.include_router(router)
         return
     for route in router.routes:
         assert isinstance(route, APIRoute)
-        # ``route.path`` holds the router's prefix already, ``route.tags`` its tags and ``route.responses`` its
-        # responses (``APIRouter.add_api_route``); the app's router adds its own, as ``include_router`` does.
+        # ``route.path`` holds the router's prefix already, and ``route.tags``, ``route.dependencies``,
+        # ``route.callbacks`` and ``route.responses`` the router's own (``APIRouter.add_api_route``); the app's
+        # router adds its own, as ``include_router`` does.
         app.router.add_api_route(
             route.path,
             route.endpoint,
@@ -49,6 +51,8 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
             include_in_schema=route.include_in_schema,
             response_class=route.response_class,
             name=route.name,
+            route_class_override=type(route),
+            callbacks=route.callbacks,
             openapi_extra=route.openapi_extra,
             generate_unique_id_function=route.generate_unique_id_function,
             strict_content_type=route.strict_content_type,
