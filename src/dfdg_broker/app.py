@@ -73,7 +73,7 @@ from dfdg_broker.problem_handlers import install_problem_handlers, problem_respo
 from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
-from dfdg_broker.route_table import include_flat
+from dfdg_broker.route_table import include_flat, index_routes
 from dfdg_broker.security import install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
@@ -319,6 +319,7 @@ def create_app(
     if development:
         include_flat(app, time_travel.broker_router())
     install_direct_reads(app)  # the access-logged reads that need nothing else, past FastAPI's solver (issue 14)
+    index_routes(app)  # a request tries only the routes that can match its path
 
     install_problem_handlers(
         app,

@@ -13,7 +13,12 @@ the same (the drift test checks them).
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, APIRouter
+from fastapi.routing import APIRoute, APIRouter, _update_scope
+from fastapi.telemetry._api import _route_selected
+from starlette._utils import get_route_path
+from starlette.convertors import FloatConvertor, IntegerConvertor, StringConvertor, UUIDConvertor
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Receive, Scope, Send
 
 
 def include_flat(app: FastAPI, router: APIRouter) -> None:
@@ -59,3 +64,101 @@ def include_flat(app: FastAPI, router: APIRouter) -> None:
             max_body_size=route.max_body_size,
             form_limits=route.form_limits or None,
         )
+
+
+class RouteIndex:
+    """The app's router, matching a request against the routes that can match it only (issue 14).
+
+    Starlette tries every route in order until one matches; the hot reads are the sixth to ninth route of ~60, and
+    every try costs. A route whose parameters cannot hold a ``/`` (every convertor but ``path``) matches only paths of
+    its number of segments, and, when its last segment is a literal (``…/data-areas/cv``), only paths that end in
+    it. So the routes are indexed by (number of segments, last segment): a request tries, in the routes' order, only
+    those in its bucket and those the index cannot place (a ``path`` convertor, a mount). The first full match
+    wins, else the first partial one (405), as in the router; when none matches at all the router itself runs
+    (its 404, its redirect of a trailing slash, its low-priority routes). Rebuilt when the routes change."""
+
+    def __init__(self, router: APIRouter) -> None:
+        self.router = router
+        self.fallback = router.app
+        self._built_for: tuple[int, int] | None = None
+        self._buckets: dict[tuple[int, str | None], list[BaseRoute]] = {}
+        self._literal_lasts: dict[int, frozenset[str]] = {}
+        self._unplaced: list[tuple[int, BaseRoute]] = []
+
+    def _build(self) -> None:
+        placed: dict[int, list[tuple[int, str | None, BaseRoute]]] = {}
+        self._unplaced = []
+        for order, route in enumerate(self.router.routes):
+            key = _segments(route)
+            if key is None:
+                self._unplaced.append((order, route))
+            else:
+                placed.setdefault(key[0], []).append((order, key[1], route))
+        self._literal_lasts = {
+            count: frozenset(last for _o, last, _r in routes if last is not None) for count, routes in placed.items()
+        }
+        self._placed = placed
+        self._buckets = {}
+        self._built_for = self._version()
+
+    def _version(self) -> tuple[int, int]:
+        return (self.router._get_routes_version(), len(self.router.routes))
+
+    def _candidates(self, path: str) -> list[BaseRoute]:
+        count = path.count("/") + 1
+        last = path.rsplit("/", 1)[-1]
+        if last not in self._literal_lasts.get(count, ()):
+            last = None  # type: ignore[assignment]
+        key = (count, last)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            routes = [(o, r) for o, lit, r in self._placed.get(count, ()) if lit is None or lit == last]
+            bucket = [route for _order, route in sorted([*routes, *self._unplaced], key=lambda pair: pair[0])]
+            self._buckets[key] = bucket
+        return bucket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.router.form_limits or "router" in scope:
+            await self.fallback(scope, receive, send)
+            return
+        if self._built_for != self._version():
+            self._build()
+        partial: tuple[BaseRoute, Scope] | None = None
+        for route in self._candidates(get_route_path(scope)):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                break
+            if match is Match.PARTIAL and partial is None:
+                partial = (route, child_scope)
+        else:
+            if partial is None:
+                await self.fallback(scope, receive, send)  # 404, a trailing slash's redirect, low priority
+                return
+            route, child_scope = partial
+        scope["router"] = self.router
+        _update_scope(scope, child_scope)
+        _route_selected(scope=scope, path=getattr(route, "path_format", None), mount=isinstance(route, Mount))
+        await route.handle(scope, receive, send)
+
+
+_SLASHLESS = (StringConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor)
+"""The convertors whose values never hold a ``/``."""
+
+
+def _segments(route: BaseRoute) -> tuple[int, str | None] | None:
+    """A route's (number of path segments, last segment if literal), or None if its paths have no fixed number."""
+    if not (isinstance(route, APIRoute) or type(route) is Route):
+        return None
+    convertors = getattr(route, "param_convertors", {})
+    if not all(
+        isinstance(c, StringConvertor | IntegerConvertor | FloatConvertor | UUIDConvertor) for c in convertors.values()
+    ):
+        return None  # a ``path`` parameter (or one of a convertor of the app's own) may hold a ``/``
+    path_format: str = route.path_format
+    last = path_format.rsplit("/", 1)[-1]
+    return path_format.count("/") + 1, (None if "{" in last else last)
+
+
+def index_routes(app: FastAPI) -> None:
+    """Match the app's requests through a ``RouteIndex`` (once every route is the app's own: ``include_flat``)."""
+    app.router.middleware_stack = RouteIndex(app.router)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.routing import APIRoute, APIRouter
+from starlette.routing import Match
 
-from dfdg_broker.route_table import include_flat
+from dfdg_broker.app import create_app
+from dfdg_broker.route_table import RouteIndex, include_flat, index_routes
+from dfdg_broker.settings import Environment, Settings
 
 
 class TaggedRoute(APIRoute):
@@ -68,3 +72,48 @@ async def test_requests_are_answered_as_through_include_router():
             assert (await client.get("/v1/things/a1")).status_code == 422, flat  # the router's dependency
             assert (await client.post("/v1/things", headers={"x-key": "k"})).status_code == 201, flat
             assert (await client.delete("/v1/things/a1", headers={"x-key": "k"})).status_code == 405, flat
+
+
+def _sample_paths(app: FastAPI) -> list[str]:
+    paths = ["/", "/nope", "/v1/contact-groups/", "/v1/contact-groups/a/b/c/d/e/f", "/static-offline-docs/x.js"]
+    for route in app.routes:
+        path_format = getattr(route, "path_format", None)
+        if path_format:
+            filled = re.sub(r"\{[^}]+\}", "1", path_format)
+            paths += [filled, filled + "/", filled.rsplit("/", 1)[0] + "/other"]
+    return paths
+
+
+def test_the_index_offers_every_route_that_matches_a_path_in_the_routers_order():
+    """RouteIndex tries only the routes that can match; the ones it leaves out never match (full or partial)."""
+    app = create_app(Settings(_env_file=None, environment=Environment.TEST))  # type: ignore[call-arg]
+    index = app.router.middleware_stack
+    assert isinstance(index, RouteIndex)
+    index._build()
+    for path in _sample_paths(app):
+        for method in ("GET", "POST", "DELETE"):
+            scope = {"type": "http", "path": path, "root_path": "", "method": method}
+            matching = [r for r in app.routes if r.matches(dict(scope))[0] is not Match.NONE]
+            offered = [r for r in index._candidates(path) if r.matches(dict(scope))[0] is not Match.NONE]
+            assert offered == matching, (method, path)
+
+
+async def test_requests_through_the_index_are_answered_as_by_the_router():
+    for indexed in (True, False):
+        app = _app(flat=True)
+        if indexed:
+            index_routes(app)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/v1/things/a1", headers={"x-key": "k"})).status_code == 200, indexed
+            assert (await client.delete("/v1/things/a1", headers={"x-key": "k"})).status_code == 405, indexed
+            assert (await client.get("/v1/things/a1/more")).status_code == 404, indexed
+            redirect = await client.post("/v1/things/", headers={"x-key": "k"})
+            assert (redirect.status_code, redirect.headers.get("location")) == (307, "http://t/v1/things"), indexed
+        app.add_api_route("/late/{x}", _late)  # a route added later is found: the index is rebuilt
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            assert (await client.get("/late/1")).json() == {"late": "1"}, indexed
+
+
+async def _late(x: str) -> dict[str, str]:
+    return {"late": x}
