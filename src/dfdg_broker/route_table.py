@@ -102,7 +102,9 @@ class RouteIndex:
         self._built_for = self._version()
 
     def _version(self) -> tuple[int, int]:
-        return (self.router._get_routes_version(), len(self.router.routes))
+        """Changes when a route is added to the app (its router's own count, not ``_get_routes_version``, which
+        walks the included routers: an included router is tried whatever its routes are)."""
+        return (self.router._routes_version, len(self.router.routes))
 
     def _candidates(self, path: str) -> list[BaseRoute]:
         count = path.count("/") + 1
