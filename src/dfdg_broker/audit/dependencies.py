@@ -42,7 +42,7 @@ from dfdg_broker.audit.repository import add_entries, stage_entries
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import Caller, Scope
 from dfdg_broker.db.unit_of_work import UnitOfWork
-from dfdg_broker.deps import CallerScheme, UnitOfWorkDep, get_writer, verified_caller
+from dfdg_broker.deps import CallerScheme, UnitOfWorkDep, caller_with, get_writer, verified_caller
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.errors import ProblemError
 from dfdg_broker.idempotency import IdempotentReplay
@@ -163,10 +163,15 @@ class _LoggedRead(CallerScheme):
     ) -> AccessRecord:
         return (await self.begin(request, security_scopes.scopes, purpose)).until_the_route_ends(request)
 
-    async def begin(self, request: Request, scopes: Sequence[str], purpose: str | None) -> "_Logged":
+    async def begin(
+        self, request: Request, scopes: Sequence[str], purpose: str | None, authorization: str | None = None
+    ) -> "_Logged":
         """The caller verified (401, 403, 429) and the purpose checked (422): the request's rows, to be written when
-        the route is done."""
-        caller = await verified_caller(request, scopes)
+        the route is done. ``authorization``: the header, if the caller read it already."""
+        if authorization is None:
+            caller = await verified_caller(request, scopes)
+        else:
+            caller = await caller_with(request, scopes, authorization)
         return _Logged(request, caller, purpose, self.about, None)
 
 

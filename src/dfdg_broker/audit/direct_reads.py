@@ -36,6 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from dfdg_broker.audit.dependencies import PURPOSE_HEADER_MAX_LENGTH, _LoggedRead
 from dfdg_broker.audit.purpose import HEADER
 
+_PURPOSE = HEADER.lower().encode("latin-1")
+
 
 def install_direct_reads(app: FastAPI) -> list[str]:
     """Give every eligible route of ``app`` (its own routes: see ``route_table``) the direct path; returns their
@@ -112,14 +114,24 @@ class _DirectRead:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         overrides = self.route.dependency_overrides_provider
-        request = Request(scope, receive, send)
-        purpose = request.headers.get(HEADER)
+        # The two headers read, in one pass over the raw ones (the first of each, as ``Headers.get`` answers): a
+        # ``Headers`` look-up of a header that is not there costs a raised and caught KeyError.
+        authorization = purpose_raw = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value if authorization is None else authorization
+            elif name == _PURPOSE:
+                purpose_raw = value if purpose_raw is None else purpose_raw
+        purpose = None if purpose_raw is None else purpose_raw.decode("latin-1")
         if (purpose is not None and len(purpose) > PURPOSE_HEADER_MAX_LENGTH) or (
             overrides is not None and getattr(overrides, "dependency_overrides", None)
         ):
             await self.fastapi_app(scope, receive, send)
             return
-        logged = await self.read.begin(request, self.scopes, purpose)
+        request = Request(scope, receive, send)
+        logged = await self.read.begin(
+            request, self.scopes, purpose, "" if authorization is None else authorization.decode("latin-1")
+        )
         values: dict[str, Any] = {self.record_name: logged.record}
         if self.request_name is not None:
             values[self.request_name] = request
