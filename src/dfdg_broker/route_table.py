@@ -72,8 +72,9 @@ class RouteIndex:
     Starlette tries every route in order until one matches; the hot reads are the sixth to ninth route of ~60, and
     every try costs. A route whose parameters cannot hold a ``/`` (every convertor but ``path``) matches only paths of
     its number of segments, and, when its last segment is a literal (``…/data-areas/cv``), only paths that end in
-    it. So the routes are indexed by (number of segments, last segment): a request tries, in the routes' order, only
-    those in its bucket and those the index cannot place (a ``path`` convertor, a mount). The first full match
+    it. So the routes are indexed by (number of segments, last segment), and a mount by its literal first segment
+    (``/static-offline-docs``): a request tries, in the routes' order, only those in its bucket, the mounts under its
+    first segment and those the index cannot place (a ``path`` convertor, a mount at a parameter). The first full match
     wins, else the first partial one (405), as in the router; when none matches at all the router itself runs
     (its 404, its redirect of a trailing slash, its low-priority routes). Rebuilt when the routes change."""
 
@@ -81,19 +82,23 @@ class RouteIndex:
         self.router = router
         self.fallback = router.app
         self._built_for: tuple[int, int] | None = None
-        self._buckets: dict[tuple[int, str | None], list[BaseRoute]] = {}
+        self._buckets: dict[tuple[int, str | None, str | None], list[BaseRoute]] = {}
+        self._placed: dict[int, list[tuple[int, str | None, BaseRoute]]] = {}
         self._literal_lasts: dict[int, frozenset[str]] = {}
+        self._mounts: dict[str, list[tuple[int, BaseRoute]]] = {}
         self._unplaced: list[tuple[int, BaseRoute]] = []
 
     def _build(self) -> None:
         placed: dict[int, list[tuple[int, str | None, BaseRoute]]] = {}
-        self._unplaced = []
+        self._mounts, self._unplaced = {}, []
         for order, route in enumerate(self.router.routes):
             key = _segments(route)
-            if key is None:
-                self._unplaced.append((order, route))
-            else:
+            if key is not None:
                 placed.setdefault(key[0], []).append((order, key[1], route))
+            elif (first := _mount_segment(route)) is not None:
+                self._mounts.setdefault(first, []).append((order, route))
+            else:
+                self._unplaced.append((order, route))
         self._literal_lasts = {
             count: frozenset(last for _o, last, _r in routes if last is not None) for count, routes in placed.items()
         }
@@ -108,14 +113,19 @@ class RouteIndex:
 
     def _candidates(self, path: str) -> list[BaseRoute]:
         count = path.count("/") + 1
-        last = path.rsplit("/", 1)[-1]
-        if last not in self._literal_lasts.get(count, ()):
-            last = None  # type: ignore[assignment]
-        key = (count, last)
+        last: str | None = path.rsplit("/", 1)[-1]
+        if count not in self._placed:
+            count, last = 0, None  # no route has this many segments: bounded, whatever paths callers send
+        elif last not in self._literal_lasts[count]:
+            last = None
+        parts = path.split("/", 2)
+        first: str | None = parts[1] if len(parts) > 1 and parts[1] in self._mounts else None
+        key = (count, last, first)
         bucket = self._buckets.get(key)
         if bucket is None:
             routes = [(o, r) for o, lit, r in self._placed.get(count, ()) if lit is None or lit == last]
-            bucket = [route for _order, route in sorted([*routes, *self._unplaced], key=lambda pair: pair[0])]
+            mounts = self._mounts.get(first, []) if first is not None else []
+            bucket = [route for _o, route in sorted([*routes, *mounts, *self._unplaced], key=lambda pair: pair[0])]
             self._buckets[key] = bucket
         return bucket
 
@@ -159,6 +169,14 @@ def _segments(route: BaseRoute) -> tuple[int, str | None] | None:
     path_format: str = route.path_format
     last = path_format.rsplit("/", 1)[-1]
     return path_format.count("/") + 1, (None if "{" in last else last)
+
+
+def _mount_segment(route: BaseRoute) -> str | None:
+    """A mount's first path segment, if literal: it matches only paths that begin with it."""
+    if not isinstance(route, Mount):
+        return None
+    segments = route.path.split("/")
+    return segments[1] if len(segments) > 1 and segments[1] and "{" not in segments[1] else None
 
 
 def index_routes(app: FastAPI) -> None:

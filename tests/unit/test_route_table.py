@@ -117,3 +117,14 @@ async def test_requests_through_the_index_are_answered_as_by_the_router():
 
 async def _late(x: str) -> dict[str, str]:
     return {"late": x}
+
+
+def test_the_index_stays_bounded_whatever_paths_callers_send():
+    app = create_app(Settings(_env_file=None, environment=Environment.TEST))  # type: ignore[call-arg]
+    index = app.router.middleware_stack
+    assert isinstance(index, RouteIndex)
+    index._build()
+    for n in range(1, 300):
+        index._candidates("/x" * n)
+        index._candidates("/v1/contact-groups/" + "y/" * n + "cv")
+    assert len(index._buckets) <= 2 * len({route.path_format for route in app.routes if hasattr(route, "path_format")})
