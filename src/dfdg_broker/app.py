@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dfdg_broker import __version__, app_state, correlation, time_travel, tracing
 from dfdg_broker.audit.dependencies import ACCESS_LOG_WRITER, log_replay
+from dfdg_broker.audit.direct_reads import install_direct_reads
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import AUTHENTICATOR, Authenticator, DevTokenVerifier
 from dfdg_broker.cases.answer_cache import LiveAnswerCache
@@ -72,6 +73,7 @@ from dfdg_broker.problem_handlers import install_problem_handlers, problem_respo
 from dfdg_broker.protection import Protection
 from dfdg_broker.rate_limits import RATE_LIMITS, RateLimited, RateLimits
 from dfdg_broker.request_limits import RequestLimitsMiddleware, RequestTooLarge
+from dfdg_broker.route_table import include_flat, index_routes
 from dfdg_broker.security import install_openapi_security
 from dfdg_broker.settings import Environment, Settings
 from dfdg_broker.summary.dependencies import case_summary
@@ -302,17 +304,22 @@ def create_app(
         app, LiveAnswerCache(settings.live_answer_cache_bytes) if settings.live_answer_cache_bytes else None
     )
 
-    app.include_router(cases_router)
-    app.include_router(lifecycle_router)
-    app.include_router(pdf_requests_router)
-    app.include_router(distribution_router)
-    app.include_router(followup_router)
-    app.include_router(jobnet_cv_router)
-    app.include_router(erasure_router)
-
-    app.include_router(operations_router)
+    # Each route the app's own (route_table): a request is matched once, not twice as through an included router.
+    for router in (
+        cases_router,
+        lifecycle_router,
+        pdf_requests_router,
+        distribution_router,
+        followup_router,
+        jobnet_cv_router,
+        erasure_router,
+        operations_router,
+    ):
+        include_flat(app, router)
     if development:
-        app.include_router(time_travel.broker_router())
+        include_flat(app, time_travel.broker_router())
+    install_direct_reads(app)  # the access-logged reads that need nothing else, past FastAPI's solver (issue 14)
+    index_routes(app)  # a request tries only the routes that can match its path
 
     install_problem_handlers(
         app,

@@ -90,9 +90,14 @@ async def verified_caller(request: Request, scopes: Sequence[str]) -> Caller:
     """The caller, holding ``scopes`` (else 403). The token is verified, and the request counted against its rate
     limit, once per request, by the first dependency that asks (a read's access log, then the route); each checks
     its own scopes."""
+    return await caller_with(request, scopes, request.headers.get("Authorization"))
+
+
+async def caller_with(request: Request, scopes: Sequence[str], authorization: str | None) -> Caller:
+    """``verified_caller``, given the request's ``Authorization`` header (for a route that read it already)."""
     caller: Caller | None = request.scope.get(_VERIFIED_CALLER)
     if caller is None:
-        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        scheme, token = get_authorization_scheme_param(authorization)
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated()
         caller = await AUTHENTICATOR.of(request).verify(token)

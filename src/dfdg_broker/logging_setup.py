@@ -100,6 +100,8 @@ def log_request(
     """One line per request (``edge.EdgeMiddleware`` writes it): enough to operate the service, nothing that
     identifies a citizen."""
     _request_fields.reset(token)
+    if not access_log.isEnabledFor(logging.INFO):  # (DFDG_LOG_LEVEL=WARNING) the line's fields are not even built
+        return
     route = getattr(scope.get("route"), "path", "<unmatched>")
     case_id = (scope.get("path_params") or {}).get("case_id")
     if isinstance(case_id, str) and _CASE_ID.match(case_id):  # whatever else a caller typed stays out

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from dfdg_broker.db.models import AccessLogRow, CaseConversationRow
 from dfdg_broker.db.session import create_engine
+from dfdg_broker.errors import Unauthenticated
 from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days
 
@@ -250,6 +251,41 @@ async def test_an_invalid_purpose_is_refused_and_nothing_is_read_or_logged(
     assert response.json()["code"] == "purpose_invalid"
     assert "handover_date" not in response.text
     assert len(await _rows(database_url)) == before
+
+
+@pytest.mark.parametrize("area", [None, "cv"], ids=["case read", "data-area read"])
+async def test_a_purpose_past_the_headers_maximum_is_refused_as_before_and_nothing_is_logged(
+    client, auth, persona, database_url, area
+):
+    """The reads that run past FastAPI's solver (audit.direct_reads) hand such a request to FastAPI's own handler:
+    its validation error (422), whatever the token, as before."""
+    case = await _case(client, auth, persona)
+    before = len(await _rows(database_url))
+    path = f"/v1/contact-groups/{case['id']}" + (f"/data-areas/{area}" if area else "")
+    for headers in (auth("101"), {}):
+        response = await client.get(path, headers=headers | {"X-Purpose": "x" * 801})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "handover_date" not in response.text
+    assert len(await _rows(database_url)) == before
+
+
+async def test_a_dependency_override_still_applies_to_the_reads_that_run_past_fastapis_solver(
+    app, client, auth, persona, database_url
+):
+    case = await _case(client, auth, persona)
+    read = next(r for r in app.routes if getattr(r, "name", "") == "get_contact_group")
+    logged_read = read.dependant.dependencies[0].call
+
+    async def refuse() -> None:
+        raise Unauthenticated("overridden")
+
+    app.dependency_overrides[logged_read] = refuse
+    try:
+        response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))
+    finally:
+        app.dependency_overrides.clear()
+    assert response.status_code == 401 and "overridden" in response.text
 
 
 async def test_a_purpose_of_200_characters_is_kept_as_sent(client, auth, persona, database_url):

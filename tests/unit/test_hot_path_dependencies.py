@@ -8,6 +8,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from dfdg_broker.app import create_app
+from dfdg_broker.audit.direct_reads import _DirectRead
 from dfdg_broker.settings import Environment, Settings
 from tests.helpers import api_routes
 
@@ -33,3 +34,13 @@ def test_the_frozen_read_solves_its_access_record_only_which_verifies_the_caller
 
 def test_the_case_read_solves_its_access_record_only_which_verifies_the_caller():
     assert _solved(_routes()["get_contact_group"].dependant) == ["logged_read"]
+
+
+def test_the_hot_reads_run_past_fastapis_solver_and_the_others_do_not():
+    """audit.direct_reads: the reads whose only dependency is their access record; a route with any other
+    dependency, parameter or a body keeps FastAPI's handler."""
+    direct = {
+        name for name, route in _routes().items() if isinstance(getattr(route.app, "__self__", None), _DirectRead)
+    }
+    assert {"get_contact_group", "read_area_cv", "read_area_other", "draft_jobnet_cv"} <= direct
+    assert not direct & {"create_contact_group", "download_attachment", "readiness", "get_contact_group_access_log"}

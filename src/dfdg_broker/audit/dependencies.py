@@ -22,6 +22,7 @@ Unauthenticated and scope-less requests reach no route and are not in the access
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Annotated, Any
@@ -41,7 +42,7 @@ from dfdg_broker.audit.repository import add_entries, stage_entries
 from dfdg_broker.audit.writer import GroupCommitWriter
 from dfdg_broker.auth import Caller, Scope
 from dfdg_broker.db.unit_of_work import UnitOfWork
-from dfdg_broker.deps import CallerScheme, UnitOfWorkDep, get_writer, verified_caller
+from dfdg_broker.deps import CallerScheme, UnitOfWorkDep, caller_with, get_writer, verified_caller
 from dfdg_broker.domain.errors import RuleViolation
 from dfdg_broker.errors import ProblemError
 from dfdg_broker.idempotency import IdempotentReplay
@@ -54,11 +55,15 @@ ACCESS_LOG_WRITER: StateKey[GroupCommitWriter] = StateKey("access_log_writer")
 ACCESS_LOGGED = "__access_logged__"
 """Attribute on the dependency function: the operation it logs (the route-walk test reads it)."""
 
+PURPOSE_HEADER_MAX_LENGTH = MAX_LENGTH * 4
+"""The header's longest value FastAPI accepts (UTF-8 read as Latin-1: checked again, in characters, by
+``checked_purpose``); longer: FastAPI's 422 (a validation error)."""
+
 PurposeHeader = Annotated[
     str | None,
     Header(
         alias=HEADER,
-        max_length=MAX_LENGTH * 4,  # UTF-8 read as Latin-1: checked again, in characters, by checked_purpose
+        max_length=PURPOSE_HEADER_MAX_LENGTH,
         description="Why the case is read (kept in the access log the citizen may see): up to 200 printable "
         "characters on one line, UTF-8. Default: the scope that allowed the request.",
         examples=["Sagsbehandling: opfølgningssamtale"],
@@ -156,8 +161,18 @@ class _LoggedRead(CallerScheme):
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes, purpose: PurposeHeader = None
     ) -> AccessRecord:
-        caller = await verified_caller(request, security_scopes.scopes)
-        return _Logged(request, caller, purpose, self.about, None).until_the_route_ends(request)
+        return (await self.begin(request, security_scopes.scopes, purpose)).until_the_route_ends(request)
+
+    async def begin(
+        self, request: Request, scopes: Sequence[str], purpose: str | None, authorization: str | None = None
+    ) -> "_Logged":
+        """The caller verified (401, 403, 429) and the purpose checked (422): the request's rows, to be written when
+        the route is done. ``authorization``: the header, if the caller read it already."""
+        if authorization is None:
+            caller = await verified_caller(request, scopes)
+        else:
+            caller = await caller_with(request, scopes, authorization)
+        return _Logged(request, caller, purpose, self.about, None)
 
 
 FUNCTION_EXIT_STACK = "fastapi_function_astack"
