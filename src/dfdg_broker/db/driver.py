@@ -220,11 +220,11 @@ class _Lender(Generic[C]):
 
 def configure_sqlite_connection(dbapi_connection: Any) -> None:
     """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones): the busy
-    timeout first, then the sync level and foreign keys; none reads the database file. WAL is not set here: it is the database's own,
-    lasting setting, made once by ``use_wal`` (migrations and the start-up check). Set on every connection, it read
-    the file as the connection opened, so a new connection waited out the busy timeout (30 s) whenever another held
-    the file's lock (the last connection of a process takes it to checkpoint the log as it closes): the start-up
-    check, bounded at 10 s, then failed on a database that was only busy."""
+    timeout first, then the sync level and foreign keys; none reads the database file. WAL is not set here: it is
+    the database's own, lasting setting, made once by ``use_wal`` (migrations and the start-up check). Set on every
+    connection, it read the file as the connection opened, so a new connection waited out the busy timeout (30 s)
+    whenever another held the file's lock (the last connection of a process takes it to checkpoint the log as it
+    closes): the start-up check, bounded at 10 s, then failed on a database that was only busy."""
     # Let SQLAlchemy (or db.driver), not the driver, decide when a transaction begins (see db.session).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
