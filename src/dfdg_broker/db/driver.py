@@ -218,21 +218,17 @@ class _Lender(Generic[C]):
             await self.discard(connection)
 
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-"""How long a connection waits for another's lock on the database file before SQLITE_BUSY."""
-
-
-def configure_sqlite_connection(dbapi_connection: Any, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+def configure_sqlite_connection(dbapi_connection: Any) -> None:
     """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones): the busy
-    timeout first (``busy_timeout_ms``; 0 for a connection on the event loop, which must never wait), then the sync
-    level and foreign keys. The sync level reads the schema, so it waits for a lock another connection holds on the
-    file (the last connection of a process takes it to checkpoint the log as it closes) up to that timeout. WAL is
-    not set here: it is the database's own, lasting setting, made once by ``use_wal`` (migrations and the start-up
-    check)."""
+    timeout first, then the sync level and foreign keys; none reads the database file. WAL is not set here: it is
+    the database's own, lasting setting, made once by ``use_wal`` (migrations and the start-up check). Set on every
+    connection, it read the file as the connection opened, so a new connection waited out the busy timeout (30 s)
+    whenever another held the file's lock (the last connection of a process takes it to checkpoint the log as it
+    closes): the start-up check, bounded at 10 s, then failed on a database that was only busy."""
     # Let SQLAlchemy (or db.driver), not the driver, decide when a transaction begins (see db.session).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    cursor.execute("PRAGMA busy_timeout=30000")
     # Under WAL, NORMAL is atomic and consistent and survives the process dying (a commit is in the WAL file, in
     # the OS's hands, before COMMIT returns); only a power loss or OS crash can roll back the last commits, never
     # half of one. FULL (SQLite's default) adds an fsync of the WAL to every COMMIT, made while this process's
@@ -460,7 +456,8 @@ def _on_loop_writer(path: str) -> sqlite3.Connection:
     """For write batches on the event loop: never waits for the lock (``timeout=0``, ``busy_timeout`` 0: SQLITE_BUSY
     at once), never checkpoints (``SqliteDriver._checkpoint`` does, on a thread)."""
     connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-    configure_sqlite_connection(connection, busy_timeout_ms=0)  # a held lock: SQLITE_BUSY at once, to a thread
+    configure_sqlite_connection(connection)
+    connection.execute("PRAGMA busy_timeout=0")
     connection.execute("PRAGMA wal_autocheckpoint=0")
     return connection
 
