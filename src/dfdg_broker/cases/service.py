@@ -331,7 +331,7 @@ class CaseService:
         if same and latest is not None and latest.taken_on == fresh.taken_on:
             # The stored row already proves what was held on this day: served as stored, with the fresh data (the
             # same content), so the stored data is never opened.
-            served = replace(fresh, taken_at=latest.taken_at, content_sha256=latest.content_sha256, seq=latest.seq)
+            served = Snapshot(area, fresh.taken_on, latest.taken_at, latest.content_sha256, fresh.data, latest.seq)
             store_snapshot = False
         else:
             served, store_snapshot = fresh, True
