@@ -1,6 +1,6 @@
 """Every SQLite connection the broker opens (the engine's and ``db.driver``'s) to its (WAL) database is set up the
-same way: NORMAL sync (atomic and crash-safe under WAL, no fsync per COMMIT: issue 14), foreign keys on, a busy
-timeout."""
+same way: NORMAL sync by its first write (atomic and crash-safe under WAL, no fsync per COMMIT: issue 14),
+foreign keys on, a busy timeout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from dfdg_broker.db.driver import _SqliteConnection
-from dfdg_broker.db.session import create_engine
+from dfdg_broker.db.session import WRITE_TRANSACTION, create_engine
 
 _NORMAL = 1  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL (SQLite's default), 3 EXTRA
 
@@ -40,10 +40,12 @@ def test_the_driver_s_connections_use_wal_with_normal_sync(tmp_path: Path) -> No
         connection.close()
 
 
-async def test_the_engine_s_connections_use_wal_with_normal_sync(tmp_path: Path) -> None:
+async def test_the_engine_s_connections_use_wal_with_normal_sync_once_they_write(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{_wal_database(tmp_path / 'engine.db')}")
     try:
         async with engine.connect() as connection:
+            connection = await connection.execution_options(**{WRITE_TRANSACTION: True})
+            await connection.begin()
             found = [
                 (await connection.execute(text(f"PRAGMA {name}"))).scalar()
                 for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")

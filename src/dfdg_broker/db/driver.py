@@ -218,23 +218,28 @@ class _Lender(Generic[C]):
             await self.discard(connection)
 
 
+SYNC_NORMAL = "PRAGMA synchronous=NORMAL"
+"""Run on each SQLite connection that writes, before its first write transaction (not as it opens: this pragma
+reads the schema, so it waits while another connection holds the file's lock; see ``configure_sqlite_connection``).
+Under WAL, NORMAL is atomic and consistent and survives the process dying (a commit is in the WAL file, in the OS's
+hands, before COMMIT returns); only a power loss or OS crash can roll back the last commits, never half of one. FULL
+(SQLite's default) adds an fsync of the WAL to every COMMIT, made while this process's write gate is held: under a
+create load a third of SQLite's write time, every write waiting behind it (issue 14). The WAL is still synced
+before each checkpoint and the database after it."""
+
+
 def configure_sqlite_connection(dbapi_connection: Any) -> None:
     """Every SQLite connection the broker opens (the engine's, and ``db.driver``'s plain ``sqlite3`` ones): the busy
-    timeout first, then the sync level and foreign keys; none reads the database file. WAL is not set here: it is
-    the database's own, lasting setting, made once by ``use_wal`` (migrations and the start-up check). Set on every
-    connection, it read the file as the connection opened, so a new connection waited out the busy timeout (30 s)
+    timeout first, then foreign keys; neither reads the database file (the sync level does: ``SYNC_NORMAL``, run
+    before the first write). WAL is not set here: it is the database's own, lasting setting, made once by
+    ``use_wal`` (migrations and the start-up check). Set on every connection, it read the file as the connection
+    opened, so a new connection waited out the busy timeout (30 s)
     whenever another held the file's lock (the last connection of a process takes it to checkpoint the log as it
     closes): the start-up check, bounded at 10 s, then failed on a database that was only busy."""
     # Let SQLAlchemy (or db.driver), not the driver, decide when a transaction begins (see db.session).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
-    # Under WAL, NORMAL is atomic and consistent and survives the process dying (a commit is in the WAL file, in
-    # the OS's hands, before COMMIT returns); only a power loss or OS crash can roll back the last commits, never
-    # half of one. FULL (SQLite's default) adds an fsync of the WAL to every COMMIT, made while this process's
-    # write gate is held: under a create load a third of SQLite's write time, every write waiting behind it
-    # (issue 14). The WAL is still synced before each checkpoint and the database after it.
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -261,6 +266,7 @@ class _SqliteConnection:
         if self.connection is None:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             configure_sqlite_connection(connection)
+            connection.execute(SYNC_NORMAL)  # connected right before its first statement, in its thread
             self.connection = connection
         return self.connection
 
@@ -454,11 +460,16 @@ def _read_only_connection(path: str) -> sqlite3.Connection:
 
 def _on_loop_writer(path: str) -> sqlite3.Connection:
     """For write batches on the event loop: never waits for the lock (``timeout=0``, ``busy_timeout`` 0: SQLITE_BUSY
-    at once), never checkpoints (``SqliteDriver._checkpoint`` does, on a thread)."""
+    at once, even for ``SYNC_NORMAL``), never checkpoints (a thread does: ``_write_all_then_checkpoint``)."""
     connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-    configure_sqlite_connection(connection)
-    connection.execute("PRAGMA busy_timeout=0")
-    connection.execute("PRAGMA wal_autocheckpoint=0")
+    try:
+        configure_sqlite_connection(connection)
+        connection.execute("PRAGMA busy_timeout=0")
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        connection.execute(SYNC_NORMAL)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 

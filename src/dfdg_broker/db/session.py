@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from dfdg_broker.db.driver import Driver, configure_sqlite_connection, use_wal
+from dfdg_broker.db.driver import SYNC_NORMAL, Driver, configure_sqlite_connection, use_wal
 from dfdg_broker.protection import Protection
 
 WRITE_TRANSACTION = "dfdg_write_transaction"
@@ -49,6 +49,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # and then writes fails at once with SQLITE_BUSY under contention, so a transaction that will write says
         # so up front (see ``WRITE_TRANSACTION``) and takes the write lock when it begins.
         write = conn.get_execution_options().get(WRITE_TRANSACTION, False)
+        info = conn.connection.info  # the pooled connection's, for its life
+        if write and not info.get(SYNC_NORMAL):  # before its first write, not as it opens (see SYNC_NORMAL); a
+            conn.exec_driver_sql(SYNC_NORMAL)  # write takes the file's lock anyway, a read may not need the file
+            info[SYNC_NORMAL] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
