@@ -12,8 +12,10 @@ this process makes N calls through each layer of the stack, reporting the client
   ``client`` - ``transport``).
 
 Each layer is measured sequentially (one call at a time) and concurrently (``--concurrency`` calls at once, as a
-loaded broker makes them). ``--profile LAYER`` runs that layer's sequential calls under cProfile and prints the
-top functions by their own time.
+loaded broker makes them), through each transport: ``http1`` (the broker's own, ``Http1Transport``), ``httpcore``
+(httpx's default) and ``aiohttp`` (httpx-aiohttp, what the broker used before; only if installed in the venv:
+``.venv/bin/pip install httpx-aiohttp``, never a dependency), so the figures compare in one run. ``--profile
+"http1 fetch"`` runs that layer under cProfile instead and prints the top functions by their own time.
 
     .venv/bin/python bench/bench_upstream_client.py [--calls 5000] [--concurrency 20] [--rounds 3]
 """
@@ -31,6 +33,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+
+import httpx
 
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.letasyl.client import LetAsylClient
@@ -114,26 +118,53 @@ async def _measure(make_call: Callable[[], Awaitable[object]], calls: int, concu
     return (time.process_time() - started) / calls * 1e6
 
 
-async def run(base: str, calls: int, concurrency: int, rounds: int, profile: str | None) -> None:
+def _transports() -> dict[str, Callable[[], httpx.AsyncBaseTransport | None]]:
+    """The production transport (None: ``create_http_client``'s own), and for comparison httpx's own (httpcore) and
+    aiohttp under httpx (httpx-aiohttp, what the broker used before; measured only where it is installed: it is no
+    dependency of the broker any more)."""
+    transports: dict[str, Callable[[], httpx.AsyncBaseTransport | None]] = {
+        "http1": lambda: None,
+        "httpcore": lambda: httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=20)),
+    }
+    try:
+        import httpx_aiohttp  # type: ignore[import-not-found,unused-ignore]  # optional
+
+        transports["aiohttp"] = lambda: httpx_aiohttp.AiohttpTransport(limits=httpx.Limits(max_connections=20))
+    except ImportError:
+        print("httpx-aiohttp is not installed: not measured")
+    return transports
+
+
+async def run(base: str, calls: int, concurrency: int, rounds: int, profile: str | None, only: str | None) -> None:
     breakers = await create_breakers(5, 30.0)
-    async with create_http_client(base, max_connections=20) as http:
-        policy = CallPolicy(8.0, 3, breakers["letasyl"])
-        letasyl = LetAsylClient(http, policy)
-        body = {"cpr": "0101901234", "receiving_municipality": "101"}
-        path = "/letasyl/v1/data-areas/cv"
-        transport = http._transport
+    body = {"cpr": "0101901234", "receiving_municipality": "101"}
+    path = "/letasyl/v1/data-areas/cv"
+    layers: dict[str, Callable[[], Awaitable[object]]] = {}
+    clients: list[httpx.AsyncClient] = []
+    for name, make_transport in _transports().items():
+        if only and name != only:
+            continue
+        http = create_http_client(base, make_transport(), max_connections=20)
+        clients.append(http)
+        letasyl = LetAsylClient(http, CallPolicy(8.0, 3, breakers["letasyl"]))
+        transport = http._transport  # the layer under the client is what is measured
         prepared = http.build_request("POST", path, json=body)
 
-        async def through_transport() -> object:
+        async def through_transport(
+            transport: httpx.AsyncBaseTransport = transport, prepared: httpx.Request = prepared
+        ) -> object:
             response = await transport.handle_async_request(prepared)
             await response.aread()
             return response
 
-        layers: dict[str, Callable[[], Awaitable[object]]] = {
-            "fetch": lambda: letasyl.fetch_area_content("0101901234", "101", DataArea.CV),
-            "client": lambda: http.post(path, json=body),
-            "transport": through_transport,
-        }
+        def fetch(letasyl: LetAsylClient = letasyl) -> Awaitable[object]:
+            return letasyl.fetch_area_content("0101901234", "101", DataArea.CV)
+
+        def post(http: httpx.AsyncClient = http) -> Awaitable[object]:
+            return http.post(path, json=body)
+
+        layers[f"{name} fetch"], layers[f"{name} client"], layers[f"{name} transport"] = fetch, post, through_transport
+    try:
         for make_call in layers.values():  # warm up: connections open, caches filled
             await _measure(make_call, 200, concurrency)
         if profile:
@@ -151,8 +182,11 @@ async def run(base: str, calls: int, concurrency: int, rounds: int, profile: str
         for label, figures in results.items():
             figures.sort()
             print(
-                f"{label:16} {figures[len(figures) // 2]:7.1f} µs/call  (min {figures[0]:.1f}, max {figures[-1]:.1f})"
+                f"{label:24} {figures[len(figures) // 2]:7.1f} µs/call  (min {figures[0]:.1f}, max {figures[-1]:.1f})"
             )
+    finally:
+        for http in clients:
+            await http.aclose()
 
 
 def main() -> None:
@@ -160,7 +194,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", choices=("fetch", "client", "transport"))
+    parser.add_argument("--profile", help='a layer to profile instead, e.g. "http1 fetch" (with --only http1)')
+    parser.add_argument("--only", choices=("http1", "httpcore", "aiohttp"), help="one transport only")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -171,7 +206,7 @@ def main() -> None:
     try:
         assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
         _event_loop_policy()
-        asyncio.run(run(f"http://127.0.0.1:{port}", args.calls, args.concurrency, args.rounds, args.profile))
+        asyncio.run(run(f"http://127.0.0.1:{port}", args.calls, args.concurrency, args.rounds, args.profile, args.only))
     finally:
         server.terminate()
         server.wait()

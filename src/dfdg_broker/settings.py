@@ -253,6 +253,13 @@ class Settings(BaseSettings):
         description="concurrent requests (and kept-alive connections) to the upstream systems per worker; "
         "more wait their turn within the call's deadline",
     )
+    upstream_max_answer_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=64 * 1024,
+        le=1024 * 1024 * 1024,
+        description="largest answer taken from an upstream system (the largest are DA4 documents and PDFs); a larger "
+        "one is cut off and fails the call like a broken answer, so a misbehaving upstream cannot fill the memory",
+    )
     otel_endpoint: HttpUrl | None = Field(
         default=None,
         description="OpenTelemetry: the OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); "

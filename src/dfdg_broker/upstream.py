@@ -470,6 +470,7 @@ def create_http_client(
     bearer_token: str | None = None,
     verify: ssl.SSLContext | bool = True,
     max_connections: int = 20,
+    max_answer_bytes: int = 64 * 1024 * 1024,
 ) -> httpx.AsyncClient:
     """One pooled client per upstream; per-phase timeouts here, the overall deadline in ``call``.
 
@@ -494,7 +495,7 @@ def create_http_client(
     # Http1Transport bounds its requests to its connections and reads every answer whole itself; another transport
     # (httpx's own, a test's) is bounded by BoundedTransport. Either way a request waits for a connection as long as
     # the call's deadline allows (no pool timeout of its own).
-    inner = transport or Http1Transport(limits=limits, verify=verify)
+    inner = transport or Http1Transport(limits=limits, verify=verify, max_answer_bytes=max_answer_bytes)
     return UpstreamHttpClient(
         base_url=base_url,
         transport=inner if isinstance(inner, Http1Transport) else BoundedTransport(inner, max_connections),
@@ -549,6 +550,7 @@ async def create_upstreams(settings: Settings, transport: httpx.AsyncBaseTranspo
             bearer_token=config.bearer_token,
             verify=_tls(config),
             max_connections=settings.upstream_max_connections,
+            max_answer_bytes=settings.upstream_max_answer_bytes,
         )
         return UpstreamLink(http, CallPolicy(config.deadline_seconds, settings.upstream_attempts, breakers[system]))
 

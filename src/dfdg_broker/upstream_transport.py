@@ -22,6 +22,8 @@ What it does, as httpx's own transport does it:
 - Failures as httpx names them: ``ConnectError`` (never reached the server: safe to send again), ``ConnectTimeout``,
   ``ReadTimeout``, ``WriteTimeout``, ``PoolTimeout``, ``ReadError`` (a reset), ``RemoteProtocolError`` (the server
   hung up mid-answer, or sent something that is not HTTP/1.1), ``LocalProtocolError``, ``UnsupportedProtocol``.
+- An answer larger than ``max_answer_bytes`` (by its ``Content-Length``, or as it arrives) is cut off: a
+  ``RemoteProtocolError``, and the connection is closed, so a misbehaving upstream cannot fill the memory.
 - No cookies, no redirects, no decompression: those are httpx's, above the transport (and ``UpstreamHttpClient``
   keeps no cookies).
 """
@@ -63,7 +65,7 @@ class _Answer:
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection: one request at a time, its answer collected by httptools' callbacks."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_answer_bytes: int) -> None:
         self._loop = loop
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpResponseParser(self)
@@ -76,6 +78,8 @@ class _Connection(asyncio.Protocol):
         self._read_timeout = 5.0
         self._timer: asyncio.TimerHandle | None = None
         self._drained: asyncio.Future[None] | None = None
+        self._max_answer_bytes = max_answer_bytes
+        self._body_bytes = 0
         self.lost = False
         self.idle_since = 0.0
 
@@ -133,6 +137,13 @@ class _Connection(asyncio.Protocol):
         self._answer.headers.append((name, value))
         if len(name) == 16 and name.lower() == b"content-encoding":
             self._answer.encoded = True
+        elif (
+            len(name) == 14
+            and name.lower() == b"content-length"
+            and value.strip().isdigit()
+            and int(value) > self._max_answer_bytes
+        ):
+            self._too_large()  # refused before a byte of the body is read
 
     def on_headers_complete(self) -> None:
         answer = self._answer
@@ -143,8 +154,13 @@ class _Connection(asyncio.Protocol):
             self._finish()
 
     def on_body(self, body: bytes) -> None:
-        if not self._head_only:
-            self._answer.body.append(body)
+        if self._head_only or self._waiter is None or self._waiter.done():
+            return
+        self._body_bytes += len(body)
+        if self._body_bytes > self._max_answer_bytes:
+            self._too_large()
+            return
+        self._answer.body.append(body)
 
     def on_message_complete(self) -> None:
         answer = self._answer
@@ -169,6 +185,7 @@ class _Connection(asyncio.Protocol):
         assert self._transport is not None
         self._answer = _Answer()
         self._headers_done = self._received = False
+        self._body_bytes = 0
         self._head_only = head_only
         waiter = self._waiter = self._loop.create_future()
         self._read_timeout = timeouts.get("read") or 0.0
@@ -225,6 +242,9 @@ class _Connection(asyncio.Protocol):
         names = {name.lower() for name, _ in self._answer.headers}
         return b"content-length" not in names and b"transfer-encoding" not in names
 
+    def _too_large(self) -> None:
+        self._fail(httpx.RemoteProtocolError(f"the answer is larger than {self._max_answer_bytes} bytes"))
+
     def _finish(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
@@ -243,8 +263,15 @@ class _Connection(asyncio.Protocol):
 class Http1Transport(httpx.AsyncBaseTransport):
     """HTTP/1.1 to any number of origins over pooled, kept-alive connections (see the module's docstring)."""
 
-    def __init__(self, *, limits: httpx.Limits | None = None, verify: ssl.SSLContext | bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits | None = None,
+        verify: ssl.SSLContext | bool = True,
+        max_answer_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         limits = limits or httpx.Limits()
+        self._max_answer_bytes = max_answer_bytes
         self._max_connections = limits.max_connections or 2**31
         self._max_idle = (
             self._max_connections if limits.max_keepalive_connections is None else limits.max_keepalive_connections
@@ -373,7 +400,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         try:
             async with asyncio.timeout(connect_timeout):
                 _, connection = await loop.create_connection(
-                    lambda: _Connection(loop),
+                    lambda: _Connection(loop, self._max_answer_bytes),
                     host.decode("ascii"),
                     port,
                     ssl=context,

@@ -350,3 +350,29 @@ async def test_an_encoded_answer_is_decoded_by_httpx_and_a_plain_one_can_be_stre
         assert (await http.get("/x")).json() == {"packed": True}
         async with http.stream("GET", "/x") as streamed:
             assert b"".join([part async for part in streamed.aiter_bytes()]) == b'{"plain": true}'
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked", "close"])
+async def test_an_answer_over_the_size_limit_is_cut_off_as_a_protocol_error(serve, framing: str):
+    limit = 64 * 1024
+
+    answered: list[int] = []
+
+    async def big(head: bytes, body: bytes, number: int) -> bytes:
+        size = limit if not answered else limit + 1  # the limit itself is fine, one byte more is not
+        answered.append(size)
+        content = b"x" * size
+        if framing == "length":
+            return _ok(content)
+        if framing == "chunked":
+            return OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (size, content)
+        return Close(OK_HEAD + b"\r\n" + content)
+
+    base, seen = await serve(big)
+    transport = Http1Transport(max_answer_bytes=limit)
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=httpx.Timeout(2.0)) as http:
+        assert len((await http.get("/x")).content) == limit
+        with pytest.raises(httpx.RemoteProtocolError, match="larger than 65536 bytes"):
+            await http.get("/x")
+    await asyncio.sleep(0.05)
+    assert seen.open_now == 0  # the connection that brought it is closed, not kept

@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, create_http_client
+from dfdg_broker.cpr_register.client import CprRegisterClient
+from dfdg_broker.settings import Settings
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, create_http_client, create_upstreams
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -140,3 +142,32 @@ async def test_a_request_waits_for_a_free_connection_as_long_as_the_call_allows_
         answers = await asyncio.gather(*(http.post("/x", json={}) for _ in range(4)))  # the last waits ~0.45 s
     assert [answer.json() for answer in answers] == [{}] * 4
     assert len(connections) == 1
+
+
+async def test_an_answer_over_the_configured_size_fails_the_call_like_a_broken_answer(serve):
+    async def huge(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n")
+            writer.write(b" " * 70000)
+            await writer.drain()
+
+    base, connections = await serve(huge)
+    upstreams = await create_upstreams(
+        Settings(upstream_base_url=base, upstream_max_answer_bytes=65536, upstream_attempts=2)
+    )
+    try:
+        with pytest.raises(UpstreamFailure, match="transport error: RemoteProtocolError"):
+            await CprRegisterClient(upstreams.cpr.http, upstreams.cpr.policy).lookup("1204882211")  # synthetic
+    finally:
+        await upstreams.aclose()
+    assert len(connections) == 2  # each attempt's connection closed after the cut-off
