@@ -49,6 +49,7 @@ from dfdg_broker.mock.state import CprTaken, MockState
 from dfdg_broker.mock.upstream_route import UpstreamRoute
 from dfdg_broker.openapi_names import install_readable_schema_names
 from dfdg_broker.problem_handlers import install_problem_handlers
+from dfdg_broker.route_table import include_flat, index_routes
 from dfdg_broker.settings import Settings
 from dfdg_broker.time_travel import ClockOutOfRange, clock_router
 
@@ -591,5 +592,6 @@ def create_mock_app(
         clock,
         identity_router,
     ):
-        app.include_router(router)
+        include_flat(app, router)  # matched once per request, not twice through an included router (issue 14)
+    index_routes(app)
     return app

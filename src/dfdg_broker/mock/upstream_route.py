@@ -1,21 +1,24 @@
 """The upstream routes' request handling, lean where it can be (issue 14): the mock runs beside the broker, so each
 microsecond it spends per call is the broker's. A live read makes one call here, a create nine.
 
-FastAPI solves a route's dependencies, validates its body and serialises its answer through general machinery that
-cost the mock most of its CPU per call. ``UpstreamRoute`` (the LetAsyl, Jobnet and CPR routers' route class) keeps
-that machinery for everything unusual and takes a short path for the ordinary call, with the same outcome:
+FastAPI solves a route's dependencies, validates its body and serialises its answer through general machinery,
+opens two exit stacks and wraps the route in an exception handler of its own per request; that cost the mock most
+of its CPU per call. ``UpstreamRoute`` (the LetAsyl, Jobnet and CPR routers' route class) gives a route an ASGI app
+(``ShortPath``) that takes the ordinary call itself and leaves everything else to FastAPI's app for the route:
 
-- the body is ``application/json``, parses, and (strict mode) passes ``contract_mode.check_body``, the very check
-  the ``check_contract`` dependency makes (a problem it finds is raised as the dependency would raise it);
+- the body is ``application/json`` in one piece, parses, and (strict mode) passes ``contract_mode.check_body``, the
+  very check the ``check_contract`` dependency makes (a problem it finds is raised as the dependency would raise
+  it, and answered by the same exception handler);
 - the body validates to the route's body model;
-- then the endpoint runs with the validated body, the path parameters (strings) and the request, and answers a
-  ``Response`` (the hot endpoints serve bytes built once per persona and state, ``MockState.answer``).
+- then the endpoint runs with the validated body, the path parameters (strings) and the request, and its
+  ``Response`` is sent (the hot endpoints serve bytes built once per persona and state, ``MockState.answer``).
 
-Anything else (another content type, a body that is not JSON or does not validate, dependency overrides) goes the
-whole FastAPI way, which answers it exactly as before: the 400 and 422 problems come from there. A route qualifies
-only if its endpoint takes nothing but that (no dependencies other than ``check_contract``, no query, header or
-cookie parameters, string path parameters) and is declared to return a ``Response``; any other route of these
-routers is handled by FastAPI alone. The routers are included without dependencies of their own (``create_mock_app``).
+Anything else (another content type, a body in parts, one that is not JSON or does not validate, dependency
+overrides) goes the whole FastAPI way with the request as it came, which answers it exactly as before: the 400 and
+422 problems come from there. A route qualifies only if its endpoint takes nothing but that (no dependencies other
+than ``check_contract``, no query, header or cookie parameters, plain string path parameters, no body size limit of
+its own) and is declared to return a ``Response``; any other route of these routers is FastAPI's alone. The
+routers are added to the app flat (``route_table.include_flat``) and without dependencies of their own.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ from typing import Any, get_type_hints
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dfdg_broker.mock.contract_mode import check_body, check_contract
 
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 JSON = b"application/json"
 
 
@@ -70,7 +73,9 @@ def _plan(route: APIRoute) -> _Plan | None:
         )
     ):
         return None
-    if any(p.field_info.annotation is not str for p in d.path_params):
+    if any(p.field_info.annotation is not str or p.field_info.metadata for p in d.path_params):
+        return None
+    if route.max_body_size is not None:
         return None
     returns = get_type_hints(call).get("return")
     if not (inspect.isclass(returns) and issubclass(returns, Response)):
@@ -94,45 +99,83 @@ def _plan(route: APIRoute) -> _Plan | None:
 class UpstreamRoute(APIRoute):
     """An upstream route with a short path for the ordinary call (see the module's docstring)."""
 
-    def get_route_handler(self) -> Handler:
-        full = super().get_route_handler()
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
         plan = _plan(self)
-        if plan is None:
-            return full
-        return _short_path(plan, full)
+        if plan is not None:
+            self.app = ShortPath(plan, self.app, self)
 
 
-def _short_path(plan: _Plan, full: Handler) -> Handler:
-    async def handle(request: Request) -> Response:
-        if request.app.dependency_overrides:
-            return await full(request)
-        path_params = request.path_params
-        values: dict[str, Any] = {name: path_params[alias] for name, alias in plan.path_params}
+class ShortPath:
+    """The route's ASGI app: the ordinary call handled here, anything else by ``full`` (FastAPI's app for the
+    route), which is handed the request exactly as it came (a body read here is replayed to it).
+
+    The endpoint's exceptions go on to the application's exception handlers (Starlette's ``ExceptionMiddleware``),
+    the same handlers FastAPI's per-route wrapper looks up: the problem answers are the same. Only for routes that
+    are the app's own (``route_table.include_flat``): under an included router FastAPI runs its own app instead."""
+
+    __slots__ = ("full", "plan", "route")
+
+    def __init__(self, plan: _Plan, full: ASGIApp, route: APIRoute) -> None:
+        self.plan, self.full, self.route = plan, full, route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        plan = self.plan
+        app = scope["app"]
+        if app.dependency_overrides:
+            await self.full(scope, receive, send)
+            return
+        values: dict[str, Any] = {}
         if plan.body is not None:
-            if _content_type(request.scope) != JSON:
-                return await full(request)
+            if _content_type(scope) != JSON:
+                await self.full(scope, receive, send)
+                return
+            message = await receive()
+            receive = _replay(message, receive)
+            if message["type"] != "http.request" or message.get("more_body", False):
+                await self.full(scope, receive, send)  # a body in parts, or none: FastAPI reads it
+                return
+            content = message.get("body", b"")
             try:
-                content = await request.body()
-            except Exception:  # the body could not be read: FastAPI's answer for that
-                return await full(request)
-            if not content:
-                return await full(request)
-            try:
-                raw = json.loads(content)
+                raw = json.loads(content) if content else _NOT_JSON
             except ValueError:
-                return await full(request)
-            if plan.checked and request.app.state.mock.strict_contract:
+                raw = _NOT_JSON
+            if raw is _NOT_JSON:  # FastAPI's (or, strict, the contract check's) answer for it
+                await self.full(scope, receive, send)
+                return
+            if plan.checked and app.state.mock.strict_contract:
                 values[plan.body_name] = check_body(raw, plan.body_annotation)  # the body model, validated
             else:
                 try:
                     values[plan.body_name] = plan.body.validate_python(raw)
                 except ValidationError:
-                    return await full(request)
+                    await self.full(scope, receive, send)
+                    return
+        if plan.path_params:
+            path_params = scope["path_params"]
+            for name, alias in plan.path_params:
+                values[name] = path_params[alias]
         if plan.request_name is not None:
-            values[plan.request_name] = request
-        return await plan.call(**values)
+            values[plan.request_name] = Request(scope, receive, send)
+        response = await plan.call(**values)
+        await response(scope, receive, send)
 
-    return handle
+
+_NOT_JSON = object()
+
+
+def _replay(message: Message, receive: Receive) -> Receive:
+    """``receive``, with ``message`` (already taken from it) given first."""
+    pending: Message | None = message
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending is not None:
+            taken, pending = pending, None
+            return taken
+        return await receive()
+
+    return replay
 
 
 def _content_type(scope: Any) -> bytes | None:
