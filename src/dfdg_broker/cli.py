@@ -98,11 +98,25 @@ def _require_database(settings: Settings) -> None:
 
 
 def _uvicorn_config(asgi: Any, host: str, port: int, settings: Settings) -> uvicorn.Config:
-    # Our own access log names route templates; uvicorn's would print raw paths. The event loop and HTTP parser
-    # are uvicorn[standard]'s (uvloop, httptools) where installed: "auto" picks them.
+    # Our own access log names route templates; uvicorn's would print raw paths. The event loop is uvloop where
+    # installed ("auto"); the HTTP protocol is httptools' with a response's writes made as one (``_http_protocol``).
     return uvicorn.Config(
-        asgi, host=host, port=port, log_config=None, access_log=False, log_level=settings.log_level.lower()
+        asgi,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        http=_http_protocol(),
     )
+
+
+def _http_protocol() -> Any:
+    """uvicorn's httptools protocol, writing each response's head and body in one system call (one TCP segment:
+    the client reads once, issue 14; ``http_coalescing``)."""
+    from dfdg_broker.http_coalescing import CoalescingHttpToolsProtocol
+
+    return CoalescingHttpToolsProtocol
 
 
 def _mock_app_factory() -> Callable[..., FastAPI]:
@@ -145,6 +159,7 @@ def serve(
             log_config=None,
             access_log=False,
             log_level=settings.log_level.lower(),
+            http=_http_protocol(),
         )
         return
     uvicorn.Server(_uvicorn_config(create_app(settings, own_process=True), host, port, settings)).run()

@@ -4,11 +4,14 @@ about 20 µs, more than verifying a remembered token, so their number is pinned 
 
 from __future__ import annotations
 
+import dataclasses
+
+import fastapi
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from dfdg_broker.app import create_app
-from dfdg_broker.audit.direct_reads import _DirectRead
+from dfdg_broker.audit.direct_reads import CHECKED_AGAINST, KNOWN_DEPENDANT_FIELDS, _DirectRead
 from dfdg_broker.settings import Environment, Settings
 from tests.helpers import api_routes
 
@@ -44,3 +47,18 @@ def test_the_hot_reads_run_past_fastapis_solver_and_the_others_do_not():
     }
     assert {"get_contact_group", "read_area_cv", "read_area_other", "draft_jobnet_cv"} <= direct
     assert not direct & {"create_contact_group", "download_attachment", "readiness", "get_contact_group_access_log"}
+
+
+def test_direct_reads_were_checked_against_this_fastapi():
+    """audit.direct_reads does FastAPI's request handling itself for its routes: on another FastAPI release, read
+    fastapi/routing.py (request_response, get_request_handler) and solve_dependencies again, then update
+    CHECKED_AGAINST (and KNOWN_DEPENDANT_FIELDS)."""
+    assert ".".join(fastapi.__version__.split(".")[:2]) == CHECKED_AGAINST
+    assert {field.name for field in dataclasses.fields(Dependant)} == KNOWN_DEPENDANT_FIELDS
+
+
+def test_a_dependant_field_direct_reads_does_not_know_keeps_every_route_on_fastapis_path(monkeypatch):
+    from dfdg_broker.audit import direct_reads
+
+    monkeypatch.setattr(direct_reads, "KNOWN_DEPENDANT_FIELDS", KNOWN_DEPENDANT_FIELDS - {"websocket_param_name"})
+    assert not any(isinstance(getattr(r.app, "__self__", None), _DirectRead) for r in _routes().values())
