@@ -14,8 +14,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
+from dfdg_broker.db.driver import _on_loop_writer
 from dfdg_broker.db.migrate import upgrade
 from dfdg_broker.db.session import check_database, create_engine
 
@@ -65,6 +67,26 @@ async def test_a_new_connection_is_not_held_up_by_a_lock_on_the_file_and_the_sta
     finally:
         holder.close()
         await engine.dispose()
+
+
+def test_the_event_loop_s_writer_connection_never_waits_for_a_held_lock(tmp_path: Path):
+    """``SqliteDriver``'s writer on the event loop sets its sync level before its first batch, with no busy timeout:
+    under a lock another connection holds, that is SQLITE_BUSY at once (the batch then goes to a thread), never a
+    wait that stalls the loop."""
+    path = _database(tmp_path / "writer.db", wal=True)
+    holder = _locked_for_good(path)
+    try:
+        began = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            _on_loop_writer(str(path))
+        assert time.monotonic() - began < 1
+    finally:
+        holder.close()
+    writer = _on_loop_writer(str(path))
+    try:
+        assert writer.execute("PRAGMA busy_timeout").fetchone() == (0,)
+    finally:
+        writer.close()
 
 
 async def test_the_start_up_check_puts_a_database_in_wal_mode(tmp_path: Path):
