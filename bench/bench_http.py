@@ -358,19 +358,7 @@ def main() -> None:
             }
             processes.start(
                 "floor",
-                [
-                    str(BIN / "python"),
-                    "-m",
-                    "uvicorn",
-                    "floor:app",
-                    "--app-dir",
-                    str(HERE),
-                    "--port",
-                    str(floor_port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
+                [str(BIN / "python"), str(HERE / "floor.py"), "--port", str(floor_port)],
                 common,
             )
             processes.start(
