@@ -62,3 +62,11 @@ def test_a_dependant_field_direct_reads_does_not_know_keeps_every_route_on_fasta
 
     monkeypatch.setattr(direct_reads, "KNOWN_DEPENDANT_FIELDS", KNOWN_DEPENDANT_FIELDS - {"websocket_param_name"})
     assert not any(isinstance(getattr(r.app, "__self__", None), _DirectRead) for r in _routes().values())
+
+
+def test_the_create_solves_the_writer_once_through_its_access_record():
+    """The create's caller is its access record's (``logged_change`` solves ``get_writer``): a ``WriteCaller``
+    parameter beside it would walk ``get_writer`` and ``CallerScheme`` again on every create."""
+    solved = _solved(_routes()["create_contact_group"].dependant)
+    assert solved.count("get_writer") == 1
+    assert solved.count("CallerScheme") == 1

@@ -32,7 +32,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep, WriteCaller
+from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
@@ -69,7 +69,6 @@ async def create_contact_group(
     request: Request,
     body: ContactGroupCreate,
     response: Response,
-    caller: WriteCaller,
     service: CaseServiceDep,
     uow: UnitOfWorkDep,
     clock: ClockDep,
@@ -80,7 +79,9 @@ async def create_contact_group(
     C2: only the receiving municipality, or a jobcenter municipality in a binding cooperation with it that the broker
     knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
     case exists or the person is known."""
-    case = await service.create(caller.municipality, NewCase(**body.model_dump()))
+    # The caller comes with the access record (its ``get_writer``, the one a ``WriteCaller`` parameter would solve
+    # again: FastAPI walks a cached dependency's sub-dependencies anew, issue 14).
+    case = await service.create(access.caller.municipality, NewCase(**body.model_dump()))
     # The summary and the worklist's listener are built here rather than solved as dependencies (each dependency
     # FastAPI solves costs; issue 14), as ``CaseSummaryDep`` and ``notify_case_changed`` build them.
     attention = await CASE_SUMMARY.of(request)(service, uow, clock).attention(case)  # once: worklist's and answer's
