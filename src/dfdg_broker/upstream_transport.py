@@ -107,7 +107,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         if self._drained is not None and not self._drained.done():
-            self._drained.set_exception(httpx.WriteError(str(exc or "connection closed")))
+            self._drained.set_result(None)  # the sender sees ``lost`` and raises WriteError
         if self._waiter is None or self._waiter.done():
             return
         if self._headers_done and exc is None and self._delimited_by_close():
@@ -183,29 +183,33 @@ class _Connection(asyncio.Protocol):
     ) -> _Answer:
         """Send one request and return its whole answer (raises httpx's errors; the caller closes on failure)."""
         assert self._transport is not None
+        if not self.usable:  # lost while idle or right after it opened: a write would vanish, the wait never end
+            raise _Disconnected("the server closed the connection before the request was sent")
         self._answer = _Answer()
         self._headers_done = self._received = False
         self._body_bytes = 0
         self._head_only = head_only
         waiter = self._waiter = self._loop.create_future()
         self._read_timeout = timeouts.get("read") or 0.0
-        if isinstance(body, bytes):
-            self._transport.write(head + body if len(body) < 65536 else head)
-            if len(body) >= 65536:
-                self._transport.write(body)
-        else:
-            self._transport.write(head)
-            await self._send_stream(body, chunked=chunked, write_timeout=timeouts.get("write"))
-        if self._read_timeout:
-            self._last_data = self._loop.time()
-            self._timer = self._loop.call_at(self._last_data + self._read_timeout, self._check_read)
         try:
+            if isinstance(body, bytes):
+                self._transport.write(head + body if len(body) < 65536 else head)
+                if len(body) >= 65536:
+                    self._transport.write(body)
+            else:
+                self._transport.write(head)
+                await self._send_stream(body, chunked=chunked, write_timeout=timeouts.get("write"))
+            if self._read_timeout:
+                self._last_data = self._loop.time()
+                self._timer = self._loop.call_at(self._last_data + self._read_timeout, self._check_read)
             await waiter
         finally:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
             self._waiter = None
+            if waiter.done() and not waiter.cancelled():
+                waiter.exception()  # retrieved: a failure while sending leaves no "never retrieved" warning
         return self._answer
 
     async def _send_stream(self, body: AsyncIterable[bytes], *, chunked: bool, write_timeout: float | None) -> None:

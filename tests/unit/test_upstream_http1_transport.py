@@ -212,8 +212,8 @@ async def test_a_slow_answer_that_keeps_coming_is_no_read_timeout():
     async def dribbling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _read_request(reader)
         writer.write(OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
-        for _ in range(4):
-            await asyncio.sleep(0.06)
+        for _ in range(5):  # 0.75 s in all, more than the read timeout; each gap well inside it (slack under load)
+            await asyncio.sleep(0.15)
             writer.write(b"1\r\n \r\n")
         writer.write(b"2\r\n{}\r\n0\r\n\r\n")
         await writer.drain()
@@ -222,7 +222,7 @@ async def test_a_slow_answer_that_keeps_coming_is_no_read_timeout():
     server = await asyncio.start_server(dribbling, "127.0.0.1", 0)
     async with server:
         port = server.sockets[0].getsockname()[1]
-        async with httpx.AsyncClient(transport=Http1Transport(), timeout=httpx.Timeout(2.0, read=0.1)) as http:
+        async with httpx.AsyncClient(transport=Http1Transport(), timeout=httpx.Timeout(2.0, read=0.5)) as http:
             assert (await http.get(f"http://127.0.0.1:{port}/x")).json() == {}
 
 
@@ -376,3 +376,23 @@ async def test_an_answer_over_the_size_limit_is_cut_off_as_a_protocol_error(serv
             await http.get("/x")
     await asyncio.sleep(0.05)
     assert seen.open_now == 0  # the connection that brought it is closed, not kept
+
+
+async def test_a_connection_lost_before_its_request_is_a_disconnect_not_an_endless_wait():
+    """A connection whose server closed it while it lay idle (or right after it opened) fails the exchange at once,
+    as a disconnect (which a reused connection tries again on a new one), instead of a write that vanishes and a
+    wait for an answer that never comes."""
+    from dfdg_broker.upstream_transport import _Connection, _Disconnected
+
+    class Closing:  # asyncio's transport once closed: writes are dropped
+        def is_closing(self) -> bool:
+            return True
+
+        def write(self, data: bytes) -> None:
+            pass
+
+    connection = _Connection(asyncio.get_running_loop(), max_answer_bytes=1 << 20)
+    connection.connection_made(Closing())  # type: ignore[arg-type]
+    with pytest.raises(_Disconnected):
+        async with asyncio.timeout(1):
+            await connection.exchange(b"GET / HTTP/1.1\r\n\r\n", b"", chunked=False, head_only=False, timeouts={})
