@@ -79,3 +79,38 @@ async def test_a_streamed_answer_arrives_whole_and_in_order(port) -> None:
     head, _, chunked = answer.partition(b"\r\n\r\n")
     assert b"transfer-encoding: chunked" in head.lower()
     assert chunked == b"4\r\none \r\n4\r\ntwo \r\n5\r\nthree\r\n0\r\n\r\n"
+
+
+class _RecordingTransport:
+    """Records what reaches the socket's transport, call by call."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_the_writes_of_one_loop_iteration_reach_the_socket_as_one() -> None:
+    """What the loopback tests above cannot tell apart (two writes often arrive together anyway): uvicorn's head and
+    body writes, made one after the other, are one write on the real transport, in order; the next iteration's
+    write is a write of its own; a close writes what is kept first."""
+    from dfdg_broker.http_coalescing import CoalescingTransport
+
+    inner = _RecordingTransport()
+    transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    transport.write(b"body")
+    assert inner.writes == []  # kept until the end of this iteration
+    await asyncio.sleep(0)
+    assert inner.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    transport.write(b"next")
+    transport.close()
+    assert inner.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"next"] and inner.closed

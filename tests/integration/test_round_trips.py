@@ -139,6 +139,9 @@ async def test_a_live_read_whose_answer_changed_nothing_makes_no_session(app, cl
     response = await client.get(area, headers=auth("101"))
     assert response.status_code == 200 and response.json()["provenance"]["mode"] == "live", response.text
     assert made == []
+    # The control: a create does use its session, and the patch sees it (else ``made == []`` would prove nothing).
+    await create_case(client, auth, persona("parent-with-linked-children"), TODAY + days(2))
+    assert made
 
 
 async def test_a_create_on_postgresql_writes_its_rows_in_one_statement(app, client, auth, persona, database_url):

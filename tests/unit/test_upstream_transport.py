@@ -133,13 +133,13 @@ async def test_a_request_waits_for_a_free_connection_as_long_as_the_call_allows_
         while True:
             await reader.readuntil(b"\r\n\r\n")
             await reader.readexactly(2)
-            await asyncio.sleep(0.15)
+            await asyncio.sleep(0.4)
             writer.write(OK)
             await writer.drain()
 
     base, connections = await serve(slow_ok)
-    async with create_http_client(base, read_timeout=0.25, max_connections=1) as http:
-        answers = await asyncio.gather(*(http.post("/x", json={}) for _ in range(4)))  # the last waits ~0.45 s
+    async with create_http_client(base, read_timeout=1.0, max_connections=1) as http:
+        answers = await asyncio.gather(*(http.post("/x", json={}) for _ in range(4)))  # the last waits ~1.2 s
     assert [answer.json() for answer in answers] == [{}] * 4
     assert len(connections) == 1
 

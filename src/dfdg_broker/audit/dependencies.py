@@ -90,7 +90,7 @@ def access_logged(
 ) -> Any:  # a ``Depends``: FastAPI types it as Any
     """The dependency (``Depends``) for a route: ``operation`` names what it does (``read-area``), ``detail`` the
     area or document (or ``detail_params``: path parameters joined with ``/``). ``change=True`` for routes that
-    change the case (its row in the change's own transaction; the caller is the route's ``WriteCaller``)."""
+    change the case (its row in the change's own transaction; the caller, ``AccessRecord.caller``, is the writer)."""
     about = _About(operation, detail, detail_params, str(Scope.CASES_WRITE if change else scope))
 
     if change:
