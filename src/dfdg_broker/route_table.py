@@ -13,7 +13,7 @@ the same (the drift test checks them).
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, APIRouter, _update_scope
+from fastapi.routing import APIRoute, APIRouter, _DefaultLifespan, _update_scope
 from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
 from starlette.convertors import FloatConvertor, IntegerConvertor, StringConvertor, UUIDConvertor
@@ -24,8 +24,14 @@ from starlette.types import Receive, Scope, Send
 def include_flat(app: FastAPI, router: APIRouter) -> None:
     """``app.include_router(router)`` (no arguments), with the router's routes as the app's own, each of its own
     class (an ``APIRoute`` subclass: the router's ``route_class``). A router holding anything but ``APIRoute``s (an
-    included router, a mount, a websocket) is included the ordinary way."""
-    if not all(isinstance(route, APIRoute) for route in router.routes):
+    included router, a mount, a websocket), or with start-up, shut-down or lifespan handlers of its own (which only
+    ``include_router`` merges into the app's), is included the ordinary way."""
+    if (
+        router.on_startup
+        or router.on_shutdown
+        or not isinstance(router.lifespan_context, _DefaultLifespan)
+        or not all(isinstance(route, APIRoute) for route in router.routes)
+    ):
         app.include_router(router)
         return
     for route in router.routes:
@@ -162,9 +168,7 @@ def _segments(route: BaseRoute) -> tuple[int, str | None] | None:
     if not (isinstance(route, APIRoute) or type(route) is Route):
         return None
     convertors = getattr(route, "param_convertors", {})
-    if not all(
-        isinstance(c, StringConvertor | IntegerConvertor | FloatConvertor | UUIDConvertor) for c in convertors.values()
-    ):
+    if not all(isinstance(c, _SLASHLESS) for c in convertors.values()):
         return None  # a ``path`` parameter (or one of a convertor of the app's own) may hold a ``/``
     path_format: str = route.path_format
     last = path_format.rsplit("/", 1)[-1]

@@ -128,3 +128,28 @@ def test_the_index_stays_bounded_whatever_paths_callers_send():
         index._candidates("/x" * n)
         index._candidates("/v1/contact-groups/" + "y/" * n + "cv")
     assert len(index._buckets) <= 2 * len({route.path_format for route in app.routes if hasattr(route, "path_format")})
+
+
+async def test_a_router_with_start_up_handlers_is_included_the_ordinary_way_so_that_they_still_run():
+    started: list[str] = []
+    router = APIRouter()
+
+    @router.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {}
+
+    async def on_start() -> None:
+        started.append("router")
+
+    router.add_event_handler("startup", on_start)
+    ordinary = FastAPI()
+    ordinary.include_router(router)
+    async with ordinary.router.lifespan_context(ordinary):
+        as_included = list(started)
+    started.clear()
+    app = FastAPI()
+    include_flat(app, router)
+    async with app.router.lifespan_context(app):
+        assert started == as_included and started  # exactly what include_router gives (FastAPI runs it twice)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        assert (await client.get("/ping")).status_code == 200
