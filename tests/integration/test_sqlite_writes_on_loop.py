@@ -15,6 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dfdg_broker.db.driver import SqliteDriver, UniqueViolation, WriteBatch
+from tests.helpers import sqlite_thread_hops
 
 _table = Table("things", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
 _INSERT = insert(_table)
@@ -41,18 +42,11 @@ class Clock:
 
 
 @pytest.fixture
-async def driver(database: Path) -> AsyncIterator[tuple[SqliteDriver, Clock, list[str]]]:
+async def driver(database: Path, monkeypatch) -> AsyncIterator[tuple[SqliteDriver, Clock, list[str]]]:
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
     clock = Clock()
     driver = SqliteDriver(engine, 1, clock=clock)
-    to_thread: list[str] = []
-    run = driver._run
-
-    async def counted(function, *args):  # type: ignore[no-untyped-def]
-        to_thread.append(function.__name__)
-        return await run(function, *args)
-
-    driver._run = counted  # type: ignore[method-assign]
+    to_thread = sqlite_thread_hops(monkeypatch)
     yield driver, clock, to_thread
     await driver.aclose()
     await engine.dispose()
@@ -156,7 +150,7 @@ async def test_after_slow_writes_in_a_row_the_batches_go_to_a_thread_for_a_while
     clock.now += SqliteDriver.ON_LOOP_PAUSE_SECONDS
     await sqlite.write(batch(11))
     assert to_thread == ["_write_all"], "on the loop again after the pause"
-    assert stored(database) == [0, 1, 2, 10, 11]
+    assert stored(database) == [*range(SqliteDriver.ON_LOOP_SLOW_READS), 10, 11]
 
 
 async def test_a_failing_connection_on_the_loop_is_replaced_and_the_batch_goes_to_a_thread(database, driver):
