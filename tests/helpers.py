@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import make_url
 
@@ -116,3 +121,46 @@ async def change_profile(mock_client: httpx.AsyncClient, person_id: str, text: s
 def upstream_calls(mock_state: Any, operation: str) -> list[Any]:
     """The mock's journal entries of one operation (e.g. ``letasyl.area.cv``): what the broker asked upstream."""
     return [e for e in mock_state.journal if e.operation == operation]
+
+
+def things_database(path: Path, *rows: tuple[int, str]) -> Path:
+    """A SQLite file in WAL mode with one table, ``things (id, name)``, holding ``rows``: for the driver's own tests."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT)")
+    connection.executemany("INSERT INTO things VALUES (?, ?)", rows)
+    connection.close()
+    return path
+
+
+class SteppingClock:
+    """A monotonic clock for ``SqliteDriver``, read before and after each statement: each statement seems to take
+    ``step`` seconds."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.step = 0.0
+
+    def __call__(self) -> float:
+        self.now += self.step / 2
+        return self.now
+
+
+@asynccontextmanager
+async def uvicorn_on_loopback(app: Any, *, http: Any = "auto") -> AsyncIterator[int]:
+    """``app`` behind a real uvicorn on a loopback port; yields the port. The socket is bound here and handed to
+    uvicorn, so no other process can take the port in between."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", http=http))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+                await asyncio.sleep(0.05)
+        yield port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()

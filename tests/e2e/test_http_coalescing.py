@@ -4,14 +4,13 @@ the same bytes in the same order, a closing connection's answer complete, a stre
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from dfdg_broker.http_coalescing import CoalescingHttpToolsProtocol
+from tests.helpers import uvicorn_on_loopback
 
 BODY = b'{"answer": "' + b"x" * 2000 + b'"}'
 
@@ -33,20 +32,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 
 @pytest.fixture
 async def port() -> AsyncIterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        free = int(s.getsockname()[1])
-    config = uvicorn.Config(app, host="127.0.0.1", port=free, log_level="critical", http=CoalescingHttpToolsProtocol)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-            await asyncio.sleep(0.05)
-    try:
+    async with uvicorn_on_loopback(app, http=CoalescingHttpToolsProtocol) as free:
         yield free
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def _exchange(port: int, request: bytes, *, first_only: bool = False) -> bytes:

@@ -3,16 +3,14 @@ or truncated answer is a transport error, a hang ends when the client gives up a
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
 from dfdg_broker.http_coalescing import CoalescingHttpToolsProtocol
 from dfdg_broker.mock.app import create_mock_app
+from tests.helpers import uvicorn_on_loopback
 
 CPR = "1204882211"  # synthetic (demo persona complete-adult)
 
@@ -20,20 +18,8 @@ CPR = "1204882211"  # synthetic (demo persona complete-adult)
 @pytest.fixture(params=["auto", CoalescingHttpToolsProtocol], ids=["uvicorn", "coalescing"])
 async def mock_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """Behind uvicorn as it comes, and with its writes coalesced (as the bench's mock runs)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_mock_app(), host="127.0.0.1", port=port, log_level="critical", http=request.param)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-            await asyncio.sleep(0.05)
-    try:
+    async with uvicorn_on_loopback(create_mock_app(), http=request.param) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def test_reset_truncated_and_hang_behind_uvicorn(mock_url):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,36 +15,21 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dfdg_broker.db.driver import SqliteDriver, UniqueViolation, WriteBatch
-from tests.helpers import sqlite_thread_hops
+from tests.helpers import SteppingClock, sqlite_thread_hops, things_database
 
 _table = Table("things", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
 _INSERT = insert(_table)
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "writes.db"
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT)")
-    connection.close()
-    yield path
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.step = 0.0  # how long each write seems to take
-
-    def __call__(self) -> float:
-        self.now += self.step / 2  # called before and after a write
-        return self.now
+def database(tmp_path: Path) -> Path:
+    return things_database(tmp_path / "writes.db")
 
 
 @pytest.fixture
-async def driver(database: Path, monkeypatch) -> AsyncIterator[tuple[SqliteDriver, Clock, list[str]]]:
+async def driver(database: Path, monkeypatch) -> AsyncIterator[tuple[SqliteDriver, SteppingClock, list[str]]]:
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
-    clock = Clock()
+    clock = SteppingClock()
     driver = SqliteDriver(engine, 1, clock=clock)
     to_thread = sqlite_thread_hops(monkeypatch)
     yield driver, clock, to_thread
