@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -164,3 +165,25 @@ async def uvicorn_on_loopback(app: Any, *, http: Any = "auto") -> AsyncIterator[
         server.should_exit = True
         await asyncio.wait_for(task, 10)
         sock.close()
+
+
+@asynccontextmanager
+async def loop_keeps_ticking(*, at_least_seconds: float) -> AsyncIterator[None]:
+    """Asserts that the block took ``at_least_seconds`` (it waited, e.g. for a lock) and that the event loop went on
+    running meanwhile (a ticker every 10 ms ticked at least 10 times): the wait was not made on the loop."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        ticker.cancel()
+    assert time.monotonic() - started >= at_least_seconds, "the block waited"
+    assert ticks >= 10, "the loop was not blocked while it did"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, sele
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dfdg_broker.db.driver import DriverStatement, SqliteDriver
-from tests.helpers import SteppingClock, things_database
+from tests.helpers import SteppingClock, loop_keeps_ticking, things_database
 
 _table = Table("things", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
 _BY_ID = select(_table.c.name).where(_table.c.id == bindparam("id"))
@@ -70,22 +69,8 @@ async def test_a_locked_database_sends_the_read_to_a_thread_and_the_loop_runs_on
     holder.execute("INSERT INTO things VALUES (2, 'two')")
     holder.execute("COMMIT")
     asyncio.get_running_loop().call_later(0.3, holder.close)
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticker = asyncio.create_task(tick())
-    started = time.monotonic()
-    try:
+    async with loop_keeps_ticking(at_least_seconds=0.25):  # the thread waited for the lock, not the loop
         assert await sqlite.fetch_one(by_id, {"id": 2}) == ("two",), "read by the thread once the lock is gone"
-    finally:
-        ticker.cancel()
-    assert time.monotonic() - started >= 0.25, "the thread waited for the lock"
-    assert ticks >= 10, "the loop was not blocked while it did"
     assert to_thread == ["_fetch_one"]
     assert await sqlite.fetch_one(by_id, {"id": 1}) == ("one",)
     assert to_thread == ["_fetch_one"], "the next read is on the loop again"

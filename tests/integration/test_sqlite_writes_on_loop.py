@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dfdg_broker.db.driver import SqliteDriver, UniqueViolation, WriteBatch
-from tests.helpers import SteppingClock, sqlite_thread_hops, things_database
+from tests.helpers import SteppingClock, loop_keeps_ticking, sqlite_thread_hops, things_database
 
 _table = Table("things", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
 _INSERT = insert(_table)
@@ -79,22 +78,8 @@ async def test_a_locked_database_sends_the_batch_to_a_thread_and_the_loop_runs_o
     holder.execute("BEGIN IMMEDIATE")  # holds the write lock
     holder.execute("INSERT INTO things VALUES (9, 'nine')")
     asyncio.get_running_loop().call_later(0.3, lambda: (holder.execute("COMMIT"), holder.close()))
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticker = asyncio.create_task(tick())
-    started = time.monotonic()
-    try:
+    async with loop_keeps_ticking(at_least_seconds=0.25):  # the thread waited for the lock, not the loop
         await sqlite.write(batch(1))
-    finally:
-        ticker.cancel()
-    assert time.monotonic() - started >= 0.25, "the thread waited for the lock"
-    assert ticks >= 10, "the loop was not blocked while it did"
     assert to_thread == ["_write_all"]
     assert stored(database) == [1, 9]
     await sqlite.write(batch(2))
