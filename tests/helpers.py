@@ -187,3 +187,13 @@ async def loop_keeps_ticking(*, at_least_seconds: float) -> AsyncIterator[None]:
         ticker.cancel()
     assert time.monotonic() - started >= at_least_seconds, "the block waited"
     assert ticks >= 10, "the loop was not blocked while it did"
+
+
+LINKED_CHILD = {
+    "person_id": "70001602",
+    "first_name": "Zahra",
+    "last_name": "Sultani",
+    "birth_date": "2016-02-01",
+    "school_or_daycare_status": "Skole, 4. klasse",
+}
+"""A synthetic child, as the mock's admin API links it to a parent (M3: ``/admin/personas/{id}/children-link``)."""

@@ -9,16 +9,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import TODAY
-from tests.helpers import create_body, create_case, days
+from tests.helpers import LINKED_CHILD, create_body, create_case, days
 from tests.unit.test_hand_computed_plans import FAMILY_PROVIDER, REUNIFIED_SPOUSE, STUDENT
-
-CHILD = {
-    "person_id": "70001602",
-    "first_name": "Zahra",
-    "last_name": "Sultani",
-    "birth_date": "2016-02-01",
-    "school_or_daycare_status": "Skole, 4. klasse",
-}
 
 
 def problem(response, status: int, code: str, rule: str | None = None) -> dict[str, Any]:
@@ -66,13 +58,15 @@ async def test_G1_M3_a_child_linked_after_the_handover_shows_and_the_summary_sto
     handover = TODAY + days(2)
     case = await create_case(client, auth, p, handover)
     clock.set(handover + days(5))  # after the handover: DA3 used to be frozen with the link pending for ever
-    linked = await mock_client.put(f"/admin/personas/{p.person.person_id}/children-link", json={"children": [CHILD]})
+    linked = await mock_client.put(
+        f"/admin/personas/{p.person.person_id}/children-link", json={"children": [LINKED_CHILD]}
+    )
     assert linked.status_code == 200
 
     body = (await client.get(f"/v1/contact-groups/{case['id']}/data-areas/other", headers=auth(municipality))).json()
 
     assert body["provenance"]["mode"] == "live" and body["provenance"]["frozen_since"] is None
-    assert body["data"]["children_link"]["status"] == "linked" and body["data"]["linked_children"] == [CHILD]
+    assert body["data"]["children_link"]["status"] == "linked" and body["data"]["linked_children"] == [LINKED_CHILD]
     summary, _etag = await get_case(client, auth, case["id"], municipality)
     assert not [a for a in summary["attention"] if a["code"].startswith("children_link")]
     assert {a["area"]: a["frozen_since"] for a in summary["areas"]}["other"] is None

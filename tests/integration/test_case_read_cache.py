@@ -10,15 +10,7 @@ from dfdg_broker.cases.read_cache import CaseReadCache
 from dfdg_broker.db.models import CaseRow
 from dfdg_broker.db.session import create_engine
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
-
-CHILD = {
-    "person_id": "70001602",
-    "first_name": "Zahra",
-    "last_name": "Sultani",
-    "birth_date": "2016-02-01",
-    "school_or_daycare_status": "Skole, 4. klasse",
-}
+from tests.helpers import LINKED_CHILD, create_case, days
 
 
 def _cache(app) -> CaseReadCache:
@@ -74,7 +66,9 @@ async def test_M3_a_new_DA3_snapshot_shows_in_the_next_summary(app, client, auth
     assert "children_link_pending" in codes
     await _read(client, auth, case["id"], municipality)  # cached now
 
-    linked = await mock_client.put(f"/admin/personas/{p.person.person_id}/children-link", json={"children": [CHILD]})
+    linked = await mock_client.put(
+        f"/admin/personas/{p.person.person_id}/children-link", json={"children": [LINKED_CHILD]}
+    )
     assert linked.status_code == 200, linked.text
     other = await client.get(f"/v1/contact-groups/{case['id']}/data-areas/other", headers=auth(municipality))
     assert other.status_code == 200, other.text  # a live read: it stores the new DA3 snapshot

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import LINKED_CHILD, create_case, days
 
 
 async def _other(client, auth, case, municipality):
@@ -132,13 +132,7 @@ async def test_M3_an_adult_without_children_is_not_applicable(client, auth, pers
 async def test_M3_linking_in_the_mock_admin_api_shows_on_the_next_live_read(client, auth, persona, mock_client):
     parent = persona("parent-children-pending").person.person_id
     municipality, case = await _case(client, auth, persona, "parent-children-pending")
-    child = {
-        "person_id": "70001602",
-        "first_name": "Zahra",
-        "last_name": "Sultani",
-        "birth_date": "2016-02-01",
-        "school_or_daycare_status": "Skole, 4. klasse",
-    }
+    child = LINKED_CHILD
 
     linked = await mock_client.put(f"/admin/personas/{parent}/children-link", json={"children": [child]})
     assert linked.status_code == 200, linked.text
