@@ -283,6 +283,27 @@ def test_F3_a_situation_recorded_before_the_arrival_counts_from_the_arrival() ->
     assert case_plan(early, LEGAL, LEGAL).conversations == case_plan(on_time, LEGAL, LEGAL).conversations
 
 
+def test_F3_a_stretch_keeps_a_conversation_by_its_computed_day_not_the_working_day_it_moves_to() -> None:
+    """The benefit follow-up computed for Saturday 24 April 2027 is held on Friday the 23rd: a change of situation
+    on the Saturday ends the benefit stretch before it (although its working day lies inside the stretch), one on the
+    Sunday keeps it; and a benefit stretch that begins on the Saturday keeps it, moved into the stretch before, with
+    the benefit's situation."""
+    saturday = date(2027, 4, 24)
+    benefit, other = Situation.RECEIVES_BENEFIT, Situation.OTHER_SELF_SUPPORTING
+
+    def conversations(*changes: tuple[Situation, date]) -> list[tuple[date, date | None, Situation | None]]:
+        situations = (SituationChange(benefit, HANDOVER), *(SituationChange(s, since) for s, since in changes))
+        request = CasePlanRequest(HANDOVER, situations, visitation_held_on=date(2027, 3, 10))
+        return [(c.on, c.moved_from, c.situation) for c in case_plan(request, COPENHAGEN, LEGAL).conversations]
+
+    moved = (saturday - days(1), saturday, benefit)
+    assert moved not in conversations((other, saturday))
+    assert conversations((other, saturday))[1] == (date(2027, 7, 23), date(2027, 7, 24), other)
+    assert conversations((other, saturday + days(1)))[1] == moved
+    back_on_benefit = conversations((other, date(2027, 1, 15)), (benefit, saturday))
+    assert back_on_benefit[:2] == [(date(2027, 4, 16), None, other), moved]  # the visitation fell in the other stretch
+
+
 # ---------------------------------------------------------------- F3 (added): held, due, overdue
 
 

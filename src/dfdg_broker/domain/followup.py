@@ -343,6 +343,8 @@ def add_months(day: date, months: int) -> date:
     """``day`` + whole calendar months, clamped to the target month's last day (31 January + 1 = 28/29 February)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if day.day <= 28:  # every month has the day: no need to ask the calendar
+        return date(year, month, day.day)
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -357,10 +359,13 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _danish_holidays(day.year)
 
 
+_ONE_DAY = timedelta(days=1)
+
+
 def previous_working_day(day: date) -> date:
     """F3 (added): ``day`` itself when it is a working day, else the nearest working day before it."""
-    while not is_working_day(day):
-        day -= timedelta(days=1)
+    while day.weekday() >= 5 or day in _danish_holidays(day.year):  # ``is_working_day``, inlined: every plan's dates
+        day -= _ONE_DAY
     return day
 
 
@@ -387,15 +392,41 @@ def plan(request: PlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
     """F1-F6: the dated conversations for ``request.horizon_months`` months from the start date."""
     check_horizon(request.horizon_months)
     group = request.target_group
+    horizon_end = add_months(request.start_date, request.horizon_months)
+    slots = _slots(group, request.start_date, request.visitation_held_on, policy, legal_minimum, horizon_end)
+    return Plan(
+        request,
+        policy,
+        legal_minimum,
+        horizon_end,
+        _finish([(slot, None) for slot in slots], request),
+        _warnings(request, policy, legal_minimum, (group,)),
+        legal_minimum_stated=legal_minimum.cadences[group].legal_minimum_stated,
+    )
+
+
+_Slot = tuple[date, ConversationKind, Basis, str, str]
+"""A conversation as planned, before ``_finish``: its computed day, kind, basis, rule and period (a plain tuple: a
+plan is computed on every case change, and only the finished conversation needs to be an object)."""
+
+
+def _slots(
+    group: TargetGroup,
+    start: date,
+    visitation_held_on: date | None,
+    policy: Policy,
+    legal_minimum: Policy,
+    horizon_end: date,
+) -> list[_Slot]:
+    """F1-F3: the conversations ``group``'s cadence plans from ``start`` before ``horizon_end``, on their computed
+    days (not yet moved to working days) and in their order."""
     legal = legal_minimum.cadences[group]
     municipal = policy.cadences.get(group) if policy.kind is PolicyKind.MUNICIPAL else None
     cadence = legal.raised_by(municipal)
-    start = request.start_date
-    horizon_end = add_months(start, request.horizon_months)
     legal_rule = "F1" if group.act is Act.LAB else "F3"
     regular = ConversationKind.JOB_CONVERSATION if group.act is Act.LAB else ConversationKind.INTEGRATION_FOLLOW_UP
 
-    held = request.visitation_held_on if legal.visitation_after_months is not None else None
+    held = visitation_held_on if legal.visitation_after_months is not None else None
 
     def boundary(months: int) -> date:
         """``start + months``; once the visitation is held, the periods after it count from its actual day."""
@@ -403,17 +434,12 @@ def plan(request: PlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
             return add_months(start, months)
         return add_months(held, months - legal.initial_offset_months)
 
-    slots: list[Conversation] = []
+    slots: list[_Slot] = []
     if legal.visitation_after_months is not None:
         visitation = held or add_months(start, legal.visitation_after_months)
-        slots.append(
-            Conversation(visitation, ConversationKind.VISITATION, Basis.LEGAL_MINIMUM, legal_rule, "visitation")
-        )
+        slots.append((visitation, ConversationKind.VISITATION, Basis.LEGAL_MINIMUM, legal_rule, "visitation"))
     for months in legal.joint_conversations_after_months:
-        on = add_months(start, months)
-        slots.append(
-            Conversation(on, ConversationKind.JOINT_WITH_UNEMPLOYMENT_FUND, Basis.LEGAL_MINIMUM, "F1", "fixed")
-        )
+        slots.append((add_months(start, months), _JOINT, Basis.LEGAL_MINIMUM, "F1", "fixed"))
 
     offset = legal.initial_offset_months
     if legal.initial_months:
@@ -438,31 +464,26 @@ def plan(request: PlanRequest, policy: Policy, legal_minimum: Policy) -> Plan:
             joint=(0, 0),
             legal_rule=legal_rule,
         )
-
-    inside = sorted((c for c in slots if c.on < horizon_end), key=lambda c: c.on)
-    conversations = _finish(inside, request)
-    return Plan(
-        request,
-        policy,
-        legal_minimum,
-        horizon_end,
-        conversations,
-        _warnings(request, policy, legal_minimum, (group,)),
-        legal_minimum_stated=legal.legal_minimum_stated,
-    )
+    return sorted((slot for slot in slots if slot[0] < horizon_end), key=_computed_day)
 
 
-def _finish(planned: Sequence[Conversation], request: PlanRequest) -> tuple[Conversation, ...]:
-    """Moves each date off weekends and holidays (F3, added) and adds the required content (F4-F6)."""
-    moved = sorted((_on_working_day(c) for c in planned), key=lambda c: c.on)
-    return tuple(
-        replace(c, content=_content(c.kind, first=index == 0, request=request)) for index, c in enumerate(moved)
-    )
+def _computed_day(slot: _Slot) -> date:
+    return slot[0]
 
 
-def _on_working_day(conversation: Conversation) -> Conversation:
-    day = previous_working_day(conversation.on)
-    return conversation if day == conversation.on else replace(conversation, on=day, moved_from=conversation.on)
+def _finish(planned: Sequence[tuple[_Slot, Situation | None]], request: PlanRequest) -> tuple[Conversation, ...]:
+    """The conversations: each date moved off weekends and holidays (F3, added), the required content added (F4-F6)
+    and the situation whose cadence planned it (a case plan). ``planned`` is in the order of the computed days, and
+    so is the result: moving to the previous working day never puts a date after a later one's, so nothing is
+    reordered and the first planned is the first conversation."""
+    finished = []
+    for index, (slot, situation) in enumerate(planned):
+        computed, kind, basis, rule, period = slot
+        day = previous_working_day(computed)
+        content = _content(kind, index == 0, request.not_learning_danish, request.covered_by_repatriation_act)
+        moved_from = None if day == computed else computed
+        finished.append(Conversation(day, kind, basis, rule, period, content, moved_from, situation))
+    return tuple(finished)
 
 
 def _period(
@@ -473,7 +494,7 @@ def _period(
     regular: tuple[ConversationKind, int, int],
     joint: tuple[int, int],
     legal_rule: str,
-) -> list[Conversation]:
+) -> list[_Slot]:
     """One period's conversations. ``regular`` is (kind, legal count, applied count), ``joint`` (legal, applied) for
     the joint conversations with the a-kasse; applied counts are ``max(legal, municipal)``. The legal minimum's come
     first, the municipality's additions (F2) after them, and all are spread evenly together."""
@@ -483,12 +504,9 @@ def _period(
     added = _interleaved(regular_kind, regular_count - legal_regular, joint_count - legal_joint)
     days = spread(begin, end, len(legal) + len(added)) if legal or added else []
     return [
-        Conversation(day, kind, Basis.LEGAL_MINIMUM, "F1" if kind is _JOINT else legal_rule, name)
+        (day, kind, Basis.LEGAL_MINIMUM, "F1" if kind is _JOINT else legal_rule, name)
         for day, kind in zip(days, legal, strict=False)
-    ] + [
-        Conversation(day, kind, Basis.MUNICIPAL_ADDITION, "F2", name)
-        for day, kind in zip(days[len(legal) :], added, strict=True)
-    ]
+    ] + [(day, kind, Basis.MUNICIPAL_ADDITION, "F2", name) for day, kind in zip(days[len(legal) :], added, strict=True)]
 
 
 _JOINT = ConversationKind.JOINT_WITH_UNEMPLOYMENT_FUND
@@ -501,15 +519,19 @@ def _interleaved(regular: ConversationKind, regular_count: int, joint_count: int
     return [_JOINT if index in joint_slots else regular for index in range(total)]
 
 
-def _content(kind: ConversationKind, *, first: bool, request: PlanRequest) -> tuple[ContentItem, ...]:
+@lru_cache(maxsize=64)
+def _content(
+    kind: ConversationKind, first: bool, not_learning_danish: bool, covered_by_repatriation_act: bool
+) -> tuple[ContentItem, ...]:
+    """F4-F6: what a conversation must cover (a fixed table of a few dozen entries, kept once computed)."""
     items = []
     if first:
         items.append(ContentItem.RIGHTS_AND_DUTIES)  # F5
     follow_up = kind is ConversationKind.INTEGRATION_FOLLOW_UP
     job = kind in (ConversationKind.JOB_CONVERSATION, ConversationKind.JOINT_WITH_UNEMPLOYMENT_FUND)
-    if follow_up or (job and request.covered_by_repatriation_act):
+    if follow_up or (job and covered_by_repatriation_act):
         items.append(ContentItem.REPATRIATION)  # F4
-    if follow_up and request.not_learning_danish:
+    if follow_up and not_learning_danish:
         items.append(ContentItem.DANISH_LANGUAGE_CONSEQUENCES)  # F6
     return tuple(items)
 
@@ -586,20 +608,16 @@ def case_plan(request: CasePlanRequest, policy: Policy, legal_minimum: Policy) -
         raise ValueError("a case plan needs at least one situation")
     horizon_end = add_months(request.arrival, request.horizon_months)
     stretches = segments(request, horizon_end)
-    planned: list[Conversation] = []
+    planned: list[tuple[_Slot, Situation | None]] = []
     for stretch in stretches:
+        # Each stretch keeps what its situation's own plan (``plan``) computes inside it, by computed day: the
+        # stretches are consecutive, so the kept ones are in the order of their computed days, as ``_finish`` wants.
         begins_at_arrival = stretch.target_group is TargetGroup.INTEGRATION_BENEFIT_RECIPIENT
         start = request.arrival if begins_at_arrival else stretch.begins
-        sub = PlanRequest(
-            target_group=stretch.target_group,
-            start_date=start,
-            horizon_months=request.horizon_months,
-            visitation_held_on=request.visitation_held_on,
-        )
-        for conversation in plan(sub, policy, legal_minimum).conversations:
-            computed = conversation.moved_from or conversation.on
-            if stretch.begins <= computed < stretch.ends:
-                planned.append(replace(conversation, on=computed, moved_from=None, situation=stretch.situation))
+        own_end = add_months(start, request.horizon_months)
+        for slot in _slots(stretch.target_group, start, request.visitation_held_on, policy, legal_minimum, own_end):
+            if stretch.begins <= slot[0] < stretch.ends:
+                planned.append((slot, stretch.situation))
     latest = stretches[-1].target_group if stretches else request.situations[-1].situation.target_group
     summary = PlanRequest(
         target_group=latest,
