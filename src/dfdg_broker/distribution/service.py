@@ -8,7 +8,7 @@ from dfdg_broker.cases.service import CaseService
 from dfdg_broker.clock import Clock
 from dfdg_broker.db.unit_of_work import UnitOfWork
 from dfdg_broker.distribution.errors import PackageEmpty
-from dfdg_broker.distribution.packages import UnitPackage, unit_packages
+from dfdg_broker.distribution.packages import UnitPackage, undistributed_documents, unit_packages
 from dfdg_broker.distribution.repository import DistributionRepository, Receipt
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.distribution import MunicipalUnit
@@ -49,12 +49,19 @@ class DistributionService:
             )
         )
 
-    async def unit_packages(self, case: Case, held: HeldDa3Da4 | None = None) -> list[UnitPackage]:
+    async def unit_packages(self, case: Case) -> list[UnitPackage]:
         """P2: each municipal unit's package from the DA3 and DA4 snapshots the broker serves now, and what of it
         no receipt covers."""
-        other, attachments = held or await self.held_da3_da4(case)
+        other, attachments = await self.held_da3_da4(case)
         receipts = [] if self._cases.created_here(case) else await self._repo.receipts(case.id)
         return unit_packages(other, attachments, receipts, today=self._clock.today())
+
+    async def undistributed_documents(self, case: Case, held: HeldDa3Da4) -> dict[MunicipalUnit, list[str]]:
+        """P2, what the case summary counts: each unit's documents in ``held`` that no receipt covers (``unit_packages``
+        without the DA3 parts, which are not hashed for it)."""
+        other, attachments = held
+        receipts = [] if self._cases.created_here(case) else await self._repo.receipts(case.id)
+        return undistributed_documents(other, attachments, receipts, today=self._clock.today())
 
     async def held_da3_da4(self, case: Case) -> HeldDa3Da4:
         other = await self._cases.held_snapshot(case, DataArea.OTHER)

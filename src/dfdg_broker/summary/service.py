@@ -61,9 +61,8 @@ class SummaryService:
     async def attention(self, case: Case) -> list[Attention]:
         """The case summary of a case already read (each part read on its own, in the request's unit of work)."""
         requests = [] if self._cases.created_here(case) else await self._pdf_requests.for_case(case.id)
-        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the packages both need it
-        packages = await self._distribution.unit_packages(case, held)
-        undistributed = {package.unit: package.undistributed for package in packages}
+        held = await self._distribution.held_da3_da4(case)  # read once: the child link and the documents both need it
+        undistributed = await self._distribution.undistributed_documents(case, held)  # only documents count (P2)
         return attention_items(case, self._clock.today(), requests, held[0], undistributed)
 
 
