@@ -1,4 +1,5 @@
-"""P2: the case summary's undistributed documents agree with the distribution's packages."""
+"""P2: the case summary's undistributed documents agree with the distribution's packages, and the DA3/DA4 it reads
+for a case the request created (the answers as validated on arrival) are what the case's snapshots hold."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from datetime import UTC, date, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dfdg_broker.cases.records import Snapshot
 from dfdg_broker.distribution.packages import DOCUMENT_PREFIX, undistributed_documents, unit_packages
 from dfdg_broker.distribution.repository import Receipt
+from dfdg_broker.distribution.service import held_areas
+from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.domain.distribution import MunicipalUnit
+from dfdg_broker.letasyl.client import area_from_content
 from dfdg_broker.letasyl.schemas import (
     Attachment,
     AttachmentKind,
@@ -17,7 +22,9 @@ from dfdg_broker.letasyl.schemas import (
     LinkedChild,
     MinorDetails,
     OtherArea,
+    WireModel,
 )
+from dfdg_broker.mock.state import MockState
 
 TODAY = date(2026, 11, 23)
 CHILDREN = [  # a day-care child, a school child and one past school age (the citizen's business)
@@ -93,3 +100,30 @@ def test_P2_summary_counts_the_same_undistributed_documents_as_the_packages(
     assert counted == {
         package.unit: [key for key in package.undistributed if key.startswith(DOCUMENT_PREFIX)] for package in packages
     }
+
+
+def _first_snapshot(area: DataArea, answer: WireModel) -> Snapshot:
+    """The snapshot a create stores of an answer (``CaseService._capture``: the validated answer, dumped)."""
+    return Snapshot(area, TODAY, datetime(2026, 11, 23, tzinfo=UTC), "0" * 64, answer.model_dump(mode="json"), 1)
+
+
+@given(other=other_areas, documents=attachments)
+def test_P2_a_created_cases_answers_as_validated_on_arrival_are_what_its_first_snapshots_hold(
+    other: OtherArea, documents: list[Attachment]
+) -> None:
+    held = AttachmentsArea(attachments=documents)
+
+    from_snapshots = held_areas(_first_snapshot(DataArea.OTHER, other), _first_snapshot(DataArea.ATTACHMENTS, held))
+
+    assert from_snapshots == (other, held)
+
+
+def test_P2_every_demo_personas_da3_and_da4_as_validated_on_arrival_are_what_its_first_snapshots_hold() -> None:
+    state = MockState.with_demo_fixtures()
+    for persona in state.personas.values():
+        other, held = (
+            area_from_content(area, state.area(persona, area).model_dump_json(by_alias=True).encode())
+            for area in (DataArea.OTHER, DataArea.ATTACHMENTS)
+        )
+        from_snapshots = held_areas(_first_snapshot(DataArea.OTHER, other), _first_snapshot(DataArea.ATTACHMENTS, held))
+        assert from_snapshots == (other, held), persona.key

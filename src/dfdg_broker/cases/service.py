@@ -166,6 +166,7 @@ class CaseService:
         # The snapshots of a case this request created: what ``held_snapshot`` serves for it (no earlier ones
         # exist), so the summary shown with the create reads nothing back while SQLite's write lock is held.
         self._created: tuple[str, dict[DataArea, Snapshot]] | None = None
+        self._created_answers: dict[DataArea, WireModel] = {}  # their data as validated on arrival (``created_answer``)
         self._letasyl = letasyl
         self._jobnet = jobnet
         self._clock = clock
@@ -257,6 +258,7 @@ class CaseService:
 
         self._uow.stage(batch, on_conflict=created_meanwhile)
         self._created = (case.id, {snapshot.area: snapshot for snapshot in first})
+        self._created_answers = {capture.snapshot.area: capture.answer for capture in captures}
         log.info("contact group %s created (Jobnet profile created: %s)", case.id, created)
         return case
 
@@ -387,6 +389,12 @@ class CaseService:
         not yet committed), so what is computed from those starts from nothing instead of reading it back while
         SQLite's write lock is held."""
         return self._created is not None and self._created[0] == case.id
+
+    def created_answer(self, case: Case, area: DataArea) -> WireModel | None:
+        """For a case this request created (else None): the area's first snapshot's data as the operator's answer
+        was validated on arrival, so what is computed from it (the summary) need not validate it again. The wire
+        models are frozen, and validating the snapshot's data (the answer dumped) gives an equal model."""
+        return self._created_answers.get(area) if self.created_here(case) else None
 
     async def held_snapshot(self, case: Case, area: DataArea) -> Snapshot | None:
         """The snapshot the broker serves for the area now without asking the operator: the frozen one (G1) once

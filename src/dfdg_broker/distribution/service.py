@@ -64,6 +64,10 @@ class DistributionService:
         return undistributed_documents(other, attachments, receipts, today=self._clock.today())
 
     async def held_da3_da4(self, case: Case) -> HeldDa3Da4:
+        other_answer = self._cases.created_answer(case, DataArea.OTHER)
+        attachments_answer = self._cases.created_answer(case, DataArea.ATTACHMENTS)
+        if isinstance(other_answer, OtherArea) and isinstance(attachments_answer, AttachmentsArea):
+            return other_answer, attachments_answer  # created by this request: as validated on arrival
         other = await self._cases.held_snapshot(case, DataArea.OTHER)
         return held_areas(other, await self._cases.held_snapshot(case, DataArea.ATTACHMENTS))
 
