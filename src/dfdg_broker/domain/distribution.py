@@ -54,6 +54,9 @@ class MunicipalUnit(StrEnum):
         return _DANISH_NAMES[self]
 
 
+UNITS: tuple[MunicipalUnit, ...] = tuple(MunicipalUnit)
+"""The units in their order, once (iterating an enum class walks its members anew each time)."""
+
 _DANISH_NAMES = {
     MunicipalUnit.HEALTH_VISITOR: "sundhedsplejen",
     MunicipalUnit.JOBCENTER: "jobcentret",
@@ -154,8 +157,8 @@ def plan(
     ``citizen_is_minor`` (DA3 holds M2 details) sends a minor's own social report and DA3 ``minor`` part to the
     children and youth services as well."""
     ages = {c.person_id: age_on(c.birth_date, today) for c in children}
-    docs: dict[MunicipalUnit, list[str]] = {unit: [] for unit in MunicipalUnit}
-    parts: dict[MunicipalUnit, list[str]] = {unit: [] for unit in MunicipalUnit}
+    docs: dict[MunicipalUnit, list[str]] = {unit: [] for unit in UNITS}
+    parts: dict[MunicipalUnit, list[str]] = {unit: [] for unit in UNITS}
     parts[MunicipalUnit.JOBCENTER].extend(CITIZEN_PARTS)
     if citizen_is_minor:
         parts[MunicipalUnit.CHILDREN_AND_YOUTH_SERVICES].append(MINOR_PART)
@@ -170,7 +173,7 @@ def plan(
         unit = MunicipalUnit.DAY_CARE if band is AgeBand.DAY_CARE_AGE else MunicipalUnit.SCHOOL
         for receiver in (unit, MunicipalUnit.HEALTH_VISITOR):
             parts[receiver].append(child_part(person_id))
-    return {unit: Package(unit, tuple(docs[unit]), tuple(parts[unit])) for unit in MunicipalUnit}
+    return {unit: Package(unit, tuple(docs[unit]), tuple(parts[unit])) for unit in UNITS}
 
 
 def undistributed(package: Mapping[str, str], received: Iterable[Mapping[str, str]]) -> list[str]:
