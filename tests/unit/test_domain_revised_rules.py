@@ -35,6 +35,7 @@ from dfdg_broker.domain.followup import (
     SituationChange,
     TargetGroup,
     case_plan,
+    first_not_held,
     is_working_day,
     next_due,
     plan,
@@ -328,6 +329,20 @@ def test_F3_a_held_conversation_the_plan_has_no_place_for_is_an_extra() -> None:
     p = plan(PlanRequest(TargetGroup.INTEGRATION_SELF_SUPPORTING, date(2026, 12, 1)), LEGAL, LEGAL)
     tracked, extras = track(p.conversations, [HeldConversation(date(2027, 1, 5), FOLLOW_UP)], today=CREATED)
     assert tracked == () and len(extras) == 1 and next_due(tracked) is None
+
+
+@given(
+    st.sampled_from(list(TargetGroup)),
+    st.dates(date(2025, 1, 1), date(2030, 12, 31)),
+    st.lists(st.tuples(st.dates(date(2025, 1, 1), date(2033, 12, 31)), st.sampled_from(list(ConversationKind)))),
+    st.dates(date(2025, 1, 1), date(2033, 12, 31)),
+)
+def test_F3_the_worklists_next_due_date_is_the_tracked_plans(
+    group: TargetGroup, start: date, held: list[tuple[date, ConversationKind]], today: date
+) -> None:
+    planned = plan(PlanRequest(group, start), COPENHAGEN, LEGAL).conversations
+    records = [HeldConversation(day, kind) for day, kind in held]
+    assert first_not_held(planned, records) == next_due(track(planned, records, today)[0])
 
 
 # ---------------------------------------------------------------- F4, F7 (revised)

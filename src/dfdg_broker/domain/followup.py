@@ -670,17 +670,7 @@ def track(
     fulfils the earliest planned conversation of its kind still open (a late one catches up an overdue one; an early
     one takes the next). The rest are due (today or later) or overdue. Returns the tracked plan and the held
     conversations the plan had no place for (unplanned extras)."""
-    open_by_kind: dict[ConversationKind, list[int]] = defaultdict(list)
-    for index, conversation in enumerate(planned):
-        open_by_kind[conversation.kind].append(index)
-    fulfilled: dict[int, date] = {}
-    extras: list[HeldConversation] = []
-    for record in sorted(held, key=lambda h: h.held_on):
-        waiting = open_by_kind[record.kind]
-        if waiting:
-            fulfilled[waiting.pop(0)] = record.held_on
-        else:
-            extras.append(record)
+    fulfilled, extras = _fulfilment(planned, held)
     tracked = tuple(
         TrackedConversation(
             c,
@@ -694,9 +684,36 @@ def track(
     return tracked, tuple(extras)
 
 
+def _fulfilment(
+    planned: Sequence[Conversation], held: Sequence[HeldConversation]
+) -> tuple[dict[int, date], list[HeldConversation]]:
+    """``track``'s matching: the index of each planned conversation a held one fulfils, with the day it was held,
+    and the held ones the plan had no place for."""
+    open_by_kind: dict[ConversationKind, list[int]] = defaultdict(list)
+    for index, conversation in enumerate(planned):
+        open_by_kind[conversation.kind].append(index)
+    fulfilled: dict[int, date] = {}
+    extras: list[HeldConversation] = []
+    for record in sorted(held, key=lambda h: h.held_on):
+        waiting = open_by_kind[record.kind]
+        if waiting:
+            fulfilled[waiting.pop(0)] = record.held_on
+        else:
+            extras.append(record)
+    return fulfilled, extras
+
+
 def next_due(tracked: Sequence[TrackedConversation]) -> date | None:
     """The date of the earliest planned conversation not held (it may have passed: then it is overdue)."""
     return min((t.planned.on for t in tracked if t.status is not ConversationStatus.HELD), default=None)
+
+
+def first_not_held(planned: Sequence[Conversation], held: Sequence[HeldConversation]) -> date | None:
+    """``next_due`` of the tracked plan, without tracking each conversation (the worklist needs the date only)."""
+    if not held:
+        return min((c.on for c in planned), default=None)
+    fulfilled, _extras = _fulfilment(planned, held)
+    return min((c.on for index, c in enumerate(planned) if index not in fulfilled), default=None)
 
 
 # ---------------------------------------------------------------- workload (F7)
