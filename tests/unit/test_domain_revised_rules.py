@@ -31,9 +31,11 @@ from dfdg_broker.domain.followup import (
     ConversationStatus,
     HeldConversation,
     PlanRequest,
+    Policy,
     Situation,
     SituationChange,
     TargetGroup,
+    case_next_due,
     case_plan,
     first_not_held,
     is_working_day,
@@ -343,6 +345,30 @@ def test_F3_the_worklists_next_due_date_is_the_tracked_plans(
     planned = plan(PlanRequest(group, start), COPENHAGEN, LEGAL).conversations
     records = [HeldConversation(day, kind) for day, kind in held]
     assert first_not_held(planned, records) == next_due(track(planned, records, today)[0])
+
+
+@given(
+    st.dates(date(2025, 1, 1), date(2030, 12, 31)),
+    st.lists(st.tuples(st.sampled_from(list(Situation)), st.integers(-60, 900)), min_size=1, max_size=3),
+    st.one_of(st.none(), st.integers(0, 200)),
+    st.lists(st.tuples(st.integers(0, 900), st.sampled_from(list(ConversationKind))), max_size=4),
+    st.sampled_from([LEGAL, COPENHAGEN]),
+)
+def test_F3_the_worklists_next_due_date_of_a_case_is_its_tracked_plans(
+    arrival: date,
+    changes: list[tuple[Situation, int]],
+    visitation_after: int | None,
+    held: list[tuple[int, ConversationKind]],
+    policy: Policy,
+) -> None:
+    request = CasePlanRequest(
+        arrival,
+        tuple(SituationChange(situation, arrival + days(after)) for situation, after in changes),
+        visitation_held_on=None if visitation_after is None else arrival + days(visitation_after),
+    )
+    records = [HeldConversation(arrival + days(after), kind) for after, kind in held]
+    tracked, _extras = track(case_plan(request, policy, LEGAL).conversations, records, arrival)
+    assert case_next_due(request, policy, LEGAL, records) == next_due(tracked)
 
 
 # ---------------------------------------------------------------- F4, F7 (revised)

@@ -603,21 +603,7 @@ def case_plan(request: CasePlanRequest, policy: Policy, legal_minimum: Policy) -
     Conversations before a change stay in the plan as they were planned (they may have been held). The plan's
     ``request`` carries the latest situation's target group.
     """
-    check_horizon(request.horizon_months)
-    if not request.situations:
-        raise ValueError("a case plan needs at least one situation")
-    horizon_end = add_months(request.arrival, request.horizon_months)
-    stretches = segments(request, horizon_end)
-    planned: list[tuple[_Slot, Situation | None]] = []
-    for stretch in stretches:
-        # Each stretch keeps what its situation's own plan (``plan``) computes inside it, by computed day: the
-        # stretches are consecutive, so the kept ones are in the order of their computed days, as ``_finish`` wants.
-        begins_at_arrival = stretch.target_group is TargetGroup.INTEGRATION_BENEFIT_RECIPIENT
-        start = request.arrival if begins_at_arrival else stretch.begins
-        own_end = add_months(start, request.horizon_months)
-        for slot in _slots(stretch.target_group, start, request.visitation_held_on, policy, legal_minimum, own_end):
-            if stretch.begins <= slot[0] < stretch.ends:
-                planned.append((slot, stretch.situation))
+    horizon_end, stretches, planned = _case_slots(request, policy, legal_minimum)
     latest = stretches[-1].target_group if stretches else request.situations[-1].situation.target_group
     summary = PlanRequest(
         target_group=latest,
@@ -638,6 +624,40 @@ def case_plan(request: CasePlanRequest, policy: Policy, legal_minimum: Policy) -
         segments=stretches,
         legal_minimum_stated=all(legal_minimum.cadences[group].legal_minimum_stated for group in groups),
     )
+
+
+def _case_slots(
+    request: CasePlanRequest, policy: Policy, legal_minimum: Policy
+) -> tuple[date, tuple[Segment, ...], list[tuple[_Slot, Situation | None]]]:
+    """``case_plan``'s horizon end, stretches and planned conversations (by computed day, with their situations),
+    before ``_finish``."""
+    check_horizon(request.horizon_months)
+    if not request.situations:
+        raise ValueError("a case plan needs at least one situation")
+    horizon_end = add_months(request.arrival, request.horizon_months)
+    stretches = segments(request, horizon_end)
+    planned: list[tuple[_Slot, Situation | None]] = []
+    for stretch in stretches:
+        # Each stretch keeps what its situation's own plan (``plan``) computes inside it, by computed day: the
+        # stretches are consecutive, so the kept ones are in the order of their computed days, as ``_finish`` wants.
+        begins_at_arrival = stretch.target_group is TargetGroup.INTEGRATION_BENEFIT_RECIPIENT
+        start = request.arrival if begins_at_arrival else stretch.begins
+        own_end = add_months(start, request.horizon_months)
+        for slot in _slots(stretch.target_group, start, request.visitation_held_on, policy, legal_minimum, own_end):
+            if stretch.begins <= slot[0] < stretch.ends:
+                planned.append((slot, stretch.situation))
+    return horizon_end, stretches, planned
+
+
+def case_next_due(
+    request: CasePlanRequest, policy: Policy, legal_minimum: Policy, held: Sequence[HeldConversation]
+) -> date | None:
+    """``first_not_held(case_plan(...).conversations, held)``, for the worklist. With nothing held yet (a new case)
+    that is the first planned conversation's working day, so the plan's conversations are not built."""
+    if held:
+        return first_not_held(case_plan(request, policy, legal_minimum).conversations, held)
+    _horizon_end, _stretches, planned = _case_slots(request, policy, legal_minimum)
+    return previous_working_day(planned[0][0][0]) if planned else None  # ``_finish`` keeps the order
 
 
 class ConversationStatus(StrEnum):

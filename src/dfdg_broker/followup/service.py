@@ -19,8 +19,8 @@ from dfdg_broker.domain.followup import (
     SituationChange,
     TrackedConversation,
     Workload,
+    case_next_due,
     case_plan,
-    first_not_held,
     next_due,
     plan,
     track,
@@ -92,19 +92,20 @@ class FollowUpService:
         follow-ups count from the visitation actually held, the F4/F6 markers are the case's; the jobcenter
         municipality's policy applies (it holds the conversations; in a binding cooperation it is not the receiving
         one). Held conversations mark the planned ones held; the rest are due or overdue by ``today``."""
-        result, held = await self._plan_of(cases, case, options)
+        request, policy, held = await self._case_inputs(cases, case, options)
+        result = case_plan(request, policy, self._policies.legal_minimum)
         tracked, unplanned = track(result.conversations, held, today)
         return CasePlan(case, result, tracked, unplanned, next_due(tracked))
 
     async def next_due(self, cases: CaseService, case: Case, options: CasePlanOptions) -> date | None:
         """``case_plan(...).next_due`` (the earliest planned conversation not held), for the worklist: the plan's
-        conversations are not tracked one by one."""
-        result, held = await self._plan_of(cases, case, options)
-        return first_not_held(result.conversations, held)
+        conversations are not tracked one by one (nor built, for a case with none held)."""
+        request, policy, held = await self._case_inputs(cases, case, options)
+        return case_next_due(request, policy, self._policies.legal_minimum, held)
 
-    async def _plan_of(
+    async def _case_inputs(
         self, cases: CaseService, case: Case, options: CasePlanOptions
-    ) -> tuple[Plan, tuple[HeldConversation, ...]]:
+    ) -> tuple[CasePlanRequest, Policy, tuple[HeldConversation, ...]]:
         situations, held, visitation = plan_inputs(case, await cases.situations(case), await cases.conversations(case))
         request = CasePlanRequest(
             arrival=case.dates.handover_date,
@@ -116,8 +117,7 @@ class FollowUpService:
             else options.not_learning_danish,
             covered_by_repatriation_act=case.covered_by_repatriation_act,
         )
-        policy = self._select(options.policy, case.jobcenter_municipality, field="query.policy")
-        return case_plan(request, policy, self._policies.legal_minimum), held
+        return request, self._select(options.policy, case.jobcenter_municipality, field="query.policy"), held
 
     def workload(self, body: WorkloadRequest) -> Workload:
         """F7 under the named policy; it must carry workload groups (persons and norm minutes)."""
