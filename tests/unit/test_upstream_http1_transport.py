@@ -396,3 +396,20 @@ async def test_a_connection_lost_before_its_request_is_a_disconnect_not_an_endle
     with pytest.raises(_Disconnected):
         async with asyncio.timeout(1):
             await connection.exchange(b"GET / HTTP/1.1\r\n\r\n", b"", chunked=False, head_only=False, timeouts={})
+
+
+async def test_answer_headers_are_what_httpx_makes_of_them(serve):
+    """The transport hands httpx its answer's headers ready-made (name, lower-case name, value): they must be what
+    ``httpx.Headers`` builds from the same raw pairs, encoding guess included (a byte that is not ASCII)."""
+    raw = [(b"X-Mixed-Case", b"1"), (b"x-mixed-case", b"2"), (b"X-Note", b"caf\xe9"), (b"Content-Length", b"0")]
+
+    async def answer(head: bytes, body: bytes, number: int) -> bytes:
+        return b"HTTP/1.1 200 OK\r\n" + b"".join(b"%s: %s\r\n" % pair for pair in raw) + b"\r\n"
+
+    base, _ = await serve(answer)
+    async with await _client(base) as http:
+        response = await http.get("/x")
+    expected = httpx.Headers(raw)
+    assert response.headers._list == expected._list
+    assert response.headers.encoding == expected.encoding == "iso-8859-1"
+    assert response.headers.get_list("X-MIXED-CASE") == ["1", "2"] and response.headers["x-note"] == "café"
