@@ -17,8 +17,7 @@ import math
 import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -146,7 +145,7 @@ class BreakerState(StrEnum):
 
 class Breaker:
     """One upstream's circuit breaker. Read by /readyz and metrics through ``state``, ``retry_after_seconds()`` and
-    ``consecutive_failures``; used by ``call`` through ``guard()``."""
+    ``consecutive_failures``; used by ``call`` through ``enter()`` and ``exit()`` around each call."""
 
     def __init__(self, system: str, circuit: AsyncCircuitBreaker, cooldown_seconds: float) -> None:
         self.system = system
@@ -185,9 +184,9 @@ class Breaker:
             reason_code="circuit_open",
         )
 
-    @asynccontextmanager
-    async def guard(self) -> AsyncIterator[None]:
-        """Fail fast while open (and while another call is the half-open probe); count the block's outcome."""
+    async def enter(self) -> bool:
+        """Before a call: fails fast while open (and while another call is the half-open probe); returns whether
+        this call is the probe (for ``exit``)."""
         probe = self._circuit.context.state != "closed"
         if probe and self._probe_in_flight:
             raise self._open_failure()
@@ -197,13 +196,15 @@ class Breaker:
             raise self._open_failure() from None
         if probe:
             self._probe_in_flight = True
+        return probe
+
+    async def exit(self, exc: BaseException | None, probe: bool) -> None:
+        """After a call: counts its outcome (``exc``: the exception it ended in, None if it succeeded)."""
         try:
-            yield
-        except BaseException as exc:
-            await self._circuit.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
-        else:
-            await self._circuit.__aexit__(None, None, None)
+            if exc is None:
+                await self._circuit.__aexit__(None, None, None)
+            else:
+                await self._circuit.__aexit__(type(exc), exc, exc.__traceback__)
         finally:
             if probe:
                 self._probe_in_flight = False
@@ -249,21 +250,36 @@ async def call(
     operation: str = "unknown",
 ) -> httpx.Response:
     """``_call``, measured: ``dfdg_upstream_calls_total{system,operation,outcome}`` and its duration (see
-    ``metrics``). Outcomes: ok (< 400), rejected (4xx), short_circuited (the breaker refused), failed."""
+    ``metrics``), in a span of its own when the request is traced. Outcomes: ok (< 400), rejected (4xx),
+    short_circuited (the breaker refused), failed."""
     started = time.perf_counter()
-    outcome = "failed"
+    if not tracing.traced():
+        return await _measured(system, policy, send, idempotent, operation, started, None)
     with tracing.upstream_span(system, operation) as span:
-        try:
-            response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
-            outcome = "ok" if response.status_code < 400 else "rejected"
-            return response
-        except UpstreamFailure as failure:
-            if failure.reason_code == "circuit_open":
-                outcome = "short_circuited"
-            raise
-        finally:
-            metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
-            tracing.end_upstream_span(span, outcome)
+        return await _measured(system, policy, send, idempotent, operation, started, span)
+
+
+async def _measured(
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    idempotent: bool,
+    operation: str,
+    started: float,
+    span: Any,
+) -> httpx.Response:
+    outcome = "failed"
+    try:
+        response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
+        outcome = "ok" if response.status_code < 400 else "rejected"
+        return response
+    except UpstreamFailure as failure:
+        if failure.reason_code == "circuit_open":
+            outcome = "short_circuited"
+        raise
+    finally:
+        metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
+        tracing.end_upstream_span(span, outcome)
 
 
 async def _call(
@@ -283,22 +299,58 @@ async def _call(
     """
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + policy.deadline_seconds
+    breaker = policy.breaker
+    try:
+        async with asyncio.timeout_at(ends_at):
+            probe = await breaker.enter() if breaker is not None else False
+            try:
+                # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of
+                # what a call costs the broker besides the network) is set up only after a failure.
+                try:
+                    response = await _attempt(system, send, idempotent)
+                except _Retryable as failure:
+                    response = await _retry(system, policy, send, idempotent, loop, ends_at, failure)
+            except BaseException as exc:
+                if breaker is not None:
+                    await breaker.exit(exc, probe)
+                raise
+            if breaker is not None:
+                await breaker.exit(None, probe)
+            return response
+    except _Retryable as exc:
+        raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
+    except TimeoutError as exc:
+        raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
 
-    async def attempt() -> httpx.Response:
-        try:
-            response = await send()
-        except httpx.ConnectError as exc:
-            raise _Retryable(f"connect error: {type(exc).__name__}") from exc
-        except httpx.TransportError as exc:
-            if idempotent:
-                raise _Retryable(f"transport error: {type(exc).__name__}") from exc
-            raise UpstreamFailure(system, f"transport error: {type(exc).__name__}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
-            if idempotent:
-                raise _Retryable(f"status {response.status_code}", wait)
-            raise UpstreamFailure(system, f"status {response.status_code}", retry_after_seconds=wait)
-        return response
+
+async def _attempt(system: str, send: Callable[[], Awaitable[httpx.Response]], idempotent: bool) -> httpx.Response:
+    try:
+        response = await send()
+    except httpx.ConnectError as exc:
+        raise _Retryable(f"connect error: {type(exc).__name__}") from exc
+    except httpx.TransportError as exc:
+        if idempotent:
+            raise _Retryable(f"transport error: {type(exc).__name__}") from exc
+        raise UpstreamFailure(system, f"transport error: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
+        if idempotent:
+            raise _Retryable(f"status {response.status_code}", wait)
+        raise UpstreamFailure(system, f"status {response.status_code}", retry_after_seconds=wait)
+    return response
+
+
+async def _retry(
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    idempotent: bool,
+    loop: asyncio.AbstractEventLoop,
+    ends_at: float,
+    first_failure: _Retryable,
+) -> httpx.Response:
+    """The attempts after the first failed one. The first failure is replayed as tenacity's attempt 1, so that its
+    count, back-off and Retry-After rules see the whole sequence."""
 
     def wait(state: RetryCallState) -> float:
         return max(_BACKOFF(state), _asked_wait(state) or 0.0)
@@ -307,32 +359,15 @@ async def _call(
         asked = _asked_wait(state)
         return stop_after_attempt(policy.attempts)(state) or (asked is not None and loop.time() + asked >= ends_at)
 
-    async def retry(first_failure: _Retryable) -> httpx.Response:
-        # The first failure is replayed as tenacity's attempt 1, so that its count, back-off and Retry-After rules
-        # see the whole sequence.
-        replay: _Retryable | None = first_failure
-        retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
-        async for attempt_ctx in retrying:
-            with attempt_ctx:
-                if replay is not None:
-                    failure, replay = replay, None
-                    raise failure
-                return await attempt()
-        raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
-
-    guard = policy.breaker.guard() if policy.breaker else _no_breaker()
-    try:
-        async with asyncio.timeout_at(ends_at), guard:
-            # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of what
-            # a call costs the broker besides the network) is set up only after a failure.
-            try:
-                return await attempt()
-            except _Retryable as failure:
-                return await retry(failure)
-    except _Retryable as exc:
-        raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
-    except TimeoutError as exc:
-        raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
+    replay: _Retryable | None = first_failure
+    retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
+    async for attempt_ctx in retrying:
+        with attempt_ctx:
+            if replay is not None:
+                failure, replay = replay, None
+                raise failure
+            return await _attempt(system, send, idempotent)
+    raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
 
 
 _BACKOFF = wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1)
@@ -341,11 +376,6 @@ _BACKOFF = wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1)
 def _asked_wait(state: RetryCallState) -> float | None:
     exc = state.outcome.exception() if state.outcome else None
     return exc.retry_after_seconds if isinstance(exc, _Retryable) else None
-
-
-@asynccontextmanager
-async def _no_breaker() -> AsyncIterator[None]:
-    yield
 
 
 def our_retry_after(failure: UpstreamFailure, default_seconds: int) -> int:
