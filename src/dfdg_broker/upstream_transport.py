@@ -305,7 +305,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
             assert isinstance(stream, AsyncIterable)
             body = stream
             chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
-        head, asks_to_close = _head(method, url.raw_path, request.headers.raw)
+        head, asks_to_close = _head(method, url.raw_path, request.headers._list)
         head_only = method == b"HEAD"
         if self._closed:
             raise RuntimeError("the transport is closed")
@@ -466,19 +466,21 @@ class Http1Transport(httpx.AsyncBaseTransport):
             self._pruning = loop.call_at(next_due, self._prune)
 
 
-def _head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bool]:
-    """The request line and headers, and whether they ask for the connection to be closed after the answer. A CR,
-    LF or NUL inside a name or value (a forged extra header) is refused."""
-    lines = [b"%s %s HTTP/1.1" % (method, target)]
-    asks_to_close = False
-    for name, value in headers:
-        lines.append(b"%s: %s" % (name, value))
-        if len(name) == 10 and name.lower() == b"connection":
-            asks_to_close = b"close" in value.lower()
-    head = b"\r\n".join(lines)
-    breaks = len(lines) - 1
+def _head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes, bytes]]) -> tuple[bytes, bool]:
+    """The request line and headers (``httpx.Headers``' items: name, lower-case name, value), and whether they ask
+    for the connection to be closed after the answer. A CR, LF or NUL inside a name or value (a forged extra header)
+    is refused."""
+    head = b"\r\n".join(
+        [b"%s %s HTTP/1.1" % (method, target), *[b"%s: %s" % (name, value) for name, _, value in headers]]
+    )
+    breaks = len(headers)
     if head.count(b"\n") != breaks or head.count(b"\r") != breaks or b"\0" in head:
         raise httpx.LocalProtocolError("a request line or header holds a line break or NUL")
+    asks_to_close = False
+    if b"connection" in [key for _, key, _ in headers]:
+        for _, key, value in headers:
+            if key == b"connection":
+                asks_to_close = b"close" in value.lower()
     return head + b"\r\n\r\n", asks_to_close
 
 

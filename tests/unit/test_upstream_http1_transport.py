@@ -413,3 +413,28 @@ async def test_answer_headers_are_what_httpx_makes_of_them(serve):
     assert response.headers._list == expected._list
     assert response.headers.encoding == expected.encoding == "iso-8859-1"
     assert response.headers.get_list("X-MIXED-CASE") == ["1", "2"] and response.headers["x-note"] == "café"
+
+
+async def test_the_request_goes_out_as_its_head_and_body_byte_for_byte(serve):
+    """Request line, then every header as httpx holds it (names as given, duplicates and order kept), then the body."""
+    base, seen = await serve(_always_ok)
+    async with await _client(base) as http:
+        await http.post(
+            "/letasyl/v1/person-lookups?x=1",
+            json={"cpr": "0101901234", "name": "Åse"},
+            headers=[("X-Twice", "1"), ("x-twice", "2"), ("Authorization", "Bearer t0ken")],
+        )
+    body = '{"cpr":"0101901234","name":"Åse"}'.encode()
+    assert seen.connections == [
+        [
+            (
+                b"POST /letasyl/v1/person-lookups?x=1 HTTP/1.1\r\nHost: "
+                + base.removeprefix("http://").encode()
+                + b"\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n"
+                b"User-Agent: python-httpx/" + httpx.__version__.encode() + b"\r\nX-Twice: 1\r\nx-twice: 2\r\n"
+                b"Authorization: Bearer t0ken\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n"
+                % len(body),
+                body,
+            )
+        ]
+    ]
