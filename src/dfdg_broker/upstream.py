@@ -300,8 +300,9 @@ async def _call(
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + policy.deadline_seconds
     breaker = policy.breaker
+    deadline = _Deadline(loop, ends_at)
     try:
-        async with asyncio.timeout_at(ends_at):
+        try:
             probe = await breaker.enter() if breaker is not None else False
             try:
                 # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of
@@ -316,11 +317,45 @@ async def _call(
                 raise
             if breaker is not None:
                 await breaker.exit(None, probe)
-            return response
+        except BaseException as exc:
+            if deadline.end(exc):
+                raise TimeoutError from exc
+            raise
+        deadline.end(None)
+        return response
     except _Retryable as exc:
         raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
     except TimeoutError as exc:
         raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
+
+
+class _Deadline:
+    """``async with asyncio.timeout_at(when)`` around one call, as asyncio does it (the task cancelled when the time
+    comes, the cancellation turned into ``TimeoutError`` unless the task was also cancelled from elsewhere), without
+    its general machinery: that cost three times the timer itself, some 4 us of CPU a call (issue 14)."""
+
+    __slots__ = ("_cancelling", "_expired", "_handle", "_task")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Timeout should be used inside a task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._expired = False
+        self._handle = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._task.cancel()
+        self._expired = True
+
+    def end(self, exc: BaseException | None) -> bool:
+        """Stops the clock when the call ended (``exc``: how, None if it returned); True when ``exc`` is this
+        deadline's cancellation, to be raised as ``TimeoutError``."""
+        self._handle.cancel()
+        if not self._expired:
+            return False
+        return self._task.uncancel() <= self._cancelling and type(exc) is asyncio.CancelledError
 
 
 async def _attempt(system: str, send: Callable[[], Awaitable[httpx.Response]], idempotent: bool) -> httpx.Response:
