@@ -613,6 +613,8 @@ class UpstreamHttpClient(httpx.AsyncClient):
         return response
 
 
+_CORRELATION_NAME = correlation.HEADER.encode()
+_CORRELATION_KEY = _CORRELATION_NAME.lower()
 _PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+")
 _httpx_log = logging.getLogger("httpx")
 _json_text = JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
@@ -653,7 +655,13 @@ def create_http_client(
     async def add_correlation_id(request: httpx.Request) -> None:
         correlation_id = correlation.current()
         if correlation_id:
-            request.headers[correlation.HEADER] = correlation_id
+            headers = request.headers
+            fields = headers._list
+            if _CORRELATION_KEY in [key for _, key, _ in fields]:
+                headers[correlation.HEADER] = correlation_id  # replaces it, the first in place, the others dropped
+            else:  # what headers[...] = ... does then, without looking for it once more
+                value = correlation_id.encode(headers._encoding or "utf-8")
+                fields.append((_CORRELATION_NAME, _CORRELATION_KEY, value))
         tracing.inject_trace_context(request.headers)
 
     headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None

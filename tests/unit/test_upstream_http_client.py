@@ -329,3 +329,21 @@ async def test_the_short_send_names_the_request_in_a_transport_error_and_refuses
     await http.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await http.get("/x")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [None, {"X-Correlation-ID": "an-older-one"}, [("x-correlation-id", "a"), ("X-A", "1"), ("X-Correlation-ID", "b")]],
+)
+async def test_the_correlation_id_is_set_as_httpx_sets_a_header(given: Any):
+    """Appended when the request has none, else in place of the first, the others dropped: ``headers[name] = id``."""
+    transport, seen = _recording()
+    token = correlation.bind("corr-id-0123456789")
+    try:
+        async with create_http_client("http://upstream.test", transport) as http:
+            await http.post("/x", json={}, headers=given)
+            expected = http.build_request("POST", "/x", json={}, headers=given)
+    finally:
+        correlation.unbind(token)
+    expected.headers["X-Correlation-ID"] = "corr-id-0123456789"
+    assert seen[0].headers._list == expected.headers._list
