@@ -92,6 +92,11 @@ class TracingMiddleware:
             _tracer.reset(token)
 
 
+def traced() -> bool:
+    """Whether the current request is traced (a span per upstream call is made only then)."""
+    return _tracer.get() is not None
+
+
 @contextmanager
 def upstream_span(system: str, operation: str) -> Iterator[Span | None]:
     """A client span around one upstream call (retries included), when the request is traced."""

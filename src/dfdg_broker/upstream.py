@@ -12,29 +12,28 @@ count: one person's odd data must not cut every caseworker off.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import math
 import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from json import dumps as json_dumps
+from json import JSONEncoder
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+import httpx._client as _httpx_client
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from dfdg_broker import correlation, metrics, tracing
-from dfdg_broker.upstream_transport import Http1Transport
+from dfdg_broker.upstream_transport import Http1Transport, checked_headers
 
 if TYPE_CHECKING:
     from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
@@ -146,7 +145,7 @@ class BreakerState(StrEnum):
 
 class Breaker:
     """One upstream's circuit breaker. Read by /readyz and metrics through ``state``, ``retry_after_seconds()`` and
-    ``consecutive_failures``; used by ``call`` through ``guard()``."""
+    ``consecutive_failures``; used by ``call`` through ``enter()`` and ``exit()`` around each call."""
 
     def __init__(self, system: str, circuit: AsyncCircuitBreaker, cooldown_seconds: float) -> None:
         self.system = system
@@ -185,9 +184,9 @@ class Breaker:
             reason_code="circuit_open",
         )
 
-    @asynccontextmanager
-    async def guard(self) -> AsyncIterator[None]:
-        """Fail fast while open (and while another call is the half-open probe); count the block's outcome."""
+    async def enter(self) -> bool:
+        """Before a call: fails fast while open (and while another call is the half-open probe); returns whether
+        this call is the probe (for ``exit``)."""
         probe = self._circuit.context.state != "closed"
         if probe and self._probe_in_flight:
             raise self._open_failure()
@@ -197,13 +196,15 @@ class Breaker:
             raise self._open_failure() from None
         if probe:
             self._probe_in_flight = True
+        return probe
+
+    async def exit(self, exc: BaseException | None, probe: bool) -> None:
+        """After a call: counts its outcome (``exc``: the exception it ended in, None if it succeeded)."""
         try:
-            yield
-        except BaseException as exc:
-            await self._circuit.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
-        else:
-            await self._circuit.__aexit__(None, None, None)
+            if exc is None:
+                await self._circuit.__aexit__(None, None, None)
+            else:
+                await self._circuit.__aexit__(type(exc), exc, exc.__traceback__)
         finally:
             if probe:
                 self._probe_in_flight = False
@@ -249,21 +250,36 @@ async def call(
     operation: str = "unknown",
 ) -> httpx.Response:
     """``_call``, measured: ``dfdg_upstream_calls_total{system,operation,outcome}`` and its duration (see
-    ``metrics``). Outcomes: ok (< 400), rejected (4xx), short_circuited (the breaker refused), failed."""
+    ``metrics``), in a span of its own when the request is traced. Outcomes: ok (< 400), rejected (4xx),
+    short_circuited (the breaker refused), failed."""
     started = time.perf_counter()
-    outcome = "failed"
+    if not tracing.traced():
+        return await _measured(system, policy, send, idempotent, operation, started, None)
     with tracing.upstream_span(system, operation) as span:
-        try:
-            response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
-            outcome = "ok" if response.status_code < 400 else "rejected"
-            return response
-        except UpstreamFailure as failure:
-            if failure.reason_code == "circuit_open":
-                outcome = "short_circuited"
-            raise
-        finally:
-            metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
-            tracing.end_upstream_span(span, outcome)
+        return await _measured(system, policy, send, idempotent, operation, started, span)
+
+
+async def _measured(
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    idempotent: bool,
+    operation: str,
+    started: float,
+    span: Any,
+) -> httpx.Response:
+    outcome = "failed"
+    try:
+        response = await _call(system, policy, send, idempotent=idempotent, operation=operation)
+        outcome = "ok" if response.status_code < 400 else "rejected"
+        return response
+    except UpstreamFailure as failure:
+        if failure.reason_code == "circuit_open":
+            outcome = "short_circuited"
+        raise
+    finally:
+        metrics.observe_upstream(system, operation, outcome, time.perf_counter() - started)
+        tracing.end_upstream_span(span, outcome)
 
 
 async def _call(
@@ -283,22 +299,93 @@ async def _call(
     """
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + policy.deadline_seconds
-
-    async def attempt() -> httpx.Response:
+    breaker = policy.breaker
+    deadline = _Deadline(loop, ends_at)
+    try:
         try:
-            response = await send()
-        except httpx.ConnectError as exc:
-            raise _Retryable(f"connect error: {type(exc).__name__}") from exc
-        except httpx.TransportError as exc:
-            if idempotent:
-                raise _Retryable(f"transport error: {type(exc).__name__}") from exc
-            raise UpstreamFailure(system, f"transport error: {type(exc).__name__}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
-            if idempotent:
-                raise _Retryable(f"status {response.status_code}", wait)
-            raise UpstreamFailure(system, f"status {response.status_code}", retry_after_seconds=wait)
+            probe = await breaker.enter() if breaker is not None else False
+            try:
+                # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of
+                # what a call costs the broker besides the network) is set up only after a failure.
+                try:
+                    response = await _attempt(system, send, idempotent)
+                except _Retryable as failure:
+                    response = await _retry(system, policy, send, idempotent, loop, ends_at, failure)
+            except BaseException as exc:
+                if breaker is not None:
+                    await breaker.exit(exc, probe)
+                raise
+            if breaker is not None:
+                await breaker.exit(None, probe)
+        except BaseException as exc:
+            if deadline.end(exc):
+                raise TimeoutError from exc
+            raise
+        deadline.end(None)
         return response
+    except _Retryable as exc:
+        raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
+    except TimeoutError as exc:
+        raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
+
+
+class _Deadline:
+    """``async with asyncio.timeout_at(when)`` around one call, as asyncio does it (the task cancelled when the time
+    comes, the cancellation turned into ``TimeoutError`` unless the task was also cancelled from elsewhere), without
+    its general machinery: that cost three times the timer itself, some 4 us of CPU a call (issue 14)."""
+
+    __slots__ = ("_cancelling", "_expired", "_handle", "_task")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Timeout should be used inside a task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._expired = False
+        self._handle = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._task.cancel()
+        self._expired = True
+
+    def end(self, exc: BaseException | None) -> bool:
+        """Stops the clock when the call ended (``exc``: how, None if it returned); True when ``exc`` is this
+        deadline's cancellation, to be raised as ``TimeoutError``."""
+        self._handle.cancel()
+        if not self._expired:
+            return False
+        return self._task.uncancel() <= self._cancelling and type(exc) is asyncio.CancelledError
+
+
+async def _attempt(system: str, send: Callable[[], Awaitable[httpx.Response]], idempotent: bool) -> httpx.Response:
+    try:
+        response = await send()
+    except httpx.ConnectError as exc:
+        raise _Retryable(f"connect error: {type(exc).__name__}") from exc
+    except httpx.TransportError as exc:
+        if idempotent:
+            raise _Retryable(f"transport error: {type(exc).__name__}") from exc
+        raise UpstreamFailure(system, f"transport error: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
+        if idempotent:
+            raise _Retryable(f"status {response.status_code}", wait)
+        raise UpstreamFailure(system, f"status {response.status_code}", retry_after_seconds=wait)
+    return response
+
+
+async def _retry(
+    system: str,
+    policy: CallPolicy,
+    send: Callable[[], Awaitable[httpx.Response]],
+    idempotent: bool,
+    loop: asyncio.AbstractEventLoop,
+    ends_at: float,
+    first_failure: _Retryable,
+) -> httpx.Response:
+    """The attempts after the first failed one. The first failure is replayed as tenacity's attempt 1, so that its
+    count, back-off and Retry-After rules see the whole sequence."""
 
     def wait(state: RetryCallState) -> float:
         return max(_BACKOFF(state), _asked_wait(state) or 0.0)
@@ -307,32 +394,15 @@ async def _call(
         asked = _asked_wait(state)
         return stop_after_attempt(policy.attempts)(state) or (asked is not None and loop.time() + asked >= ends_at)
 
-    async def retry(first_failure: _Retryable) -> httpx.Response:
-        # The first failure is replayed as tenacity's attempt 1, so that its count, back-off and Retry-After rules
-        # see the whole sequence.
-        replay: _Retryable | None = first_failure
-        retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
-        async for attempt_ctx in retrying:
-            with attempt_ctx:
-                if replay is not None:
-                    failure, replay = replay, None
-                    raise failure
-                return await attempt()
-        raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
-
-    guard = policy.breaker.guard() if policy.breaker else _no_breaker()
-    try:
-        async with asyncio.timeout_at(ends_at), guard:
-            # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of what
-            # a call costs the broker besides the network) is set up only after a failure.
-            try:
-                return await attempt()
-            except _Retryable as failure:
-                return await retry(failure)
-    except _Retryable as exc:
-        raise UpstreamFailure(system, str(exc), retry_after_seconds=exc.retry_after_seconds) from exc
-    except TimeoutError as exc:
-        raise UpstreamFailure(system, f"no answer within {policy.deadline_seconds:g}s") from exc
+    replay: _Retryable | None = first_failure
+    retrying = AsyncRetrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Retryable), reraise=True)
+    async for attempt_ctx in retrying:
+        with attempt_ctx:
+            if replay is not None:
+                failure, replay = replay, None
+                raise failure
+            return await _attempt(system, send, idempotent)
+    raise AssertionError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises
 
 
 _BACKOFF = wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1)
@@ -343,11 +413,6 @@ def _asked_wait(state: RetryCallState) -> float | None:
     return exc.retry_after_seconds if isinstance(exc, _Retryable) else None
 
 
-@asynccontextmanager
-async def _no_breaker() -> AsyncIterator[None]:
-    yield
-
-
 def our_retry_after(failure: UpstreamFailure, default_seconds: int) -> int:
     """The ``Retry-After`` the broker gives its own caller: the upstream's or the breaker's figure if known."""
     if failure.retry_after_seconds is None:
@@ -356,26 +421,26 @@ def our_retry_after(failure: UpstreamFailure, default_seconds: int) -> int:
 
 
 class UpstreamHttpClient(httpx.AsyncClient):
-    """httpx's client without three per-request costs that buy nothing against an upstream, each about a tenth of a
-    call's CPU:
+    """httpx's client without the per-request costs that buy nothing against an upstream (together some 40 % of a
+    call's CPU in the client, issue 14):
 
     - No cookies. httpx keeps a cookie jar per client and runs every response through it; the upstreams
       authenticate with a bearer token and need no cookies, and one pooled client serves every caseworker, so a
       cookie an upstream set while answering for one of them must not ride along on another's requests anyway.
-    - A path is merged with the base URL once, not re-parsed and re-merged on every request: the fixed paths (the
-      data areas, the lookups) make up nearly all calls. At most ``REMEMBERED_PATHS`` are remembered, least
-      recently used out, so paths with IDs in them cannot grow the memory. The base URL is fixed per upstream.
+    - A plain path (``/letasyl/v1/persons/p-1/attachments/a-2``: letters, digits, ``-._~``, no ``.`` or ``..``
+      segment, no query) is appended to the base URL's path as httpx would merge it, without parsing either URL
+      again (httpx parses twice per request). Any other URL is httpx's to merge.
     - The request the clients make (a path, a JSON body or none, nothing else) is built as httpx would build it,
       header for header and byte for byte, but in one go: httpx's general path copies and re-scans the headers four
-      times over (``build_request``). Any other request takes httpx's own path.
+      times over (``build_request``), and re-checks every header name and value it already holds checked.
+    - ``send`` without httpx's layers for authentication and redirects when there is neither (no auth, redirects
+      not followed, the body read whole): the event hooks, the transport and what httpx does with its answer
+      (``_send_single_request``), in one frame. Any other send takes httpx's own path.
     """
-
-    REMEMBERED_PATHS = 64
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._no_cookies = _NoCookies()
-        self._merge_path = functools.lru_cache(maxsize=self.REMEMBERED_PATHS)(super()._merge_url)
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -386,7 +451,18 @@ class UpstreamHttpClient(httpx.AsyncClient):
         raise TypeError("an upstream client keeps no cookies")
 
     def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
-        return self._merge_path(url) if isinstance(url, str) else super()._merge_url(url)
+        if isinstance(url, str) and _PLAIN_PATH.fullmatch(url):
+            base = self._base_url._uri_reference
+            base_path = base.path or "/"
+            if base.host and base_path.endswith("/") and base.query is None and base.fragment is None:
+                # httpx: base.copy_with(raw_path=base.raw_path + path.lstrip("/")), a base path ending in "/". A
+                # plain path needs no quoting and has no dot segments to remove, so the parts are base's but the path.
+                merged = httpx.URL.__new__(httpx.URL)
+                merged._uri_reference = type(base)(
+                    base.scheme, base.userinfo, base.host, base.port, base_path + url[1:], None, None
+                )
+                return merged
+        return super()._merge_url(url)
 
     def build_request(
         self,
@@ -403,10 +479,8 @@ class UpstreamHttpClient(httpx.AsyncClient):
         timeout: Any = httpx.USE_CLIENT_DEFAULT,
         extensions: Any = None,
     ) -> httpx.Request:
-        target = self._merge_path(url) if isinstance(url, str) else None
         if (
-            target is None
-            or not target.host
+            not isinstance(url, str)
             or content is not None
             or data is not None
             or files is not None
@@ -417,41 +491,135 @@ class UpstreamHttpClient(httpx.AsyncClient):
             or timeout is not httpx.USE_CLIENT_DEFAULT
             or self.params
         ):
-            return super().build_request(
-                method,
-                url,
-                content=content,
-                data=data,
-                files=files,
-                json=json,
-                params=params,
-                headers=headers,
-                cookies=cookies,
-                timeout=timeout,
-                extensions=extensions,
+            return self._httpx_build_request(
+                method, url, content, data, files, json, params, headers, cookies, timeout, extensions
+            )
+        target = self._merge_url(url)
+        if not target.host:
+            return self._httpx_build_request(
+                method, url, content, data, files, json, params, headers, cookies, timeout, extensions
             )
         # What httpx.Request makes of (method, url, json=...) with the client's headers: Host first, a bodiless
         # POST/PUT/PATCH's "Content-Length: 0" next, the client's headers, then the JSON body's length and type.
+        # The headers as httpx.Headers holds them (name, lower-case name, value), the client's already checked.
         method = method.upper()
-        fields = [(b"Host", target.netloc)]
+        fields = [(b"Host", b"host", target.netloc)]
         if json is not None:
-            body = json_dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-            fields += self.headers.raw
-            fields += ((b"Content-Length", b"%d" % len(body)), (b"Content-Type", b"application/json"))
+            body = _json_text(json).encode("utf-8")
+            fields += self._headers._list
+            fields += (
+                (b"Content-Length", b"content-length", b"%d" % len(body)),
+                (b"Content-Type", b"content-type", b"application/json"),
+            )
         else:
             body = b""
             if method in ("POST", "PUT", "PATCH"):
-                fields.append((b"Content-Length", b"0"))
-            fields += self.headers.raw
-        request = httpx.Request(
-            method,
-            target,
-            headers=fields,
-            stream=httpx.ByteStream(body),
-            extensions={"timeout": self.timeout.as_dict()},
-        )
-        request.read()
+                fields.append((b"Content-Length", b"content-length", b"0"))
+            fields += self._headers._list
+        request = httpx.Request.__new__(httpx.Request)
+        request.method = method
+        request.url = target
+        request.headers = checked_headers(fields)
+        request.extensions = {"timeout": self.timeout.as_dict()}
+        request.stream = httpx.ByteStream(body)
+        request._content = body  # what request.read() stores
         return request
+
+    def _httpx_build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        content: Any,
+        data: Any,
+        files: Any,
+        json: Any,
+        params: Any,
+        headers: Any,
+        cookies: Any,
+        timeout: Any,
+        extensions: Any,
+    ) -> httpx.Request:
+        return super().build_request(
+            method,
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        if (
+            stream
+            or auth is not httpx.USE_CLIENT_DEFAULT
+            or self._auth is not None
+            or (self.follow_redirects if follow_redirects is httpx.USE_CLIENT_DEFAULT else follow_redirects)
+            or request.url._uri_reference.userinfo
+        ):
+            return await super().send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+        # httpx's send, _send_handling_auth (no auth: the request as it is), _send_handling_redirects (one round:
+        # a redirect is not followed but offered as next_request) and _send_single_request, in that order.
+        if self._state == _httpx_client.ClientState.CLOSED:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        self._state = _httpx_client.ClientState.OPENED
+        self._set_timeout(request)
+        if self.max_redirects < 0:
+            raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+        for hook in self._event_hooks["request"]:
+            await hook(request)
+        transport = self._transport_for_url(request.url)
+        started = time.perf_counter()
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
+        try:
+            response = await transport.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.request = request
+        response.stream = _httpx_client.BoundAsyncStream(response.stream, response=response, start=started)
+        response.default_encoding = self._default_encoding
+        if _httpx_log.isEnabledFor(logging.INFO):
+            _httpx_log.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        try:
+            for hook in self._event_hooks["response"]:
+                await hook(response)
+            if response.has_redirect_location:
+                response.next_request = self._build_redirect_request(request, response)
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+
+_CORRELATION_NAME = correlation.HEADER.encode()
+_CORRELATION_KEY = _CORRELATION_NAME.lower()
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+")
+_httpx_log = logging.getLogger("httpx")
+_json_text = JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+"""httpx's ``json_dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)``, with the encoder made
+once (json.dumps makes one per call with these options, more than half of what a small body costs)."""
 
 
 class _NoCookies(httpx.Cookies):
@@ -487,7 +655,13 @@ def create_http_client(
     async def add_correlation_id(request: httpx.Request) -> None:
         correlation_id = correlation.current()
         if correlation_id:
-            request.headers[correlation.HEADER] = correlation_id
+            headers = request.headers
+            fields = headers._list
+            if _CORRELATION_KEY in [key for _, key, _ in fields]:
+                headers[correlation.HEADER] = correlation_id  # replaces it, the first in place, the others dropped
+            else:  # what headers[...] = ... does then, without looking for it once more
+                value = correlation_id.encode(headers._encoding or "utf-8")
+                fields.append((_CORRELATION_NAME, _CORRELATION_KEY, value))
         tracing.inject_trace_context(request.headers)
 
     headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else None

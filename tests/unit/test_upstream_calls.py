@@ -14,7 +14,7 @@ from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.jobnet.client import JobnetClient
 from dfdg_broker.letasyl.client import LetAsylClient
 from dfdg_broker.letasyl.schemas import Attachment
-from dfdg_broker.upstream import CallPolicy, UpstreamFailure, create_http_client
+from dfdg_broker.upstream import CallPolicy, UpstreamFailure, call, create_http_client
 
 BASE = "http://upstream.test"
 CPR = "1204882211"  # synthetic (demo persona complete-adult)
@@ -136,3 +136,43 @@ async def test_the_cpr_number_travels_in_the_body_never_the_url(http):
     request = route.calls.last.request
     assert CPR not in str(request.url)
     assert CPR.encode() in request.content
+
+
+async def _hanging() -> httpx.Response:
+    await asyncio.sleep(30)
+    raise AssertionError("unreachable")
+
+
+async def test_the_deadline_is_a_failure_of_the_call_and_leaves_the_task_uncancelled():
+    """The deadline cancels the call, as asyncio.timeout_at would, and takes its cancellation back: the task goes on
+    (an UpstreamFailure to handle, not a cancelled request)."""
+    with pytest.raises(UpstreamFailure, match=r"no answer within 0\.05s"):
+        await call("letasyl", CallPolicy(deadline_seconds=0.05, attempts=1), _hanging, idempotent=True)
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0
+    await asyncio.sleep(0)  # no cancellation left pending
+
+
+async def test_a_cancellation_from_outside_stays_a_cancellation_even_at_the_deadline():
+    async def cancelled_at(delay: float, deadline: float) -> None:
+        task = asyncio.create_task(
+            call("letasyl", CallPolicy(deadline_seconds=deadline, attempts=1), _hanging, idempotent=True)
+        )
+        await asyncio.sleep(delay)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    await cancelled_at(0.02, 5.0)  # long before the deadline
+    await cancelled_at(0.05, 0.05)  # the deadline and the cancellation in the same moment
+
+
+async def test_an_answer_within_the_deadline_leaves_no_timer_behind():
+    async def quick() -> httpx.Response:
+        return httpx.Response(200)
+
+    for _ in range(5):
+        assert (await call("letasyl", CallPolicy(deadline_seconds=0.05, attempts=1), quick, idempotent=True)).is_success
+    await asyncio.sleep(0.1)  # past every deadline: none fires into the task
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0

@@ -396,3 +396,83 @@ async def test_a_connection_lost_before_its_request_is_a_disconnect_not_an_endle
     with pytest.raises(_Disconnected):
         async with asyncio.timeout(1):
             await connection.exchange(b"GET / HTTP/1.1\r\n\r\n", b"", chunked=False, head_only=False, timeouts={})
+
+
+async def test_answer_headers_are_what_httpx_makes_of_them(serve):
+    """The transport hands httpx its answer's headers ready-made (name, lower-case name, value): they must be what
+    ``httpx.Headers`` builds from the same raw pairs, encoding guess included (a byte that is not ASCII)."""
+    raw = [(b"X-Mixed-Case", b"1"), (b"x-mixed-case", b"2"), (b"X-Note", b"caf\xe9"), (b"Content-Length", b"0")]
+
+    async def answer(head: bytes, body: bytes, number: int) -> bytes:
+        return b"HTTP/1.1 200 OK\r\n" + b"".join(b"%s: %s\r\n" % pair for pair in raw) + b"\r\n"
+
+    base, _ = await serve(answer)
+    async with await _client(base) as http:
+        response = await http.get("/x")
+    expected = httpx.Headers(raw)
+    assert response.headers._list == expected._list
+    assert response.headers.encoding == expected.encoding == "iso-8859-1"
+    assert response.headers.get_list("X-MIXED-CASE") == ["1", "2"] and response.headers["x-note"] == "café"
+
+
+async def test_answer_headers_in_ascii_are_known_to_be_ascii(serve):
+    base, _ = await serve(_always_ok)
+    async with await _client(base) as http:
+        response = await http.get("/x")
+    assert response.headers._encoding == httpx.Headers(response.headers.raw).encoding == "ascii"
+
+
+async def test_the_request_goes_out_as_its_head_and_body_byte_for_byte(serve):
+    """Request line, then every header as httpx holds it (names as given, duplicates and order kept), then the body."""
+    base, seen = await serve(_always_ok)
+    async with await _client(base) as http:
+        await http.post(
+            "/letasyl/v1/person-lookups?x=1",
+            json={"cpr": "0101901234", "name": "Åse"},
+            headers=[("X-Twice", "1"), ("x-twice", "2"), ("Authorization", "Bearer t0ken")],
+        )
+    body = '{"cpr":"0101901234","name":"Åse"}'.encode()
+    assert seen.connections == [
+        [
+            (
+                b"POST /letasyl/v1/person-lookups?x=1 HTTP/1.1\r\nHost: "
+                + base.removeprefix("http://").encode()
+                + b"\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n"
+                b"User-Agent: python-httpx/" + httpx.__version__.encode() + b"\r\nX-Twice: 1\r\nx-twice: 2\r\n"
+                b"Authorization: Bearer t0ken\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n"
+                % len(body),
+                body,
+            )
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first_read", "then_read", "times_out"),
+    [(0.3, 0.3, True), (5.0, 0.3, True), (0.3, None, False)],
+)
+async def test_each_request_on_a_kept_alive_connection_has_its_own_read_timeout(
+    serve, first_read: float, then_read: float | None, times_out: bool
+):
+    """The read timeout's timer outlives a request on its connection (to serve the next): a later request still
+    times out at its own read timeout (not the earlier request's), and one without a read timeout never does."""
+
+    async def silent_from_the_third(head: bytes, body: bytes, number: int) -> bytes:
+        if number >= 3:
+            await asyncio.sleep(0.9)
+        return _ok()
+
+    base, seen = await serve(silent_from_the_third)
+    async with httpx.AsyncClient(base_url=base, transport=Http1Transport(), timeout=httpx.Timeout(2.0)) as http:
+        for _ in range(2):
+            assert (await http.get("/x", timeout=httpx.Timeout(2.0, read=first_read))).status_code == 200
+        await asyncio.sleep(0.2)  # idle a while: the first requests' timer is due sooner than the next request's
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        if times_out:
+            with pytest.raises(httpx.ReadTimeout):
+                await http.get("/x", timeout=httpx.Timeout(2.0, read=then_read))
+            assert 0.25 <= loop.time() - started < 0.8
+        else:
+            assert (await http.get("/x", timeout=httpx.Timeout(2.0, read=then_read))).status_code == 200
+    assert len(seen.connections) == 1

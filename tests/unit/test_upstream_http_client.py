@@ -1,10 +1,12 @@
 """The upstream HTTP client keeps no cookies (one pooled client serves every caseworker), merges request paths
-with the base URL as httpx does, remembering the merge, and hands no more requests to the connection pool than it
-has connections, each until its answer is read."""
+with the base URL, builds requests and sends them as httpx does (its short ways give what httpx's own give, and
+anything they do not cover takes httpx's), and hands no more requests to the connection pool than it has
+connections, each until its answer is read."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -78,13 +80,32 @@ async def test_query_parameters_are_kept_apart_from_the_remembered_path():
     ]
 
 
-async def test_only_so_many_paths_are_remembered():
-    transport, _ = _recording()
-    async with create_http_client("http://upstream.test", transport) as http:
-        for number in range(UpstreamHttpClient.REMEMBERED_PATHS + 10):
-            await http.get(f"/jobnet/v1/cvs/{number}")
-        assert isinstance(http, UpstreamHttpClient)
-        assert http._merge_path.cache_info().currsize == UpstreamHttpClient.REMEMBERED_PATHS
+@pytest.mark.parametrize(
+    "base", ["http://upstream.test", "https://gw.test:8443/asyl/", "http://gw.test/a%20b", "http://u:p@gw.test/x/"]
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/letasyl/v1/persons/p-0001/attachments/att.pdf",  # plain: the short way
+        "/jobnet/v1/cvs/12",
+        "/a/~b_c-d.e",
+        "/a/./b",  # dot segments, an empty one, a trailing slash, quoting, a query: httpx's way
+        "/a/../b",
+        "/a//b",
+        "/a/",
+        "/a b/ø",
+        "/a%2Fb",
+        "/a?x=1",
+        "a/b",
+        "//other.test/x",
+        "http://other.test/x",
+    ],
+)
+async def test_a_path_is_merged_with_the_base_url_exactly_as_httpx_merges_it(base: str, path: str):
+    async with create_http_client(base, httpx.MockTransport(lambda _: httpx.Response(200))) as http:
+        ours, theirs = http._merge_url(path), httpx.AsyncClient._merge_url(http, path)
+    assert ours._uri_reference == theirs._uri_reference
+    assert (str(ours), ours.raw_path, ours.netloc) == (str(theirs), theirs.raw_path, theirs.netloc)
 
 
 class _SlowBody(httpx.AsyncByteStream):
@@ -172,6 +193,9 @@ async def test_requests_are_built_exactly_as_httpx_builds_them(base: str, method
                 theirs.content,
                 theirs.extensions,
             )
+            assert ours.headers._list == theirs.headers._list and ours.headers.encoding == theirs.headers.encoding
+            assert vars(ours).keys() == vars(theirs).keys() and type(ours.stream) is type(theirs.stream)
+            assert [chunk async for chunk in ours.stream] == [chunk async for chunk in theirs.stream]
 
 
 async def test_the_correlation_id_goes_with_every_request():
@@ -184,3 +208,142 @@ async def test_the_correlation_id_goes_with_every_request():
     finally:
         correlation.unbind(token)
     assert [request.headers.get_list("X-Correlation-ID") for request in seen] == [["corr-id-0123456789"]] * 2
+
+
+def _answering(request: httpx.Request) -> httpx.Response:
+    """Answers that exercise what send does with a response: a streamed body, a redirect, a non-ASCII header."""
+    if request.url.path == "/moved":
+        return httpx.Response(302, headers={"Location": "/elsewhere"}, stream=_EmptyBody())
+    body = b'{"a": "\\u00e6"}'
+    return httpx.Response(
+        200, headers=[("Content-Type", "application/json"), ("X-Note", b"caf\xe9")], stream=httpx.ByteStream(body)
+    )
+
+
+def _client(transport: httpx.AsyncBaseTransport, **options: Any) -> UpstreamHttpClient:
+    """The client itself, without create_http_client's BoundedTransport (which reads every body first)."""
+    return UpstreamHttpClient(base_url="http://upstream.test", transport=transport, **options)
+
+
+@pytest.fixture
+def httpx_layers(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
+    """The requests that went through httpx's own send (its authentication layer)."""
+    seen: list[httpx.Request] = []
+    original = httpx.AsyncClient._send_handling_auth
+
+    async def spy(self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        seen.append(request)
+        return await original(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "_send_handling_auth", spy)
+    return seen
+
+
+@pytest.mark.parametrize("bounded", [True, False])
+@pytest.mark.parametrize("path", ["/x", "/moved"])
+async def test_the_short_send_answers_exactly_as_httpx_send(path: str, bounded: bool, httpx_layers: list):
+    """Status, headers, body, request, encoding, the redirect offered (not followed), history, and the state of the
+    response, through the short way and through httpx's own send on the same client."""
+    transport = httpx.MockTransport(_answering)
+    async with create_http_client("http://upstream.test", transport) if bounded else _client(transport) as http:
+        ours_request, theirs_request = http.build_request("GET", path), http.build_request("GET", path)
+        ours = await http.send(ours_request)
+        assert not httpx_layers
+        theirs = await httpx.AsyncClient.send(http, theirs_request)
+        assert httpx_layers == [theirs_request]
+
+    def described(response: httpx.Response) -> tuple:
+        following = response.next_request
+        return (
+            response.status_code,
+            response.reason_phrase,
+            response.http_version,
+            response.headers._list,
+            response.headers.encoding,
+            response.content,
+            response.json() if response.status_code == 200 else None,
+            response.default_encoding,
+            response.history,
+            response.extensions,
+            response.is_closed,
+            response.is_stream_consumed,
+            hasattr(response, "_elapsed"),
+            None if following is None else (following.method, following.url, following.headers._list),
+        )
+
+    assert ours.request is ours_request and theirs.request is theirs_request
+    assert described(ours) == described(theirs)
+
+
+async def test_what_the_short_send_does_not_cover_takes_httpx_send(httpx_layers: list):
+    async def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"authorization": request.headers.get("Authorization")})
+
+    transport = httpx.MockTransport(answer)
+    async with _client(transport) as http:
+        assert (await http.get("/x", auth=("a", "b"))).json() == {"authorization": "Basic YTpi"}
+        await http.get("/x", follow_redirects=True)
+        async with http.stream("GET", "/x") as streamed:
+            await streamed.aread()
+        await http.get("http://a:b@upstream.test/x")
+        assert len(httpx_layers) == 4
+    async with _client(transport, auth=("a", "b")) as http:
+        assert (await http.get("/x")).json() == {"authorization": "Basic YTpi"}
+    async with _client(transport, follow_redirects=True) as http:
+        await http.get("/x")
+    assert len(httpx_layers) == 6
+
+
+async def test_the_short_send_runs_the_event_hooks_in_order_and_closes_an_answer_a_hook_refuses():
+    calls: list[str] = []
+    answers: list[httpx.Response] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        calls.append(f"request {request.url.path}")
+
+    async def on_response(response: httpx.Response) -> None:
+        calls.append(f"response {response.status_code}")
+        answers.append(response)
+        if response.request.url.path == "/refused":
+            raise ValueError("refused")
+
+    hooks = {"request": [on_request], "response": [on_response]}
+    async with _client(httpx.MockTransport(_answering), event_hooks=hooks) as http:
+        await http.get("/x")
+        refused = http.build_request("GET", "/refused")
+        with pytest.raises(ValueError, match="refused"):
+            await http.send(refused)
+    assert calls == ["request /x", "response 200", "request /refused", "response 200"]
+    assert answers[-1].is_closed
+
+
+async def test_the_short_send_names_the_request_in_a_transport_error_and_refuses_once_closed():
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    http = _client(httpx.MockTransport(fail))
+    request = http.build_request("GET", "/x")
+    with pytest.raises(httpx.ConnectError) as caught:
+        await http.send(request)
+    assert caught.value.request is request
+    await http.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await http.get("/x")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [None, {"X-Correlation-ID": "an-older-one"}, [("x-correlation-id", "a"), ("X-A", "1"), ("X-Correlation-ID", "b")]],
+)
+async def test_the_correlation_id_is_set_as_httpx_sets_a_header(given: Any):
+    """Appended when the request has none, else in place of the first, the others dropped: ``headers[name] = id``."""
+    transport, seen = _recording()
+    token = correlation.bind("corr-id-0123456789")
+    try:
+        async with create_http_client("http://upstream.test", transport) as http:
+            await http.post("/x", json={}, headers=given)
+            expected = http.build_request("POST", "/x", json={}, headers=given)
+    finally:
+        correlation.unbind(token)
+    expected.headers["X-Correlation-ID"] = "corr-id-0123456789"
+    assert seen[0].headers._list == expected.headers._list
