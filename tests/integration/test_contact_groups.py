@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dfdg_broker.cases.schemas import ContactGroupRead
 from tests.conftest import TODAY
 from tests.helpers import create_body, create_case, days
 
@@ -42,6 +43,28 @@ async def test_C1_create_returns_201_with_location_and_opaque_id(client, auth, p
     fetched = await client.get(response.headers["location"], headers=auth("101"))
     assert fetched.status_code == 200
     assert fetched.json()["id"] == case["id"]
+
+
+async def test_C1_create_answers_the_read_models_json_with_location_and_etag_after_it(client, auth, persona):
+    """The create serialises its answer itself (issue 14): the same bytes FastAPI made of the ``response_model``
+    (compact, in the model's field order), the bytes the read of the case then answers, and the headers in the order
+    FastAPI put them."""
+    p = persona("complete-adult")
+    response = await client.post("/v1/contact-groups", json=create_body(p, HANDOVER), headers=auth("101"))
+    assert response.status_code == 201, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == ContactGroupRead.model_validate_json(response.content).model_dump_json().encode()
+    assert list(response.json()) == list(ContactGroupRead.model_fields)
+    names = [name.decode() for name, _ in response.headers.raw]
+    assert [n for n in names if n in {"content-length", "content-type", "location", "etag"}] == [
+        "content-length",
+        "content-type",
+        "location",
+        "etag",
+    ]
+    fetched = await client.get(response.headers["location"], headers=auth("101"))
+    assert fetched.content == response.content
+    assert fetched.headers["etag"] == response.headers["etag"]
 
 
 # ---------------------------------------------------------------- C2

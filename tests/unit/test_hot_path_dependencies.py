@@ -70,3 +70,11 @@ def test_the_create_solves_the_writer_once_through_its_access_record():
     solved = _solved(_routes()["create_contact_group"].dependant)
     assert solved.count("get_writer") == 1
     assert solved.count("CallerScheme") == 1
+
+
+def test_the_create_solves_each_dependency_once():
+    """The create's unit of work and caller come with its access record, its service is built in the route (a
+    ``CaseServiceDep``, ``UnitOfWorkDep`` or ``ClockDep`` parameter would walk the unit of work and the clock
+    again), and its slot is released by an exit callback (no generator)."""
+    solved = _solved(_routes()["create_contact_group"].dependant)
+    assert solved == ["create_slot", "get_unit_of_work", "CallerScheme", "get_writer", "logged_change"]

@@ -74,10 +74,12 @@ PurposeHeader = Annotated[
 @dataclass(slots=True)
 class AccessRecord:
     """Who made the request (the verified caller the rows name) and the cases it touched (default: the case in the
-    path). Search, worklist and create name theirs."""
+    path). Search, worklist and create name theirs. ``uow``: a change's unit of work, the one its rows go into, for
+    a route that works in it (a ``UnitOfWorkDep`` parameter beside the record would be walked again, issue 14)."""
 
     caller: Caller
     case_ids: list[str] = field(default_factory=list)
+    uow: UnitOfWork | None = None
 
 
 def access_logged(
@@ -190,7 +192,7 @@ class _Logged:
     ) -> None:
         self.purpose = checked_purpose(purpose, about.scope)  # refused before the route does anything
         path_case = request.path_params.get("case_id")
-        self.record = AccessRecord(caller, [path_case] if path_case else [])
+        self.record = AccessRecord(caller, [path_case] if path_case else [], uow)
         self.request, self.caller, self.about, self.uow = request, caller, about, uow
 
     def until_the_route_ends(self, request: Request) -> AccessRecord:

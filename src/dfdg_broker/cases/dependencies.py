@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 
 from dfdg_broker import app_state
 from dfdg_broker.app_state import StateKey
+from dfdg_broker.audit.dependencies import FUNCTION_EXIT_STACK
 from dfdg_broker.cases.answer_cache import LiveAnswerCache
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.read_cache import CaseReadCache, SerialisedCaseRead
@@ -66,12 +67,17 @@ CREATE_SLOTS: StateKey[asyncio.Semaphore] = StateKey("create_slots")
 """``DFDG_CONCURRENT_CREATES``: the creates this process runs at once (``create_slot``)."""
 
 
-async def create_slot(request: Request) -> AsyncIterator[None]:
+async def create_slot(request: Request) -> None:
     """Held by a create from before its unit of work opens until it has committed: the creates beyond
     ``CREATE_SLOTS`` wait here, first come first served, instead of sharing the CPU with the running ones (each
-    then taking as long as all of them)."""
-    async with CREATE_SLOTS.of(request):
-        yield
+    then taking as long as all of them).
+
+    Released by an exit callback on the route's ``scope="function"`` stack (pushed first: run last, after the
+    commit) rather than as a generator dependency: FastAPI enters a generator through two context managers and a
+    shielded cancel scope, on every create (issue 14); a release has nothing to shield."""
+    slots = CREATE_SLOTS.of(request)
+    await slots.acquire()
+    request.scope[FUNCTION_EXIT_STACK].callback(slots.release)
 
 
 async def get_case_service(request: Request, uow: UnitOfWorkDep, upstream: UpstreamDep, clock: ClockDep) -> CaseService:

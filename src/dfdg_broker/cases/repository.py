@@ -339,12 +339,19 @@ class CaseRepository:
         return from_row(TaskDone, row) if row else None
 
     def stage_new_case(
-        self, batch: WriteBatch, case: Case, snapshots: Sequence[Snapshot], blobs: Sequence[Blob], fetched_at: datetime
+        self,
+        batch: WriteBatch,
+        case: Case,
+        snapshots: Sequence[Snapshot],
+        blobs: Sequence[Blob],
+        fetched_at: datetime,
+        encoded: Sequence[bytes],
     ) -> None:
         """A new case's rows, in the order they are inserted: the case, its lookup hashes under every key of the
         ring, the first snapshot of each area (``seq`` 1) and the documents' bytes. A case of the same citizen and
         receiving municipality stored first, under any key both rings share, stops the batch on the lookups'
-        unique key (``db.driver.UniqueViolation``): nothing of it is written."""
+        unique key (``db.driver.UniqueViolation``): nothing of it is written. ``encoded``: each snapshot's data as
+        ``Protection.seal_json`` would encode it (``service.snapshot_json``), sealed as it is."""
         cpr = self._protection.seal_text(case.cpr, sealed.CASE_CPR.at(case.id))
         values = row_values(case, drop=("dates", "done_tasks"), contact_group=int(case.contact_group), cpr=cpr)
         batch.add(_INSERT_CASE, [values | row_values(case.dates)])
@@ -360,7 +367,10 @@ class CaseRepository:
                 for key_id, lookup in self._protection.cpr_lookups(case.cpr).items()
             ),
         )
-        batch.add(_INSERT_SNAPSHOTS, (self._snapshot_values(case.id, s, seq=1) for s in snapshots))
+        batch.add(
+            _INSERT_SNAPSHOTS,
+            (self._snapshot_values(case.id, s, seq=1, encoded=e) for s, e in zip(snapshots, encoded, strict=True)),
+        )
         for snapshot in snapshots:
             metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
         batch.add(_INSERT_BLOBS[self._session.get_bind().dialect.name], self._blob_values(case.id, blobs, fetched_at))
@@ -463,9 +473,15 @@ class CaseRepository:
     def _snapshot(self, row: SnapshotRow) -> Snapshot:
         return snapshot_from_row(self._protection, row)
 
-    def _snapshot_values(self, case_id: str, snapshot: Snapshot, *, seq: int) -> dict[str, Any]:
+    def _snapshot_values(
+        self, case_id: str, snapshot: Snapshot, *, seq: int, encoded: bytes | None = None
+    ) -> dict[str, Any]:
+        """``encoded``: ``snapshot.data`` as ``Protection.seal_json`` would encode it, if the caller has it."""
         where = sealed.SNAPSHOT_DATA.at(case_id, snapshot.area.value, seq)
-        data = self._protection.seal_json(snapshot.data, where)
+        if encoded is None:
+            data = self._protection.seal_json(snapshot.data, where)
+        else:
+            data = self._protection.seal(encoded, where)
         return row_values(snapshot, case_id=case_id, area=snapshot.area.value, seq=seq, data=data)
 
 

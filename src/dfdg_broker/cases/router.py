@@ -19,6 +19,7 @@ from dfdg_broker.cases.dependencies import (
     CaseServiceDep,
     case_service_scope,
     create_slot,
+    get_case_service,
     notify_case_changed,
 )
 from dfdg_broker.cases.errors import (
@@ -32,7 +33,7 @@ from dfdg_broker.cases.errors import (
 from dfdg_broker.cases.examples import area_example
 from dfdg_broker.cases.schemas import AREA_RESPONSE_MODELS, AreaResponse, ContactGroupCreate, ContactGroupRead
 from dfdg_broker.cases.service import NewCase
-from dfdg_broker.deps import ClockDep, ReadCaller, UnitOfWorkDep
+from dfdg_broker.deps import ReadCaller
 from dfdg_broker.domain.areas import DataArea
 from dfdg_broker.downloads import PDF_RESPONSE, stream_blob
 from dfdg_broker.errors import RequestInvalid, Unauthenticated, UpstreamRefused, UpstreamUnavailable, responses_for
@@ -62,35 +63,39 @@ _COMMON = (Unauthenticated, RequestInvalid)
         *ACCESS_LOG_PROBLEMS,
         rules=("C2", "C3", "C4", "C5", "C6", "M1"),
     ),
-    dependencies=[Depends(create_slot, scope="function")],  # first: held until the create has committed
+    dependencies=[Depends(create_slot)],  # first: held until the create has committed
 )
 async def create_contact_group(
     access: Annotated[AccessRecord, access_logged("create-case", change=True)],
     request: Request,
     body: ContactGroupCreate,
-    response: Response,
-    service: CaseServiceDep,
-    uow: UnitOfWorkDep,
-    clock: ClockDep,
-) -> ContactGroupRead:
+) -> Response:
     """C1-C7, M1. Validates the CPR number and municipality codes, applies the date rules, ensures the Jobnet
     profile (C7) and takes the first snapshot of every data area. A rule broken answers 422 with the rule ID.
 
     C2: only the receiving municipality, or a jobcenter municipality in a binding cooperation with it that the broker
     knows, may create the case. Any other caller gets one answer (403 `caller_not_party_to_case`), whether or not a
     case exists or the person is known."""
-    # The caller comes with the access record (its ``get_writer``, the one a ``WriteCaller`` parameter would solve
-    # again: FastAPI walks a cached dependency's sub-dependencies anew, issue 14).
+    # Few dependencies on purpose (each one FastAPI solves costs every create; FastAPI walks a cached dependency's
+    # sub-dependencies anew, issue 14): the caller (its ``get_writer``) and the unit of work come with the access
+    # record; the service, the summary and the worklist's listener are built here, as ``CaseServiceDep``,
+    # ``CaseSummaryDep`` and ``notify_case_changed`` build them.
+    uow = access.uow
+    assert uow is not None, "a change's access record carries its unit of work"
+    clock = app_state.CLOCK.of(request)
+    service = await get_case_service(request, uow, app_state.UPSTREAM.of(request), clock)
     case = await service.create(access.caller.municipality, NewCase(**body.model_dump()))
-    # The summary and the worklist's listener are built here rather than solved as dependencies (each dependency
-    # FastAPI solves costs; issue 14), as ``CaseSummaryDep`` and ``notify_case_changed`` build them.
     attention = await CASE_SUMMARY.of(request)(service, uow, clock).attention(case)  # once: worklist's and answer's
     await CASE_LISTENER.of(request)(request, service, uow, clock).case_changed(case, attention)
     access.case_ids.append(case.id)
     idempotency.concerns_case(request, case.id)  # the answer names the person: erasing the case erases it
+    # Serialised once, here: ``response_model`` documents the answer, FastAPI would validate it again. The headers
+    # after the body's, in the order FastAPI would put them.
+    read = presenters.case_read(case, clock.today(), attention)
+    response = Response(read.model_dump_json(by_alias=True), status.HTTP_201_CREATED, media_type="application/json")
     response.headers["Location"] = f"{router.prefix}/{case.id}"
     response.headers["ETag"] = case.etag
-    return presenters.case_read(case, clock.today(), attention)
+    return response
 
 
 @router.get(

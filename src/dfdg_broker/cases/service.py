@@ -87,6 +87,14 @@ class AreaRead:
     answer_json: bytes | None = None  # ``answer`` as JSON (by alias), dumped once per answer (``answer_cache``)
 
 
+def snapshot_json(answer: WireModel) -> bytes:
+    """The snapshot's document (``answer.model_dump(mode="json")``) as ``Protection.seal_json`` encodes it, written
+    by pydantic in one pass instead of by the stdlib encoder over the dumped dict again (issue 14). The same bytes:
+    compact, in field order, non-ASCII as it is, the same escapes; floats, the one value the two write differently,
+    no area holds (tests/unit/test_snapshot_json.py)."""
+    return answer.model_dump_json().encode()
+
+
 @dataclass(frozen=True, slots=True)
 class _Capture:
     snapshot: Snapshot
@@ -251,7 +259,8 @@ class CaseService:
         first = [replace(capture.snapshot, seq=1) for capture in captures]
         blobs = [blob for capture in captures for blob in capture.blobs]
         batch = WriteBatch()
-        self._repo.stage_new_case(batch, case, first, blobs, self._clock.now())
+        encoded = [snapshot_json(capture.answer) for capture in captures]
+        self._repo.stage_new_case(batch, case, first, blobs, self._clock.now(), encoded)
 
         async def created_meanwhile() -> Exception:  # another request created it while we asked the upstream
             return self._already_exists(await self._repo.find(cpr.value, receiving), caller_municipality)
