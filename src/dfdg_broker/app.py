@@ -35,6 +35,7 @@ from dfdg_broker.cases.dependencies import (
     FROZEN_READS,
     LIVE_ANSWERS,
 )
+from dfdg_broker.cases.direct_create import install_direct_create
 from dfdg_broker.cases.frozen_cache import FrozenAreaCache
 from dfdg_broker.cases.read_cache import CaseReadCache
 from dfdg_broker.cases.repository import AreaReadRepository, FrozenCheckRepository
@@ -319,6 +320,7 @@ def create_app(
     if development:
         include_flat(app, time_travel.broker_router())
     install_direct_reads(app)  # the access-logged reads that need nothing else, past FastAPI's solver (issue 14)
+    install_direct_create(app)  # the create's fixed dependencies and its body, past FastAPI's solver (issue 14)
     index_routes(app)  # a request tries only the routes that can match its path
 
     install_problem_handlers(

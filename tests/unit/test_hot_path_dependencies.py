@@ -78,3 +78,12 @@ def test_the_create_solves_each_dependency_once():
     again), and its slot is released by an exit callback (no generator)."""
     solved = _solved(_routes()["create_contact_group"].dependant)
     assert solved == ["create_slot", "get_unit_of_work", "CallerScheme", "get_writer", "logged_change"]
+
+
+def test_the_create_runs_past_fastapis_solver():
+    """cases.direct_create: the create's fixed dependencies and its body done directly (FastAPI's handler for any
+    request it does not take on); a change to the route's shape keeps FastAPI's handler, and fails here."""
+    from dfdg_broker.cases.direct_create import _DirectCreate
+
+    route = _routes()["create_contact_group"]
+    assert isinstance(getattr(route.app, "__self__", None), _DirectCreate)

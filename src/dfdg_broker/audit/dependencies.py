@@ -103,13 +103,25 @@ def access_logged(
             caller: Annotated[Caller, Depends(get_writer)],
             purpose: PurposeHeader = None,
         ) -> AccessRecord:
-            return _Logged(request, caller, purpose, about, uow).until_the_route_ends(request)
+            return record_change(request, caller, purpose, about, uow)
 
         setattr(logged_change, ACCESS_LOGGED, operation)
+        setattr(logged_change, CHANGE_ABOUT, about)
         return Depends(logged_change)
     logged_read = _LoggedRead(about)
     setattr(logged_read, ACCESS_LOGGED, operation)
     return Security(logged_read, scopes=[scope])
+
+
+CHANGE_ABOUT = "__access_change__"
+"""Attribute on a change's dependency function: what its rows say (``record_change``'s ``about``), for a route that
+runs the dependency's steps itself (``cases.direct_create``)."""
+
+
+def record_change(request: Request, caller: Caller, purpose: str | None, about: Any, uow: UnitOfWork) -> AccessRecord:
+    """What a change's dependency (``access_logged(..., change=True)``) does once its unit of work and writer are
+    solved: the purpose checked (422), the record the route fills in, its rows written when the route ends."""
+    return _Logged(request, caller, purpose, about, uow).until_the_route_ends(request)
 
 
 async def log_replay(request: Request, replay: IdempotentReplay) -> None:
@@ -288,4 +300,13 @@ def _status_of(exc: Exception) -> int:
     return 500
 
 
-__all__ = ["ACCESS_LOGGED", "ACCESS_LOG_WRITER", "AccessRecord", "Outcome", "access_logged", "log_replay"]
+__all__ = [
+    "ACCESS_LOGGED",
+    "ACCESS_LOG_WRITER",
+    "CHANGE_ABOUT",
+    "AccessRecord",
+    "Outcome",
+    "access_logged",
+    "log_replay",
+    "record_change",
+]
