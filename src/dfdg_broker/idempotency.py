@@ -230,6 +230,10 @@ def replay_response(exc: IdempotentReplay) -> Response:
     return Response(content=exc.body, status_code=exc.status, headers={**exc.headers, REPLAYED_HEADER: "true"})
 
 
+_KEY_HEADER = HEADER.lower().encode("latin-1")
+"""The header's name as the ASGI server gives it (lower case), as FastAPI's ``Header`` finds it."""
+
+
 class IdempotencyMiddleware:
     """Stores the response of a request that claimed a key (see ``claim``), after the route has run."""
 
@@ -237,7 +241,13 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE")
+            or not any(name == _KEY_HEADER for name, _value in scope["headers"])
+        ):
+            # Nothing to store: only a request with the header claims a key (``deps.get_writer``). No wrapper for
+            # every message of every change then (issue 14).
             await self.app(scope, receive, send)
             return
         start: dict[str, Any] = {}
