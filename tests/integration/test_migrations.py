@@ -123,3 +123,15 @@ async def test_the_worklist_attention_migration_copies_each_item_to_each_worklis
         ("741", "2027-01-28", "pdf_request_overdue", "2026-11-19"),
         ("751", "2027-01-28", "pdf_request_overdue", "2026-11-19"),
     ]
+
+
+async def test_the_cases_table_has_no_index_besides_its_key(database_url):
+    """No query reads cases by anything but their id (a caller's cases come from the worklist, a citizen's from the
+    lookups): an index more would only be one more b-tree each create writes (issue 14)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            indexes = await connection.run_sync(lambda sync: inspect(sync).get_indexes("cases"))
+    finally:
+        await engine.dispose()
+    assert indexes == []

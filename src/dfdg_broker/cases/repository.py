@@ -371,8 +371,7 @@ class CaseRepository:
             _INSERT_SNAPSHOTS,
             (self._snapshot_values(case.id, s, seq=1, encoded=e) for s, e in zip(snapshots, encoded, strict=True)),
         )
-        for snapshot in snapshots:
-            metrics.SNAPSHOTS_WRITTEN.labels(area=snapshot.area.value).inc()
+        metrics.count_snapshots_written(snapshot.area.value for snapshot in snapshots)
         batch.add(_INSERT_BLOBS[self._session.get_bind().dialect.name], self._blob_values(case.id, blobs, fetched_at))
 
     async def taking_over_on(self, day: date) -> list[tuple[str, str, DataArea]]:

@@ -45,8 +45,9 @@ class CaseRow(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     cpr: Mapped[bytes] = mapped_column(LargeBinary, comment="sealed (AES-256-GCM, db.sealed.CASE_CPR)")
-    receiving_municipality: Mapped[str] = mapped_column(String(3), index=True)
-    jobcenter_municipality: Mapped[str] = mapped_column(String(3), index=True)
+    # Not indexed: no query reads cases by municipality (the worklist and the lookups have their own keys).
+    receiving_municipality: Mapped[str] = mapped_column(String(3))
+    jobcenter_municipality: Mapped[str] = mapped_column(String(3))
     contact_group: Mapped[int] = mapped_column(SmallInteger)
     handover_date: Mapped[date]
     early_takeover_cv: Mapped[date | None]
