@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import httpx._client as _httpx_client
 from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
+from purgatory.domain.model import ClosedState, OpenedState
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
@@ -184,6 +184,14 @@ class Breaker:
             reason_code="circuit_open",
         )
 
+    def passes(self) -> bool:
+        """Whether the breaker is closed with no failure counted: then ``enter`` would let the call through as no
+        probe and ``exit(None, False)`` would change nothing (purgatory's closed state does nothing on a new request,
+        and on a success only resets a failure count that is already 0), so a call need not await either (two
+        coroutines and purgatory's context a call, nearly every call)."""
+        state = self._circuit.context._state
+        return type(state) is ClosedState and not state.failure_count
+
     async def enter(self) -> bool:
         """Before a call: fails fast while open (and while another call is the half-open probe); returns whether
         this call is the probe (for ``exit``)."""
@@ -303,7 +311,7 @@ async def _call(
     deadline = _Deadline(loop, ends_at)
     try:
         try:
-            probe = await breaker.enter() if breaker is not None else False
+            probe = await breaker.enter() if breaker is not None and not breaker.passes() else False
             try:
                 # Nearly every call succeeds at once: tenacity's machinery (some 20 us of CPU a call, a tenth of
                 # what a call costs the broker besides the network) is set up only after a failure.
@@ -315,7 +323,7 @@ async def _call(
                 if breaker is not None:
                     await breaker.exit(exc, probe)
                 raise
-            if breaker is not None:
+            if breaker is not None and (probe or not breaker.passes()):
                 await breaker.exit(None, probe)
         except BaseException as exc:
             if deadline.end(exc):
@@ -337,7 +345,7 @@ class _Deadline:
     __slots__ = ("_cancelling", "_expired", "_handle", "_task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
-        task = asyncio.current_task()
+        task = asyncio.current_task(loop)  # with the loop given: no lookup of the running loop (a getpid on 3.11)
         if task is None:
             raise RuntimeError("Timeout should be used inside a task")
         self._task = task

@@ -67,7 +67,7 @@ class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection: one request at a time, its answer collected by httptools' callbacks."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_answer_bytes: int) -> None:
-        self._loop = loop
+        self.loop = self._loop = loop
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpResponseParser(self)
         self._answer = _Answer()
@@ -324,7 +324,11 @@ class Http1Transport(httpx.AsyncBaseTransport):
         head_only = method == b"HEAD"
         if self._closed:
             raise RuntimeError("the transport is closed")
-        await self._acquire_slot(timeouts.get("pool"))
+        slots = self._slots
+        if slots._value > 0 and not slots._waiters:  # a connection free and nobody waiting: what acquire() would
+            slots._value -= 1  # do at once, without its coroutine and locked()'s scan (asyncio.Semaphore's fields)
+        else:
+            await self._acquire_slot(timeouts.get("pool"))
         try:
             connection = self._reusable(origin)
             # A reused connection the server closed as the request went out: once more on a new one, if it is safe.
@@ -397,7 +401,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         connections = self._idle.get(origin)
         if not connections:
             return None
-        now = asyncio.get_running_loop().time()
+        now = connections[-1].loop.time()  # the loop the pool runs on (asyncio.get_running_loop(): a getpid on 3.11)
         while connections:
             connection = connections.pop()
             self._idle_count -= 1
@@ -445,7 +449,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         if self._idle_count >= self._max_idle:
             self._discard(connection)
             return
-        loop = asyncio.get_running_loop()
+        loop = connection.loop
         connection.idle_since = loop.time()
         self._idle.setdefault(origin, []).append(connection)
         self._idle_count += 1

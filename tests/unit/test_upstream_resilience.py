@@ -97,6 +97,31 @@ async def test_breaker_opens_after_n_failures_then_fails_fast_with_the_remaining
 
 
 @respx.mock
+async def test_a_success_resets_the_failures_counted_so_far_and_the_count_starts_again(http):
+    policy = await _breaker_policy(failures=3, cooldown=30)
+    assert policy.breaker is not None
+    client = LetAsylClient(http, policy)
+    route = respx.post(AREA).mock(return_value=httpx.Response(500))
+    for expected in (1, 2):
+        with pytest.raises(UpstreamFailure):
+            await client.fetch_area(CPR, "101", DataArea.CV)
+        assert policy.breaker.consecutive_failures == expected
+    route.mock(return_value=httpx.Response(200, json={"jobs_wanted": "not a list"}))
+    with pytest.raises(UpstreamFailure):  # a contract violation: the call itself succeeded
+        await client.fetch_area(CPR, "101", DataArea.CV)
+    assert policy.breaker.consecutive_failures == 0
+    assert policy.breaker.state is BreakerState.CLOSED
+    route.mock(return_value=httpx.Response(500))
+    for _ in range(2):  # two failures after the reset: still closed (three in a row open it)
+        with pytest.raises(UpstreamFailure):
+            await client.fetch_area(CPR, "101", DataArea.CV)
+    assert policy.breaker.state is BreakerState.CLOSED
+    with pytest.raises(UpstreamFailure):
+        await client.fetch_area(CPR, "101", DataArea.CV)
+    assert policy.breaker.state is BreakerState.OPEN
+
+
+@respx.mock
 async def test_breaker_half_open_lets_one_probe_through_and_closes_on_its_success(http):
     policy = await _breaker_policy(failures=1, cooldown=0.2)
     answers = iter([httpx.Response(500)])
