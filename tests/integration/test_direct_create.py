@@ -15,6 +15,7 @@ from dfdg_broker.cases.direct_create import _DirectCreate
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from tests.conftest import TODAY
 from tests.helpers import create_body, days
+from tests.integration.test_access_log import _rows
 
 HANDOVER = TODAY + days(10)
 BASE = {"cpr": "0101010101", "receiving_municipality": "101", "contact_group": 27, "handover_date": "2026-12-01"}
@@ -90,26 +91,38 @@ def test_the_direct_and_fastapis_parse_agree_on_the_odd_documents_often_enough_t
     assert {(False, False), (True, True), (True, False)} <= outcomes
 
 
-def _direct_route(app) -> APIRoute:
+def _direct_create(app) -> _DirectCreate:
     (route,) = [r for r in app.routes if isinstance(r, APIRoute) and r.name == "create_contact_group"]
-    assert isinstance(getattr(route.app, "__self__", None), _DirectCreate)
-    return route
+    direct = getattr(route.app, "__self__", None)
+    assert isinstance(direct, _DirectCreate)
+    return direct
 
 
-async def _both(app, client, **request: Any) -> tuple[Any, Any]:
-    """The same request answered by the direct path, then by FastAPI's own handler (a dependency override, of
-    something the create does not use, hands every create to it)."""
-    _direct_route(app)
+async def _both(app, client, monkeypatch, *, fastapis: dict[str, Any] | None = None, **request: Any) -> Any:
+    """The request answered by the create route, then (``fastapis``: another request, else the same) by FastAPI's own
+    handler: a dependency override, of something the create does not use, hands every create to it. Returns the two
+    answers and, for each, whether FastAPI's handler answered it (the direct path hands it what it does not take on)."""
+    direct_create = _direct_create(app)
+    handed: list[int] = []
+    fastapi_app = direct_create.fastapi_app
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        handed.append(1)
+        await fastapi_app(scope, receive, send)
+
+    monkeypatch.setattr(direct_create, "fastapi_app", counted)
     direct = await client.post("/v1/contact-groups", **request)
+    direct_handed = bool(handed)
 
     def _unused() -> None: ...
 
     app.dependency_overrides[_unused] = _unused
     try:
-        fastapi = await client.post("/v1/contact-groups", **request)
+        fastapi = await client.post("/v1/contact-groups", **(fastapis or request))
     finally:
         app.dependency_overrides.clear()
-    return direct, fastapi
+    assert len(handed) == direct_handed + 1, "the overridden request was FastAPI's"
+    return direct, fastapi, direct_handed
 
 
 @pytest.mark.parametrize(
@@ -127,42 +140,67 @@ async def _both(app, client, **request: Any) -> tuple[Any, Any]:
         (b"cpr=1204882211", "text/plain"),
     ],
 )
-async def test_a_bad_body_gets_fastapis_answer(app, client, auth, content, content_type):
+async def test_a_bad_body_gets_fastapis_answer(app, client, auth, monkeypatch, content, content_type):
     headers = auth("101") | {"Content-Type": content_type, "X-Correlation-ID": "direct-create-0001"}
-    direct, fastapi = await _both(app, client, content=content, headers=headers)
+    direct, fastapi, handed = await _both(app, client, monkeypatch, content=content, headers=headers)
+    assert handed, "a body the direct path does not take on is FastAPI's"
     assert direct.status_code == fastapi.status_code == 422
     assert direct.content == fastapi.content
     assert direct.headers.raw == fastapi.headers.raw
 
 
 @pytest.mark.parametrize(
-    ("token", "headers"),
+    ("token", "headers", "fastapis_own"),
     [
-        (False, {}),  # no token: 401
-        (False, {"Authorization": "Bearer not-a-token"}),
-        (True, {"X-Purpose": "x" * 1000}),  # longer than the header's maximum: FastAPI's own 422
-        (True, {"X-Purpose": "line\u0001break"}),  # 422 purpose_invalid, checked by the access record
+        (False, {}, False),  # no token: 401
+        (False, {"Authorization": "Bearer not-a-token"}, False),
+        (True, {"X-Purpose": "x" * 1000}, True),  # longer than the header's maximum: FastAPI's own 422
+        (True, {"X-Purpose": "line\u0001break"}, False),  # 422 purpose_invalid, checked by the access record
     ],
 )
-async def test_a_refused_caller_or_purpose_gets_the_same_answer(app, client, auth, persona, token, headers):
+async def test_a_refused_caller_or_purpose_gets_the_same_answer(
+    app, client, auth, persona, monkeypatch, token, headers, fastapis_own
+):
     p = persona("complete-adult")
     sent = (auth("101") if token else {}) | headers | {"X-Correlation-ID": "direct-create-0002"}
-    direct, fastapi = await _both(app, client, json=create_body(p, HANDOVER), headers=sent)
+    direct, fastapi, handed = await _both(app, client, monkeypatch, json=create_body(p, HANDOVER), headers=sent)
+    assert handed is fastapis_own
     assert direct.status_code == fastapi.status_code
     assert direct.status_code in {401, 422}
     assert direct.content == fastapi.content
     assert direct.headers.raw == fastapi.headers.raw
 
 
-async def test_a_create_answers_and_logs_as_fastapis_did(app, client, auth, persona, database_url):
-    from tests.integration.test_access_log import _rows
+def _without_the_case(answer: Any) -> tuple[Any, list[bytes]]:
+    """The answer's JSON with the values that name the case or the person blanked, and its header names in order
+    (their values name the case too)."""
+    body = answer.json()
+    return {key: (type(value).__name__, key) for key, value in body.items()}, [name for name, _ in answer.headers.raw]
 
-    direct, fastapi = await _both(
-        app, client, json=create_body(persona("complete-adult"), HANDOVER), headers=auth("101")
+
+async def test_a_create_answers_and_logs_as_fastapis_does(app, client, auth, persona, monkeypatch, database_url):
+    """Two adults, one created by the direct path and one by FastAPI's handler: the same status, the same fields of
+    the same types, the same headers in the same order and the same access-log row."""
+    first, second = persona("complete-adult"), persona("foreign-phone")
+    direct, fastapi, handed = await _both(
+        app,
+        client,
+        monkeypatch,
+        json=create_body(first, HANDOVER),
+        headers=auth(first.person.receiving_municipality),
+        fastapis={"json": create_body(second, HANDOVER), "headers": auth(second.person.receiving_municipality)},
     )
-    assert direct.status_code == 201, direct.text
-    assert fastapi.status_code == 409, "FastAPI's handler saw the case the direct path committed"
-    assert direct.json()["id"] in direct.headers["location"]
-    case_id = direct.json()["id"]
-    rows = [(r.operation, r.outcome, r.status, r.purpose) for r in await _rows(database_url) if r.case_id == case_id]
-    assert rows == [("create-case", "ok", 201, "scope cases:write")], "a refused create names no case: no row"
+    assert not handed, "the direct path created the first case itself"
+    assert direct.status_code == fastapi.status_code == 201, (direct.text, fastapi.text)
+    assert _without_the_case(direct) == _without_the_case(fastapi)
+    for answer in (direct, fastapi):
+        assert answer.headers["location"] == f"/v1/contact-groups/{answer.json()['id']}"
+        assert answer.headers["etag"]
+    logged = {
+        r.case_id: (r.operation, r.outcome, r.status, r.purpose)
+        for r in await _rows(database_url)
+        if r.case_id in (direct.json()["id"], fastapi.json()["id"])
+    }
+    assert (
+        logged[direct.json()["id"]] == logged[fastapi.json()["id"]] == ("create-case", "ok", 201, "scope cases:write")
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import json
 import types
 import typing
 from typing import Any
@@ -22,11 +21,12 @@ from dfdg_broker.letasyl.client import area_from_content
 from dfdg_broker.letasyl.schemas import AREA_MODELS, AttachmentsArea, WireModel
 from dfdg_broker.mock.fixtures import load_personas
 from dfdg_broker.mock.state import _listing
+from dfdg_broker.protection.sealing import _COMPACT_JSON
 
 
 def _seal_json_plaintext(document: Any) -> bytes:
-    """What ``Protection.seal_json`` seals, spelled out with ``json.dumps``."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    """What ``Protection.seal_json`` seals: its own encoder's bytes."""
+    return _COMPACT_JSON.encode(document).encode()
 
 
 _SAME_IN_BOTH = (str, int, bool, type(None), datetime.date, datetime.datetime)
