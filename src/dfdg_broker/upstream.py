@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from dfdg_broker import correlation, metrics, tracing
-from dfdg_broker.upstream_transport import Http1Transport, checked_headers
+from dfdg_broker.upstream_transport import Http1Transport, headers_from_items
 
 if TYPE_CHECKING:
     from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
@@ -190,7 +190,8 @@ class Breaker:
         and on a success only resets a failure count that is already 0), so a call need not await either (two
         coroutines and purgatory's context a call, nearly every call)."""
         state = self._circuit.context._state
-        return type(state) is ClosedState and not state.failure_count
+        # purgatory's own fields: should they ever be renamed, every call takes the full path (never a skip).
+        return type(state) is ClosedState and not getattr(state, "failure_count", 1)
 
     async def enter(self) -> bool:
         """Before a call: fails fast while open (and while another call is the half-open probe); returns whether
@@ -440,7 +441,7 @@ class UpstreamHttpClient(httpx.AsyncClient):
       again (httpx parses twice per request). Any other URL is httpx's to merge.
     - The request the clients make (a path, a JSON body or none, nothing else) is built as httpx would build it,
       header for header and byte for byte, but in one go: httpx's general path copies and re-scans the headers four
-      times over (``build_request``), and re-checks every header name and value it already holds checked.
+      times over (``build_request``), and normalises and encodes again every header name and value it holds already.
     - ``send`` without httpx's layers for authentication and redirects when there is neither (no auth, redirects
       not followed, the body read whole): the event hooks, the transport and what httpx does with its answer
       (``_send_single_request``), in one frame. Any other send takes httpx's own path.
@@ -527,7 +528,7 @@ class UpstreamHttpClient(httpx.AsyncClient):
         request = httpx.Request.__new__(httpx.Request)
         request.method = method
         request.url = target
-        request.headers = checked_headers(fields)
+        request.headers = headers_from_items(fields)
         request.extensions = {"timeout": self.timeout.as_dict()}
         request.stream = httpx.ByteStream(body)
         request._content = body  # what request.read() stores

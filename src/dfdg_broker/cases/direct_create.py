@@ -196,8 +196,9 @@ class _DirectCreate:
             return
         request = Request(scope, replay, send)
         access_name, request_name, body_name = self.names
+        response: Response | None = None
         async with AsyncExitStack() as request_stack:
-            scope[REQUEST_STACK] = request_stack
+            scope[REQUEST_STACK] = request_stack  # unused on this path; set as FastAPI sets it, for parity
             async with AsyncExitStack() as function_stack:
                 scope[FUNCTION_EXIT_STACK] = function_stack
                 await create_slot(request)
@@ -207,4 +208,6 @@ class _DirectCreate:
                 )
                 access = record_change(request, caller, purpose, self.about, uow)
                 response = await self.endpoint(**{access_name: access, request_name: request, body_name: create})
+            if response is None:  # as FastAPI's own guard: an exit swallowed the route's exception
+                raise RuntimeError("the create route ended without an answer and without an exception")
             await response(scope, receive, send)

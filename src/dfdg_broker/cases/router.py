@@ -81,7 +81,8 @@ async def create_contact_group(
     # record; the service, the summary and the worklist's listener are built here, as ``CaseServiceDep``,
     # ``CaseSummaryDep`` and ``notify_case_changed`` build them.
     uow = access.uow
-    assert uow is not None, "a change's access record carries its unit of work"
+    if uow is None:
+        raise RuntimeError("a change's access record carries its unit of work")
     clock = app_state.CLOCK.of(request)
     service = await get_case_service(request, uow, app_state.UPSTREAM.of(request), clock)
     case = await service.create(access.caller.municipality, NewCase(**body.model_dump()))

@@ -97,7 +97,7 @@ class FollowUpService:
         tracked, unplanned = track(result.conversations, held, today)
         return CasePlan(case, result, tracked, unplanned, next_due(tracked))
 
-    async def next_due(self, cases: CaseService, case: Case, options: CasePlanOptions) -> date | None:
+    async def plan_next_due(self, cases: CaseService, case: Case, options: CasePlanOptions) -> date | None:
         """``case_plan(...).next_due`` (the earliest planned conversation not held), for the worklist: the plan's
         conversations are not tracked one by one (nor built, for a case with none held)."""
         request, policy, held = await self._case_inputs(cases, case, options)

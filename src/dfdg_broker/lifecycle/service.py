@@ -206,7 +206,7 @@ class LifecycleService:
         with the days they are in force. ``summary``: the case summary, if the caller has it already."""
         today = self._clock.today()
         options = CasePlanOptions(DEFAULT_HORIZON_MONTHS, None, None)
-        plan_due = await self._followup.next_due(self._cases, case, options)
+        plan_due = await self._followup.plan_next_due(self._cases, case, options)
         login_codes_open = LOGIN_CODES_TASK_CODE not in case.done_tasks
         dues = [plan_due, case.dates.login_codes_due_from if login_codes_open else None]
         next_due = min((d for d in dues if d is not None), default=NOTHING_DUE)
