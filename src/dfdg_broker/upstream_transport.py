@@ -108,6 +108,9 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        if self._timer is not None:  # kept for the next request, which will not come: the loop lets go of us now
+            self._timer.cancel()
+            self._timer = None
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)  # the sender sees ``lost`` and raises WriteError
         if self._waiter is None or self._waiter.done():

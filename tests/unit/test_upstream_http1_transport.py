@@ -398,6 +398,34 @@ async def test_a_connection_lost_before_its_request_is_a_disconnect_not_an_endle
             await connection.exchange(b"GET / HTTP/1.1\r\n\r\n", b"", chunked=False, head_only=False, timeouts={})
 
 
+async def test_a_connection_the_server_closed_keeps_no_read_timer():
+    """The read timer outlives a request to serve the connection's next one; once the server has closed the
+    connection there is no next one, and the timer (which holds the connection) goes at once."""
+    from dfdg_broker.upstream_transport import _Connection
+
+    class Open:
+        def is_closing(self) -> bool:
+            return False
+
+        def write(self, data: bytes) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    connection = _Connection(asyncio.get_running_loop(), max_answer_bytes=1 << 20)
+    connection.connection_made(Open())  # type: ignore[arg-type]
+    exchange = asyncio.ensure_future(
+        connection.exchange(b"GET / HTTP/1.1\r\n\r\n", b"", chunked=False, head_only=False, timeouts={"read": 30.0})
+    )
+    await asyncio.sleep(0)
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    await asyncio.wait_for(exchange, 1)
+    assert connection._timer is not None, "kept for the next request on the connection"
+    connection.connection_lost(None)
+    assert connection._timer is None
+
+
 async def test_answer_headers_are_what_httpx_makes_of_them(serve):
     """The transport hands httpx its answer's headers ready-made (name, lower-case name, value): they must be what
     ``httpx.Headers`` builds from the same raw pairs, encoding guess included (a byte that is not ASCII)."""
