@@ -15,10 +15,13 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from dfdg_broker.db.driver import SqliteDriver
 from dfdg_broker.db.migrate import recreate_postgres_database
+from dfdg_broker.db.models import AccessLogRow
+from dfdg_broker.db.session import create_engine
 from dfdg_broker.mock.fixtures import Persona
 
 PRODUCTION_DATA_KEYS = "data-2026:UFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFA="
@@ -197,3 +200,14 @@ LINKED_CHILD = {
     "school_or_daycare_status": "Skole, 4. klasse",
 }
 """A synthetic child, as the mock's admin API links it to a parent (M3: ``/admin/personas/{id}/children-link``)."""
+
+
+async def access_log_rows(database_url: str) -> list[AccessLogRow]:
+    """Every access-log row, oldest first, read straight from the table."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(select(AccessLogRow.__table__).order_by(AccessLogRow.id))
+            return list(result.all())  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()

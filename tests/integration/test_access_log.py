@@ -9,21 +9,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select, text
 
-from dfdg_broker.db.models import AccessLogRow, CaseConversationRow
+from dfdg_broker.db.models import CaseConversationRow
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.errors import Unauthenticated
 from tests.conftest import TODAY
-from tests.helpers import create_body, create_case, days
-
-
-async def _rows(database_url: str) -> list[AccessLogRow]:
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            result = await connection.execute(select(AccessLogRow.__table__).order_by(AccessLogRow.id))
-            return list(result.all())  # type: ignore[arg-type]
-    finally:
-        await engine.dispose()
+from tests.helpers import access_log_rows, create_body, create_case, days
 
 
 async def _ddl(database_url: str, statement: str) -> None:
@@ -41,13 +31,13 @@ async def _case(client, auth, persona) -> dict:
 
 async def test_a_case_read_writes_one_row_naming_who_what_why(client, auth, persona, database_url):
     case = await _case(client, auth, persona)
-    before = len(await _rows(database_url))
+    before = len(await access_log_rows(database_url))
     response = await client.get(
         f"/v1/contact-groups/{case['id']}",
         headers=auth("101") | {"X-Purpose": "Opfølgning § 5".encode(), "X-Correlation-ID": "corr-0001"},
     )
     assert response.status_code == 200
-    rows = await _rows(database_url)
+    rows = await access_log_rows(database_url)
     assert len(rows) == before + 1
     row = rows[-1]
     assert (row.case_id, row.operation, row.outcome, row.status) == (case["id"], "read-case", "ok", 200)
@@ -99,12 +89,12 @@ async def test_concurrent_reads_share_a_commit_and_each_has_its_row(app, client,
 
     case = await _case(client, auth, persona)
     writer = ACCESS_LOG_WRITER.get(app)
-    before_rows, before_batches = len(await _rows(database_url)), writer.batches
+    before_rows, before_batches = len(await access_log_rows(database_url)), writer.batches
     responses = await asyncio.gather(
         *(client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101")) for _ in range(12))
     )
     assert all(r.status_code == 200 for r in responses)
-    assert len(await _rows(database_url)) == before_rows + 12
+    assert len(await access_log_rows(database_url)) == before_rows + 12
     assert writer.batches - before_batches < 12, "some rows were committed together"
 
 
@@ -245,12 +235,12 @@ async def test_an_invalid_purpose_is_refused_and_nothing_is_read_or_logged(
     client, auth, persona, database_url, purpose
 ):
     case = await _case(client, auth, persona)
-    before = len(await _rows(database_url))
+    before = len(await access_log_rows(database_url))
     response = await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101") | {"X-Purpose": purpose})
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "purpose_invalid"
     assert "handover_date" not in response.text
-    assert len(await _rows(database_url)) == before
+    assert len(await access_log_rows(database_url)) == before
 
 
 @pytest.mark.parametrize("area", [None, "cv"], ids=["case read", "data-area read"])
@@ -260,14 +250,14 @@ async def test_a_purpose_past_the_headers_maximum_is_refused_as_before_and_nothi
     """The reads that run past FastAPI's solver (audit.direct_reads) hand such a request to FastAPI's own handler:
     its validation error (422), whatever the token, as before."""
     case = await _case(client, auth, persona)
-    before = len(await _rows(database_url))
+    before = len(await access_log_rows(database_url))
     path = f"/v1/contact-groups/{case['id']}" + (f"/data-areas/{area}" if area else "")
     for headers in (auth("101"), {}):
         response = await client.get(path, headers=headers | {"X-Purpose": "x" * 801})
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert "handover_date" not in response.text
-    assert len(await _rows(database_url)) == before
+    assert len(await access_log_rows(database_url)) == before
 
 
 async def test_a_dependency_override_still_applies_to_the_reads_that_run_past_fastapis_solver(
@@ -295,32 +285,32 @@ async def test_a_purpose_of_200_characters_is_kept_as_sent(client, auth, persona
         f"/v1/contact-groups/{case['id']}", headers=auth("101") | {"X-Purpose": purpose.encode()}
     )
     assert response.status_code == 200
-    assert (await _rows(database_url))[-1].purpose == purpose
+    assert (await access_log_rows(database_url))[-1].purpose == purpose
 
 
 async def test_a_search_by_cpr_logs_one_row_per_case_found_and_never_the_cpr(client, auth, persona, database_url):
     p = persona("complete-adult")
     case = await create_case(client, auth, p, TODAY + days(10))
-    before = len(await _rows(database_url))
+    before = len(await access_log_rows(database_url))
     response = await client.post("/v1/contact-groups/search", json={"cpr": p.cpr}, headers=auth("101"))
     assert response.status_code == 200 and len(response.json()) == 1
-    rows = (await _rows(database_url))[before:]
+    rows = (await access_log_rows(database_url))[before:]
     assert [(r.case_id, r.operation) for r in rows] == [(case["id"], "search-cpr")]
     nothing = await client.post("/v1/contact-groups/search", json={"cpr": p.cpr}, headers=auth("751"))
-    assert nothing.json() == [] and len(await _rows(database_url)) == before + 1, "no case found: no row"
-    for row in await _rows(database_url):
+    assert nothing.json() == [] and len(await access_log_rows(database_url)) == before + 1, "no case found: no row"
+    for row in await access_log_rows(database_url):
         assert p.cpr not in " ".join(str(v) for v in row)
 
 
 async def test_the_worklist_logs_one_row_per_case_listed(client, auth, persona, database_url):
     case = await _case(client, auth, persona)
-    before = len(await _rows(database_url))
+    before = len(await access_log_rows(database_url))
     response = await client.get("/v1/contact-groups", headers=auth("101"))
     assert response.status_code == 200 and [i["id"] for i in response.json()["items"]] == [case["id"]]
-    rows = (await _rows(database_url))[before:]
+    rows = (await access_log_rows(database_url))[before:]
     assert [(r.case_id, r.operation, r.outcome) for r in rows] == [(case["id"], "list-worklist", "ok")]
     assert (await client.get("/v1/contact-groups", headers=auth("751"))).json()["items"] == []
-    assert len(await _rows(database_url)) == before + 1, "an empty page names no case: no row"
+    assert len(await access_log_rows(database_url)) == before + 1, "an empty page names no case: no row"
 
 
 async def test_a_refused_change_is_logged_as_denied_and_changes_nothing(client, auth, persona, database_url):
@@ -331,7 +321,7 @@ async def test_a_refused_change_is_logged_as_denied_and_changes_nothing(client, 
         headers=auth("751"),
     )
     assert response.status_code == 404
-    row = (await _rows(database_url))[-1]
+    row = (await access_log_rows(database_url))[-1]
     assert (row.case_id, row.operation, row.municipality, row.outcome, row.status) == (
         case["id"],
         "record-conversation",
@@ -348,7 +338,7 @@ async def test_an_erasure_is_logged_in_its_own_transaction_and_the_rows_outlive_
     case = await _case(client, auth, persona)
     assert (await client.get(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 200
     assert (await client.delete(f"/v1/contact-groups/{case['id']}", headers=auth("101"))).status_code == 204
-    rows = [r for r in await _rows(database_url) if r.case_id == case["id"]]
+    rows = [r for r in await access_log_rows(database_url) if r.case_id == case["id"]]
     assert [(r.operation, r.outcome, r.status) for r in rows] == [
         ("create-case", "ok", 201),
         ("read-case", "ok", 200),

@@ -14,8 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from dfdg_broker.cases.direct_create import _DirectCreate
 from dfdg_broker.cases.schemas import ContactGroupCreate
 from tests.conftest import TODAY
-from tests.helpers import create_body, days
-from tests.integration.test_access_log import _rows
+from tests.helpers import access_log_rows, create_body, days
 
 HANDOVER = TODAY + days(10)
 BASE = {"cpr": "0101010101", "receiving_municipality": "101", "contact_group": 27, "handover_date": "2026-12-01"}
@@ -198,7 +197,7 @@ async def test_a_create_answers_and_logs_as_fastapis_does(app, client, auth, per
         assert answer.headers["etag"]
     logged = {
         r.case_id: (r.operation, r.outcome, r.status, r.purpose)
-        for r in await _rows(database_url)
+        for r in await access_log_rows(database_url)
         if r.case_id in (direct.json()["id"], fastapi.json()["id"])
     }
     assert (
