@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import delete
 
@@ -30,6 +29,7 @@ from dfdg_broker.mock.fixtures import Persona
 from dfdg_broker.mock.identity import MockIdentityProvider, default_identity_provider
 from dfdg_broker.mock.state import MockState
 from dfdg_broker.settings import Environment, Settings
+from tests.helpers import running
 
 # The service defaults to production (secure by default); the suite says it is a test, as `make test` does, so
 # that running pytest directly behaves the same.
@@ -116,9 +116,7 @@ async def mock_client(mock_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def app(settings: Settings, clock: FixedClock, upstream: SwitchableTransport) -> AsyncIterator[FastAPI]:
     application = create_app(settings, clock=clock, upstream_transport=upstream)
-    # Start-up opens four engines and fetches the identity provider's keys: 5 s (the library's default) was seen
-    # to run out once with both CI suites side by side on the 2-core machine.
-    async with LifespanManager(application, startup_timeout=30):
+    async with running(application):
         yield application
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from asgi_lifespan import LifespanManager
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -29,6 +30,15 @@ PRODUCTION_DATA_KEYS = "data-2026:UFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFA="
 PRODUCTION_LOOKUP_KEYS = "lookup-2026:TExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTEw="
 
 Auth = Callable[[str], dict[str, str]]
+
+LIFESPAN_TIMEOUT_SECONDS = 30
+"""Start-up opens four engines and fetches the identity provider's keys: the library's 5 s default ran out in CI
+with both suites side by side on the 2-core machine (test_tracing's fixture, once)."""
+
+
+def running(app: Any) -> LifespanManager:
+    """The app's start-up and shut-down, as a server runs them, with room for a loaded CI machine."""
+    return LifespanManager(app, startup_timeout=LIFESPAN_TIMEOUT_SECONDS, shutdown_timeout=LIFESPAN_TIMEOUT_SECONDS)
 
 
 def create_body(persona: Persona, handover: date, **overrides: Any) -> dict[str, Any]:

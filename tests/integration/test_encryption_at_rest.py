@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 from sqlalchemy import MetaData, Table, select, text, update
 
@@ -33,7 +32,7 @@ from dfdg_broker.jobnet_cv.repository import JobnetCvRepository
 from dfdg_broker.pdf_requests.repository import PdfRequestRepository
 from dfdg_broker.settings import DEVELOPMENT_CPR_LOOKUP_KEYS, DEVELOPMENT_DATA_KEYS, Settings
 from tests.conftest import TODAY
-from tests.helpers import create_body, create_case, days, fresh_database
+from tests.helpers import create_body, create_case, days, fresh_database, running
 from tests.integration.test_migrations import _downgrade
 
 HANDOVER = TODAY + days(20)
@@ -58,7 +57,7 @@ def _with_rings(settings: Settings, data: list[str], data_id: str, lookup: list[
 async def _broker(settings: Settings, clock: Any, upstream: Any) -> AsyncIterator[httpx.AsyncClient]:
     application = create_app(settings, clock=clock, upstream_transport=upstream)
     async with (
-        LifespanManager(application),
+        running(application),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://broker.test") as client,
     ):
         yield client

@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
 from dfdg_broker.app import create_app
@@ -21,7 +20,7 @@ from dfdg_broker.db.models import Base, CaseRow, IdempotencyKeyRow, SnapshotRow
 from dfdg_broker.db.session import create_engine
 from dfdg_broker.erasure.repository import ACTIVITY, NOT_ACTIVITY, ErasureRepository, case_tables
 from tests.conftest import TODAY
-from tests.helpers import create_case, days
+from tests.helpers import create_case, days, running
 from tests.sidefx import row_counts
 
 KEPT_TABLES = {"case_erasures", "access_log"}
@@ -237,7 +236,7 @@ async def second_process(settings, clock, upstream) -> AsyncIterator[tuple[Any, 
     """Another broker process on the same database, with its own frozen-area cache."""
     other = create_app(settings, clock=clock, upstream_transport=upstream)
     async with (
-        LifespanManager(other),
+        running(other),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://broker.test") as client,
     ):
         yield other, client

@@ -7,9 +7,9 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from asgi_lifespan import LifespanManager
 
 from dfdg_broker.app import GC_YOUNG_THRESHOLD, create_app
+from tests.helpers import running
 
 
 @pytest.fixture
@@ -23,9 +23,9 @@ def untouched_collector() -> Iterator[None]:
 @pytest.mark.usefixtures("untouched_collector")
 async def test_the_served_app_freezes_its_start_up_heap_and_collects_young_objects_less_often(settings, clock):
     gc.unfreeze()
-    async with LifespanManager(create_app(settings, clock=clock), startup_timeout=30):
+    async with running(create_app(settings, clock=clock)):
         assert gc.get_freeze_count() == 0, "an app that does not own its process leaves the collector alone"
     threshold = gc.get_threshold()
-    async with LifespanManager(create_app(settings, clock=clock, own_process=True), startup_timeout=30):
+    async with running(create_app(settings, clock=clock, own_process=True)):
         assert gc.get_freeze_count() > 10_000
         assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *threshold[1:])

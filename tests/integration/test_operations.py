@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import httpx
 import pytest
 import uvicorn
-from asgi_lifespan import LifespanManager
 from prometheus_client.parser import text_string_to_metric_families
 
 from dfdg_broker import __version__
@@ -22,7 +21,7 @@ from dfdg_broker.health import BREAKERS, ENGINE, expected_schema_revision
 from dfdg_broker.logging_setup import make_handler
 from dfdg_broker.settings import Environment, Settings
 from tests.conftest import TODAY
-from tests.helpers import create_body, create_case, days
+from tests.helpers import create_body, create_case, days, running
 
 UNREACHABLE_DB = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
 
@@ -187,7 +186,7 @@ async def test_readyz_is_503_naming_the_schema_when_it_is_behind(tmp_path, clock
     settings = Settings(environment=Environment.TEST, database_url=url, upstream_base_url="http://upstream.test")
     application = create_app(settings, clock=clock, upstream_transport=upstream)
     async with (
-        LifespanManager(application),
+        running(application),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://b.test") as c,
     ):
         response = await c.get("/readyz")
@@ -207,7 +206,7 @@ async def test_readyz_is_503_naming_an_upstream_whose_breaker_is_open(app, clien
 async def test_start_up_fails_fast_naming_an_unreachable_database(clock):
     settings = Settings(environment=Environment.TEST, database_url=UNREACHABLE_DB)
     with pytest.raises(DatabaseUnreachable, match=r"127\.0\.0\.1:1/nowhere is unreachable"):
-        async with LifespanManager(create_app(settings, clock=clock)):
+        async with running(create_app(settings, clock=clock)):
             pass
 
 
@@ -232,7 +231,7 @@ async def test_metrics_after_a_scripted_session(settings, clock, auth, persona, 
     settings = settings.model_copy(update={"upstream_breaker_failures": 1, "rate_limit_write": "1/minute"})
     app = create_app(settings, clock=clock, upstream_transport=upstream)
     async with (
-        LifespanManager(app),
+        running(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker.test") as client,
     ):
         before = _samples((await client.get("/metrics")).text)

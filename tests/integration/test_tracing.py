@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -19,7 +18,7 @@ from pydantic import ValidationError
 from dfdg_broker.app import create_app
 from dfdg_broker.settings import Settings
 from tests.conftest import TODAY
-from tests.helpers import create_body, days
+from tests.helpers import create_body, days, running
 
 CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{CALLER_TRACE}-b7ad6b7169203331-01"
@@ -50,7 +49,7 @@ async def traced(settings, clock, upstream, exporter) -> AsyncIterator[tuple[htt
     recorder = HeaderRecorder(upstream)
     app = create_app(settings, clock=clock, upstream_transport=recorder, tracer_provider=provider)
     async with (
-        LifespanManager(app),
+        running(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker.test") as client,
     ):
         yield client, recorder
@@ -161,7 +160,7 @@ async def test_an_endpoint_makes_the_app_export_its_spans_there_over_otlp_http(s
             settings.model_copy(update={"otel_endpoint": endpoint}), clock=clock, upstream_transport=upstream
         )
         async with (
-            LifespanManager(app),
+            running(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://broker.test") as client,
         ):
             assert (await client.get("/v1/follow-up-policies", headers=auth("101"))).status_code == 200

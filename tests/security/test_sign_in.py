@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 import httpx
 import jwt
 import pytest
-from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
@@ -25,7 +24,7 @@ from dfdg_broker.app import create_app
 from dfdg_broker.mock.identity import MOCK_CLIENT_SECRET, MockIdentityProvider, SigningKey, default_identity_provider
 from dfdg_broker.settings import DEVELOPMENT_JWT_SECRET, Environment, MunicipalityClaimFormat, Settings
 from tests.conftest import TODAY, SwitchableTransport
-from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS, create_body, days
+from tests.helpers import PRODUCTION_DATA_KEYS, PRODUCTION_LOOKUP_KEYS, create_body, days, running
 
 ISSUER = "https://upstream.test/idp"
 STRONG_KEY = "a-production-cpr-lookup-key-0123456789abcdef"
@@ -255,7 +254,7 @@ async def test_the_municipality_may_come_from_a_cvr_claim(database_url, upstream
     )
     application = create_app(settings, clock=clock, upstream_transport=upstream)
     async with (
-        LifespanManager(application),
+        running(application),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="https://broker.test") as c,
     ):
         assert await status_of(c, identity.issue(ISSUER, "751")) == 200  # cvr 55133018 -> Aarhus
