@@ -82,14 +82,20 @@ async def test_C5_C6_any_date_combination_is_created_or_refused_with_its_rule(
 async def test_creates_beyond_the_concurrent_creates_wait_their_turn(app, client, auth, persona, monkeypatch, slots):
     CREATE_SLOTS.put(app, asyncio.Semaphore(slots))  # what DFDG_CONCURRENT_CREATES sets at start-up (default 4)
     running, most = 0, 0
+    full = asyncio.Event()
     find_person = LetAsylClient.find_person
 
     async def counted(self, cpr, receiving_municipality):  # type: ignore[no-untyped-def]
         nonlocal running, most
         running += 1
         most = max(most, running)
-        await asyncio.sleep(0.05)  # long enough for every create to reach this point if nothing stops it
+        if running == slots:
+            full.set()
         try:
+            # Every slot taken before any create goes on (a loaded machine may start them late), then a moment for
+            # a create beyond the slots to get in if nothing stops it.
+            await asyncio.wait_for(full.wait(), 10)
+            await asyncio.sleep(0.05)
             return await find_person(self, cpr, receiving_municipality)
         finally:
             running -= 1

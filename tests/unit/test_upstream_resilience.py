@@ -73,7 +73,7 @@ async def test_a_retry_after_beyond_the_deadline_gives_up_at_once_and_passes_the
     started = time.perf_counter()
     with pytest.raises(UpstreamFailure) as failure:
         await LetAsylClient(http, CallPolicy(deadline_seconds=3, attempts=3)).fetch_area(CPR, "101", DataArea.CV)
-    assert route.call_count == 1 and time.perf_counter() - started < 0.5
+    assert route.call_count == 1 and time.perf_counter() - started < 2.0  # not the 3 s deadline, nor 120 s
     assert failure.value.retry_after_seconds == 120
 
 
@@ -91,7 +91,7 @@ async def test_breaker_opens_after_n_failures_then_fails_fast_with_the_remaining
         with pytest.raises(UpstreamFailure) as failure:
             await client.fetch_area(CPR, "101", DataArea.CV)
         assert failure.value.reason_code == "circuit_open"
-    assert time.perf_counter() - started < 0.2
+    assert time.perf_counter() - started < 2.0  # nothing waited for the 30 s cool-down
     assert route.call_count == 2, "an open circuit does not call the upstream"
     assert 28 < failure.value.retry_after_seconds <= 30
 
