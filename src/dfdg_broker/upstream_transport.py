@@ -151,6 +151,8 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         answer = self._answer
         answer.status = self._parser.get_status_code()
+        if self._parser.get_http_version() == "1.0":  # known here: an answer delimited by the close never completes
+            answer.version = b"HTTP/1.0"
         self._headers_done = True
         if self._head_only and answer.status >= 200:
             answer.keep_alive = False  # llhttp would wait for the body the headers announce: do not reuse
@@ -171,8 +173,6 @@ class _Connection(asyncio.Protocol):
             self._answer, self._headers_done = _Answer(), False
             return
         answer.keep_alive = self._parser.should_keep_alive()
-        if self._parser.get_http_version() == "1.0":
-            answer.version = b"HTTP/1.0"
         self._finish()
 
     # ---------------------------------------------------------------- the exchange
@@ -199,6 +199,8 @@ class _Connection(asyncio.Protocol):
                 self._transport.write(head + body if len(body) < 65536 else head)
                 if len(body) >= 65536:
                     self._transport.write(body)
+                if self._drained is not None:  # more than the socket took: the write timeout bounds the rest
+                    await self._wait_drained(timeouts.get("write"))
             else:
                 self._transport.write(head)
                 await self._send_stream(body, chunked=chunked, write_timeout=timeouts.get("write"))
@@ -219,15 +221,23 @@ class _Connection(asyncio.Protocol):
                 continue
             self._transport.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
             if self._drained is not None:
-                try:
-                    async with asyncio.timeout(write_timeout):
-                        await asyncio.shield(self._drained)
-                except TimeoutError:
-                    raise httpx.WriteTimeout("the server took no more of the request body") from None
+                await self._wait_drained(write_timeout)
             if self.lost:
                 raise httpx.WriteError("the connection closed while the request body was sent")
         if chunked:
             self._transport.write(b"0\r\n\r\n")
+
+    async def _wait_drained(self, write_timeout: float | None) -> None:
+        """Until the socket takes the request's bytes written so far (``resume_writing``), within the write
+        timeout; a connection lost meanwhile is a ``WriteError``."""
+        assert self._drained is not None
+        try:
+            async with asyncio.timeout(write_timeout):
+                await asyncio.shield(self._drained)
+        except TimeoutError:
+            raise httpx.WriteTimeout("the server took no more of the request body") from None
+        if self.lost:
+            raise httpx.WriteError("the connection closed while the request body was sent")
 
     def _watch_reading(self, due: float) -> None:
         """``_check_read`` at ``due`` at the latest. A timer still running from an earlier request on the connection

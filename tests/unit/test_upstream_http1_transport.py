@@ -505,3 +505,101 @@ async def test_each_request_on_a_kept_alive_connection_has_its_own_read_timeout(
         else:
             assert (await http.get("/x", timeout=httpx.Timeout(2.0, read=then_read))).status_code == 200
     assert len(seen.connections) == 1
+
+
+@pytest.mark.parametrize("status", [b"204 No Content", b"304 Not Modified"])
+async def test_a_204_or_304_has_no_body_and_its_connection_is_reused(serve, status: bytes):
+    """RFC 9112 6.3: a 204 or 304 ends at its head, whatever its headers say; nothing after it may be read as its body
+    (here the next answer on the connection, which must reach the next request)."""
+
+    async def no_content(head: bytes, body: bytes, number: int) -> bytes:
+        return b"HTTP/1.1 " + status + b'\r\nETag: "1"\r\n\r\n' if number == 1 else _ok(b'{"next": 1}')
+
+    base, seen = await serve(no_content)
+    async with await _client(base) as http:
+        first = await asyncio.wait_for(http.get("/x"), 5)
+        second = await asyncio.wait_for(http.get("/x"), 5)
+    assert first.status_code == int(status[:3]) and first.content == b""
+    assert second.json() == {"next": 1}
+    assert len(seen.connections) == 1, "the connection was kept"
+
+
+async def test_an_http_1_0_answer_is_read_and_its_connection_is_not_kept(serve):
+    """An HTTP/1.0 server closes after each answer unless it says keep-alive: the broker reads the answer (by its
+    length, or up to the close) and opens a new connection for the next request."""
+
+    answers = [
+        b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + b'{"v": "1.0"}',  # up to the close
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}",  # by its length, and no keep-alive said
+    ]
+
+    async def old_server(head: bytes, body: bytes, number: int) -> bytes:
+        return Close(answers.pop(0))
+
+    base, seen = await serve(old_server)
+    async with await _client(base) as http:
+        bodies = []
+        for _ in range(2):
+            response = await http.get("/x")
+            assert response.status_code == 200 and response.http_version == "HTTP/1.0"
+            bodies.append(response.json())
+    assert bodies == [{"v": "1.0"}, {}]
+    assert len(seen.connections) == 2
+
+
+async def test_a_101_switching_protocols_is_no_answer_the_broker_can_use(serve):
+    """The broker never asks to upgrade: an upstream that switches protocols anyway fails the call as a protocol
+    error (the call policy's 'upstream broken'), not a hang or an answer read from a stream that is no longer HTTP."""
+
+    async def upgrade(head: bytes, body: bytes, number: int) -> bytes:
+        return b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello"
+
+    base, _ = await serve(upgrade)
+    async with await _client(base) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await asyncio.wait_for(http.get("/x"), 5)
+
+
+async def test_a_connection_that_cannot_be_made_in_time_is_a_connect_timeout():
+    """A host that drops the SYN (here: a listening socket whose backlog is full) is bounded by the connect timeout."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    try:
+        port = listener.getsockname()[1]
+        for _ in range(8):  # fill the accept queue: later SYNs are dropped, connect() never completes
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        transport = Http1Transport()
+        async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0, connect=0.3)) as http:
+            with pytest.raises(httpx.ConnectTimeout):
+                await asyncio.wait_for(http.get(f"http://127.0.0.1:{port}/x"), 5)
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+async def test_a_server_that_reads_nothing_makes_a_large_request_a_write_timeout():
+    """A request body the server never reads fills the socket buffers; the write timeout bounds the wait."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        async with httpx.AsyncClient(transport=Http1Transport(), timeout=httpx.Timeout(5.0, write=0.3)) as http:
+            with pytest.raises(httpx.WriteTimeout):
+                await asyncio.wait_for(http.post(f"http://127.0.0.1:{port}/x", content=b"x" * (64 << 20)), 5)
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
