@@ -627,7 +627,9 @@ def report(floor: Target, targets: list[Target], args: argparse.Namespace, start
         goal_text = f">= {goal:g}" + (f", p99 < {p99_limit:g} ms" if p99_limit else "")
         print(
             f"ratio {target.name} {spread(target.ratios, 3)} p99={p99:.1f}ms  [{rps:.0f} req/s; goal {goal_text}: "
-            f"{verdict}]" + (f" errors={errors}" if errors else ""),
+            f"{verdict}]"
+            + (f" errors={errors}" if errors else "")
+            + (f" cpu={cpu:.0f}us/req" if (cpu := cpu_per_request_us(target)) else ""),
             flush=True,
         )
         rows.append((target.name, spread(target.ratios, 3), f"{p99:.0f}", f"{rps:.0f}", goal_text, verdict))

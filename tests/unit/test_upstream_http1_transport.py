@@ -1,8 +1,9 @@
 """The broker's own HTTP/1.1 transport (``Http1Transport``, under httpx's API) against raw servers on loopback: how
-answers are framed (Content-Length, chunked, up to the close, HEAD, 1xx), when a connection is reused and when not
-(Connection: close, keep-alive expiry, a failure, a cancelled request), the pool's limit, the per-phase timeouts, a
-reused connection the server dropped (tried again only for an idempotent method), and requests it refuses to send.
-TLS is exercised by test_upstream_mtls.py, the failures the call policy tells apart by test_upstream_transport.py."""
+answers are framed (Content-Length, chunked, up to the close, HEAD, 1xx, 204/304, HTTP/1.0), when a connection is
+reused and when not (Connection: close, keep-alive expiry, a failure, a cancelled request), the pool's limit, the
+per-phase timeouts (connect, read, write, pool), a reused connection the server dropped (tried again only for an
+idempotent method), and requests it refuses to send. TLS is exercised by test_upstream_mtls.py, the failures the
+call policy tells apart by test_upstream_transport.py."""
 
 from __future__ import annotations
 
