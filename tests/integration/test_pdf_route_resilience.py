@@ -64,7 +64,7 @@ async def test_P1_one_stuck_pdf_request_does_not_block_the_others(app, client, a
     )
     started = time.perf_counter()
     body = await _list(client, auth, case, municipality)
-    assert time.perf_counter() - started < 2 * DEADLINE
+    assert time.perf_counter() - started < 2.75 * DEADLINE  # one after the other they would take 3
     assert body["operator_checked"] is False and {r["status"] for r in body["requests"]} == {"requested"}
     await mock_client.delete("/admin/faults")
     # Independently: the operator hangs on one request's status; the other two deliveries are collected.

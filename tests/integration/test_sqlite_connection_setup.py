@@ -79,7 +79,7 @@ def test_the_event_loop_s_writer_connection_never_waits_for_a_held_lock(tmp_path
         began = time.monotonic()
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             _on_loop_writer(str(path))
-        assert time.monotonic() - began < 1
+        assert time.monotonic() - began < 2  # at once: not the 30 s busy timeout, with room for a loaded machine
     finally:
         holder.close()
     writer = _on_loop_writer(str(path))
