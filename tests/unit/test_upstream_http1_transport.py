@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -563,8 +564,6 @@ async def test_a_101_switching_protocols_is_no_answer_the_broker_can_use(serve):
 
 async def test_a_connection_that_cannot_be_made_in_time_is_a_connect_timeout():
     """A host that drops the SYN (here: a listening socket whose backlog is full) is bounded by the connect timeout."""
-    import socket
-
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(0)
@@ -589,10 +588,11 @@ async def test_a_connection_that_cannot_be_made_in_time_is_a_connect_timeout():
 async def test_a_server_that_reads_nothing_makes_a_large_request_a_write_timeout():
     """A request body the server never reads fills the socket buffers; the write timeout bounds the wait."""
     accepted: list[asyncio.StreamWriter] = []
+    done = asyncio.Event()
 
     async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         accepted.append(writer)
-        await asyncio.sleep(30)
+        await done.wait()  # until the test ends, reading nothing
 
     server = await asyncio.start_server(never_read, "127.0.0.1", 0)
     try:
@@ -601,6 +601,8 @@ async def test_a_server_that_reads_nothing_makes_a_large_request_a_write_timeout
             with pytest.raises(httpx.WriteTimeout):
                 await asyncio.wait_for(http.post(f"http://127.0.0.1:{port}/x", content=b"x" * (64 << 20)), 5)
     finally:
+        done.set()
         for writer in accepted:
             writer.close()
         server.close()
+        await server.wait_closed()
